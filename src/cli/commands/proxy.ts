@@ -1,0 +1,72 @@
+// `pggit proxy`: run the proxy in front of an existing PostgreSQL server.
+import { parseArgs } from 'node:util';
+import { startProxy, upstreamFromUrl, describeUpstream } from '../../proxy/index.js';
+import { parseHostPort, UsageError } from '../listen-address.js';
+import { createLogger } from '../logger.js';
+import { optionalSetting, secondsSetting, setting, upstreamUrl, type Env } from '../settings.js';
+import { untilSignal } from '../signals.js';
+
+export const proxyHelp = `Usage: pggit proxy [options]
+
+Runs the proxy in front of an existing PostgreSQL server. Clients connect to
+--listen exactly as they would to the server; users, passwords and databases
+are the server's own.
+
+Options (flag, then environment variable; libpq's PG* variables also apply):
+  --listen HOST:PORT       where clients connect            PGGIT_LISTEN (127.0.0.1:6432)
+  --upstream URL           the PostgreSQL server, postgres://[user@]host[:port][/db]
+                                                             PGGIT_UPSTREAM, else PGHOST/PGPORT
+  --tls-cert FILE          terminate TLS from clients with this certificate   PGGIT_TLS_CERT
+  --tls-key FILE           ... and this private key                           PGGIT_TLS_KEY
+  --connect-timeout SECS   give up connecting upstream after  PGGIT_CONNECT_TIMEOUT (10)
+  --drain-timeout SECS     on SIGTERM, wait this long for sessions to end
+                                                             PGGIT_DRAIN_TIMEOUT (30)
+  --log-level LEVEL        fatal|error|warn|info|debug|trace|silent
+                                                             PGGIT_LOG_LEVEL (info)
+  -h, --help               this text
+
+Logs are JSON lines on stderr, one field "session" per client connection.
+`;
+
+export async function runProxy(argv: string[], env: Env): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      listen: { type: 'string' },
+      upstream: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'connect-timeout': { type: 'string' },
+      'drain-timeout': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(proxyHelp);
+    return 0;
+  }
+  const listen = parseHostPort(setting(values.listen, env, ['PGGIT_LISTEN'], '127.0.0.1:6432'));
+  const upstream = upstreamFromUrl(upstreamUrl(values.upstream, env));
+  const certFile = optionalSetting(values['tls-cert'], env, ['PGGIT_TLS_CERT']);
+  const keyFile = optionalSetting(values['tls-key'], env, ['PGGIT_TLS_KEY']);
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const connectTimeout = secondsSetting(setting(values['connect-timeout'], env, ['PGGIT_CONNECT_TIMEOUT'], '10'), '--connect-timeout');
+  const drainTimeout = secondsSetting(setting(values['drain-timeout'], env, ['PGGIT_DRAIN_TIMEOUT'], '30'), '--drain-timeout');
+  const logger = createLogger(setting(values['log-level'], env, ['PGGIT_LOG_LEVEL'], 'info'));
+
+  const proxy = await startProxy({
+    listen,
+    upstream,
+    tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    logger,
+    connectTimeoutMs: connectTimeout * 1000,
+  });
+  logger.info({ upstream: describeUpstream(upstream), port: proxy.port }, 'ready');
+  const signal = await untilSignal(['SIGTERM', 'SIGINT']);
+  logger.info({ signal, drainSeconds: drainTimeout }, 'shutting down');
+  await proxy.shutdown(drainTimeout * 1000);
+  logger.flush();
+  return 0;
+}

@@ -1,0 +1,55 @@
+// The `pggit` command: parses the subcommand and hands over. Commands print;
+// the work happens in the rooms they call.
+import { runProxy, proxyHelp } from './commands/proxy.js';
+import { UsageError } from './listen-address.js';
+import { version } from './version.js';
+
+type Command = (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  proxy: runProxy,
+};
+
+const help = `pggit ${version}: Git-style schema history for PostgreSQL, as a wire-protocol proxy
+
+Usage: pggit <command> [options]
+
+Commands:
+  proxy     run the proxy in front of an existing PostgreSQL server
+
+Run "pggit <command> --help" for a command's options.
+`;
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`pggit: unknown command "${name}"\n\n${help}`);
+    return 2;
+  }
+  try {
+    return await command(rest, env);
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      process.stderr.write(`pggit ${name}: ${(error as Error).message}\nRun "pggit ${name} --help" for usage.\n`);
+      return 2;
+    }
+    process.stderr.write(`pggit ${name}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+export { proxyHelp };

@@ -1,0 +1,153 @@
+// Follows message boundaries in one direction of a connection across chunk
+// edges. It never holds the bytes being forwarded: the caller forwards each
+// chunk whole. Only messages whose type the caller asked for are handed out,
+// as a view into the chunk when they fit in it, else as a copy (bounded by
+// the capture size).
+import { MAX_MESSAGE_LENGTH } from './codes.js';
+import { FrameError } from './frame-error.js';
+
+/** Not interested in this message type. */
+export const SKIP = -1;
+
+export interface FrameSink {
+  /**
+   * A message of an interesting type. `body` holds its first
+   * min(bodyLength, captureLimit) bytes; it is borrowed: copy what must
+   * outlive the call.
+   */
+  onMessage(code: number, body: Buffer, bodyLength: number): void;
+}
+
+export interface FrameTrackerOptions {
+  /** Capture limit per type byte: SKIP, or the most body bytes to hand out. */
+  readonly capture: Int32Array;
+  readonly sink: FrameSink;
+  /** Reject a type byte for which this returns false (client direction). */
+  readonly isValidCode?: (code: number) => boolean;
+  readonly maxLength?: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+const HEADER_LENGTH = 5;
+
+export class FrameTracker {
+  private readonly capture: Int32Array;
+  private readonly sink: FrameSink;
+  private readonly isValidCode: ((code: number) => boolean) | undefined;
+  private readonly maxLength: number;
+
+  private readonly header = Buffer.alloc(HEADER_LENGTH);
+  private headerFill = 0;
+  private code = 0;
+  private bodyLength = 0;
+  /** Body bytes of the current message not yet seen. */
+  private remaining = 0;
+  /** Copy of a captured body that spans chunks. */
+  private partial: Buffer | undefined;
+  private partialFill = 0;
+
+  constructor(options: FrameTrackerOptions) {
+    this.capture = options.capture;
+    this.sink = options.sink;
+    this.isValidCode = options.isValidCode;
+    this.maxLength = options.maxLength ?? MAX_MESSAGE_LENGTH;
+  }
+
+  /** True between messages: nothing of a message has been seen partially. */
+  get atBoundary(): boolean {
+    return this.remaining === 0 && this.headerFill === 0;
+  }
+
+  /** Type byte of the message in progress (or of the last one). */
+  get currentCode(): number {
+    return this.code;
+  }
+
+  /** Throws FrameError on a bad length or type; the session must then end. */
+  push(chunk: Buffer): void {
+    const end = chunk.length;
+    let offset = 0;
+    while (offset < end) {
+      if (this.remaining > 0) {
+        offset = this.continueBody(chunk, offset);
+        continue;
+      }
+      if (this.headerFill === 0 && end - offset >= HEADER_LENGTH) {
+        this.startMessage(chunk[offset]!, chunk.readInt32BE(offset + 1));
+        offset += HEADER_LENGTH;
+      } else {
+        const take = Math.min(HEADER_LENGTH - this.headerFill, end - offset);
+        chunk.copy(this.header, this.headerFill, offset, offset + take);
+        this.headerFill += take;
+        offset += take;
+        if (this.headerFill < HEADER_LENGTH) return;
+        this.headerFill = 0;
+        this.startMessage(this.header[0]!, this.header.readInt32BE(1));
+      }
+      if (this.remaining === 0) {
+        this.emitEmpty();
+      } else {
+        offset = this.firstBody(chunk, offset);
+      }
+    }
+  }
+
+  private startMessage(code: number, length: number): void {
+    if (this.isValidCode && !this.isValidCode(code)) {
+      throw new FrameError('UNKNOWN_MESSAGE_TYPE', `invalid message type 0x${code.toString(16).padStart(2, '0')}`);
+    }
+    if (length < 4 || length > this.maxLength) {
+      throw new FrameError('LENGTH_OUT_OF_RANGE', `invalid message length ${length} for type 0x${code.toString(16)}`);
+    }
+    this.code = code;
+    this.bodyLength = length - 4;
+    this.remaining = this.bodyLength;
+  }
+
+  private emitEmpty(): void {
+    if (this.capture[this.code]! !== SKIP) this.sink.onMessage(this.code, EMPTY, 0);
+  }
+
+  /** The first body bytes of a message are in this chunk at offset. */
+  private firstBody(chunk: Buffer, offset: number): number {
+    const limit = this.capture[this.code]!;
+    const available = chunk.length - offset;
+    if (limit === SKIP) return this.skip(available, offset);
+    const want = Math.min(limit, this.bodyLength);
+    if (available >= want) {
+      // Common case: the part we read is inside this chunk, hand out a view.
+      this.sink.onMessage(this.code, chunk.subarray(offset, offset + want), this.bodyLength);
+      return this.skip(available, offset);
+    }
+    this.partial = Buffer.allocUnsafe(want);
+    this.partialFill = 0;
+    return this.continueBody(chunk, offset);
+  }
+
+  private continueBody(chunk: Buffer, offset: number): number {
+    const available = chunk.length - offset;
+    const partial = this.partial;
+    if (partial === undefined) return this.skip(available, offset);
+    const take = Math.min(partial.length - this.partialFill, available);
+    chunk.copy(partial, this.partialFill, offset, offset + take);
+    this.partialFill += take;
+    if (this.partialFill === partial.length) {
+      this.partial = undefined;
+      this.sink.onMessage(this.code, partial, this.bodyLength);
+    }
+    return this.skip(available, offset);
+  }
+
+  private skip(available: number, offset: number): number {
+    const take = Math.min(this.remaining, available);
+    this.remaining -= take;
+    return offset + take;
+  }
+}
+
+/** A capture table that skips every type except those listed. */
+export function captureTable(entries: ReadonlyArray<readonly [code: number, limit: number]>): Int32Array {
+  const table = new Int32Array(256).fill(SKIP);
+  for (const [code, limit] of entries) table[code] = limit;
+  return table;
+}

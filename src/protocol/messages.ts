@@ -1,0 +1,176 @@
+// Decoders for the few message bodies the proxy reads, and encoders for the
+// few it writes itself. Bodies are the bytes after type and length.
+import { PROTOCOL_MAJOR_3 } from './codes.js';
+import { FrameError } from './frame-error.js';
+
+/** Reads a NUL-terminated string at offset; returns it and the next offset. */
+export function readCString(body: Buffer, offset: number): [value: string, next: number] {
+  const end = body.indexOf(0, offset);
+  if (end < 0) throw new FrameError('MALFORMED_MESSAGE', 'string not terminated');
+  return [body.toString('utf8', offset, end), end + 1];
+}
+
+/** CommandComplete: the tag, e.g. "INSERT 0 1" or "CREATE TABLE". */
+export function commandTag(body: Buffer): string {
+  return readCString(body, 0)[0];
+}
+
+/** The first word(s) of a tag, without row counts: "INSERT", "CREATE TABLE". */
+export function commandOfTag(tag: string): string {
+  let end = tag.length;
+  while (end > 0) {
+    const space = tag.lastIndexOf(' ', end - 1);
+    const word = tag.slice(space + 1, end);
+    if (!/^\d+$/.test(word)) break;
+    end = space < 0 ? 0 : space;
+  }
+  return tag.slice(0, end);
+}
+
+export interface ErrorFields {
+  readonly severity: string;
+  readonly sqlstate: string;
+  readonly message: string;
+}
+
+/** ErrorResponse / NoticeResponse: the fields the proxy cares about. */
+export function errorFields(body: Buffer): ErrorFields {
+  let severity = '';
+  let sqlstate = '';
+  let message = '';
+  let offset = 0;
+  while (offset < body.length && body[offset] !== 0) {
+    const field = body[offset]!;
+    const [value, next] = readCString(body, offset + 1);
+    // 'V' is the untranslated severity; prefer it over the localized 'S'.
+    if (field === 0x56 || (field === 0x53 && severity === '')) severity = value;
+    else if (field === 0x43) sqlstate = value;
+    else if (field === 0x4d) message = value;
+    offset = next;
+  }
+  return { severity, sqlstate, message };
+}
+
+/** ReadyForQuery: 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
+export function transactionStatus(body: Buffer): 'I' | 'T' | 'E' {
+  const status = body[0];
+  if (status === 0x49) return 'I';
+  if (status === 0x54) return 'T';
+  if (status === 0x45) return 'E';
+  throw new FrameError('MALFORMED_MESSAGE', `unknown transaction status ${String(status)}`);
+}
+
+export interface CancelKey {
+  readonly processId: number;
+  /** The secret key bytes (4 bytes in protocol 3.0, up to 256 in 3.2). */
+  readonly secret: Buffer;
+}
+
+/** BackendKeyData body. The caller must copy: the view is borrowed. */
+export function backendKeyData(body: Buffer): CancelKey {
+  if (body.length < 8) throw new FrameError('MALFORMED_MESSAGE', 'BackendKeyData too short');
+  return { processId: body.readInt32BE(0), secret: Buffer.from(body.subarray(4)) };
+}
+
+/** Query: the SQL text. */
+export function queryText(body: Buffer): string {
+  return readCString(body, 0)[0];
+}
+
+/** Parse: statement name and SQL text. */
+export function parseMessage(body: Buffer): { statement: string; text: string } {
+  const [statement, next] = readCString(body, 0);
+  return { statement, text: readCString(body, next)[0] };
+}
+
+/** Bind: portal and statement names (the first two strings; parameters follow). */
+export function bindNames(body: Buffer): { portal: string; statement: string } {
+  const [portal, next] = readCString(body, 0);
+  return { portal, statement: readCString(body, next)[0] };
+}
+
+/** Execute: portal name. */
+export function executePortal(body: Buffer): string {
+  return readCString(body, 0)[0];
+}
+
+/** Close: 'S' statement or 'P' portal, and its name. */
+export function closeTarget(body: Buffer): { kind: 'S' | 'P'; name: string } {
+  const kind = body[0] === 0x50 ? 'P' : 'S';
+  return { kind, name: readCString(body, 1)[0] };
+}
+
+export interface StartupMessage {
+  readonly protocolVersion: number;
+  /** Parameters in the order sent (user, database, options, application_name, ...). */
+  readonly parameters: ReadonlyMap<string, string>;
+}
+
+/** StartupMessage body after the length: int32 version, then name/value pairs. */
+export function startupMessage(packet: Buffer): StartupMessage {
+  const protocolVersion = packet.readInt32BE(4);
+  const parameters = new Map<string, string>();
+  let offset = 8;
+  while (offset < packet.length && packet[offset] !== 0) {
+    const [name, afterName] = readCString(packet, offset);
+    const [value, afterValue] = readCString(packet, afterName);
+    parameters.set(name, value);
+    offset = afterValue;
+  }
+  if (protocolVersion >>> 16 === PROTOCOL_MAJOR_3 && !parameters.has('user')) {
+    throw new FrameError('MALFORMED_MESSAGE', 'no PostgreSQL user name specified in startup packet');
+  }
+  return { protocolVersion, parameters };
+}
+
+/** Encodes a StartupMessage (used when the proxy rewrites a parameter). */
+export function encodeStartupMessage(message: StartupMessage): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, value] of message.parameters) parts.push(Buffer.from(`${name}\0${value}\0`, 'utf8'));
+  parts.push(Buffer.from([0]));
+  const body = Buffer.concat(parts);
+  const packet = Buffer.allocUnsafe(8 + body.length);
+  packet.writeInt32BE(8 + body.length, 0);
+  packet.writeInt32BE(message.protocolVersion, 4);
+  body.copy(packet, 8);
+  return packet;
+}
+
+export interface ErrorToSend {
+  readonly severity: 'FATAL' | 'ERROR';
+  readonly sqlstate: string;
+  readonly message: string;
+  readonly detail?: string;
+  readonly hint?: string;
+}
+
+/** An ErrorResponse the proxy itself sends to a client. */
+export function encodeErrorResponse(error: ErrorToSend): Buffer {
+  const fields: Array<[string, string | undefined]> = [
+    ['S', error.severity],
+    ['V', error.severity],
+    ['C', error.sqlstate],
+    ['M', error.message],
+    ['D', error.detail],
+    ['H', error.hint],
+  ];
+  const parts: Buffer[] = [];
+  for (const [field, value] of fields) if (value !== undefined) parts.push(Buffer.from(`${field}${value}\0`, 'utf8'));
+  parts.push(Buffer.from([0]));
+  const body = Buffer.concat(parts);
+  const message = Buffer.allocUnsafe(5 + body.length);
+  message[0] = 0x45;
+  message.writeInt32BE(4 + body.length, 1);
+  body.copy(message, 5);
+  return message;
+}
+
+/** A CancelRequest packet for the given key. */
+export function encodeCancelRequest(key: CancelKey, code: number): Buffer {
+  const packet = Buffer.allocUnsafe(12 + key.secret.length);
+  packet.writeInt32BE(packet.length, 0);
+  packet.writeInt32BE(code, 4);
+  packet.writeInt32BE(key.processId, 8);
+  key.secret.copy(packet, 12);
+  return packet;
+}

@@ -1,0 +1,13 @@
+// What every session of one proxy shares.
+import type { SecureContext } from 'node:tls';
+import type { Logger } from 'pino';
+import type { CancelMap } from './cancel-map.js';
+import type { UpstreamTarget } from './upstream.js';
+
+export interface ProxyContext {
+  readonly logger: Logger;
+  readonly upstream: UpstreamTarget;
+  readonly cancelMap: CancelMap;
+  readonly tlsContext: SecureContext | undefined;
+  readonly connectTimeoutMs: number;
+}

@@ -1,0 +1,5 @@
+// proxy: the data path. Listener, sessions, cancel routing and TLS; joins the
+// rooms above into a proxy that forwards every byte.
+export { startProxy, type ProxyOptions, type RunningProxy } from './listener.js';
+export { upstreamFromUrl, describeUpstream, type UpstreamTarget } from './upstream.js';
+export type { TlsFiles } from './tls.js';

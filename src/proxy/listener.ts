@@ -1,0 +1,80 @@
+// Accepts client connections and runs a Session for each; shuts down by
+// draining: stop accepting, let sessions finish, then end the stragglers.
+import { createServer, type Server } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { CancelMap } from './cancel-map.js';
+import type { ProxyContext } from './context.js';
+import { Session } from './session.js';
+import { loadTlsContext, type TlsFiles } from './tls.js';
+import type { UpstreamTarget } from './upstream.js';
+
+export interface ProxyOptions {
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly upstream: UpstreamTarget;
+  readonly tls?: TlsFiles | undefined;
+  readonly logger?: Logger;
+  readonly connectTimeoutMs?: number;
+}
+
+export interface RunningProxy {
+  readonly host: string;
+  readonly port: number;
+  readonly sessionCount: number;
+  /** Stops accepting, waits up to drainMs for sessions to end, then ends the rest. */
+  shutdown(drainMs: number): Promise<void>;
+}
+
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const context: ProxyContext = {
+    logger: options.logger ?? pino({ level: 'silent' }),
+    upstream: options.upstream,
+    cancelMap: new CancelMap(),
+    tlsContext: options.tls ? await loadTlsContext(options.tls) : undefined,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+  };
+  const sessions = new Set<Session>();
+  let nextId = 1;
+  const server = createServer((socket) => {
+    const session = new Session(`${process.pid.toString(36)}-${(nextId++).toString(36)}`, socket, context);
+    sessions.add(session);
+    session.onClosed(() => sessions.delete(session));
+  });
+  server.on('error', (error) => context.logger.error({ err: error }, 'listener error'));
+  const port = await listen(server, options.listen.host, options.listen.port);
+  context.logger.info({ listen: `${options.listen.host}:${port}` }, 'proxy listening');
+  return {
+    host: options.listen.host,
+    port,
+    get sessionCount() {
+      return sessions.size;
+    },
+    shutdown: (drainMs) => drain(server, sessions, drainMs, context.logger),
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+async function drain(server: Server, sessions: Set<Session>, drainMs: number, logger: Logger): Promise<void> {
+  const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+  logger.info({ sessions: sessions.size, drainMs }, 'draining: no new connections');
+  const deadline = Date.now() + drainMs;
+  while (sessions.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const session of sessions) {
+    session.terminate({
+      severity: 'FATAL',
+      sqlstate: '57P01',
+      message: 'terminating connection because pggit is shutting down',
+    });
+  }
+  await stopped;
+  logger.info('proxy stopped');
+}
