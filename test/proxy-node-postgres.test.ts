@@ -1,6 +1,7 @@
 // node-postgres through the proxy: the protocol features an application uses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import type { NoticeMessage } from 'pg-protocol/dist/messages.js';
 import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 
 let proxy: TestProxy;
@@ -44,7 +45,7 @@ describe('node-postgres through the proxy', () => {
 
   it('delivers NoticeResponse messages', async () => {
     const notices: string[] = [];
-    const onNotice = (notice: Error): void => void notices.push(notice.message);
+    const onNotice = (notice: NoticeMessage): void => void notices.push(notice.message ?? "");
     client.on('notice', onNotice);
     await client.query("DO $$ BEGIN RAISE NOTICE 'hello from %', 'plpgsql'; END $$");
     client.off('notice', onNotice);

@@ -1,6 +1,7 @@
 // The `pggit` command: parses the subcommand and hands over. Commands print;
 // the work happens in the rooms they call.
 import { runProxy, proxyHelp } from './commands/proxy.js';
+import { runUp } from './commands/up.js';
 import { UsageError } from './listen-address.js';
 import { version } from './version.js';
 
@@ -8,6 +9,7 @@ type Command = (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>;
 
 const commands: Record<string, Command> = {
   proxy: runProxy,
+  up: runUp,
 };
 
 const help = `pggit ${version}: Git-style schema history for PostgreSQL, as a wire-protocol proxy
@@ -15,6 +17,7 @@ const help = `pggit ${version}: Git-style schema history for PostgreSQL, as a wi
 Usage: pggit <command> [options]
 
 Commands:
+  up        run a private PostgreSQL and the proxy in front of it (try this first)
   proxy     run the proxy in front of an existing PostgreSQL server
 
 Run "pggit <command> --help" for a command's options.

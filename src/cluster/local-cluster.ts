@@ -43,6 +43,10 @@ export class LocalCluster {
     private readonly child: ChildProcess,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    // If this process dies without stop(), take the server down with it.
+    const killOnExit = (): void => void child.kill('SIGQUIT');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
   }
 
   static async start(options: ClusterOptions): Promise<LocalCluster> {

