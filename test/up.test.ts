@@ -1,6 +1,6 @@
 // `pggit up` as a person runs it: a child process with its own data dir.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,21 @@ describe('pggit up', () => {
     expect(rows).toEqual([{ id: 42 }]);
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);
+  });
+
+  it('starts over a stale postmaster.pid left by a crash', async () => {
+    const dataDir = join(baseDir, 'data');
+    const pidFile = join(dataDir, 'postmaster.pid');
+    // A pid that cannot be a running postgres: far above pid_max on Linux.
+    await writeFile(pidFile, `99999999\n${dataDir}\n`);
+    const up = startUp(dataDir, await freePort());
+    const client = new pg.Client({ connectionString: await connectionString(up) });
+    await client.connect();
+    const { rows } = await client.query('SELECT count(*)::int AS n FROM survives_restart');
+    await client.end();
+    expect(rows[0].n).toBe(1);
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toBe(0);
   });
 
   it('names the port and the flag when the listen port is taken', async () => {
