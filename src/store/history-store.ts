@@ -1,0 +1,182 @@
+// Reads and writes the history: repositories, branches, commits, trees.
+// Every move of a branch head happens inside a transaction that holds the
+// branch row FOR UPDATE, so several proxies can share one store.
+import pg from 'pg';
+import { commitHash, definitionHash, treeHash, type Tree } from './hashing.js';
+import { StoreError } from './store-error.js';
+import type { BranchRow, CommitMetadata, CommitRow, TreeChanges } from './types.js';
+
+interface CachedHead {
+  readonly head: string | null;
+  readonly tree: Map<string, string>;
+}
+
+export interface RecordInput {
+  readonly repository: string;
+  readonly branch: string;
+  readonly metadata: CommitMetadata;
+  readonly changes: TreeChanges;
+  /** Skip the commit when nothing in the tree changes (reconciliation). */
+  readonly skipIfUnchanged?: boolean;
+}
+
+export class HistoryStore {
+  private readonly heads = new Map<string, CachedHead>();
+
+  constructor(readonly pool: pg.Pool) {}
+
+  /** The repository's id, creating it (and its main branch row) on first use. */
+  async repositoryId(name: string, mainDatabase = name): Promise<number> {
+    const found = await this.pool.query<{ id: number }>('SELECT id FROM pggit.repositories WHERE name = $1', [name]);
+    if (found.rows[0]) return found.rows[0].id;
+    const created = await this.pool.query<{ id: number }>(
+      `WITH r AS (INSERT INTO pggit.repositories (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id)
+       SELECT id FROM r UNION ALL SELECT id FROM pggit.repositories WHERE name = $1 LIMIT 1`,
+      [name],
+    );
+    const id = created.rows[0]!.id;
+    await this.pool.query(
+      `INSERT INTO pggit.branches (repository_id, name, database) VALUES ($1, 'main', $2) ON CONFLICT DO NOTHING`,
+      [id, mainDatabase],
+    );
+    return id;
+  }
+
+  async branch(repository: string, name: string): Promise<BranchRow | undefined> {
+    const { rows } = await this.pool.query(
+      `SELECT r.name AS repository, b.name, b.head, b.database, b.created_at, b.created_from
+         FROM pggit.branches b JOIN pggit.repositories r ON r.id = b.repository_id
+        WHERE r.name = $1 AND b.name = $2 AND b.deleted_at IS NULL`,
+      [repository, name],
+    );
+    const row = rows[0];
+    return row
+      ? { repository: row.repository, name: row.name, head: row.head, database: row.database, createdAt: row.created_at, createdFrom: row.created_from }
+      : undefined;
+  }
+
+  /**
+   * Records a commit on top of the branch head. Returns the new commit, or
+   * undefined when skipIfUnchanged and the changes change nothing.
+   */
+  async record(input: RecordInput): Promise<CommitRow | undefined> {
+    const repositoryId = await this.repositoryId(input.repository);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const locked = await client.query<{ head: string | null }>(
+        'SELECT head FROM pggit.branches WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE',
+        [repositoryId, input.branch],
+      );
+      if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${input.branch}" of "${input.repository}" does not exist`);
+      const head = locked.rows[0].head;
+      const tree = new Map(await this.cachedTree(client, input.repository, input.branch, head));
+      const effective = new Map<string, string | null>();
+      const definitions: Array<[string, string]> = [];
+      for (const [key, definition] of input.changes) {
+        const hash = definition === null ? null : definitionHash(definition);
+        if ((tree.get(key) ?? null) === hash) continue;
+        effective.set(key, hash);
+        if (hash === null) tree.delete(key);
+        else {
+          tree.set(key, hash);
+          definitions.push([hash, definition!]);
+        }
+      }
+      if (effective.size === 0 && input.skipIfUnchanged) {
+        await client.query('ROLLBACK');
+        return undefined;
+      }
+      const parents = head ? [head] : [];
+      const commit = this.commitRow(input, parents, treeHash(tree));
+      await insertCommit(client, repositoryId, commit, definitions, effective);
+      await client.query('UPDATE pggit.branches SET head = $3 WHERE repository_id = $1 AND name = $2', [repositoryId, input.branch, commit.id]);
+      await client.query('COMMIT');
+      this.heads.set(cacheKey(input.repository, input.branch), { head: commit.id, tree });
+      return commit;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      this.heads.delete(cacheKey(input.repository, input.branch));
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The tree (key -> definition hash) at a commit. */
+  async treeAt(commitId: string | null, client: pg.ClientBase | pg.Pool = this.pool): Promise<Map<string, string>> {
+    if (commitId === null) return new Map();
+    const { rows } = await client.query<{ key: string; definition_hash: string | null }>(
+      `WITH RECURSIVE chain(id, depth) AS (
+         SELECT $1::text, 0
+         UNION ALL
+         SELECT c.parents[1], chain.depth + 1 FROM chain JOIN pggit.commits c ON c.id = chain.id
+          WHERE cardinality(c.parents) > 0)
+       SELECT DISTINCT ON (ch.key) ch.key, ch.definition_hash
+         FROM pggit.changes ch JOIN chain ON chain.id = ch.commit_id
+        ORDER BY ch.key, chain.depth`,
+      [commitId],
+    );
+    const tree = new Map<string, string>();
+    for (const row of rows) if (row.definition_hash !== null) tree.set(row.key, row.definition_hash);
+    return tree;
+  }
+
+  /** Definition texts for a tree: key -> SQL. */
+  async definitionsOf(tree: Tree): Promise<Map<string, string>> {
+    const hashes = [...new Set(tree.values())];
+    const { rows } = await this.pool.query<{ hash: string; definition: string }>(
+      'SELECT hash, definition FROM pggit.definitions WHERE hash = ANY($1)',
+      [hashes],
+    );
+    const byHash = new Map(rows.map((row) => [row.hash, row.definition]));
+    return new Map([...tree].map(([key, hash]) => [key, byHash.get(hash) ?? '']));
+  }
+
+  private async cachedTree(client: pg.ClientBase, repository: string, branch: string, head: string | null): Promise<Tree> {
+    const cached = this.heads.get(cacheKey(repository, branch));
+    if (cached && cached.head === head) return cached.tree;
+    // Another proxy moved the head (or first use): read the tree from the store.
+    return this.treeAt(head, client);
+  }
+
+  private commitRow(input: RecordInput, parents: string[], tree: string): CommitRow {
+    const metadata = input.metadata;
+    const id = commitHash({ ...metadata, statements: [...metadata.statements], parents, tree, branch: input.branch, repository: input.repository });
+    return { ...metadata, id, repository: input.repository, branch: input.branch, parents, treeHash: tree, recordedAt: new Date(), seq: 0 };
+  }
+}
+
+async function insertCommit(
+  client: pg.ClientBase,
+  repositoryId: number,
+  commit: CommitRow,
+  definitions: ReadonlyArray<[string, string]>,
+  changes: ReadonlyMap<string, string | null>,
+): Promise<void> {
+  if (definitions.length > 0) {
+    await client.query(
+      `INSERT INTO pggit.definitions (hash, definition) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+      [definitions.map(([hash]) => hash), definitions.map(([, text]) => text)],
+    );
+  }
+  await client.query(
+    `INSERT INTO pggit.commits (id, repository_id, parents, tree_hash, kind, branch, author, database, application_name,
+                                client_address, backend_pid, message, statements, committed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    [
+      commit.id, repositoryId, commit.parents, commit.treeHash, commit.kind, commit.branch, commit.author, commit.database,
+      commit.applicationName, commit.clientAddress, commit.backendPid, commit.message, commit.statements, commit.committedAt,
+    ],
+  );
+  if (changes.size > 0) {
+    await client.query(
+      `INSERT INTO pggit.changes (commit_id, key, definition_hash) SELECT $1, * FROM unnest($2::text[], $3::text[])`,
+      [commit.id, [...changes.keys()], [...changes.values()]],
+    );
+  }
+}
+
+function cacheKey(repository: string, branch: string): string {
+  return `${repository}\0${branch}`;
+}

@@ -1,0 +1,106 @@
+// The metadata store against a real server: migrations, commits and trees,
+// and head moves serialised in the database across independent stores.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { openStore, migrate, loadMigrations, type HistoryStore, type CommitMetadata } from '../src/store/index.js';
+import { upstreamUrl } from './harness/proxy.js';
+
+const STORE_DB = 'pggit_store_test';
+let storeUrl: string;
+const stores: HistoryStore[] = [];
+
+function meta(message: string, kind: CommitMetadata['kind'] = 'observed'): CommitMetadata {
+  return {
+    kind,
+    author: 'alice',
+    database: 'app',
+    applicationName: 'test',
+    clientAddress: '127.0.0.1',
+    backendPid: 1,
+    message,
+    statements: [message],
+    committedAt: new Date(),
+  };
+}
+
+beforeAll(async () => {
+  const url = new URL(upstreamUrl());
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${STORE_DB}`);
+  await admin.end();
+  url.pathname = `/${STORE_DB}`;
+  storeUrl = url.toString();
+});
+
+afterAll(async () => {
+  for (const store of stores) await store.pool.end();
+});
+
+async function open(): Promise<HistoryStore> {
+  const store = await openStore({ url: storeUrl });
+  stores.push(store);
+  return store;
+}
+
+describe('metadata store', () => {
+  it('creates its database and schema on first open and records the version', async () => {
+    const store = await open();
+    const { rows } = await store.pool.query('SELECT max(version)::int AS v FROM pggit.schema_version');
+    expect(rows[0].v).toBe((await loadMigrations()).at(-1)!.version);
+  });
+
+  it('refuses a store newer than the code', async () => {
+    const store = await open();
+    await store.pool.query("INSERT INTO pggit.schema_version (version, name) VALUES (9999, 'from the future')");
+    const client = await store.pool.connect();
+    try {
+      await expect(migrate(client)).rejects.toThrow(/schema version 9999, newer than this pggit understands/);
+    } finally {
+      await store.pool.query('DELETE FROM pggit.schema_version WHERE version = 9999');
+      client.release();
+    }
+  });
+
+  it('chains commits and rebuilds the tree at any commit', async () => {
+    const store = await open();
+    await store.repositoryId('trees');
+    const first = await store.record({
+      repository: 'trees', branch: 'main', metadata: meta('create a, b'),
+      changes: new Map([['table:public.a', 'CREATE TABLE a ()'], ['table:public.b', 'CREATE TABLE b ()']]),
+    });
+    const second = await store.record({
+      repository: 'trees', branch: 'main', metadata: meta('drop a, change b'),
+      changes: new Map([['table:public.a', null], ['table:public.b', 'CREATE TABLE b (x int)']]),
+    });
+    expect(second!.parents).toEqual([first!.id]);
+    const atFirst = await store.definitionsOf(await store.treeAt(first!.id));
+    const atSecond = await store.definitionsOf(await store.treeAt(second!.id));
+    expect(Object.fromEntries(atFirst)).toEqual({ 'table:public.a': 'CREATE TABLE a ()', 'table:public.b': 'CREATE TABLE b ()' });
+    expect(Object.fromEntries(atSecond)).toEqual({ 'table:public.b': 'CREATE TABLE b (x int)' });
+    const unchanged = await store.record({
+      repository: 'trees', branch: 'main', metadata: meta('nothing', 'detected'), skipIfUnchanged: true,
+      changes: new Map([['table:public.b', 'CREATE TABLE b (x int)']]),
+    });
+    expect(unchanged).toBeUndefined();
+  });
+
+  it('serialises head moves from two independent stores without losing a commit', async () => {
+    const [one, two] = [await open(), await open()];
+    await one.repositoryId('race');
+    const writes = Array.from({ length: 40 }, (_, i) =>
+      (i % 2 === 0 ? one : two).record({
+        repository: 'race', branch: 'main', metadata: meta(`commit ${i}`),
+        changes: new Map([[`table:public.t${i}`, `CREATE TABLE t${i} ()`]]),
+      }),
+    );
+    const commits = (await Promise.all(writes)).map((c) => c!);
+    const head = (await one.branch('race', 'main'))!.head!;
+    const tree = await one.treeAt(head);
+    expect(tree.size).toBe(40);
+    // A single chain: every commit but the root has exactly one parent, all distinct.
+    const parents = commits.flatMap((c) => c.parents);
+    expect(new Set(parents).size).toBe(parents.length);
+    expect(commits.filter((c) => c.parents.length === 0)).toHaveLength(1);
+  });
+});
