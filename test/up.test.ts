@@ -18,7 +18,7 @@ interface Up {
 }
 
 function startUp(dataDir: string, port: number): Up {
-  const child = spawn(process.execPath, [...cli, 'up', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+  const child = spawn(process.execPath, [...cli, 'up', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--http', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

@@ -1,6 +1,7 @@
 // What every session of one proxy shares.
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
+import type { ProxyMetrics } from '../metrics/index.js';
 import type { CancelMap } from './cancel-map.js';
 import type { UpstreamTarget } from './upstream.js';
 
@@ -10,4 +11,6 @@ export interface ProxyContext {
   readonly cancelMap: CancelMap;
   readonly tlsContext: SecureContext | undefined;
   readonly connectTimeoutMs: number;
+  /** Undefined when metrics are off. */
+  readonly metrics: ProxyMetrics | undefined;
 }

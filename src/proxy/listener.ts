@@ -2,6 +2,7 @@
 // draining: stop accepting, let sessions finish, then end the stragglers.
 import { createServer, type Server } from 'node:net';
 import { pino, type Logger } from 'pino';
+import type { ProxyMetrics } from '../metrics/index.js';
 import { CancelMap } from './cancel-map.js';
 import type { ProxyContext } from './context.js';
 import { Session } from './session.js';
@@ -14,6 +15,7 @@ export interface ProxyOptions {
   readonly tls?: TlsFiles | undefined;
   readonly logger?: Logger;
   readonly connectTimeoutMs?: number;
+  readonly metrics?: ProxyMetrics | undefined;
 }
 
 export interface RunningProxy {
@@ -31,6 +33,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     cancelMap: new CancelMap(),
     tlsContext: options.tls ? await loadTlsContext(options.tls) : undefined,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    metrics: options.metrics,
   };
   const sessions = new Set<Session>();
   let nextId = 1;

@@ -6,36 +6,31 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import {
-  BackendCode,
   FrameError,
   FrameTracker,
-  FrontendCode,
   PROTOCOL_MAJOR_3,
   StartupCode,
   StartupReader,
   backendKeyData,
-  captureTable,
   encodeErrorResponse,
-  errorFields,
   isFrontendCode,
   startupMessage,
   type ErrorToSend,
-  type FrameSink,
   type StartupPacket,
 } from '../protocol/index.js';
+import { NO_SESSION_METRICS, type ConnectionErrorReason, type SessionMetrics } from '../metrics/index.js';
 import { acceptTls } from './tls.js';
 import { connectUpstream, describeUpstream } from './upstream.js';
 import { forwardCancel } from './cancel-map.js';
 import type { ProxyContext } from './context.js';
 import { SessionInfo } from './session-info.js';
+import { BACKEND_CAPTURE, FRONTEND_CAPTURE, TrafficObserver } from './traffic-observer.js';
 
 type Phase = 'startup' | 'tls-handshake' | 'connecting' | 'relaying' | 'cancelling' | 'closed';
 
-const FRONTEND_CAPTURE = captureTable([[FrontendCode.Terminate, 0]]);
-const BACKEND_CAPTURE = captureTable([
-  [BackendCode.BackendKeyData, 1024],
-  [BackendCode.ErrorResponse, 4096],
-]);
+
+/** How long a closing client socket may take to flush the last bytes. */
+const CLOSE_GRACE_MS = 5_000;
 
 export class Session {
   private phase: Phase = 'startup';
@@ -52,15 +47,21 @@ export class Session {
   private bytesFromServer = 0;
   private readonly closedCallbacks: Array<() => void> = [];
 
+  private metrics: SessionMetrics = NO_SESSION_METRICS;
+  private readonly observer = new TrafficObserver({
+    onBackendKeyData: (body) => {
+      this.cancelKeyId = this.context.cancelMap.register(backendKeyData(body), this.context.upstream);
+    },
+    onAuthenticated: (applicationName) => this.startMetrics(applicationName),
+    onClientTerminate: () => (this.clientTerminated = true),
+    onFatalError: () => (this.upstreamSentFatal = true),
+  });
   private readonly frontend = new FrameTracker({
     capture: FRONTEND_CAPTURE,
     isValidCode: isFrontendCode,
-    sink: { onMessage: (code) => this.onFrontendMessage(code) } satisfies FrameSink,
+    sink: this.observer.frontend,
   });
-  private readonly backend = new FrameTracker({
-    capture: BACKEND_CAPTURE,
-    sink: { onMessage: (code, body) => this.onBackendMessage(code, body) } satisfies FrameSink,
-  });
+  private readonly backend = new FrameTracker({ capture: BACKEND_CAPTURE, sink: this.observer.backend });
 
   constructor(
     readonly id: string,
@@ -83,6 +84,7 @@ export class Session {
 
   /** Ends the session with an error the client can read (drain timeout, shutdown). */
   terminate(error: ErrorToSend): void {
+    if (this.phase !== 'closed') this.countError('shutdown');
     this.fail(error);
   }
 
@@ -165,6 +167,9 @@ export class Session {
     plain.write('S');
     const secure = acceptTls(plain, tls);
     this.client = secure;
+    secure.once('error', () => {
+      if (this.phase === 'tls-handshake') this.countError('tls');
+    });
     secure.once('secure', () => {
       if (this.phase === 'tls-handshake') this.phase = 'startup';
     });
@@ -174,9 +179,10 @@ export class Session {
   private handleCancel(packet: Buffer): void {
     const key = backendKeyData(packet.subarray(8));
     const target = this.context.cancelMap.targetFor(key, this.context.upstream);
-    this.log.info({ pid: key.processId }, 'forwarding cancel request');
+    // Not "pid": that field is the proxy's own process id in every log line.
+    this.log.info({ backendPid: key.processId }, 'forwarding cancel request');
     this.phase = 'cancelling';
-    void forwardCancel(key, target, this.context.connectTimeoutMs).finally(() => this.client.end());
+    void forwardCancel(key, target, this.context.connectTimeoutMs).finally(() => this.endClient());
   }
 
   private handleStartupMessage(packet: StartupPacket): void {
@@ -200,11 +206,14 @@ export class Session {
   private async openUpstream(startup: Buffer, pending: Buffer): Promise<void> {
     const target = this.context.upstream;
     let upstream: Socket;
+    const connectStart = performance.now();
     try {
       upstream = await connectUpstream(target, this.context.connectTimeoutMs);
+      this.context.metrics?.upstreamConnected((performance.now() - connectStart) / 1000);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       this.log.warn({ upstream: describeUpstream(target), reason }, 'upstream unreachable');
+      this.countError('upstream_unreachable');
       this.fail({
         severity: 'FATAL',
         sqlstate: '08001',
@@ -235,6 +244,7 @@ export class Session {
       return;
     }
     this.bytesFromClient += chunk.length;
+    this.metrics.bytesFromClient(chunk.length);
     if (!upstream.write(chunk)) {
       this.client.pause();
       upstream.once('drain', () => this.client.resume());
@@ -247,51 +257,71 @@ export class Session {
     } catch (error) {
       // The server's stream is the truth; a framing surprise here is our bug.
       this.log.error({ err: error }, 'could not follow server messages');
+      this.countError('upstream_protocol');
       this.fail({ severity: 'FATAL', sqlstate: '08006', message: 'pggit lost track of the server protocol' });
       return;
     }
     this.bytesFromServer += chunk.length;
+    this.metrics.bytesFromServer(chunk.length);
     if (!this.client.write(chunk)) {
       this.upstream!.pause();
       this.client.once('drain', () => this.upstream?.resume());
     }
   }
 
-  private onFrontendMessage(code: number): void {
-    if (code === FrontendCode.Terminate) this.clientTerminated = true;
-  }
-
-  private onBackendMessage(code: number, body: Buffer): void {
-    if (code === BackendCode.BackendKeyData) {
-      this.cancelKeyId = this.context.cancelMap.register(backendKeyData(body), this.context.upstream);
-    } else if (code === BackendCode.ErrorResponse) {
-      if (errorFields(body).severity === 'FATAL') this.upstreamSentFatal = true;
-    }
+  /** Labels are known once authentication is over; bytes so far count then. */
+  private startMetrics(applicationName: string): void {
+    const metrics = this.context.metrics;
+    if (!metrics || !this.info) return;
+    this.metrics = metrics.session({ database: this.info.database, branch: 'main', application: applicationName });
+    this.metrics.bytesFromClient(this.bytesFromClient);
+    this.metrics.bytesFromServer(this.bytesFromServer);
+    this.observer.attachMetrics(this.metrics);
   }
 
   private onUpstreamClosed(): void {
     if (this.phase === 'closed') return;
     const unexpected = !this.clientTerminated && !this.upstreamSentFatal;
+    if (unexpected) this.countError('upstream_lost');
     if (unexpected && this.backend.atBoundary) {
       this.fail({ severity: 'FATAL', sqlstate: '08006', message: 'pggit lost the connection to the upstream server' });
       return;
     }
-    this.client.end();
+    this.endClient();
     this.close('upstream closed the connection');
+  }
+
+  private countError(reason: ConnectionErrorReason): void {
+    this.context.metrics?.connectionError(reason);
   }
 
   private failOnFrameError(error: unknown): void {
     if (!(error instanceof FrameError)) throw error;
     this.log.warn({ reason: error.code }, error.message);
+    this.countError('protocol_violation');
     this.fail({ severity: 'FATAL', sqlstate: error.sqlstate, message: error.message });
   }
 
   /** Sends an ErrorResponse to the client (when it can still read one) and ends the session. */
   private fail(error: ErrorToSend): void {
     if (this.phase === 'closed') return;
-    if (this.backend.atBoundary && !this.client.destroyed) this.client.end(encodeErrorResponse(error));
+    if (this.backend.atBoundary && !this.client.destroyed) this.endClient(encodeErrorResponse(error));
     else this.client.destroy();
     this.close(error.message);
+  }
+
+  /**
+   * Sends the last bytes and closes the client socket like the server does,
+   * without waiting for the client to close its side: a client that reads
+   * nothing (psql idle at its prompt) would otherwise hold the socket, and a
+   * shutting-down process, open for ever.
+   */
+  private endClient(last?: Buffer): void {
+    const client = this.client;
+    if (last) client.end(last);
+    client.destroySoon();
+    // destroySoon waits for the bytes to be flushed, which a client that never reads can prevent.
+    setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref();
   }
 
   private close(reason: string): void {
@@ -302,6 +332,7 @@ export class Session {
     this.upstream?.end();
     this.upstream?.destroySoon();
     if (this.cancelKeyId) this.context.cancelMap.unregister(this.cancelKeyId);
+    this.metrics.close();
     this.log.info(
       { reason, durationMs: Date.now() - this.startedAt, bytesIn: this.bytesFromClient, bytesOut: this.bytesFromServer },
       'session ended',

@@ -1,10 +1,12 @@
 // `pggit proxy`: run the proxy in front of an existing PostgreSQL server.
 import { parseArgs } from 'node:util';
-import { startProxy, upstreamFromUrl, describeUpstream } from '../../proxy/index.js';
+import { upstreamFromUrl, describeUpstream } from '../../proxy/index.js';
 import { parseHostPort, UsageError } from '../listen-address.js';
 import { createLogger } from '../logger.js';
 import { optionalSetting, secondsSetting, setting, upstreamUrl, type Env } from '../settings.js';
 import { untilSignal } from '../signals.js';
+import { serve } from '../serve.js';
+import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
 
 export const proxyHelp = `Usage: pggit proxy [options]
 
@@ -23,7 +25,7 @@ Options (flag, then environment variable; libpq's PG* variables also apply):
                                                              PGGIT_DRAIN_TIMEOUT (30)
   --log-level LEVEL        fatal|error|warn|info|debug|trace|silent
                                                              PGGIT_LOG_LEVEL (info)
-  -h, --help               this text
+${HTTP_HELP}  -h, --help               this text
 
 Logs are JSON lines on stderr, one field "session" per client connection.
 `;
@@ -39,6 +41,7 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
       'connect-timeout': { type: 'string' },
       'drain-timeout': { type: 'string' },
       'log-level': { type: 'string' },
+      ...HTTP_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -56,17 +59,19 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
   const drainTimeout = secondsSetting(setting(values['drain-timeout'], env, ['PGGIT_DRAIN_TIMEOUT'], '30'), '--drain-timeout');
   const logger = createLogger(setting(values['log-level'], env, ['PGGIT_LOG_LEVEL'], 'info'));
 
-  const proxy = await startProxy({
+  const serving = await serve({
     listen,
     upstream,
+    ...httpSettings(values, env),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     logger,
     connectTimeoutMs: connectTimeout * 1000,
   });
-  logger.info({ upstream: describeUpstream(upstream), port: proxy.port }, 'ready');
+  const http = serving.http ? `${serving.http.host}:${serving.http.port}` : 'off';
+  logger.info({ upstream: describeUpstream(upstream), port: serving.proxy.port, http }, 'ready');
   const signal = await untilSignal(['SIGTERM', 'SIGINT']);
   logger.info({ signal, drainSeconds: drainTimeout }, 'shutting down');
-  await proxy.shutdown(drainTimeout * 1000);
+  await serving.stop(drainTimeout * 1000);
   logger.flush();
   return 0;
 }

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { LocalCluster, portIsFree, serverUser } from '../../cluster/index.js';
-import { startProxy, type RunningProxy } from '../../proxy/index.js';
+import { serve, type Serving } from '../serve.js';
+import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
 import { defaultBaseDir, prepareBaseDir } from '../data-dir.js';
 import { parseHostPort } from '../listen-address.js';
 import { secondsSetting, setting, type Env } from '../settings.js';
@@ -21,7 +22,7 @@ Options:
                          (default ~/.pggit/data; /var/lib/pggit/data as root)
   --listen HOST:PORT     where clients connect                PGGIT_LISTEN (127.0.0.1:6432)
   --drain-timeout SECS   on stop, wait this long for sessions  PGGIT_DRAIN_TIMEOUT (5)
-  -h, --help             this text
+${HTTP_HELP}  -h, --help             this text
 
 Logs: pggit.log and postgres.log beside the data directory.
 `;
@@ -33,6 +34,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       'data-dir': { type: 'string' },
       listen: { type: 'string' },
       'drain-timeout': { type: 'string' },
+      ...HTTP_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -57,11 +59,13 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
     logFile: join(baseDir, 'postgres.log'),
     onProgress: (message) => process.stdout.write(`${message}...\n`),
   });
-  let proxy: RunningProxy;
+  let serving: Serving;
   try {
-    proxy = await startProxy({
+    serving = await serve({
       listen,
       upstream: { kind: 'tcp', host: cluster.host, port: cluster.port },
+      ...httpSettings(values, env),
+      connectTimeoutMs: 10_000,
       logger: pino({ level: 'info' }, pino.destination({ dest: join(baseDir, 'pggit.log'), sync: false, mkdir: true })),
     });
   } catch (error) {
@@ -69,7 +73,8 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
     throw error;
   }
 
-  const url = `postgres://postgres@${hostForUrl(listen.host)}:${proxy.port}/postgres`;
+  const url = `postgres://postgres@${hostForUrl(listen.host)}:${serving.proxy.port}/postgres`;
+  const metricsUrl = serving.http ? `http://${hostForUrl(serving.http.host)}:${serving.http.port}/metrics` : 'off (--http off)';
   process.stdout.write(
     [
       '',
@@ -78,6 +83,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       `  Connect:  ${url}`,
       `  psql:     psql "${url}"`,
       `  Data:     ${dataDir}  (PostgreSQL from ${cluster.binaries.source}: ${cluster.binaries.binDir})`,
+      `  Metrics:  ${metricsUrl}`,
       `  Logs:     ${join(baseDir, 'pggit.log')}, ${cluster.logFile}`,
       '  Stop:     Ctrl-C',
       '',
@@ -86,7 +92,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
   );
   const signal = await untilSignal(['SIGINT', 'SIGTERM']);
   process.stdout.write(`\n${signal}: stopping the proxy, then PostgreSQL...\n`);
-  await proxy.shutdown(drainSeconds * 1000);
+  await serving.stop(drainSeconds * 1000);
   await cluster.stop();
   process.stdout.write('stopped.\n');
   return 0;

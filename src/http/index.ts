@@ -1,0 +1,13 @@
+// http: the process's HTTP server — /metrics, /healthz, /readyz — and a small
+// router that later issues extend with the JSON API (`routes`).
+export { startHttpServer, type HttpServerOptions, type RunningHttpServer } from './server.js';
+export { checkReadiness, type ReadinessCheck, type ReadinessReport } from './readiness.js';
+export {
+  HttpError,
+  Router,
+  type HttpMethod,
+  type HttpRequest,
+  type HttpResponse,
+  type Route,
+  type RouteHandler,
+} from './router.js';

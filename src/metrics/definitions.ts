@@ -1,0 +1,150 @@
+// Every pggit metric family. Names, types and labels are an API: dashboards
+// and alerts depend on them (README "Metrics").
+import type { Registry } from 'prom-client';
+import { ComputedGauge, HistogramFamily, ValueFamily } from './cells.js';
+
+/** Statement latency: 100 µs (a cached SELECT on a local server) to 10 s. */
+export const STATEMENT_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
+
+/** Upstream TCP (and server fork) time: sub-millisecond locally, seconds across a bad network. */
+export const CONNECT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/** From a transaction's COMMIT to its schema commit in the store. */
+export const RECORDER_LAG_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+
+export const CONNECTION_ERROR_REASONS = [
+  'upstream_unreachable',
+  'upstream_lost',
+  'upstream_protocol',
+  'protocol_violation',
+  'tls',
+  'unknown_branch',
+  'shutdown',
+] as const;
+
+export type ConnectionErrorReason = (typeof CONNECTION_ERROR_REASONS)[number];
+
+export function defineMetrics(registry: Registry) {
+  return {
+    clientConnections: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_client_connections',
+        help: 'Client connections open now.',
+        labelNames: ['database', 'branch'],
+      },
+      'gauge',
+    ),
+    clientConnectionsTotal: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_client_connections_total',
+        help: 'Client sessions started (counted once the upstream server accepted them).',
+        labelNames: ['database', 'branch'],
+      },
+      'counter',
+    ),
+    connectionErrors: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_connection_errors_total',
+        help: 'Sessions pggit ended or could not start, by reason.',
+        labelNames: ['reason'],
+      },
+      'counter',
+    ),
+    bytes: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_bytes_total',
+        help: 'Bytes forwarded, by direction.',
+        labelNames: ['direction'],
+      },
+      'counter',
+    ),
+    statements: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_statements_total',
+        help: 'Statements finished, by command (from CommandComplete; DDL for schema changes; ERROR when failed).',
+        labelNames: ['database', 'branch', 'application', 'command'],
+      },
+      'counter',
+    ),
+    statementDuration: new HistogramFamily(
+      registry,
+      {
+        name: 'pggit_statement_duration_seconds',
+        help: 'From the first byte of a request to its CommandComplete or ErrorResponse.',
+        labelNames: ['database', 'branch', 'command'],
+      },
+      STATEMENT_BUCKETS,
+    ),
+    statementErrors: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_statement_errors_total',
+        help: 'Statements that ended in an ErrorResponse, by SQLSTATE class.',
+        labelNames: ['database', 'branch', 'sqlstate_class'],
+      },
+      'counter',
+    ),
+    transactions: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_transactions_total',
+        help: 'Transactions ended, by outcome.',
+        labelNames: ['database', 'branch', 'outcome'],
+      },
+      'counter',
+    ),
+    upstreamConnectDuration: new HistogramFamily(
+      registry,
+      {
+        name: 'pggit_upstream_connect_duration_seconds',
+        help: 'Time to open a connection to the upstream server.',
+        labelNames: [],
+      },
+      CONNECT_BUCKETS,
+    ),
+    schemaCommits: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_schema_commits_total',
+        help: 'Schema commits recorded: observed (DDL seen through the proxy) or detected (found by reconciliation).',
+        labelNames: ['database', 'branch', 'kind'],
+      },
+      'counter',
+    ),
+    lastSchemaCommit: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_last_schema_commit_timestamp_seconds',
+        help: 'Unix time of the newest schema commit on a branch.',
+        labelNames: ['database', 'branch'],
+      },
+      'gauge',
+    ),
+    recorderLag: new HistogramFamily(
+      registry,
+      {
+        name: 'pggit_recorder_lag_seconds',
+        help: 'From the COMMIT of a transaction that changed the schema to its schema commit in the store.',
+        labelNames: [],
+      },
+      RECORDER_LAG_BUCKETS,
+    ),
+    recorderQueueDepth: new ComputedGauge(registry, {
+      name: 'pggit_recorder_queue_depth',
+      help: 'Committed schema changes waiting to be recorded.',
+    }),
+    storeUp: new ComputedGauge(registry, {
+      name: 'pggit_store_up',
+      help: '1 when the metadata store answered its last check, 0 when not; absent without a store.',
+    }),
+  };
+}
+
+export type Families = ReturnType<typeof defineMetrics>;

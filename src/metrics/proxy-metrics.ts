@@ -1,0 +1,87 @@
+// The metrics of one proxy process, on a registry the caller owns (no
+// global registry). Sessions get a SessionMetrics; the rest of the process
+// (listener, recorder, store) reports through the methods here.
+import { collectDefaultMetrics, type Registry } from 'prom-client';
+import type { HistogramCell, ValueCell } from './cells.js';
+import { CONNECTION_ERROR_REASONS, defineMetrics, type ConnectionErrorReason, type Families } from './definitions.js';
+import { LabelCells } from './label-cells.js';
+import { ApplicationLabels } from './label-values.js';
+import { LiveSessionMetrics, type SessionMetrics } from './session-metrics.js';
+
+export interface ProxyMetricsOptions {
+  /** Distinct application_names (process-wide) with a label of their own; later ones count as `other`. Default 20. */
+  readonly maxApplications?: number;
+  /** Also register prom-client's standard process_* and nodejs_* metrics. Default true. */
+  readonly defaultMetrics?: boolean;
+}
+
+export interface SessionLabels {
+  readonly database: string;
+  readonly branch: string;
+  /** application_name from the StartupMessage; '' when the client sent none. */
+  readonly application: string;
+}
+
+export class ProxyMetrics {
+  private readonly families: Families;
+  private readonly cells: LabelCells;
+  private readonly connectionErrors: ReadonlyMap<ConnectionErrorReason, ValueCell>;
+  private readonly upstreamConnect: HistogramCell;
+  private readonly recorderLagCell: HistogramCell;
+
+  constructor(registry: Registry, options: ProxyMetricsOptions = {}) {
+    const families = defineMetrics(registry);
+    this.families = families;
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+    this.cells = new LabelCells(families, new ApplicationLabels(options.maxApplications ?? 20));
+    // Every reason exists from the start, so rate() sees a 0 before the first error.
+    this.connectionErrors = new Map(
+      CONNECTION_ERROR_REASONS.map((reason) => [reason, families.connectionErrors.cell({ reason })]),
+    );
+    this.upstreamConnect = families.upstreamConnectDuration.cell({});
+    this.recorderLagCell = families.recorderLag.cell({});
+  }
+
+  /**
+   * A client session the upstream server accepted. Call it once
+   * authentication succeeded, not at the StartupMessage: database names
+   * the server rejects must not become labels.
+   */
+  session(labels: SessionLabels): SessionMetrics {
+    const branch = this.cells.branch(labels.database, labels.branch);
+    branch.connections.value++;
+    branch.connectionsTotal.value++;
+    return new LiveSessionMetrics(this.cells, this.cells.application(branch, labels.application));
+  }
+
+  connectionError(reason: ConnectionErrorReason): void {
+    this.connectionErrors.get(reason)!.value++;
+  }
+
+  upstreamConnected(seconds: number): void {
+    this.upstreamConnect.observe(seconds);
+  }
+
+  schemaCommit(database: string, branch: string, kind: 'observed' | 'detected', at: Date): void {
+    this.families.schemaCommits.cell({ database, branch, kind }).value++;
+    const last = this.families.lastSchemaCommit.cell({ database, branch });
+    last.value = Math.max(last.value, at.getTime() / 1000);
+  }
+
+  recorderLag(seconds: number): void {
+    this.recorderLagCell.observe(seconds);
+  }
+
+  /** Read at every scrape for pggit_recorder_queue_depth. */
+  setQueueDepthSource(source: () => number): void {
+    this.families.recorderQueueDepth.setSource(source);
+  }
+
+  /** Read at every scrape for pggit_store_up; `undefined` (no store configured) leaves it without a sample. */
+  setStoreUpSource(source: () => boolean | undefined): void {
+    this.families.storeUp.setSource(() => {
+      const up = source();
+      return up === undefined ? undefined : Number(up);
+    });
+  }
+}

@@ -1,0 +1,137 @@
+// Reads the few messages the proxy cares about, in both directions, and
+// turns them into statement timings, transaction outcomes and metrics.
+// The session feeds it from its two frame trackers; it never touches bytes
+// that are only forwarded.
+import {
+  BackendCode,
+  FrontendCode,
+  captureTable,
+  errorFields,
+  readCString,
+  transactionStatus,
+  type FrameSink,
+} from '../protocol/index.js';
+import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
+import { RequestClock } from './request-clock.js';
+import { TransactionOutcome } from './transaction-outcome.js';
+
+/** Messages read from the client: only their arrival matters here. */
+export const FRONTEND_CAPTURE = captureTable([
+  [FrontendCode.Query, 0],
+  [FrontendCode.Execute, 0],
+  [FrontendCode.Sync, 0],
+  [FrontendCode.FunctionCall, 0],
+  [FrontendCode.Terminate, 0],
+]);
+
+/** Messages read from the server, with how many body bytes each needs. */
+export const BACKEND_CAPTURE = captureTable([
+  [BackendCode.BackendKeyData, 1024],
+  [BackendCode.CommandComplete, 64],
+  [BackendCode.EmptyQueryResponse, 0],
+  [BackendCode.PortalSuspended, 0],
+  [BackendCode.ErrorResponse, 4096],
+  [BackendCode.ParameterStatus, 256],
+  [BackendCode.ReadyForQuery, 1],
+]);
+
+const ROLLBACK_TAG = Buffer.from('ROLLBACK\0');
+const APPLICATION_NAME = 'application_name';
+
+export interface ObserverEvents {
+  /** The server's BackendKeyData body (borrowed). */
+  onBackendKeyData(body: Buffer): void;
+  /** The first ReadyForQuery: authentication is over. */
+  onAuthenticated(applicationName: string): void;
+  onClientTerminate(): void;
+  onFatalError(): void;
+}
+
+export class TrafficObserver {
+  private readonly clock = new RequestClock();
+  private readonly outcome = new TransactionOutcome();
+  private metrics: SessionMetrics = NO_SESSION_METRICS;
+  private authenticated = false;
+  /** As the server last reported it (ParameterStatus). */
+  private applicationName = '';
+
+  readonly frontend: FrameSink = { onMessage: (code) => this.onFrontend(code) };
+  readonly backend: FrameSink = { onMessage: (code, body) => this.onBackend(code, body) };
+
+  constructor(private readonly events: ObserverEvents) {}
+
+  attachMetrics(metrics: SessionMetrics): void {
+    this.metrics = metrics;
+  }
+
+  private onFrontend(code: number): void {
+    switch (code) {
+      case FrontendCode.Query:
+      case FrontendCode.FunctionCall:
+        this.clock.query(performance.now());
+        return;
+      case FrontendCode.Execute:
+        this.clock.execute(performance.now());
+        return;
+      case FrontendCode.Sync:
+        this.clock.sync(performance.now());
+        return;
+      case FrontendCode.Terminate:
+        this.events.onClientTerminate();
+        return;
+    }
+  }
+
+  private onBackend(code: number, body: Buffer): void {
+    switch (code) {
+      case BackendCode.CommandComplete:
+        this.metrics.commandComplete(body, this.clock.statementDone(performance.now(), false));
+        this.outcome.statementDone();
+        if (body.equals(ROLLBACK_TAG)) this.outcome.rollbackTag();
+        return;
+      case BackendCode.EmptyQueryResponse:
+      case BackendCode.PortalSuspended:
+        this.clock.statementDone(performance.now(), false);
+        return;
+      case BackendCode.ErrorResponse:
+        this.onError(body);
+        return;
+      case BackendCode.ReadyForQuery:
+        this.onReady(body);
+        return;
+      case BackendCode.ParameterStatus:
+        this.onParameterStatus(body);
+        return;
+      case BackendCode.BackendKeyData:
+        this.events.onBackendKeyData(body);
+        return;
+    }
+  }
+
+  private onError(body: Buffer): void {
+    const fields = errorFields(body);
+    if (fields.severity === 'FATAL' || fields.severity === 'PANIC') {
+      this.events.onFatalError();
+      return;
+    }
+    this.metrics.error(fields.sqlstate, this.clock.statementDone(performance.now(), true));
+    this.outcome.statementFailed();
+  }
+
+  private onReady(body: Buffer): void {
+    if (!this.authenticated) {
+      this.authenticated = true;
+      this.events.onAuthenticated(this.applicationName);
+    }
+    this.clock.ready();
+    const ended = this.outcome.ready(transactionStatus(body));
+    if (ended) this.metrics.transaction(ended);
+  }
+
+  private onParameterStatus(body: Buffer): void {
+    const [name, next] = readCString(body, 0);
+    if (name !== APPLICATION_NAME) return;
+    this.applicationName = readCString(body, next)[0];
+    if (this.authenticated) this.metrics.applicationChanged(this.applicationName);
+  }
+}
