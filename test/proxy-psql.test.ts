@@ -3,25 +3,19 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { psqlPath } from './harness/psql.js';
 
 const run = promisify(execFile);
 const script = fileURLToPath(new URL('./fixtures/psql-session.sql', import.meta.url));
-
-export function psqlBinary(): string {
-  const candidate = join(inject('pgBinDir'), 'psql');
-  return existsSync(candidate) ? candidate : 'psql';
-}
 
 async function psql(url: string, database: string): Promise<{ stdout: string; stderr: string }> {
   const target = new URL(url);
   target.pathname = `/${database}`;
   try {
-    const { stdout, stderr } = await run(psqlBinary(), ['-X', '-f', script, target.toString()], { env: { ...process.env, PGAPPNAME: 'psql-test' } });
+    const { stdout, stderr } = await run(psqlPath(), ['-X', '-f', script, target.toString()], { env: { ...process.env, PGAPPNAME: 'psql-test' } });
     return { stdout, stderr };
   } catch (error) {
     const failed = error as { stdout: string; stderr: string };
