@@ -60,6 +60,9 @@ export const PROTOCOL_MAJOR_3 = 3;
 /** Postgres refuses startup packets longer than this (MAX_STARTUP_PACKET_LENGTH). */
 export const MAX_STARTUP_PACKET_LENGTH = 10_000;
 
+/** A CancelRequest holds length, code, process id and a secret key of at least 4 bytes. */
+export const MIN_CANCEL_REQUEST_LENGTH = 16;
+
 /** Postgres refuses any message longer than this (PQ_LARGE_MESSAGE_LIMIT). */
 export const MAX_MESSAGE_LENGTH = 0x3fffffff;
 

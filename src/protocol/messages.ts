@@ -33,7 +33,12 @@ export interface ErrorFields {
   readonly message: string;
 }
 
-/** ErrorResponse / NoticeResponse: the fields the proxy cares about. */
+/**
+ * ErrorResponse / NoticeResponse: the fields the proxy cares about. body may
+ * be only the first bytes of the message (a frame tracker's capture limit):
+ * a field cut off at its end is left out. The server sends severity and
+ * SQLSTATE first, so a long message or detail does not hide them.
+ */
 export function errorFields(body: Buffer): ErrorFields {
   let severity = '';
   let sqlstate = '';
@@ -41,6 +46,7 @@ export function errorFields(body: Buffer): ErrorFields {
   let offset = 0;
   while (offset < body.length && body[offset] !== 0) {
     const field = body[offset]!;
+    if (body.indexOf(0, offset + 1) < 0) break;
     const [value, next] = readCString(body, offset + 1);
     // 'V' is the untranslated severity; prefer it over the localized 'S'.
     if (field === 0x56 || (field === 0x53 && severity === '')) severity = value;

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import {
   FrameError,
   FrameTracker,
+  MIN_CANCEL_REQUEST_LENGTH,
   PROTOCOL_MAJOR_3,
   StartupCode,
   StartupReader,
@@ -27,7 +28,6 @@ import { SessionInfo } from './session-info.js';
 import { BACKEND_CAPTURE, FRONTEND_CAPTURE, TrafficObserver } from './traffic-observer.js';
 
 type Phase = 'startup' | 'tls-handshake' | 'connecting' | 'relaying' | 'cancelling' | 'closed';
-
 
 /** How long a closing client socket may take to flush the last bytes. */
 const CLOSE_GRACE_MS = 5_000;
@@ -177,6 +177,11 @@ export class Session {
   }
 
   private handleCancel(packet: Buffer): void {
+    if (packet.length < MIN_CANCEL_REQUEST_LENGTH) {
+      const message = `invalid length of cancel request: ${packet.length}`;
+      this.fail({ severity: 'FATAL', sqlstate: '08P01', message });
+      return;
+    }
     const key = backendKeyData(packet.subarray(8));
     const target = this.context.cancelMap.targetFor(key, this.context.upstream);
     // Not "pid": that field is the proxy's own process id in every log line.

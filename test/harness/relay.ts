@@ -1,0 +1,48 @@
+// A TCP relay between the proxy and the server, so a test can make the
+// network fail: break() resets every connection without a word to either side.
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+export class Relay {
+  private readonly sockets = new Set<Socket>();
+  private readonly server: Server;
+  private listening = 0;
+
+  private constructor(target: { readonly host: string; readonly port: number }) {
+    this.server = createServer((client) => {
+      const upstream = connect(target.port, target.host);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => this.sockets.delete(socket));
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+  }
+
+  static async start(target: { readonly host: string; readonly port: number }): Promise<Relay> {
+    const relay = new Relay(target);
+    await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
+    relay.listening = (relay.server.address() as { port: number }).port;
+    return relay;
+  }
+
+  get port(): number {
+    return this.listening;
+  }
+
+  /** Sockets open on either side: two per relayed connection. */
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+
+  /** Resets every relayed connection at once (TCP RST), as a failing network would. */
+  break(): void {
+    for (const socket of this.sockets) socket.resetAndDestroy();
+  }
+
+  close(): Promise<void> {
+    this.break();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
