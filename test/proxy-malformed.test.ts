@@ -92,6 +92,15 @@ async function truncatedThenClose(): Promise<void> {
 describe('malformed client input', () => {
   it('answers a startup packet with a huge length with 08P01 and closes', hugeStartupLength);
 
+  it('ends a connection that never sends its startup packet once the startup timeout passes', async () => {
+    const slow = await startTestProxy({ startupTimeoutMs: 200 });
+    const socket = await SocketBytes.connect(slow.proxy.port);
+    const error = (await socket.waitForMessage((m) => m.name === 'error')) as DatabaseError;
+    expect(error.code).toBe('08P01');
+    expect(error.message).toMatch(/timed out waiting for the startup packet/);
+    await slow.stop();
+  });
+
   it('answers a CancelRequest too short to hold a key with 08P01 and closes', shortCancelRequest);
 
   it('answers a typed message of length 0x7fffffff with 08P01, closes, and ends the backend', hugeTypedLength);

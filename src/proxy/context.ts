@@ -11,6 +11,8 @@ export interface ProxyContext {
   readonly cancelMap: CancelMap;
   readonly tlsContext: SecureContext | undefined;
   readonly connectTimeoutMs: number;
+  /** How long a client may take to send its StartupMessage. */
+  readonly startupTimeoutMs: number;
   /** Undefined when metrics are off. */
   readonly metrics: ProxyMetrics | undefined;
 }

@@ -15,6 +15,8 @@ export interface ProxyOptions {
   readonly tls?: TlsFiles | undefined;
   readonly logger?: Logger;
   readonly connectTimeoutMs?: number;
+  /** Like PostgreSQL's authentication_timeout (60 s). */
+  readonly startupTimeoutMs?: number;
   readonly metrics?: ProxyMetrics | undefined;
 }
 
@@ -33,6 +35,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     cancelMap: new CancelMap(),
     tlsContext: options.tls ? await loadTlsContext(options.tls) : undefined,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
     metrics: options.metrics,
   };
   const sessions = new Set<Session>();

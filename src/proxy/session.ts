@@ -48,6 +48,7 @@ export class Session {
   private readonly closedCallbacks: Array<() => void> = [];
 
   private metrics: SessionMetrics = NO_SESSION_METRICS;
+  private readonly startupTimer: NodeJS.Timeout;
   private readonly observer = new TrafficObserver({
     onBackendKeyData: (body) => {
       this.cancelKeyId = this.context.cancelMap.register(backendKeyData(body), this.context.upstream);
@@ -70,12 +71,21 @@ export class Session {
   ) {
     this.client = socket;
     this.log = context.logger.child({ session: id });
+    // Like authentication_timeout: a client that never finishes its startup
+    // must not hold a session (and a file descriptor) forever.
+    this.startupTimer = setTimeout(() => this.startupTimedOut(), context.startupTimeoutMs);
+    this.startupTimer.unref();
     socket.setNoDelay(true);
     this.attachClient(socket);
   }
 
   get isRelaying(): boolean {
     return this.phase === 'relaying';
+  }
+
+  private startupTimedOut(): void {
+    if (this.phase !== 'startup' && this.phase !== 'tls-handshake') return;
+    this.fail({ severity: 'FATAL', sqlstate: '08P01', message: 'timed out waiting for the startup packet' });
   }
 
   onClosed(callback: () => void): void {
@@ -202,6 +212,7 @@ export class Session {
       this.failOnFrameError(error);
       return;
     }
+    clearTimeout(this.startupTimer);
     this.log.info(this.info.logFields(), 'session started');
     this.phase = 'connecting';
     this.client.pause();
@@ -334,6 +345,7 @@ export class Session {
       return;
     }
     this.phase = 'closed';
+    clearTimeout(this.startupTimer);
     this.upstream?.end();
     this.upstream?.destroySoon();
     if (this.cancelKeyId) this.context.cancelMap.unregister(this.cancelKeyId);

@@ -1,7 +1,7 @@
 // PostgreSQL's regression suite from the installed server's own source
 // package: `apt-get source <pkg>=<version>`, kept in the cache directory.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEB_SRC_FILE, missingDebSrc } from './apt-sources.js';
 import { have, isRoot, mustRun, run } from './exec.js';
@@ -33,7 +33,10 @@ export async function regressionSource(server: InstalledServer, cacheDir: string
     regressDir: join(root, 'src', 'test', 'regress'),
     spiDir: join(root, 'contrib', 'spi'),
   });
-  if (existsSync(join(root, 'src', 'test', 'regress', 'parallel_schedule'))) return suite(server.deb.sourceVersion);
+  const versionFile = join(dir, 'source.version');
+  if (existsSync(join(root, 'src', 'test', 'regress', 'parallel_schedule'))) {
+    return suite((await readFile(versionFile, 'utf8').catch(() => server.deb.sourceVersion)).trim());
+  }
 
   const { sourceName } = server.deb;
   const version = await chooseSourceVersion(server);
@@ -45,7 +48,9 @@ export async function regressionSource(server: InstalledServer, cacheDir: string
     await mustRun('apt-get', ['source', '--only-source', `${sourceName}=${version}`], { cwd: scratch });
     const unpacked = (await readdir(scratch, { withFileTypes: true })).find((entry) => entry.isDirectory());
     if (!unpacked) throw new Error(`apt-get source left no source tree in ${scratch}`);
+    await rm(root, { recursive: true, force: true });
     await rename(join(scratch, unpacked.name), root);
+    await writeFile(versionFile, `${version}\n`);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
