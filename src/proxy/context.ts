@@ -2,6 +2,7 @@
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics/index.js';
+import type { ChangeSet, PreparedTransactions } from '../ddl/index.js';
 import type { CancelMap } from './cancel-map.js';
 import type { UpstreamTarget } from './upstream.js';
 
@@ -15,4 +16,12 @@ export interface ProxyContext {
   readonly startupTimeoutMs: number;
   /** Undefined when metrics are off. */
   readonly metrics: ProxyMetrics | undefined;
+  /** Undefined when the DDL watcher is off. */
+  readonly ddl: DdlWatching | undefined;
+}
+
+export interface DdlWatching {
+  readonly onChangeSet: (changeSet: ChangeSet) => void;
+  /** Shared by all sessions: COMMIT PREPARED may come from any of them. */
+  readonly preparedTransactions: PreparedTransactions;
 }

@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics/index.js';
+import { loadParser, PreparedTransactions, type ChangeSet } from '../ddl/index.js';
 import { CancelMap } from './cancel-map.js';
 import type { ProxyContext } from './context.js';
 import { Session } from './session.js';
@@ -18,6 +19,8 @@ export interface ProxyOptions {
   /** Like PostgreSQL's authentication_timeout (60 s). */
   readonly startupTimeoutMs?: number;
   readonly metrics?: ProxyMetrics | undefined;
+  /** Turns the DDL watcher on: every committed transaction with schema changes arrives here. */
+  readonly onChangeSet?: ((changeSet: ChangeSet) => void) | undefined;
 }
 
 export interface RunningProxy {
@@ -37,7 +40,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
     metrics: options.metrics,
+    ddl: options.onChangeSet ? { onChangeSet: options.onChangeSet, preparedTransactions: new PreparedTransactions() } : undefined,
   };
+  if (context.ddl) await loadParser();
   const sessions = new Set<Session>();
   let nextId = 1;
   const server = createServer((socket) => {

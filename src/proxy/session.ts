@@ -25,7 +25,8 @@ import { connectUpstream, describeUpstream } from './upstream.js';
 import { forwardCancel } from './cancel-map.js';
 import type { ProxyContext } from './context.js';
 import { SessionInfo } from './session-info.js';
-import { BACKEND_CAPTURE, FRONTEND_CAPTURE, TrafficObserver } from './traffic-observer.js';
+import { BACKEND_CAPTURE, FRONTEND_CAPTURE, TrafficObserver, WATCHER_FRONTEND_CAPTURE } from './traffic-observer.js';
+import { TransactionTracker, type ChangeSet } from '../ddl/index.js';
 
 type Phase = 'startup' | 'tls-handshake' | 'connecting' | 'relaying' | 'cancelling' | 'closed';
 
@@ -51,17 +52,16 @@ export class Session {
   private readonly startupTimer: NodeJS.Timeout;
   private readonly observer = new TrafficObserver({
     onBackendKeyData: (body) => {
-      this.cancelKeyId = this.context.cancelMap.register(backendKeyData(body), this.context.upstream);
+      const key = backendKeyData(body);
+      this.cancelKeyId = this.context.cancelMap.register(key, this.context.upstream);
+      this.tracker?.setBackendPid(key.processId);
     },
     onAuthenticated: (applicationName) => this.startMetrics(applicationName),
     onClientTerminate: () => (this.clientTerminated = true),
     onFatalError: () => (this.upstreamSentFatal = true),
   });
-  private readonly frontend = new FrameTracker({
-    capture: FRONTEND_CAPTURE,
-    isValidCode: isFrontendCode,
-    sink: this.observer.frontend,
-  });
+  private tracker: TransactionTracker | undefined;
+  private readonly frontend: FrameTracker;
   private readonly backend = new FrameTracker({ capture: BACKEND_CAPTURE, sink: this.observer.backend });
 
   constructor(
@@ -71,6 +71,11 @@ export class Session {
   ) {
     this.client = socket;
     this.log = context.logger.child({ session: id });
+    this.frontend = new FrameTracker({
+      capture: context.ddl ? WATCHER_FRONTEND_CAPTURE : FRONTEND_CAPTURE,
+      isValidCode: isFrontendCode,
+      sink: this.observer.frontend,
+    });
     // Like authentication_timeout: a client that never finishes its startup
     // must not hold a session (and a file descriptor) forever.
     this.startupTimer = setTimeout(() => this.startupTimedOut(), context.startupTimeoutMs);
@@ -214,6 +219,7 @@ export class Session {
     }
     clearTimeout(this.startupTimer);
     this.log.info(this.info.logFields(), 'session started');
+    this.watchDdl(this.info);
     this.phase = 'connecting';
     this.client.pause();
     void this.openUpstream(packet.packet, packet.rest);
@@ -283,6 +289,28 @@ export class Session {
       this.upstream!.pause();
       this.client.once('drain', () => this.upstream?.resume());
     }
+  }
+
+  private watchDdl(info: SessionInfo): void {
+    const ddl = this.context.ddl;
+    if (!ddl) return;
+    this.tracker = new TransactionTracker({
+      session: {
+        user: info.user,
+        database: info.database,
+        applicationName: info.applicationName,
+        clientAddress: info.clientAddress,
+      },
+      preparedTransactions: ddl.preparedTransactions,
+      onChangeSet: (changeSet: ChangeSet) => {
+        this.log.debug(
+          { statements: changeSet.statements.map((s) => s.text), unseen: changeSet.mayContainUnseenDdl },
+          'schema change committed',
+        );
+        ddl.onChangeSet(changeSet);
+      },
+    });
+    this.observer.attachTracker(this.tracker);
   }
 
   /** Labels are known once authentication is over; bytes so far count then. */

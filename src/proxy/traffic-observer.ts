@@ -5,20 +5,44 @@
 import {
   BackendCode,
   FrontendCode,
+  bindNames,
   captureTable,
+  closeTarget,
+  commandTag,
   errorFields,
+  executePortal,
+  parseMessage,
+  queryText,
   readCString,
   transactionStatus,
   type FrameSink,
 } from '../protocol/index.js';
+import type { TransactionTracker } from '../ddl/index.js';
 import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
 import { RequestClock } from './request-clock.js';
 import { TransactionOutcome } from './transaction-outcome.js';
 
-/** Messages read from the client: only their arrival matters here. */
+/** Messages read from the client when only their arrival matters (no DDL watcher). */
 export const FRONTEND_CAPTURE = captureTable([
   [FrontendCode.Query, 0],
   [FrontendCode.Execute, 0],
+  [FrontendCode.Sync, 0],
+  [FrontendCode.FunctionCall, 0],
+  [FrontendCode.Terminate, 0],
+]);
+
+/** Statement text this long is read whole; DDL beyond it is left to reconciliation. */
+const MAX_STATEMENT_TEXT = 64 * 1024 * 1024;
+/** Bind and Close carry names first; parameters after them are never read. */
+const NAMES_PREFIX = 64 * 1024;
+
+/** Messages read from the client by the DDL watcher. */
+export const WATCHER_FRONTEND_CAPTURE = captureTable([
+  [FrontendCode.Query, MAX_STATEMENT_TEXT],
+  [FrontendCode.Parse, MAX_STATEMENT_TEXT],
+  [FrontendCode.Bind, NAMES_PREFIX],
+  [FrontendCode.Execute, NAMES_PREFIX],
+  [FrontendCode.Close, NAMES_PREFIX],
   [FrontendCode.Sync, 0],
   [FrontendCode.FunctionCall, 0],
   [FrontendCode.Terminate, 0],
@@ -51,11 +75,12 @@ export class TrafficObserver {
   private readonly clock = new RequestClock();
   private readonly outcome = new TransactionOutcome();
   private metrics: SessionMetrics = NO_SESSION_METRICS;
+  private tracker: TransactionTracker | undefined;
   private authenticated = false;
   /** As the server last reported it (ParameterStatus). */
   private applicationName = '';
 
-  readonly frontend: FrameSink = { onMessage: (code) => this.onFrontend(code) };
+  readonly frontend: FrameSink = { onMessage: (code, body) => this.onFrontend(code, body) };
   readonly backend: FrameSink = { onMessage: (code, body) => this.onBackend(code, body) };
 
   constructor(private readonly events: ObserverEvents) {}
@@ -64,17 +89,46 @@ export class TrafficObserver {
     this.metrics = metrics;
   }
 
-  private onFrontend(code: number): void {
+  /** The DDL watcher's tracker; it then sees every request and reply. */
+  attachTracker(tracker: TransactionTracker): void {
+    this.tracker = tracker;
+  }
+
+  private onFrontend(code: number, body: Buffer): void {
     switch (code) {
       case FrontendCode.Query:
+        this.clock.query(performance.now());
+        this.tracker?.query(queryText(body));
+        return;
       case FrontendCode.FunctionCall:
         this.clock.query(performance.now());
+        this.tracker?.functionCall();
+        return;
+      case FrontendCode.Parse:
+        if (this.tracker) {
+          const { statement, text } = parseMessage(body);
+          this.tracker.parse(statement, text);
+        }
+        return;
+      case FrontendCode.Bind:
+        if (this.tracker) {
+          const { portal, statement } = bindNames(body);
+          this.tracker.bind(portal, statement);
+        }
         return;
       case FrontendCode.Execute:
         this.clock.execute(performance.now());
+        this.tracker?.execute(executePortal(body));
+        return;
+      case FrontendCode.Close:
+        if (this.tracker) {
+          const { kind, name } = closeTarget(body);
+          this.tracker.close(kind, name);
+        }
         return;
       case FrontendCode.Sync:
         this.clock.sync(performance.now());
+        this.tracker?.sync();
         return;
       case FrontendCode.Terminate:
         this.events.onClientTerminate();
@@ -88,10 +142,15 @@ export class TrafficObserver {
         this.metrics.commandComplete(body, this.clock.statementDone(performance.now(), false));
         this.outcome.statementDone();
         if (body.equals(ROLLBACK_TAG)) this.outcome.rollbackTag();
+        this.tracker?.commandComplete(commandTag(body));
         return;
       case BackendCode.EmptyQueryResponse:
+        this.clock.statementDone(performance.now(), false);
+        this.tracker?.emptyQuery();
+        return;
       case BackendCode.PortalSuspended:
         this.clock.statementDone(performance.now(), false);
+        this.tracker?.portalSuspended();
         return;
       case BackendCode.ErrorResponse:
         this.onError(body);
@@ -116,6 +175,7 @@ export class TrafficObserver {
     }
     this.metrics.error(fields.sqlstate, this.clock.statementDone(performance.now(), true));
     this.outcome.statementFailed();
+    this.tracker?.error(fields.sqlstate);
   }
 
   private onReady(body: Buffer): void {
@@ -124,8 +184,10 @@ export class TrafficObserver {
       this.events.onAuthenticated(this.applicationName);
     }
     this.clock.ready();
-    const ended = this.outcome.ready(transactionStatus(body));
+    const status = transactionStatus(body);
+    const ended = this.outcome.ready(status);
     if (ended) this.metrics.transaction(ended);
+    this.tracker?.readyForQuery(status);
   }
 
   private onParameterStatus(body: Buffer): void {

@@ -1,0 +1,25 @@
+// Every path the benchmark knows, in report order. A new variant is one line.
+import { DIRECT, directPath } from './direct-path.js';
+import type { BenchPath } from './path.js';
+import { pgbouncerPath } from './pgbouncer-path.js';
+import { pggitPath } from './pggit-path.js';
+import { relayPath } from './relay-path.js';
+
+export const ALL_PATHS: readonly BenchPath[] = [
+  directPath,
+  pggitPath('pggit', 'pggit proxy, default settings'),
+  relayPath,
+  pgbouncerPath,
+  // pggitPath('pggit-metrics-off', 'pggit with metrics off', ['--metrics', 'off']),
+  // pggitPath('pggit-ddl-off', 'pggit with the DDL watcher off', ['--ddl-watcher', 'off']),
+];
+
+/** The selected paths; direct always comes first, the baseline of every ratio. */
+export function selectPaths(names: readonly string[] | undefined): BenchPath[] {
+  if (!names) return [...ALL_PATHS];
+  const unknown = names.filter((name) => !ALL_PATHS.some((path) => path.name === name));
+  if (unknown.length > 0) {
+    throw new Error(`unknown path(s) ${unknown.join(', ')}; known: ${ALL_PATHS.map((path) => path.name).join(', ')}`);
+  }
+  return ALL_PATHS.filter((path) => path.name === DIRECT || names.includes(path.name));
+}

@@ -1,0 +1,108 @@
+// npm run bench: pgbench select-only directly, through pggit, through a bare
+// Node relay and through pgbouncer, interleaved in rounds; prints TPS and
+// ratios and writes bench/results/latest.json. `npm run bench -- --help`.
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname } from 'node:path';
+import { startBenchCluster, type BenchCluster } from './bench-cluster.js';
+import { machineInfo } from './machine.js';
+import { readOptions, USAGE, type BenchOptions } from './options.js';
+import type { PathContext, RunningPath } from './path.js';
+import { selectPaths } from './paths.js';
+import { formatPrefilter, runPrefilterBench } from './prefilter-hook.js';
+import { formatReport } from './report.js';
+import { runRounds, type LoopTarget } from './rounds.js';
+import { headlineRatios, summarise } from './summary.js';
+
+const log = (message: string): void => console.error(`[bench] ${message}`);
+
+/** Everything started so far, stopped in reverse order on exit or Ctrl-C. */
+const cleanups: (() => Promise<void>)[] = [];
+
+async function cleanUp(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: Error) => log(`cleanup: ${error.message}`));
+}
+
+async function main(options: BenchOptions): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const paths = selectPaths(options.paths);
+  const bench: BenchCluster = await startBenchCluster(options.scale, options.clients, log);
+  cleanups.push(() => bench.stop(options.keep));
+  if (options.keep) log(`keeping ${bench.workDir}`);
+
+  const context: PathContext = {
+    upstream: bench.target,
+    workDir: bench.workDir,
+    serverUser: bench.serverUser,
+    clients: options.clients,
+    log,
+  };
+  const targets: LoopTarget[] = [];
+  const details: Record<string, Readonly<Record<string, string>>> = {};
+  const skipped: { path: string; reason: string }[] = [];
+  for (const path of paths) {
+    const reason = await path.unavailable?.();
+    if (reason) {
+      log(`skipping ${path.name}: ${reason}`);
+      skipped.push({ path: path.name, reason });
+      continue;
+    }
+    log(`starting ${path.name}: ${path.description}`);
+    const running: RunningPath = await path.start(context);
+    cleanups.push(() => running.stop());
+    targets.push({ name: path.name, host: running.host, port: running.port, pid: running.pid });
+    details[path.name] = { description: path.description, ...running.details };
+  }
+
+  const machine = await machineInfo(bench.serverVersion, bench.pgbench);
+  const measurements = await runRounds(
+    targets,
+    { ...options, pgbench: bench.pgbench, user: bench.target.user, database: bench.target.database },
+    log,
+  );
+  await cleanUp();
+
+  const summaries = summarise(measurements, targets.map((t) => t.name), options.modes);
+  const ratios = headlineRatios(summaries, measurements);
+  const settings =
+    `pgbench -S -c ${options.clients} -j ${options.jobs} -T ${options.seconds}, scale ${options.scale}, ` +
+    `${options.rounds} interleaved round(s), ${options.warmupSeconds} s warm-up`;
+  const descriptions = new Map(paths.map((path) => [path.name, path.description]));
+  const loadAverageAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100);
+  process.stdout.write(formatReport({ machine, settings, summaries, ratios, descriptions, details, loadAverageAtEnd, skipped }));
+
+  const prefilter = await runPrefilterBench();
+  console.log(`\n${formatPrefilter(prefilter)}`);
+
+  const results = { startedAt, finishedAt: new Date().toISOString(), options, machine, loadAverageAtEnd, paths: details, skipped, measurements, summaries, ratios, prefilter };
+  await mkdir(dirname(options.output), { recursive: true });
+  await writeFile(options.output, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nresults written to ${options.output}`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping everything`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+let options: BenchOptions | 'help';
+try {
+  options = readOptions(process.argv.slice(2), process.env);
+  if (options !== 'help') selectPaths(options.paths); // unknown names fail here, before any work
+} catch (error) {
+  console.error(`${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (options === 'help') {
+  console.log(USAGE);
+} else {
+  try {
+    await main(options);
+  } catch (error) {
+    console.error(`[bench] failed: ${(error as Error).stack ?? String(error)}`);
+    await cleanUp();
+    process.exitCode = 1;
+  }
+}

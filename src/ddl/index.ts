@@ -1,0 +1,15 @@
+// ddl: sees the schema changes in the traffic, purely (no I/O). A cheap
+// pre-filter classifies each statement by its first keywords; only possible
+// DDL reaches the real PostgreSQL parser (libpg-query, `loadParser()` once at
+// startup); THE list of what counts as a schema change is data in
+// schema-changes.ts; and a per-session TransactionTracker turns protocol
+// events into change sets: the DDL of each transaction that really committed.
+export type { ChangeSet, SessionInfo } from './change-set.js';
+export type { DdlObject, DdlStatement } from './ddl-statement.js';
+export { loadParser, parserLoaded, parseStatements, type ParsedStatement } from './parser.js';
+export { classifyLead, mayBeDdl, type LeadClass } from './prefilter.js';
+export { PreparedTransactions, type PreparedChanges } from './prepared-transactions.js';
+export { schemaChangesIn, splitQuery, type QueryPart } from './query-parts.js';
+export { describeSchemaChange, SCHEMA_CHANGES, type SchemaChangeRule } from './schema-changes.js';
+export { readTransactionCommand, type TransactionCommand } from './transaction-command.js';
+export { TransactionTracker, type TransactionTrackerOptions } from './transaction-tracker.js';

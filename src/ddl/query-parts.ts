@@ -1,0 +1,51 @@
+// The statements of one Query string or one Parse text, as the tracker needs
+// them: text, lead class and, for schema changes, the description. Built only
+// when needed (a later statement of a multi-statement Query, or DDL).
+import type { DdlStatement } from './ddl-statement.js';
+import { parseStatements, splitByScanner } from './parser.js';
+import { classifyLead, type LeadClass } from './prefilter.js';
+import { describeSchemaChange } from './schema-changes.js';
+
+export interface QueryPart {
+  readonly text: string;
+  readonly lead: LeadClass;
+  readonly ddl: DdlStatement | undefined;
+}
+
+/**
+ * Splits by the cheap scanner when no statement can be DDL; otherwise by the
+ * real parser, which also knows where a BEGIN ATOMIC body (which contains
+ * semicolons) ends.
+ */
+export function splitQuery(sql: string): QueryPart[] {
+  const pieces = splitByScanner(sql);
+  const leads = pieces.map((piece) => classifyLead(piece));
+  if (!leads.includes('ddl-candidate')) {
+    return pieces.map((text, index) => ({ text, lead: leads[index] ?? 'other', ddl: undefined }));
+  }
+  return parseStatements(sql).map((statement) => ({
+    text: statement.text,
+    lead: classifyLead(statement.text),
+    ddl: describeSchemaChange(statement),
+  }));
+}
+
+/** A named prepared statement: classified at Parse, parsed (once) only if it runs and may be DDL. */
+export class PreparedStatement {
+  private description: DdlStatement | null | undefined;
+
+  constructor(
+    readonly lead: LeadClass,
+    readonly sql: string,
+  ) {}
+
+  get ddl(): DdlStatement | undefined {
+    if (this.description === undefined) this.description = splitQuery(this.sql)[0]?.ddl ?? null;
+    return this.description ?? undefined;
+  }
+}
+
+/** The schema changes among the statements of `sql`, in order. */
+export function schemaChangesIn(sql: string): DdlStatement[] {
+  return splitQuery(sql).flatMap((part) => (part.ddl === undefined ? [] : [part.ddl]));
+}

@@ -1,0 +1,278 @@
+// One per client session: follows what the client asks and what the server
+// answers, and emits a change set for each transaction that really committed
+// with DDL in it. The server's replies are the truth (CommandComplete tags,
+// ErrorResponse, ReadyForQuery status); they are matched to the requests by
+// a FIFO, since PostgreSQL answers in order. Pure: no I/O, no timers.
+import type { ChangeSet, SessionInfo } from './change-set.js';
+import type { DdlStatement } from './ddl-statement.js';
+import { PendingRing, type PendingItem } from './pending-ring.js';
+import { PreparedTransactions } from './prepared-transactions.js';
+import { classifyLead, type LeadClass } from './prefilter.js';
+import { PreparedStatement, splitQuery, type QueryPart } from './query-parts.js';
+import { readTransactionCommand } from './transaction-command.js';
+import { TransactionContent, type TakenContent } from './transaction-content.js';
+
+export interface TransactionTrackerOptions {
+  readonly session: SessionInfo;
+  readonly onChangeSet: (changeSet: ChangeSet) => void;
+  readonly now?: () => Date;
+  /** Shared by every session of the process, so COMMIT PREPARED may come from any of them. */
+  readonly preparedTransactions?: PreparedTransactions;
+}
+
+/** What a named portal runs. */
+interface Runnable {
+  readonly lead: LeadClass;
+  readonly sql: string;
+  readonly statement: PreparedStatement | undefined;
+}
+
+export class TransactionTracker {
+  private session: SessionInfo;
+  private readonly onChangeSet: (changeSet: ChangeSet) => void;
+  private readonly now: () => Date;
+  private readonly prepared: PreparedTransactions;
+  private readonly pending = new PendingRing();
+  private readonly content = new TransactionContent();
+  /** Inside BEGIN ... COMMIT (as last told by a tag or ReadyForQuery). */
+  private inBlock = false;
+  // The unnamed statement and portal change with nearly every extended-protocol
+  // query: kept in fields rather than allocated.
+  private unnamedLead: LeadClass = 'other';
+  private unnamedSql = '';
+  private portalLead: LeadClass = 'other';
+  private portalSql = '';
+  private portalStatement: PreparedStatement | undefined;
+  private readonly statements = new Map<string, PreparedStatement>();
+  private readonly portals = new Map<string, Runnable>();
+
+  constructor(options: TransactionTrackerOptions) {
+    this.session = { ...options.session };
+    this.onChangeSet = options.onChangeSet;
+    this.now = options.now ?? (() => new Date());
+    this.prepared = options.preparedTransactions ?? new PreparedTransactions();
+  }
+
+  setBackendPid(backendPid: number): void {
+    this.session = { ...this.session, backendPid };
+  }
+
+  /** Requests sent but not yet answered (for tests and diagnostics). */
+  get pendingRequests(): number {
+    return this.pending.length;
+  }
+
+  // ---- frontend -------------------------------------------------------
+
+  query(sql: string): void {
+    // A simple Query destroys the unnamed statement and portal.
+    this.unnamedLead = this.portalLead = 'other';
+    this.unnamedSql = this.portalSql = '';
+    this.portalStatement = undefined;
+    const item = this.pending.push('query');
+    item.sql = sql;
+    item.lead = classifyLead(sql);
+  }
+
+  parse(statementName: string, sql: string): void {
+    const lead = classifyLead(sql);
+    if (statementName !== '') {
+      // Named statements live as long as the session: keep the text only when it can matter.
+      this.statements.set(statementName, new PreparedStatement(lead, lead === 'other' ? '' : sql));
+      return;
+    }
+    this.unnamedLead = lead;
+    this.unnamedSql = sql;
+  }
+
+  bind(portalName: string, statementName: string): void {
+    const statement = statementName === '' ? undefined : this.statements.get(statementName);
+    const lead = statement?.lead ?? (statementName === '' ? this.unnamedLead : 'other');
+    const sql = statement?.sql ?? (statementName === '' ? this.unnamedSql : '');
+    if (portalName !== '') {
+      this.portals.set(portalName, { lead, sql, statement });
+      return;
+    }
+    this.portalLead = lead;
+    this.portalSql = sql;
+    this.portalStatement = statement;
+  }
+
+  execute(portalName: string): void {
+    const item = this.pending.push('execute');
+    const portal = portalName === '' ? undefined : this.portals.get(portalName);
+    item.lead = portal?.lead ?? (portalName === '' ? this.portalLead : 'other');
+    item.sql = portal?.sql ?? (portalName === '' ? this.portalSql : '');
+    item.statement = portal?.statement ?? (portalName === '' ? this.portalStatement : undefined);
+  }
+
+  close(kind: 'S' | 'P', name: string): void {
+    if (kind === 'S' && name !== '') this.statements.delete(name);
+    else if (kind === 'S') {
+      this.unnamedLead = 'other';
+      this.unnamedSql = '';
+    } else if (name !== '') this.portals.delete(name);
+    else {
+      this.portalLead = 'other';
+      this.portalSql = '';
+      this.portalStatement = undefined;
+    }
+  }
+
+  sync(): void {
+    this.pending.push('sync');
+  }
+
+  /** FunctionCall ('F'): answered by ReadyForQuery like a Sync. Optional for the session to report. */
+  functionCall(): void {
+    this.pending.push('sync');
+  }
+
+  // ---- backend --------------------------------------------------------
+
+  commandComplete(tag: string): void {
+    const item = this.pending.peek();
+    if (item === undefined || item.type === 'sync') return; // not ours to match (e.g. a COPY sub-protocol oddity)
+    if (item.type === 'query') this.succeeded(tag, item, item.replies++);
+    else {
+      this.succeeded(tag, item, 0);
+      this.pending.shift();
+    }
+  }
+
+  emptyQuery(): void {
+    if (this.pending.peek()?.type === 'execute') this.pending.shift();
+  }
+
+  /** PortalSuspended ('s'): an Execute with a row limit stopped early. Optional for the session to report. */
+  portalSuspended(): void {
+    if (this.pending.peek()?.type === 'execute') this.pending.shift();
+  }
+
+  error(sqlstate: string): void {
+    const item = this.pending.peek();
+    if (item?.type === 'query') this.failed(sqlstate, item, item.replies);
+    else if (item?.type === 'execute') {
+      this.failed(sqlstate, item, 0);
+      // The server skips everything up to the next Sync.
+      while (this.pending.peek()?.type === 'execute') this.pending.shift();
+    }
+    this.content.failed = true;
+  }
+
+  readyForQuery(status: 'I' | 'T' | 'E'): void {
+    // This answers the oldest Query or Sync; Executes before it got all the replies they will get.
+    for (let item = this.pending.peek(); item !== undefined; item = this.pending.peek()) {
+      const answered = item.type !== 'execute';
+      this.pending.shift();
+      if (answered) break;
+    }
+    this.inBlock = status !== 'I';
+    if (status === 'T') this.content.failed = false;
+    else if (status === 'E') this.content.failed = true;
+    else {
+      // Outside a block: the implicit transaction committed unless it failed.
+      if (this.content.failed) this.content.reset();
+      else this.emit(this.content.take());
+      if (this.portals.size > 0) this.portals.clear(); // portals end with their transaction
+    }
+  }
+
+  // ---- what a reply means ---------------------------------------------
+
+  private succeeded(tag: string, item: PendingItem, index: number): void {
+    const lead = index === 0 ? item.lead : (this.partsOf(item)[index]?.lead ?? 'other');
+    if (lead === 'other') return;
+    if (lead === 'do-or-call') this.content.markUnseen();
+    else if (lead === 'transaction') this.transactionControl(tag, index === 0 ? item.sql : this.partsOf(item)[index]?.text ?? '');
+    else {
+      const ddl = this.ddlOf(item, index);
+      if (ddl === undefined) return;
+      this.content.add(ddl);
+      // CREATE INDEX CONCURRENTLY and friends commit on their own.
+      if (ddl.noTransactionBlock === true) this.emit(this.content.take());
+    }
+  }
+
+  private failed(sqlstate: string, item: PendingItem, index: number): void {
+    if (this.inBlock || !mayHaveChangedAnything(sqlstate)) return;
+    const lead = index === 0 ? item.lead : this.partsOf(item)[index]?.lead;
+    if (lead !== 'ddl-candidate') return;
+    // A concurrent index build that fails half-way leaves an invalid index behind.
+    if (this.ddlOf(item, index)?.concurrently === true) this.emit({ statements: [], mayContainUnseenDdl: true });
+  }
+
+  private transactionControl(tag: string, text: string): void {
+    switch (tag) {
+      case 'BEGIN':
+      case 'START TRANSACTION':
+        this.inBlock = true;
+        return;
+      case 'COMMIT':
+        this.inBlock = false;
+        this.emit(this.content.take());
+        return;
+      case 'ROLLBACK': {
+        // Also the answer to COMMIT or PREPARE TRANSACTION of an aborted transaction.
+        const command = readTransactionCommand(text);
+        if (command?.kind === 'rollback-to') this.content.rollbackTo(command.name);
+        else {
+          this.inBlock = false;
+          this.content.reset();
+        }
+        return;
+      }
+      default:
+        this.namedTransactionControl(tag, text);
+    }
+  }
+
+  private namedTransactionControl(tag: string, text: string): void {
+    const command = readTransactionCommand(text);
+    if (command === undefined) return;
+    if (tag === 'SAVEPOINT' && command.kind === 'savepoint') this.content.savepoint(command.name);
+    else if (tag === 'RELEASE' && command.kind === 'release') this.content.release(command.name);
+    else if (tag === 'PREPARE TRANSACTION' && command.kind === 'prepare') {
+      const taken = this.content.take();
+      this.inBlock = false;
+      this.prepared.prepare(command.gid, {
+        session: { ...this.session },
+        statements: taken?.statements ?? [],
+        mayContainUnseenDdl: taken?.mayContainUnseenDdl ?? false,
+      });
+    } else if (tag === 'COMMIT PREPARED' && command.kind === 'commit-prepared') {
+      const changes = this.prepared.take(command.gid);
+      // Prepared where this process could not see it: only the catalog can tell what it did.
+      const taken = changes ?? { statements: [], mayContainUnseenDdl: true };
+      if (taken.statements.length > 0 || taken.mayContainUnseenDdl) this.emit(taken, changes?.session, command.gid);
+    } else if (tag === 'ROLLBACK PREPARED' && command.kind === 'rollback-prepared') this.prepared.take(command.gid);
+  }
+
+  // ---- helpers ----------------------------------------------------------
+
+  private partsOf(item: PendingItem): QueryPart[] {
+    return (item.parts ??= splitQuery(item.sql));
+  }
+
+  private ddlOf(item: PendingItem, index: number): DdlStatement | undefined {
+    if (item.type === 'query') return this.partsOf(item)[index]?.ddl;
+    if (item.statement !== undefined) return item.statement.ddl;
+    return this.partsOf(item)[0]?.ddl;
+  }
+
+  private emit(taken: TakenContent | undefined, session: SessionInfo = this.session, preparedGid?: string): void {
+    if (taken === undefined) return;
+    this.onChangeSet({
+      session: { ...session },
+      statements: taken.statements,
+      committedAt: this.now(),
+      mayContainUnseenDdl: taken.mayContainUnseenDdl,
+      ...(preparedGid === undefined ? {} : { preparedGid }),
+    });
+  }
+}
+
+/** Syntax, permission, "cannot run inside a transaction block": refused before anything was done. */
+function mayHaveChangedAnything(sqlstate: string): boolean {
+  return !sqlstate.startsWith('42') && !sqlstate.startsWith('25') && !sqlstate.startsWith('0A');
+}
