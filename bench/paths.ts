@@ -10,8 +10,8 @@ export const ALL_PATHS: readonly BenchPath[] = [
   pggitPath('pggit', 'pggit proxy, default settings'),
   relayPath,
   pgbouncerPath,
-  // pggitPath('pggit-metrics-off', 'pggit with metrics off', ['--metrics', 'off']),
-  // pggitPath('pggit-ddl-off', 'pggit with the DDL watcher off', ['--ddl-watcher', 'off']),
+  pggitPath('pggit-metrics-off', 'pggit with metrics off', ['--metrics', 'off']),
+  pggitPath('pggit-ddl-off', 'pggit with the DDL watcher off', ['--ddl', 'off']),
 ];
 
 /** The selected paths; direct always comes first, the baseline of every ratio. */

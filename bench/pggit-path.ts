@@ -22,7 +22,7 @@ export function pggitPath(name: string, description: string, flags: readonly str
       const port = await freePort(host);
       const { upstream } = context;
       const upstreamUrl = `postgres://${upstream.user}@${upstream.host}:${upstream.port}/postgres`;
-      const args = [...cli.args, 'proxy', '--listen', `${host}:${port}`, '--upstream', upstreamUrl, ...flags, ...EXTRA_ARGS];
+      const args = [...cli.args, 'proxy', '--listen', `${host}:${port}`, '--upstream', upstreamUrl, '--http', '127.0.0.1:0', ...flags, ...EXTRA_ARGS];
       const server = await spawnServer({
         name,
         command: cli.command,

@@ -1,4 +1,4 @@
-// The --http, --metrics and --max-applications options that `proxy` and `up` share.
+// The --http, --metrics, --max-applications and --ddl options that `proxy` and `up` share.
 import { parseHostPort, UsageError } from './listen-address.js';
 import { setting, type Env } from './settings.js';
 
@@ -6,22 +6,29 @@ export const HTTP_OPTIONS = {
   http: { type: 'string' },
   metrics: { type: 'string' },
   'max-applications': { type: 'string' },
+  ddl: { type: 'string' },
 } as const;
 
 export const HTTP_HELP = `  --http HOST:PORT|off      /metrics, /healthz, /readyz      PGGIT_HTTP (127.0.0.1:9187)
   --metrics on|off         count statements for /metrics      PGGIT_METRICS (on)
   --max-applications N     application label values kept, the rest are "other"
                                                              PGGIT_MAX_APPLICATIONS (20)
+  --ddl on|off             watch for schema changes         PGGIT_DDL (on)
 `;
 
 export function httpSettings(
-  values: { http?: string | undefined; metrics?: string | undefined; 'max-applications'?: string | undefined },
+  values: { http?: string | undefined; metrics?: string | undefined; 'max-applications'?: string | undefined; ddl?: string | undefined },
   env: Env,
-): { http: { host: string; port: number } | undefined; metrics: boolean; maxApplications: number } {
+): { http: { host: string; port: number } | undefined; metrics: boolean; maxApplications: number; ddl: boolean } {
   const http = setting(values.http, env, ['PGGIT_HTTP'], '127.0.0.1:9187');
-  const metrics = setting(values.metrics, env, ['PGGIT_METRICS'], 'on');
-  if (metrics !== 'on' && metrics !== 'off') throw new UsageError(`--metrics must be on or off, got "${metrics}"`);
+  const metrics = onOff(setting(values.metrics, env, ['PGGIT_METRICS'], 'on'), '--metrics');
+  const ddl = onOff(setting(values.ddl, env, ['PGGIT_DDL'], 'on'), '--ddl');
   const maxApplications = Number(setting(values['max-applications'], env, ['PGGIT_MAX_APPLICATIONS'], '20'));
   if (!Number.isInteger(maxApplications) || maxApplications < 0) throw new UsageError('--max-applications must be a whole number');
-  return { http: http === 'off' ? undefined : parseHostPort(http), metrics: metrics === 'on', maxApplications };
+  return { http: http === 'off' ? undefined : parseHostPort(http), metrics, maxApplications, ddl };
+}
+
+function onOff(value: string, flag: string): boolean {
+  if (value !== 'on' && value !== 'off') throw new UsageError(`${flag} must be on or off, got "${value}"`);
+  return value === 'on';
 }

@@ -14,6 +14,8 @@ export interface ServeOptions {
   readonly http: { host: string; port: number } | undefined;
   readonly metrics: boolean;
   readonly maxApplications: number;
+  /** Watch for schema changes (the DDL watcher). */
+  readonly ddl: boolean;
   readonly tls?: TlsFiles | undefined;
   readonly connectTimeoutMs: number;
   readonly logger: Logger;
@@ -35,6 +37,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     logger: options.logger,
     connectTimeoutMs: options.connectTimeoutMs,
     metrics,
+    // Until the recorder lands, committed change sets are only logged (debug level, by the session).
+    onChangeSet: options.ddl ? () => undefined : undefined,
   });
   let http: RunningHttpServer | undefined;
   if (options.http) {
