@@ -6,10 +6,17 @@ import type { Logger } from 'pino';
 import { ProxyMetrics } from '../metrics/index.js';
 import { startHttpServer, type RunningHttpServer } from '../http/index.js';
 import { startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
+import { connectStore } from '../store/index.js';
+import { CatalogPools, Recorder } from '../history/index.js';
 
 export interface ServeOptions {
   readonly listen: { host: string; port: number };
   readonly upstream: UpstreamTarget;
+  /** The proxy's own connection (catalog reads); its database is the default repository. */
+  readonly upstreamUrl: string;
+  /** The metadata store; undefined: no history recorded. */
+  readonly storeUrl: string | undefined;
+  readonly reconcileIntervalMs: number;
   /** undefined: no HTTP server. */
   readonly http: { host: string; port: number } | undefined;
   readonly metrics: boolean;
@@ -23,6 +30,7 @@ export interface ServeOptions {
 
 export interface Serving {
   readonly proxy: RunningProxy;
+  readonly recorder: Recorder | undefined;
   readonly http: RunningHttpServer | undefined;
   stop(drainMs: number): Promise<void>;
 }
@@ -30,6 +38,7 @@ export interface Serving {
 export async function serve(options: ServeOptions): Promise<Serving> {
   const registry = new Registry();
   const metrics = options.metrics ? new ProxyMetrics(registry, { maxApplications: options.maxApplications }) : undefined;
+  const history = options.ddl && options.storeUrl ? startRecorder(options, options.storeUrl, metrics) : undefined;
   const proxy = await startProxy({
     listen: options.listen,
     upstream: options.upstream,
@@ -37,8 +46,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     logger: options.logger,
     connectTimeoutMs: options.connectTimeoutMs,
     metrics,
-    // Until the recorder lands, committed change sets are only logged (debug level, by the session).
-    onChangeSet: options.ddl ? () => undefined : undefined,
+    onChangeSet: options.ddl ? (changeSet) => history?.recorder.submit(changeSet.session.database, changeSet) : undefined,
+    onSessionReady: (database) => history?.recorder.noteDatabase(database),
   });
   let http: RunningHttpServer | undefined;
   if (options.http) {
@@ -47,7 +56,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
         ...options.http,
         registry,
         logger: options.logger,
-        readiness: { upstream: () => reachable(options.upstream, options.connectTimeoutMs) },
+        readiness: {
+          upstream: () => reachable(options.upstream, options.connectTimeoutMs),
+          ...(history ? { store: () => history.store.ping() } : {}),
+        },
       });
     } catch (error) {
       await proxy.shutdown(0);
@@ -56,10 +68,34 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   }
   return {
     proxy,
+    recorder: history?.recorder,
     http,
     stop: async (drainMs) => {
       await proxy.shutdown(drainMs);
       await http?.close();
+      if (history) await history.stop();
+    },
+  };
+}
+
+function startRecorder(options: ServeOptions, storeUrl: string, metrics: ProxyMetrics | undefined) {
+  const store = connectStore({ url: storeUrl });
+  const pools = new CatalogPools(options.upstreamUrl);
+  const storeDatabase = decodeURIComponent(new URL(storeUrl).pathname.slice(1));
+  // The store's own database is not a repository.
+  const recorder = new Recorder({ store, pools, logger: options.logger, metrics, ignoreDatabases: [storeDatabase] });
+  const upstreamDatabase = decodeURIComponent(new URL(options.upstreamUrl).pathname.slice(1));
+  // The upstream URL's database is the first repository; others join as clients reach them.
+  if (upstreamDatabase && upstreamDatabase !== storeDatabase) recorder.noteDatabase(upstreamDatabase);
+  recorder.start(options.reconcileIntervalMs);
+  return {
+    store,
+    recorder,
+    stop: async () => {
+      recorder.stop();
+      await Promise.race([recorder.idle(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      await pools.end();
+      await store.pool.end();
     },
   };
 }

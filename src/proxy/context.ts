@@ -16,6 +16,7 @@ export interface ProxyContext {
   readonly startupTimeoutMs: number;
   /** Undefined when metrics are off. */
   readonly metrics: ProxyMetrics | undefined;
+  readonly onSessionReady: ((database: string) => void) | undefined;
   /** Undefined when the DDL watcher is off. */
   readonly ddl: DdlWatching | undefined;
 }

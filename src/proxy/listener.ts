@@ -21,6 +21,8 @@ export interface ProxyOptions {
   readonly metrics?: ProxyMetrics | undefined;
   /** Turns the DDL watcher on: every committed transaction with schema changes arrives here. */
   readonly onChangeSet?: ((changeSet: ChangeSet) => void) | undefined;
+  /** A client authenticated to this database (the recorder baselines new ones). */
+  readonly onSessionReady?: ((database: string) => void) | undefined;
 }
 
 export interface RunningProxy {
@@ -40,6 +42,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
     metrics: options.metrics,
+    onSessionReady: options.onSessionReady,
     ddl: options.onChangeSet ? { onChangeSet: options.onChangeSet, preparedTransactions: new PreparedTransactions() } : undefined,
   };
   if (context.ddl) await loadParser();

@@ -56,7 +56,7 @@ export class Session {
       this.cancelKeyId = this.context.cancelMap.register(key, this.context.upstream);
       this.tracker?.setBackendPid(key.processId);
     },
-    onAuthenticated: (applicationName) => this.startMetrics(applicationName),
+    onAuthenticated: (applicationName) => this.authenticated(applicationName),
     onClientTerminate: () => (this.clientTerminated = true),
     onFatalError: () => (this.upstreamSentFatal = true),
   });
@@ -313,8 +313,9 @@ export class Session {
     this.observer.attachTracker(this.tracker);
   }
 
-  /** Labels are known once authentication is over; bytes so far count then. */
-  private startMetrics(applicationName: string): void {
+  /** Authentication is over: metric labels are known (bytes so far count then), the recorder learns the database. */
+  private authenticated(applicationName: string): void {
+    if (this.info) this.context.onSessionReady?.(this.info.database);
     const metrics = this.context.metrics;
     if (!metrics || !this.info) return;
     this.metrics = metrics.session({ database: this.info.database, branch: 'main', application: applicationName });

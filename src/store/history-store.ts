@@ -11,19 +11,48 @@ interface CachedHead {
   readonly tree: Map<string, string>;
 }
 
+/** Computes the changes from the head's definitions (key -> definition), under the branch lock. */
+export type ChangesFromHead = (head: ReadonlyMap<string, string>) => TreeChanges;
+
 export interface RecordInput {
   readonly repository: string;
   readonly branch: string;
   readonly metadata: CommitMetadata;
-  readonly changes: TreeChanges;
+  readonly changes: TreeChanges | ChangesFromHead;
   /** Skip the commit when nothing in the tree changes (reconciliation). */
   readonly skipIfUnchanged?: boolean;
 }
 
 export class HistoryStore {
   private readonly heads = new Map<string, CachedHead>();
+  /** Definition texts by hash: immutable, so safe to keep. */
+  private readonly definitionCache = new Map<string, string>();
 
-  constructor(readonly pool: pg.Pool) {}
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly prepare: () => Promise<void> = async () => undefined,
+  ) {}
+
+  /** True when the store answers a query (readiness). */
+  async ping(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Creates/migrates the store once; after a failure the next call tries again. */
+  ensureReady(): Promise<void> {
+    this.ready ??= this.prepare().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
 
   /** The repository's id, creating it (and its main branch row) on first use. */
   async repositoryId(name: string, mainDatabase = name): Promise<number> {
@@ -71,9 +100,10 @@ export class HistoryStore {
       if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${input.branch}" of "${input.repository}" does not exist`);
       const head = locked.rows[0].head;
       const tree = new Map(await this.cachedTree(client, input.repository, input.branch, head));
+      const changes = typeof input.changes === 'function' ? input.changes(await this.definitionsOf(tree, client)) : input.changes;
       const effective = new Map<string, string | null>();
       const definitions: Array<[string, string]> = [];
-      for (const [key, definition] of input.changes) {
+      for (const [key, definition] of changes) {
         const hash = definition === null ? null : definitionHash(definition);
         if ((tree.get(key) ?? null) === hash) continue;
         effective.set(key, hash);
@@ -81,14 +111,17 @@ export class HistoryStore {
         else {
           tree.set(key, hash);
           definitions.push([hash, definition!]);
+          this.definitionCache.set(hash, definition!);
         }
       }
-      if (effective.size === 0 && input.skipIfUnchanged) {
+      // The first commit of a branch is its baseline, even of an empty schema.
+      if (effective.size === 0 && input.skipIfUnchanged && head !== null) {
         await client.query('ROLLBACK');
         return undefined;
       }
       const parents = head ? [head] : [];
-      const commit = this.commitRow(input, parents, treeHash(tree));
+      const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
+      const commit = this.commitRow({ ...input, metadata }, parents, treeHash(tree));
       await insertCommit(client, repositoryId, commit, definitions, effective);
       await client.query('UPDATE pggit.branches SET head = $3 WHERE repository_id = $1 AND name = $2', [repositoryId, input.branch, commit.id]);
       await client.query('COMMIT');
@@ -122,15 +155,17 @@ export class HistoryStore {
     return tree;
   }
 
-  /** Definition texts for a tree: key -> SQL. */
-  async definitionsOf(tree: Tree): Promise<Map<string, string>> {
-    const hashes = [...new Set(tree.values())];
-    const { rows } = await this.pool.query<{ hash: string; definition: string }>(
-      'SELECT hash, definition FROM pggit.definitions WHERE hash = ANY($1)',
-      [hashes],
-    );
-    const byHash = new Map(rows.map((row) => [row.hash, row.definition]));
-    return new Map([...tree].map(([key, hash]) => [key, byHash.get(hash) ?? '']));
+  /** Definition texts for a tree: key -> stored definition. */
+  async definitionsOf(tree: Tree, client: pg.ClientBase | pg.Pool = this.pool): Promise<Map<string, string>> {
+    const missing = [...new Set(tree.values())].filter((hash) => !this.definitionCache.has(hash));
+    if (missing.length > 0) {
+      const { rows } = await client.query<{ hash: string; definition: string }>(
+        'SELECT hash, definition FROM pggit.definitions WHERE hash = ANY($1)',
+        [missing],
+      );
+      for (const row of rows) this.definitionCache.set(row.hash, row.definition);
+    }
+    return new Map([...tree].map(([key, hash]) => [key, this.definitionCache.get(hash) ?? '']));
   }
 
   private async cachedTree(client: pg.ClientBase, repository: string, branch: string, head: string | null): Promise<Tree> {

@@ -1,7 +1,7 @@
 // store: the metadata store (plain tables in schema pggit, created and
 // upgraded from sql/): repositories, branches, commits, trees.
-export { openStore, defaultStoreUrl, type OpenStoreOptions } from './open-store.js';
-export { HistoryStore, type RecordInput } from './history-store.js';
+export { openStore, connectStore, defaultStoreUrl, type OpenStoreOptions } from './open-store.js';
+export { HistoryStore, type RecordInput, type ChangesFromHead } from './history-store.js';
 export { migrate, loadMigrations, type Migration } from './migrations.js';
 export { ensureStoreDatabase } from './store-database.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';

@@ -1,5 +1,7 @@
-// Connects to the metadata store: creates its database when missing and
-// allowed, applies migrations, and hands out a HistoryStore over a pool.
+// Connects to the metadata store lazily: the proxy starts (and forwards
+// traffic) whether or not the store is there; the store's database is
+// created when missing and allowed, and migrations run on first use and
+// again after a failure.
 import pg from 'pg';
 import { HistoryStore } from './history-store.js';
 import { migrate } from './migrations.js';
@@ -10,23 +12,38 @@ export interface OpenStoreOptions {
   readonly poolSize?: number;
 }
 
-export async function openStore(options: OpenStoreOptions): Promise<HistoryStore> {
-  await ensureStoreDatabase(options.url);
+/** A store whose ensureReady() must resolve before use. */
+export function connectStore(options: OpenStoreOptions): HistoryStore {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 4,
     application_name: 'pggit',
     idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
   });
   // An idle pooled connection that dies (store restart) must not crash us.
   pool.on('error', () => undefined);
-  const client = await pool.connect();
+  return new HistoryStore(pool, async () => {
+    await ensureStoreDatabase(options.url);
+    const client = await pool.connect();
+    try {
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+  });
+}
+
+/** Connects and prepares the store now (for commands that need it at once). */
+export async function openStore(options: OpenStoreOptions): Promise<HistoryStore> {
+  const store = connectStore(options);
   try {
-    await migrate(client);
-  } finally {
-    client.release();
+    await store.ensureReady();
+  } catch (error) {
+    await store.pool.end();
+    throw error;
   }
-  return new HistoryStore(pool);
+  return store;
 }
 
 /** The default store: database "pggit" on the upstream server, same credentials. */

@@ -20,9 +20,10 @@ export class Relay {
     });
   }
 
-  static async start(target: { readonly host: string; readonly port: number }): Promise<Relay> {
+  /** On `port` when given (to come back where a closed relay was), else a free one. */
+  static async start(target: { readonly host: string; readonly port: number }, port = 0): Promise<Relay> {
     const relay = new Relay(target);
-    await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => relay.server.listen(port, '127.0.0.1', resolve));
     relay.listening = (relay.server.address() as { port: number }).port;
     return relay;
   }

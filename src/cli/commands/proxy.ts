@@ -7,6 +7,7 @@ import { optionalSetting, secondsSetting, setting, upstreamUrl, type Env } from 
 import { untilSignal } from '../signals.js';
 import { serve } from '../serve.js';
 import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
+import { HISTORY_HELP, HISTORY_OPTIONS, historySettings } from '../history-settings.js';
 
 export const proxyHelp = `Usage: pggit proxy [options]
 
@@ -25,7 +26,7 @@ Options (flag, then environment variable; libpq's PG* variables also apply):
                                                              PGGIT_DRAIN_TIMEOUT (30)
   --log-level LEVEL        fatal|error|warn|info|debug|trace|silent
                                                              PGGIT_LOG_LEVEL (info)
-${HTTP_HELP}  -h, --help               this text
+${HTTP_HELP}${HISTORY_HELP}  -h, --help               this text
 
 Logs are JSON lines on stderr, one field "session" per client connection.
 `;
@@ -42,6 +43,7 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
       'drain-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       ...HTTP_OPTIONS,
+      ...HISTORY_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -51,7 +53,8 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
     return 0;
   }
   const listen = parseHostPort(setting(values.listen, env, ['PGGIT_LISTEN'], '127.0.0.1:6432'));
-  const upstream = upstreamFromUrl(upstreamUrl(values.upstream, env));
+  const upstreamAddress = upstreamUrl(values.upstream, env);
+  const upstream = upstreamFromUrl(upstreamAddress);
   const certFile = optionalSetting(values['tls-cert'], env, ['PGGIT_TLS_CERT']);
   const keyFile = optionalSetting(values['tls-key'], env, ['PGGIT_TLS_KEY']);
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
@@ -62,7 +65,9 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
   const serving = await serve({
     listen,
     upstream,
+    upstreamUrl: upstreamAddress,
     ...httpSettings(values, env),
+    ...historySettings(values, env, upstreamAddress),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     logger,
     connectTimeoutMs: connectTimeout * 1000,

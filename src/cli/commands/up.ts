@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { LocalCluster, portIsFree, serverUser } from '../../cluster/index.js';
 import { serve, type Serving } from '../serve.js';
 import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
+import { HISTORY_HELP, HISTORY_OPTIONS, historySettings } from '../history-settings.js';
 import { defaultBaseDir, prepareBaseDir } from '../data-dir.js';
 import { parseHostPort } from '../listen-address.js';
 import { secondsSetting, setting, type Env } from '../settings.js';
@@ -22,7 +23,7 @@ Options:
                          (default ~/.pggit/data; /var/lib/pggit/data as root)
   --listen HOST:PORT     where clients connect                PGGIT_LISTEN (127.0.0.1:6432)
   --drain-timeout SECS   on stop, wait this long for sessions  PGGIT_DRAIN_TIMEOUT (5)
-${HTTP_HELP}  -h, --help             this text
+${HTTP_HELP}${HISTORY_HELP}  -h, --help             this text
 
 Logs: pggit.log and postgres.log beside the data directory.
 `;
@@ -35,6 +36,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       listen: { type: 'string' },
       'drain-timeout': { type: 'string' },
       ...HTTP_OPTIONS,
+      ...HISTORY_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -64,7 +66,9 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
     serving = await serve({
       listen,
       upstream: { kind: 'tcp', host: cluster.host, port: cluster.port },
+      upstreamUrl: cluster.url(),
       ...httpSettings(values, env),
+      ...historySettings(values, env, cluster.url()),
       connectTimeoutMs: 10_000,
       logger: pino({ level: 'info' }, pino.destination({ dest: join(baseDir, 'pggit.log'), sync: false, mkdir: true })),
     });

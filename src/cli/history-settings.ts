@@ -1,0 +1,24 @@
+// --store and --reconcile-interval, shared by `proxy` and `up`.
+import { defaultStoreUrl } from '../store/index.js';
+import { secondsSetting, setting, type Env } from './settings.js';
+
+export const HISTORY_OPTIONS = {
+  store: { type: 'string' },
+  'reconcile-interval': { type: 'string' },
+} as const;
+
+export const HISTORY_HELP = `  --store URL|off          the metadata store (history)     PGGIT_STORE_URL
+                           (default: database "pggit" on the upstream server)
+  --reconcile-interval SECS  compare the live catalog with history this often
+                                                             PGGIT_RECONCILE_INTERVAL (60)
+`;
+
+export function historySettings(
+  values: { store?: string | undefined; 'reconcile-interval'?: string | undefined },
+  env: Env,
+  upstreamUrl: string,
+): { storeUrl: string | undefined; reconcileIntervalMs: number } {
+  const store = setting(values.store, env, ['PGGIT_STORE_URL'], defaultStoreUrl(upstreamUrl));
+  const interval = secondsSetting(setting(values['reconcile-interval'], env, ['PGGIT_RECONCILE_INTERVAL'], '60'), '--reconcile-interval');
+  return { storeUrl: store === 'off' ? undefined : store, reconcileIntervalMs: Math.max(1, interval) * 1000 };
+}

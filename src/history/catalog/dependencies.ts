@@ -1,0 +1,94 @@
+// dependsOn for every object of a read, from pg_depend: the rows whose
+// depender belongs to an object read, then the keys of both ends of each
+// (key-sql.ts), joined here; edges between different keys are kept. One
+// edge is turned round: a sequence OWNED BY a column is written by the
+// table (tables.ts), so the table depends on the sequence, not the sequence
+// on the table.
+import type { ReadFilter } from './filter.js';
+import { keysCte } from './key-sql.js';
+import type { CatalogQuery } from './session.js';
+import { FIRST_USER_OID } from './sql.js';
+
+const EDGE_FILTER = `d.deptype IN ('n', 'a', 'i', 'P', 'S') AND d.objid >= ${FIRST_USER_OID}
+    AND (d.refobjid >= ${FIRST_USER_OID} OR d.refclassid = 'pg_namespace'::regclass)`;
+
+const EDGE_COLUMNS = `d.classid::text, d.objid::text, d.refclassid::text, d.refobjid::text,
+    (d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
+      AND EXISTS (SELECT 1 FROM pg_class q WHERE q.oid = d.objid AND q.relkind = 'S')) AS owned`;
+
+const FULL_EDGES = `SELECT DISTINCT ${EDGE_COLUMNS} FROM pg_depend d WHERE ${EDGE_FILTER}`;
+
+// The catalog rows whose dependencies count as each object's, for a scoped read.
+const SCOPED_EDGES = `
+WITH members(classid, objid) AS (
+  SELECT 'pg_class'::regclass::oid, unnest($1::oid[])
+  UNION ALL SELECT 'pg_attrdef'::regclass::oid, ad.oid FROM pg_attrdef ad WHERE ad.adrelid = ANY($1::oid[])
+  UNION ALL SELECT 'pg_rewrite'::regclass::oid, w.oid FROM pg_rewrite w WHERE w.ev_class = ANY($1::oid[])
+  UNION ALL SELECT 'pg_type'::regclass::oid, unnest($2::oid[])
+  UNION ALL SELECT 'pg_class'::regclass::oid, t.typrelid FROM pg_type t WHERE t.oid = ANY($2::oid[]) AND t.typrelid <> 0
+  UNION ALL SELECT 'pg_constraint'::regclass::oid, k.oid FROM pg_constraint k WHERE k.contypid = ANY($2::oid[])
+  UNION ALL SELECT 'pg_proc'::regclass::oid, unnest($3::oid[])
+  UNION ALL SELECT 'pg_constraint'::regclass::oid, unnest($4::oid[])
+  UNION ALL SELECT 'pg_class'::regclass::oid, k.conindid FROM pg_constraint k WHERE k.oid = ANY($4::oid[]) AND k.contype IN ('p', 'u', 'x')
+  UNION ALL SELECT 'pg_trigger'::regclass::oid, unnest($5::oid[])
+  UNION ALL SELECT 'pg_policy'::regclass::oid, unnest($6::oid[])
+  UNION ALL SELECT 'pg_rewrite'::regclass::oid, unnest($7::oid[])
+  UNION ALL SELECT 'pg_statistic_ext'::regclass::oid, unnest($8::oid[])
+  UNION ALL SELECT 'pg_namespace'::regclass::oid, unnest($9::oid[])
+  UNION ALL SELECT 'pg_extension'::regclass::oid, unnest($10::oid[])
+  UNION ALL SELECT 'pg_event_trigger'::regclass::oid, unnest($11::oid[])
+)
+SELECT DISTINCT ${EDGE_COLUMNS}
+FROM (SELECT DISTINCT classid, objid FROM members) m
+  CROSS JOIN LATERAL (SELECT * FROM pg_depend d WHERE d.classid = m.classid AND d.objid = m.objid) d
+WHERE ${EDGE_FILTER}`;
+
+const KEYS = `
+WITH ends(classid, objid) AS (SELECT * FROM unnest($1::oid[], $2::oid[])),
+${keysCte('ends')}
+SELECT classid::text, objid::text, key FROM keys WHERE key IS NOT NULL`;
+
+interface Edge extends Record<string, unknown> {
+  classid: string;
+  objid: string;
+  refclassid: string;
+  refobjid: string;
+  owned: boolean;
+}
+
+/**
+ * Dependencies of the objects whose keys are given, read with the same
+ * filter as the objects: the pg_depend rows, then the keys of both ends.
+ */
+export async function readDependencies(query: CatalogQuery, filter: ReadFilter, keys: ReadonlySet<string>): Promise<Map<string, Set<string>>> {
+  const edges =
+    filter === null
+      ? await query<Edge>(FULL_EDGES)
+      : await query<Edge>(SCOPED_EDGES, [
+          filter.relations, filter.types, filter.routines, filter.constraints, filter.triggers, filter.policies, filter.rules,
+          filter.statistics, filter.schemas, filter.extensions, filter.eventTriggers,
+        ]);
+  const ends = new Map<string, [string, string]>();
+  for (const edge of edges) {
+    ends.set(`${edge.classid}/${edge.objid}`, [edge.classid, edge.objid]);
+    ends.set(`${edge.refclassid}/${edge.refobjid}`, [edge.refclassid, edge.refobjid]);
+  }
+  const keyOf = new Map<string, string>();
+  if (ends.size > 0) {
+    const list = [...ends.values()];
+    const rows = await query<{ classid: string; objid: string; key: string }>(KEYS, [list.map((end) => end[0]), list.map((end) => end[1])]);
+    for (const row of rows) keyOf.set(`${row.classid}/${row.objid}`, row.key);
+  }
+  const deps = new Map<string, Set<string>>();
+  for (const edge of edges) {
+    const source = keyOf.get(`${edge.classid}/${edge.objid}`);
+    const target = keyOf.get(`${edge.refclassid}/${edge.refobjid}`);
+    if (source === undefined || target === undefined || source === target) continue;
+    const [from, to] = edge.owned ? [target, source] : [source, target];
+    if (!keys.has(from)) continue;
+    let set = deps.get(from);
+    if (!set) deps.set(from, (set = new Set()));
+    set.add(to);
+  }
+  return deps;
+}

@@ -1,0 +1,40 @@
+// Functions and procedures, from pg_get_functiondef (which already says
+// CREATE OR REPLACE, the language, volatility, SET options and the body),
+// with comment and EXECUTE privileges. Functions a type made for itself
+// (range constructors) belong to the type. Aggregates: aggregates.ts.
+import type { CatalogObject, FamilyReader } from './family.js';
+import { oids } from './filter.js';
+import { aclLines, commentLine, inFilter, lines, notExtensionMember, userSchema } from './sql.js';
+
+const SQL = `
+SELECT n.nspname AS schema, p.proname AS name, p.prokind AS kind, q.signature, pg_get_functiondef(p.oid) AS def,
+  ${commentLine(`CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || q.signature`, 'pg_proc', 'p.oid')} AS comment,
+  ${aclLines({ acl: 'p.proacl', owner: 'p.proowner', type: 'f', target: `CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || q.signature` })} AS grants
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  CROSS JOIN LATERAL (SELECT p.oid::regprocedure::text AS signature) q
+WHERE p.prokind IN ('f', 'p', 'w') AND ${userSchema('n')} AND ${notExtensionMember('pg_proc', 'p.oid')} AND ${inFilter('p.oid', '$1')}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')`;
+
+interface Row extends Record<string, unknown> {
+  schema: string;
+  name: string;
+  kind: 'f' | 'p' | 'w';
+  signature: string;
+  def: string;
+  comment: string | null;
+  grants: string | null;
+}
+
+export const readFunctions: FamilyReader = async (query, filter) => {
+  const rows = await query<Row>(SQL, [oids(filter, 'routines')]);
+  return rows.map((row): CatalogObject => {
+    const kind = row.kind === 'p' ? 'procedure' : 'function';
+    return {
+      key: `${kind}:${row.signature}`,
+      kind,
+      schema: row.schema,
+      name: row.name,
+      definition: lines(`${row.def.replace(/\s+$/, '')};`, row.comment, row.grants),
+    };
+  });
+};

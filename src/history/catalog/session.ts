@@ -1,0 +1,53 @@
+// A catalog read runs in one snapshot with settings that make the server's
+// deparsers deterministic: search_path = '' (every user name qualified),
+// ISO dates, UTC, full float precision. On an idle connection it is its own
+// REPEATABLE READ READ ONLY transaction; inside the caller's transaction it
+// runs in a savepoint whose rollback also undoes the settings.
+import type pg from 'pg';
+
+export type CatalogQuery = <R extends Record<string, unknown>>(text: string, values?: readonly unknown[]) => Promise<R[]>;
+
+const SETTINGS: ReadonlyArray<readonly [string, string]> = [
+  ['search_path', ''],
+  ['DateStyle', 'ISO, YMD'],
+  ['IntervalStyle', 'postgres'],
+  ['TimeZone', 'UTC'],
+  ['extra_float_digits', '3'],
+  ['bytea_output', 'hex'],
+  ['quote_all_identifiers', 'off'],
+  ['standard_conforming_strings', 'on'],
+];
+
+const SAVEPOINT = 'pggit_catalog_read';
+
+export class CatalogSessionError extends Error {
+  readonly code = 'TRANSACTION_ABORTED';
+}
+
+/**
+ * Runs work in a catalog read session; it also gets the schemas the
+ * connection's own search_path resolved to before the session cleared it.
+ */
+export async function withCatalogSession<T>(
+  client: pg.ClientBase,
+  work: (query: CatalogQuery, searchPath: readonly string[]) => Promise<T>,
+): Promise<T> {
+  const status = client.getTransactionStatus();
+  if (status === 'E') throw new CatalogSessionError('cannot read the catalog: the connection is in a failed transaction');
+  const nested = status === 'T';
+  await client.query(nested ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    const path = await client.query<{ path: string[] }>('SELECT current_schemas(false)::text[] AS path');
+    const set = SETTINGS.map(([name], i) => `set_config('${name}', $${i + 1}, true)`).join(', ');
+    await client.query(`SELECT ${set}`, SETTINGS.map(([, value]) => value));
+    const query: CatalogQuery = async (text, values) => (await client.query(text, values as unknown[])).rows;
+    const result = await work(query, path.rows[0]?.path ?? []);
+    await client.query(nested ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}` : 'COMMIT');
+    return result;
+  } catch (error) {
+    await client
+      .query(nested ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}` : 'ROLLBACK')
+      .catch(() => undefined);
+    throw error;
+  }
+}

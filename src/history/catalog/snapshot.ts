@@ -1,0 +1,68 @@
+// Reading the catalog: every family reader with one filter (everything, or
+// the OIDs a scope resolved to), then the dependencies of what was found.
+// A full read is a fixed number of set-based queries whatever the size of
+// the schema; a scoped read adds one query that resolves the scope and reads
+// only that.
+import type pg from 'pg';
+import { readAggregates } from './aggregates.js';
+import { resolveScope, scopeRoots } from './closure.js';
+import { readConstraints } from './constraints.js';
+import { readDefaultAcls } from './default-acls.js';
+import { readDependencies } from './dependencies.js';
+import { readDomains } from './domains.js';
+import { readEventTriggers } from './event-triggers.js';
+import { readExtensions } from './extensions.js';
+import type { CatalogObject, FamilyReader } from './family.js';
+import { isEmpty, type ReadFilter } from './filter.js';
+import { readFunctions } from './functions.js';
+import { readIndexes } from './indexes.js';
+import type { SchemaObject, ScopedRead, SnapshotScope } from './model.js';
+import { readPolicies } from './policies.js';
+import { readRules } from './rules.js';
+import { readSchemas } from './schemas.js';
+import { readSequences } from './sequences.js';
+import { withCatalogSession, type CatalogQuery } from './session.js';
+import { readStatistics } from './statistics.js';
+import { readTables } from './tables.js';
+import { readTriggers } from './triggers.js';
+import { readTypes } from './user-types.js';
+import { readViews } from './views.js';
+
+const FAMILIES: readonly FamilyReader[] = [
+  readSchemas, readExtensions, readTypes, readDomains, readFunctions, readAggregates, readSequences, readTables, readViews,
+  readConstraints, readIndexes, readStatistics, readTriggers, readRules, readPolicies, readEventTriggers, readDefaultAcls,
+];
+
+/**
+ * Every user object (no scope), or the objects a scope names plus everything
+ * that depends on them. Skips pg_catalog, information_schema, pg_toast,
+ * temporary schemas and the members of extensions (the extension itself is
+ * recorded). Sorted by key.
+ */
+export async function readCatalog(client: pg.ClientBase, scope?: SnapshotScope): Promise<SchemaObject[]> {
+  if (scope === undefined) return withCatalogSession(client, (query) => readFiltered(query, null));
+  return (await readScope(client, scope)).objects;
+}
+
+/** A scoped read, with the qualified names it resolved the scope to (see coverage.ts). */
+export async function readScope(client: pg.ClientBase, scope: SnapshotScope): Promise<ScopedRead> {
+  return withCatalogSession(client, async (query, connectionPath) => {
+    const searchPath = scope.searchPath ?? connectionPath;
+    const roots = scopeRoots(scope.names, searchPath);
+    if (scope.names.length === 0) return { objects: [], roots };
+    const filter = await resolveScope(query, scope.names, searchPath);
+    return { objects: isEmpty(filter) ? [] : await readFiltered(query, filter), roots };
+  });
+}
+
+async function readFiltered(query: CatalogQuery, filter: ReadFilter): Promise<SchemaObject[]> {
+  const found: CatalogObject[] = [];
+  for (const family of FAMILIES) found.push(...(await family(query, filter)));
+  const deps = await readDependencies(query, filter, new Set(found.map((object) => object.key)));
+  return found
+    .map(({ requires, ...object }): SchemaObject => {
+      const dependsOn = new Set([...(deps.get(object.key) ?? []), ...(requires ?? [])]);
+      return { ...object, dependsOn: [...dependsOn].sort() };
+    })
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}

@@ -1,0 +1,113 @@
+// Tables: ordinary, unlogged, partitioned (PARTITION BY), partitions and
+// inheritance children. A partition is written as pg_dump writes it, a table
+// with all its columns then ATTACH PARTITION, so its own column order, defaults
+// and NOT NULLs survive; an inheritance child lists only its local columns
+// (INHERITS brings the rest) plus ALTERs where an inherited column differs.
+// The table's definition also holds: storage options, RLS flags, replica
+// identity FULL/NOTHING, OWNED BY of the sequences its columns own, comments
+// on it and its columns, and its (column) privileges. Constraints, indexes,
+// triggers, policies and rules are objects of their own.
+import type { CatalogObject, FamilyReader } from './family.js';
+import { oids } from './filter.js';
+import { columnSettings, columnSpec, columnsSql, inheritedColumnChanges, reloption, type Column } from './columns.js';
+import { aclLines, columnAclLines, commentLine, inFilter, lines, list, notExtensionMember, qualified, userSchema } from './sql.js';
+
+const SQL = `
+SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relpersistence = 'u' AS unlogged,
+  c.relrowsecurity AS rls, c.relforcerowsecurity AS force_rls, c.relreplident AS replica_identity,
+  c.reloptions::text[] AS options,
+  (SELECT t.reloptions::text[] FROM pg_class t WHERE t.oid = c.reltoastrelid) AS toast_options,
+  CASE WHEN c.relkind = 'r' AND am.amname <> 'heap' THEN quote_ident(am.amname) END AS access_method,
+  CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
+  CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
+  (SELECT array_agg(${qualified('pn.nspname', 'p.relname')} ORDER BY i.inhseqno) FROM pg_inherits i
+    JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid) AS parents,
+  ${columnsSql('c.oid')} AS columns,
+  (SELECT string_agg(format('ALTER SEQUENCE %s OWNED BY %s.%I;', ${qualified('sn.nspname', 's.relname')}, q.qname, a.attname), E'\\n'
+      ORDER BY ${qualified('sn.nspname', 's.relname')})
+    FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
+      JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.deptype = 'a') AS owned_sequences,
+  ${commentLine(`'TABLE ' || q.qname`, 'pg_class', 'c.oid')} AS comment,
+  (SELECT string_agg(format('COMMENT ON COLUMN %s.%I IS %L;', q.qname, a.attname, d.description), E'\\n' ORDER BY a.attnum)
+    FROM pg_attribute a JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = a.attrelid AND d.objsubid = a.attnum
+    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS column_comments,
+  ${aclLines({ acl: 'c.relacl', owner: 'c.relowner', type: 'r', target: `'TABLE ' || q.qname` })} AS grants,
+  ${columnAclLines('c.oid', 'c.relowner', `'TABLE ' || q.qname`)} AS column_grants,
+  (SELECT string_agg(${aclLines({ acl: 's.relacl', owner: 's.relowner', type: 's', target: `'SEQUENCE ' || ${qualified('sn.nspname', 's.relname')}` })}, E'\\n'
+      ORDER BY s.relname)
+    FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
+    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.deptype = 'i') AS identity_grants
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_am am ON am.oid = c.relam
+  CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 'c.relname')} AS qname) q
+WHERE c.relkind IN ('r', 'p') AND c.reloftype = 0 AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')}
+  AND ${inFilter('c.oid', '$1')}`;
+
+interface Row extends Record<string, unknown> {
+  schema: string;
+  name: string;
+  qname: string;
+  unlogged: boolean;
+  rls: boolean;
+  force_rls: boolean;
+  replica_identity: 'd' | 'n' | 'f' | 'i';
+  options: string[] | null;
+  toast_options: string[] | null;
+  access_method: string | null;
+  partition_key: string | null;
+  partition_bound: string | null;
+  parents: string[] | null;
+  columns: Column[] | null;
+  owned_sequences: string | null;
+  comment: string | null;
+  column_comments: string | null;
+  grants: string | null;
+  column_grants: string | null;
+  identity_grants: string | null;
+}
+
+function definition(row: Row): string {
+  const columns = row.columns ?? [];
+  const parents = row.parents ?? [];
+  const partitionOf = row.partition_bound !== null ? parents[0] : undefined;
+  const written = columns.filter((column) => partitionOf !== undefined || column.local);
+  let create = `CREATE ${row.unlogged ? 'UNLOGGED ' : ''}TABLE ${row.qname} (${list(written.map(columnSpec))})`;
+  if (partitionOf === undefined && parents.length > 0) create += `\nINHERITS (${parents.join(', ')})`;
+  if (row.partition_key !== null) create += `\nPARTITION BY ${row.partition_key}`;
+  if (row.access_method !== null) create += `\nUSING ${row.access_method}`;
+  const options = [...(row.options ?? []), ...(row.toast_options ?? []).map((option) => `toast.${option}`)];
+  if (options.length > 0) create += `\nWITH (${options.map(reloption).join(', ')})`;
+  const alters: string[] = [];
+  if (partitionOf !== undefined) alters.push(`ALTER TABLE ONLY ${partitionOf} ATTACH PARTITION ${row.qname} ${row.partition_bound};`);
+  for (const column of columns) {
+    if (!written.includes(column)) alters.push(...inheritedColumnChanges(row.qname, column));
+    alters.push(...columnSettings(row.qname, column));
+  }
+  if (row.rls) alters.push(`ALTER TABLE ${row.qname} ENABLE ROW LEVEL SECURITY;`);
+  if (row.force_rls) alters.push(`ALTER TABLE ${row.qname} FORCE ROW LEVEL SECURITY;`);
+  if (row.replica_identity === 'f') alters.push(`ALTER TABLE ONLY ${row.qname} REPLICA IDENTITY FULL;`);
+  if (row.replica_identity === 'n') alters.push(`ALTER TABLE ONLY ${row.qname} REPLICA IDENTITY NOTHING;`);
+  return lines(
+    `${create};`,
+    ...alters,
+    row.owned_sequences,
+    row.comment,
+    row.column_comments,
+    row.grants,
+    row.column_grants,
+    row.identity_grants,
+  );
+}
+
+export const readTables: FamilyReader = async (query, filter) => {
+  const rows = await query<Row>(SQL, [oids(filter, 'relations')]);
+  return rows.map(
+    (row): CatalogObject => ({
+      key: `table:${row.qname}`,
+      kind: 'table',
+      schema: row.schema,
+      name: row.name,
+      definition: definition(row),
+    }),
+  );
+};

@@ -1,0 +1,237 @@
+// Turns committed change sets into commits. Two stages, each serial so
+// commits keep the order in which their transactions committed:
+//   1. snapshot: read the catalog objects the change touched (or all of it)
+//      on the proxy's own connection, right away;
+//   2. write: record the commit in the store, retrying while it is down.
+// Reconciliation (at start, on a timer, after DO/CALL) is a full read whose
+// differences from the head become a commit marked "detected".
+import type { Logger } from 'pino';
+import type { ChangeSet } from '../ddl/index.js';
+import type { ProxyMetrics } from '../metrics/index.js';
+import { StoreError, type CommitKind, type CommitMetadata, type HistoryStore, type TreeChanges } from '../store/index.js';
+import {
+  applyScopedRead,
+  decodeObject,
+  diffObjects,
+  encodeObject,
+  expandScope,
+  readCatalog,
+  readScope,
+  type SchemaObject,
+  type ScopedRead,
+} from './catalog/index.js';
+import type { CatalogPools } from './catalog-pools.js';
+import { scopeOfChangeSet } from './change-scope.js';
+import { summarise } from './commit-message.js';
+import { SerialQueue } from './serial-queue.js';
+
+export interface RecorderOptions {
+  readonly store: HistoryStore;
+  readonly pools: CatalogPools;
+  readonly logger: Logger;
+  readonly metrics?: ProxyMetrics | undefined;
+  /** Snapshots waiting for the store; beyond this the oldest are dropped and reconciliation closes the gap. */
+  readonly queueLimit?: number;
+  readonly retryMs?: number;
+  /** Databases that are not repositories (the store's own). */
+  readonly ignoreDatabases?: readonly string[];
+}
+
+/** What stage 1 hands to stage 2. */
+interface Snapshot {
+  readonly database: string;
+  readonly changeSet: ChangeSet | undefined; // undefined: reconciliation
+  readonly full: SchemaObject[] | undefined;
+  readonly scoped: ScopedRead | undefined;
+}
+
+const BRANCH = 'main';
+
+export class Recorder {
+  private readonly log: Logger;
+  private readonly snapshots: SerialQueue<{ database: string; changeSet: ChangeSet | undefined }>;
+  private readonly writes: SerialQueue<Snapshot>;
+  /** Each database's objects as last recorded, for widening scopes (drops cascade). */
+  private readonly recorded = new Map<string, SchemaObject[]>();
+  private readonly known = new Set<string>();
+  private readonly pendingReconcile = new Set<string>();
+  private storeUp: boolean | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: RecorderOptions) {
+    this.log = options.logger.child({ component: 'recorder' });
+    this.snapshots = new SerialQueue((job) => this.snapshot(job.database, job.changeSet), {
+      onError: (error, job) => this.snapshotFailed(error, job.database),
+    });
+    this.writes = new SerialQueue((job) => this.write(job), {
+      limit: options.queueLimit ?? 10_000,
+      retryMs: options.retryMs ?? 1_000,
+      isRetryable: (error) => this.storeDown(error),
+      onDrop: (job) => this.gapIn(job.database),
+      onError: (error, job) => {
+        this.log.error({ err: error, database: job.database }, 'could not record a commit; reconciling');
+        this.scheduleReconcile(job.database);
+      },
+    });
+    options.metrics?.setQueueDepthSource(() => this.queueDepth);
+    options.metrics?.setStoreUpSource(() => this.storeUp);
+  }
+
+  get queueDepth(): number {
+    return this.snapshots.length + this.writes.length;
+  }
+
+  get isStoreUp(): boolean | undefined {
+    return this.storeUp;
+  }
+
+  /** A session reached this database: the first time, reconcile it (a baseline when new). */
+  noteDatabase(database: string): void {
+    if (this.known.has(database) || this.options.ignoreDatabases?.includes(database)) return;
+    this.known.add(database);
+    this.scheduleReconcile(database);
+  }
+
+  /** Called by the DDL watcher for every committed change set. Never blocks. */
+  submit(database: string, changeSet: ChangeSet): void {
+    if (this.options.ignoreDatabases?.includes(database)) return;
+    this.noteDatabase(database);
+    if (changeSet.statements.length > 0) this.snapshots.push({ database, changeSet });
+    if (changeSet.mayContainUnseenDdl) this.scheduleReconcile(database);
+  }
+
+  /** Compares every known database with its head, now and then every intervalMs. */
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      for (const database of this.known) this.scheduleReconcile(database);
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Resolves when both stages are empty (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.snapshots.idle();
+    await this.writes.idle();
+    if (this.snapshots.length > 0) await this.idle();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  scheduleReconcile(database: string): void {
+    if (this.pendingReconcile.has(database)) return;
+    this.pendingReconcile.add(database);
+    this.snapshots.push({ database, changeSet: undefined });
+  }
+
+  private async snapshot(database: string, changeSet: ChangeSet | undefined): Promise<void> {
+    if (!changeSet) this.pendingReconcile.delete(database);
+    const client = await this.options.pools.pool(database).connect();
+    try {
+      const names = changeSet ? scopeOfChangeSet(changeSet) : undefined;
+      if (names === undefined) {
+        this.writes.push({ database, changeSet, full: await readCatalog(client), scoped: undefined });
+      } else {
+        const scope = expandScope({ names }, this.recorded.get(database) ?? []);
+        this.writes.push({ database, changeSet, full: undefined, scoped: await readScope(client, scope) });
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private snapshotFailed(error: unknown, database: string): void {
+    // The database may be gone or unreachable: the next reconciliation tells.
+    this.log.warn({ err: error, database }, 'could not read the catalog');
+  }
+
+  private async write(job: Snapshot): Promise<void> {
+    const changeSet = job.changeSet;
+    let next: SchemaObject[] = [];
+    await this.options.store.ensureReady();
+    const commit = await this.options.store.record({
+      repository: job.database,
+      branch: BRANCH,
+      metadata: changeSet ? observedMetadata(changeSet) : detectedMetadata(job.database),
+      skipIfUnchanged: changeSet === undefined,
+      changes: (head) => {
+        const previous = [...head].map(([key, stored]) => decodeObject(key, stored));
+        next = job.full ?? applyScopedRead(previous, job.scoped!);
+        return treeChanges(previous, next);
+      },
+    });
+    this.storeUp = true;
+    this.recorded.set(job.database, next);
+    if (!commit) return;
+    const kind = commit.kind === 'observed' ? 'observed' : 'detected';
+    this.options.metrics?.schemaCommit(job.database, BRANCH, kind, commit.committedAt);
+    if (changeSet) this.options.metrics?.recorderLag((Date.now() - changeSet.committedAt.getTime()) / 1000);
+    this.log.info({ commit: commit.id.slice(0, 12), database: job.database, kind: commit.kind, message: commit.message }, 'recorded');
+  }
+
+  private storeDown(error: unknown): boolean {
+    const retryable = isConnectionError(error);
+    if (retryable && this.storeUp !== false) this.log.warn({ err: error }, 'metadata store unreachable; queueing schema changes');
+    if (retryable) this.storeUp = false;
+    return retryable;
+  }
+
+  private gapIn(database: string): void {
+    this.log.warn({ database }, 'recorder queue full: dropped the oldest snapshot; reconciliation will record the difference');
+    this.scheduleReconcile(database);
+  }
+}
+
+function treeChanges(previous: readonly SchemaObject[], next: readonly SchemaObject[]): TreeChanges {
+  const diff = diffObjects(previous, next);
+  const changes = new Map<string, string | null>();
+  for (const object of diff.added) changes.set(object.key, encodeObject(object));
+  for (const { after } of diff.changed) changes.set(after.key, encodeObject(after));
+  for (const object of diff.removed) changes.set(object.key, null);
+  return changes;
+}
+
+function observedMetadata(changeSet: ChangeSet): CommitMetadata {
+  const session = changeSet.session;
+  return {
+    kind: 'observed',
+    author: session.user,
+    database: session.database,
+    applicationName: session.applicationName,
+    clientAddress: session.clientAddress,
+    backendPid: session.backendPid ?? null,
+    message: summarise(changeSet.statements),
+    statements: changeSet.statements.map((statement) => statement.text),
+    committedAt: changeSet.committedAt,
+  };
+}
+
+function detectedMetadata(database: string): CommitMetadata {
+  const kind: CommitKind = 'detected';
+  return {
+    kind,
+    author: null,
+    database,
+    applicationName: null,
+    clientAddress: null,
+    backendPid: null,
+    message: 'changes found in the catalog that the proxy did not see',
+    statements: [],
+    committedAt: new Date(),
+  };
+}
+
+/** Errors that mean "the store is not there right now", as opposed to a bug. */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code ?? '';
+  // The store database is missing and we may not create it: wait for someone to.
+  if (error instanceof StoreError) return code === 'STORE_DATABASE_MISSING';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code) ||
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P03' ||
+    /Connection terminated|connection timeout/i.test((error as Error)?.message ?? '')
+  );
+}

@@ -1,0 +1,53 @@
+// Runs jobs one at a time in arrival order. A job whose error is retryable
+// stays at the head and is tried again after retryMs; beyond `limit` queued
+// jobs the oldest is dropped (and reported).
+
+export interface SerialQueueOptions<T> {
+  readonly limit?: number;
+  readonly retryMs?: number;
+  readonly isRetryable?: (error: unknown) => boolean;
+  readonly onDrop?: (job: T) => void;
+  readonly onError?: (error: unknown, job: T) => void;
+}
+
+export class SerialQueue<T> {
+  private readonly jobs: T[] = [];
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly run: (job: T) => Promise<void>,
+    private readonly options: SerialQueueOptions<T> = {},
+  ) {}
+
+  get length(): number {
+    return this.jobs.length;
+  }
+
+  push(job: T): void {
+    this.jobs.push(job);
+    const limit = this.options.limit ?? Infinity;
+    while (this.jobs.length > limit) this.options.onDrop?.(this.jobs.shift()!);
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  /** Resolves once the queue is empty. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.jobs.length > 0) {
+      const job = this.jobs[0]!;
+      try {
+        await this.run(job);
+      } catch (error) {
+        if (this.options.isRetryable?.(error)) {
+          await new Promise((resolve) => setTimeout(resolve, this.options.retryMs ?? 1_000));
+          continue;
+        }
+        this.options.onError?.(error, job);
+      }
+      if (this.jobs[0] === job) this.jobs.shift();
+    }
+  }
+}

@@ -1,0 +1,144 @@
+// The recorder end to end: DDL through the proxy becomes commits in the
+// store; DDL around the proxy and inside DO blocks is detected; the store
+// being down loses nothing and never slows the client.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { pino } from 'pino';
+import { CatalogPools, Recorder } from '../src/history/index.js';
+import { connectStore, type HistoryStore } from '../src/store/index.js';
+import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { Relay } from './harness/relay.js';
+
+const APP = 'rec_app';
+let proxy: TestProxy;
+let recorder: Recorder;
+let store: HistoryStore;
+let pools: CatalogPools;
+let relay: Relay;
+let client: pg.Client;
+/** Reads the store without the relay, so assertions work while the recorder's path is cut. */
+let storeReader: pg.Pool;
+
+function urlFor(database: string, port?: number): string {
+  const url = new URL(upstreamUrl());
+  url.pathname = `/${database}`;
+  if (port) url.port = String(port);
+  return url.toString();
+}
+
+async function commits(): Promise<Array<{ kind: string; author: string | null; application_name: string | null; message: string; statements: string[] }>> {
+  const { rows } = await storeReader.query(
+    `SELECT c.kind, c.author, c.application_name, c.message, c.statements
+       FROM pggit.commits c JOIN pggit.repositories r ON r.id = c.repository_id WHERE r.name = $1 ORDER BY c.seq`,
+    [APP],
+  );
+  return rows;
+}
+
+async function headKeys(): Promise<string[]> {
+  const { rows } = await storeReader.query(
+    `SELECT b.head FROM pggit.branches b JOIN pggit.repositories r ON r.id = b.repository_id WHERE r.name = $1 AND b.name = 'main'`,
+    [APP],
+  );
+  return [...(await store.treeAt(rows[0].head, storeReader)).keys()].sort();
+}
+
+beforeAll(async () => {
+  const admin = new pg.Client({ connectionString: upstreamUrl() });
+  await admin.connect();
+  for (const db of [APP, 'rec_store']) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${APP}`);
+  await admin.end();
+  const upstream = new URL(upstreamUrl());
+  relay = await Relay.start({ host: upstream.hostname, port: Number(upstream.port) });
+  store = connectStore({ url: urlFor('rec_store', relay.port) });
+  pools = new CatalogPools(upstreamUrl());
+  recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }), retryMs: 100 });
+  proxy = await startTestProxy({
+    onChangeSet: (cs) => recorder.submit(cs.session.database, cs),
+    onSessionReady: (database) => recorder.noteDatabase(database),
+  });
+  client = new pg.Client({ connectionString: proxy.url({ database: APP }), application_name: 'rec-test' });
+  await client.connect();
+  await client.query('CREATE TABLE before_anything (id int)');
+  await recorder.idle();
+  storeReader = new pg.Pool({ connectionString: urlFor('rec_store'), max: 1 });
+});
+
+afterAll(async () => {
+  await client.end();
+  await proxy.stop();
+  recorder.stop();
+  await pools.end();
+  await store.pool.end();
+  await storeReader.end();
+  await relay.close();
+});
+
+describe('recorder', () => {
+  it('starts a new database with a baseline commit and records observed DDL with who ran it', async () => {
+    await client.query('CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL)');
+    await client.query('BEGIN');
+    await client.query('ALTER TABLE users ADD COLUMN note text');
+    await client.query('CREATE INDEX users_email ON users (email)');
+    await client.query('COMMIT');
+    await recorder.idle();
+    const history = await commits();
+    expect(history[0]!.kind).toBe('baseline');
+    const observed = history.filter((c) => c.kind === 'observed');
+    expect(observed.map((c) => c.statements)).toContainEqual([
+      'ALTER TABLE users ADD COLUMN note text',
+      'CREATE INDEX users_email ON users (email)',
+    ]);
+    const last = observed.at(-1)!;
+    expect(last).toMatchObject({ author: 'postgres', application_name: 'rec-test' });
+    expect(last.message).toBe('alter table users; create index users_email');
+    expect(await headKeys()).toEqual(
+      expect.arrayContaining(['table:public.users', 'index:public.users_email', 'constraint:public.users.users_pkey']),
+    );
+  });
+
+  it('records a drop as the removal of the object and what hung off it', async () => {
+    await client.query('DROP TABLE users');
+    await recorder.idle();
+    const keys = await headKeys();
+    expect(keys.filter((key) => key.includes('users'))).toEqual([]);
+  });
+
+  it('detects DDL run around the proxy and inside a DO block', async () => {
+    const direct = new pg.Client({ connectionString: urlFor(APP) });
+    await direct.connect();
+    await direct.query('CREATE TABLE made_directly (id int)');
+    await direct.end();
+    recorder.scheduleReconcile(APP);
+    await recorder.idle();
+    await client.query("DO $$ BEGIN EXECUTE 'CREATE TABLE made_in_do (id int)'; END $$");
+    await recorder.idle();
+    const detected = (await commits()).filter((c) => c.kind === 'detected');
+    expect(detected).toHaveLength(2);
+    expect(detected.every((c) => c.author === null)).toBe(true);
+    expect(await headKeys()).toEqual(expect.arrayContaining(['table:public.made_directly', 'table:public.made_in_do']));
+  });
+
+  it('keeps forwarding while the store is down and records everything once it is back', async () => {
+    const port = relay.port;
+    await relay.close();
+    const before = (await commits()).length;
+    await client.query('CREATE TABLE while_down_1 (id int)');
+    await client.query('ALTER TABLE while_down_1 ADD COLUMN x int');
+    expect((await client.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(recorder.queueDepth).toBeGreaterThan(0);
+    expect(recorder.isStoreUp).toBe(false);
+    const upstream = new URL(upstreamUrl());
+    relay = await Relay.start({ host: upstream.hostname, port: Number(upstream.port) }, port);
+    await recorder.idle();
+    expect(recorder.isStoreUp).toBe(true);
+    const after = await commits();
+    expect(after.length).toBe(before + 2);
+    expect(after.slice(-2).map((c) => c.statements)).toEqual([
+      ['CREATE TABLE while_down_1 (id int)'],
+      ['ALTER TABLE while_down_1 ADD COLUMN x int'],
+    ]);
+  });
+});
