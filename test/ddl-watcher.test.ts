@@ -18,7 +18,7 @@ let client: pg.Client;
 const texts = (): string[][] => changeSets.map((cs) => cs.statements.map((s) => s.text.trim()));
 
 beforeAll(async () => {
-  proxy = await startTestProxy({ onChangeSet: (cs) => changeSets.push(cs) });
+  proxy = await startTestProxy({ onChangeSet: (cs) => void changeSets.push(cs) });
   const admin = new pg.Client({ connectionString: proxy.url() });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${DB}`);

@@ -98,6 +98,16 @@ describe('recorder', () => {
     );
   });
 
+  it('takes the commit message from SET LOCAL pggit.message', async () => {
+    await client.query('BEGIN');
+    await client.query("SET LOCAL pggit.message = 'add the audit table'");
+    await client.query('CREATE TABLE audit (id int)');
+    await client.query('COMMIT');
+    await client.query('CREATE TABLE audit2 (id int)');
+    await recorder.idle();
+    expect((await commits()).slice(-2).map((c) => c.message)).toEqual(['add the audit table', 'create table audit2']);
+  });
+
   it('records a drop as the removal of the object and what hung off it', async () => {
     await client.query('DROP TABLE users');
     await recorder.idle();

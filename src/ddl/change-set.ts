@@ -25,4 +25,6 @@ export interface ChangeSet {
   readonly mayContainUnseenDdl: boolean;
   /** Set when the change set was committed by COMMIT PREPARED. */
   readonly preparedGid?: string;
+  /** The client's own message (`SET LOCAL pggit.message = '...'` in the transaction). */
+  readonly message?: string;
 }

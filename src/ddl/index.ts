@@ -6,6 +6,7 @@
 // events into change sets: the DDL of each transaction that really committed.
 export type { ChangeSet, SessionInfo } from './change-set.js';
 export type { DdlObject, DdlStatement } from './ddl-statement.js';
+export { commitMessageOf } from './commit-message.js';
 export { loadParser, parserLoaded, parseStatements, type ParsedStatement } from './parser.js';
 export { classifyLead, mayBeDdl, type LeadClass } from './prefilter.js';
 export { PreparedTransactions, type PreparedChanges } from './prepared-transactions.js';

@@ -92,12 +92,16 @@ export class Recorder {
     this.scheduleReconcile(database);
   }
 
-  /** Called by the DDL watcher for every committed change set. Never blocks. */
-  submit(database: string, changeSet: ChangeSet): void {
-    if (this.options.ignoreDatabases?.includes(database)) return;
+  /**
+   * Called by the DDL watcher for every committed change set; never blocks.
+   * Resolves once the catalog snapshot is taken (the store write follows).
+   */
+  submit(database: string, changeSet: ChangeSet): Promise<void> | undefined {
+    if (this.options.ignoreDatabases?.includes(database)) return undefined;
     this.noteDatabase(database);
-    if (changeSet.statements.length > 0) this.snapshots.push({ database, changeSet });
+    const taken = changeSet.statements.length > 0 ? this.snapshots.push({ database, changeSet }) : undefined;
     if (changeSet.mayContainUnseenDdl) this.scheduleReconcile(database);
+    return taken;
   }
 
   /** Compares every known database with its head, now and then every intervalMs. */
@@ -122,7 +126,7 @@ export class Recorder {
   scheduleReconcile(database: string): void {
     if (this.pendingReconcile.has(database)) return;
     this.pendingReconcile.add(database);
-    this.snapshots.push({ database, changeSet: undefined });
+    void this.snapshots.push({ database, changeSet: undefined });
   }
 
   private async snapshot(database: string, changeSet: ChangeSet | undefined): Promise<void> {
@@ -131,10 +135,10 @@ export class Recorder {
     try {
       const names = changeSet ? scopeOfChangeSet(changeSet) : undefined;
       if (names === undefined) {
-        this.writes.push({ database, changeSet, full: await readCatalog(client), scoped: undefined });
+        void this.writes.push({ database, changeSet, full: await readCatalog(client), scoped: undefined });
       } else {
         const scope = expandScope({ names }, this.recorded.get(database) ?? []);
-        this.writes.push({ database, changeSet, full: undefined, scoped: await readScope(client, scope) });
+        void this.writes.push({ database, changeSet, full: undefined, scoped: await readScope(client, scope) });
       }
     } finally {
       client.release();
@@ -201,7 +205,7 @@ function observedMetadata(changeSet: ChangeSet): CommitMetadata {
     applicationName: session.applicationName,
     clientAddress: session.clientAddress,
     backendPid: session.backendPid ?? null,
-    message: summarise(changeSet.statements),
+    message: changeSet.message ?? summarise(changeSet.statements),
     statements: changeSet.statements.map((statement) => statement.text),
     committedAt: changeSet.committedAt,
   };

@@ -12,6 +12,7 @@ export interface SerialQueueOptions<T> {
 
 export class SerialQueue<T> {
   private readonly jobs: T[] = [];
+  private readonly settled = new Map<T, () => void>();
   private running: Promise<void> | undefined;
 
   constructor(
@@ -23,11 +24,23 @@ export class SerialQueue<T> {
     return this.jobs.length;
   }
 
-  push(job: T): void {
+  /** Resolves once the job has run (or failed, or was dropped). */
+  push(job: T): Promise<void> {
+    const done = new Promise<void>((resolve) => this.settled.set(job, resolve));
     this.jobs.push(job);
     const limit = this.options.limit ?? Infinity;
-    while (this.jobs.length > limit) this.options.onDrop?.(this.jobs.shift()!);
+    while (this.jobs.length > limit) {
+      const dropped = this.jobs.shift()!;
+      this.settle(dropped);
+      this.options.onDrop?.(dropped);
+    }
     this.running ??= this.drain().finally(() => (this.running = undefined));
+    return done;
+  }
+
+  private settle(job: T): void {
+    this.settled.get(job)?.();
+    this.settled.delete(job);
   }
 
   /** Resolves once the queue is empty. */
@@ -48,6 +61,7 @@ export class SerialQueue<T> {
         this.options.onError?.(error, job);
       }
       if (this.jobs[0] === job) this.jobs.shift();
+      this.settle(job);
     }
   }
 }

@@ -22,7 +22,8 @@ export interface ProxyContext {
 }
 
 export interface DdlWatching {
-  readonly onChangeSet: (changeSet: ChangeSet) => void;
+  /** May return a promise: the session holds the commit's ReadyForQuery until it settles. */
+  readonly onChangeSet: (changeSet: ChangeSet) => Promise<void> | void;
   /** Shared by all sessions: COMMIT PREPARED may come from any of them. */
   readonly preparedTransactions: PreparedTransactions;
 }

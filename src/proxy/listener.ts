@@ -20,7 +20,7 @@ export interface ProxyOptions {
   readonly startupTimeoutMs?: number;
   readonly metrics?: ProxyMetrics | undefined;
   /** Turns the DDL watcher on: every committed transaction with schema changes arrives here. */
-  readonly onChangeSet?: ((changeSet: ChangeSet) => void) | undefined;
+  readonly onChangeSet?: ((changeSet: ChangeSet) => Promise<void> | void) | undefined;
   /** A client authenticated to this database (the recorder baselines new ones). */
   readonly onSessionReady?: ((database: string) => void) | undefined;
 }

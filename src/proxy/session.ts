@@ -32,6 +32,7 @@ type Phase = 'startup' | 'tls-handshake' | 'connecting' | 'relaying' | 'cancelli
 
 /** How long a closing client socket may take to flush the last bytes. */
 const CLOSE_GRACE_MS = 5_000;
+const SNAPSHOT_HOLD_MS = 2_000;
 
 export class Session {
   private phase: Phase = 'startup';
@@ -61,6 +62,8 @@ export class Session {
     onFatalError: () => (this.upstreamSentFatal = true),
   });
   private tracker: TransactionTracker | undefined;
+  /** Set while a committed change set's snapshot is being read (see forwardAfter). */
+  private snapshotHold: Promise<void> | undefined;
   private readonly frontend: FrameTracker;
   private readonly backend = new FrameTracker({ capture: BACKEND_CAPTURE, sink: this.observer.backend });
 
@@ -285,10 +288,34 @@ export class Session {
     }
     this.bytesFromServer += chunk.length;
     this.metrics.bytesFromServer(chunk.length);
+    const hold = this.snapshotHold;
+    if (hold) {
+      this.snapshotHold = undefined;
+      this.forwardAfter(hold, chunk);
+      return;
+    }
     if (!this.client.write(chunk)) {
       this.upstream!.pause();
       this.client.once('drain', () => this.upstream?.resume());
     }
+  }
+
+  /**
+   * A transaction with schema changes just committed: hold its ReadyForQuery
+   * (the end of this chunk) until the recorder has read the catalog, so the
+   * snapshot holds exactly this transaction's result and not the client's
+   * next one. Bounded: after SNAPSHOT_HOLD_MS the reply goes anyway and
+   * reconciliation keeps the history right.
+   */
+  private forwardAfter(hold: Promise<void>, chunk: Buffer): void {
+    const upstream = this.upstream!;
+    upstream.pause();
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, SNAPSHOT_HOLD_MS).unref());
+    void Promise.race([hold.catch(() => undefined), timeout]).then(() => {
+      if (this.phase === 'closed') return;
+      if (this.client.write(chunk)) upstream.resume();
+      else this.client.once('drain', () => upstream.resume());
+    });
   }
 
   private watchDdl(info: SessionInfo): void {
@@ -307,7 +334,9 @@ export class Session {
           { statements: changeSet.statements.map((s) => s.text), unseen: changeSet.mayContainUnseenDdl },
           'schema change committed',
         );
-        ddl.onChangeSet(changeSet);
+        const message = this.observer.commitMessage;
+        const snapshotTaken = ddl.onChangeSet(message === undefined ? changeSet : { ...changeSet, message });
+        if (snapshotTaken) this.snapshotHold = snapshotTaken;
       },
     });
     this.observer.attachTracker(this.tracker);

@@ -72,6 +72,7 @@ members(family, oid) AS (
   SELECT 'types', CASE WHEN t.typelem <> 0 AND el.typarray = t.oid THEN t.typelem
       WHEN t.typtype = 'm' THEN (SELECT r.rngtypid FROM pg_range r WHERE r.rngmultitypid = t.oid) ELSE t.oid END
     FROM closure x JOIN pg_type t ON x.classid = 'pg_type'::regclass AND t.oid = x.objid LEFT JOIN pg_type el ON el.oid = t.typelem
+    WHERE t.typrelid = 0 OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'
   UNION ALL
   SELECT 'relations', t.typrelid FROM closure x JOIN pg_type t ON x.classid = 'pg_type'::regclass AND t.oid = x.objid AND t.typrelid <> 0
   UNION ALL

@@ -46,7 +46,7 @@ WHERE ${EDGE_FILTER}`;
 const KEYS = `
 WITH ends(classid, objid) AS (SELECT * FROM unnest($1::oid[], $2::oid[])),
 ${keysCte('ends')}
-SELECT classid::text, objid::text, key FROM keys WHERE key IS NOT NULL`;
+SELECT classid::text, objid::text, key FROM keys`;
 
 interface Edge extends Record<string, unknown> {
   classid: string;
@@ -73,17 +73,17 @@ export async function readDependencies(query: CatalogQuery, filter: ReadFilter, 
     ends.set(`${edge.classid}/${edge.objid}`, [edge.classid, edge.objid]);
     ends.set(`${edge.refclassid}/${edge.refobjid}`, [edge.refclassid, edge.refobjid]);
   }
-  const keyOf = new Map<string, string>();
+  const keyOf = new Map<string, string | null>();
   if (ends.size > 0) {
     const list = [...ends.values()];
-    const rows = await query<{ classid: string; objid: string; key: string }>(KEYS, [list.map((end) => end[0]), list.map((end) => end[1])]);
+    const rows = await query<{ classid: string; objid: string; key: string | null }>(KEYS, [list.map((end) => end[0]), list.map((end) => end[1])]);
     for (const row of rows) keyOf.set(`${row.classid}/${row.objid}`, row.key);
   }
   const deps = new Map<string, Set<string>>();
   for (const edge of edges) {
     const source = keyOf.get(`${edge.classid}/${edge.objid}`);
     const target = keyOf.get(`${edge.refclassid}/${edge.refobjid}`);
-    if (source === undefined || target === undefined || source === target) continue;
+    if (!source || !target || source === target) continue;
     const [from, to] = edge.owned ? [target, source] : [source, target];
     if (!keys.has(from)) continue;
     let set = deps.get(from);

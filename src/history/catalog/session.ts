@@ -1,8 +1,9 @@
 // A catalog read runs in one snapshot with settings that make the server's
 // deparsers deterministic: search_path = '' (every user name qualified),
-// ISO dates, UTC, full float precision. On an idle connection it is its own
-// REPEATABLE READ READ ONLY transaction; inside the caller's transaction it
-// runs in a savepoint whose rollback also undoes the settings.
+// ISO dates, UTC, full float precision (and no JIT, see SETTINGS). On an
+// idle connection it is its own REPEATABLE READ READ ONLY transaction;
+// inside the caller's transaction it runs in a savepoint whose rollback also
+// undoes the settings.
 import type pg from 'pg';
 
 export type CatalogQuery = <R extends Record<string, unknown>>(text: string, values?: readonly unknown[]) => Promise<R[]>;
@@ -16,6 +17,9 @@ const SETTINGS: ReadonlyArray<readonly [string, string]> = [
   ['bytea_output', 'hex'],
   ['quote_all_identifiers', 'off'],
   ['standard_conforming_strings', 'on'],
+  // Catalog queries are many small index lookups; compiling them costs more
+  // than running them.
+  ['jit', 'off'],
 ];
 
 const SAVEPOINT = 'pggit_catalog_read';

@@ -13,7 +13,7 @@ import { readDomains } from './domains.js';
 import { readEventTriggers } from './event-triggers.js';
 import { readExtensions } from './extensions.js';
 import type { CatalogObject, FamilyReader } from './family.js';
-import { isEmpty, type ReadFilter } from './filter.js';
+import { isEmpty, type FilterFamily, type ReadFilter } from './filter.js';
 import { readFunctions } from './functions.js';
 import { readIndexes } from './indexes.js';
 import type { SchemaObject, ScopedRead, SnapshotScope } from './model.js';
@@ -28,9 +28,26 @@ import { readTriggers } from './triggers.js';
 import { readTypes } from './user-types.js';
 import { readViews } from './views.js';
 
-const FAMILIES: readonly FamilyReader[] = [
-  readSchemas, readExtensions, readTypes, readDomains, readFunctions, readAggregates, readSequences, readTables, readViews,
-  readConstraints, readIndexes, readStatistics, readTriggers, readRules, readPolicies, readEventTriggers, readDefaultAcls,
+// Each reader with the filter family it reads; a scoped read skips a reader
+// whose family resolved to nothing.
+const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
+  [readSchemas, 'schemas'],
+  [readExtensions, 'extensions'],
+  [readTypes, 'types'],
+  [readDomains, 'types'],
+  [readFunctions, 'routines'],
+  [readAggregates, 'routines'],
+  [readSequences, 'relations'],
+  [readTables, 'relations'],
+  [readViews, 'relations'],
+  [readConstraints, 'constraints'],
+  [readIndexes, 'relations'],
+  [readStatistics, 'statistics'],
+  [readTriggers, 'triggers'],
+  [readRules, 'rules'],
+  [readPolicies, 'policies'],
+  [readEventTriggers, 'eventTriggers'],
+  [readDefaultAcls, 'defaultAcls'],
 ];
 
 /**
@@ -57,7 +74,9 @@ export async function readScope(client: pg.ClientBase, scope: SnapshotScope): Pr
 
 async function readFiltered(query: CatalogQuery, filter: ReadFilter): Promise<SchemaObject[]> {
   const found: CatalogObject[] = [];
-  for (const family of FAMILIES) found.push(...(await family(query, filter)));
+  for (const [read, family] of FAMILIES) {
+    if (filter === null || filter[family].length > 0) found.push(...(await read(query, filter)));
+  }
   const deps = await readDependencies(query, filter, new Set(found.map((object) => object.key)));
   return found
     .map(({ requires, ...object }): SchemaObject => {

@@ -1,0 +1,16 @@
+// A client may name its commit: `SET LOCAL pggit.message = '...'` inside the
+// transaction (PostgreSQL accepts any two-part setting name). Recognised by
+// text, before anything is parsed, only for statements that start with SET.
+
+const PATTERN = /^\s*set\s+(?:local\s+|session\s+)?pggit\.message\s*(?:=|to)\s*(?:'((?:[^']|'')*)'|E'((?:[^'\\]|\\.|'')*)')\s*;?\s*$/i;
+
+/** The message a SET statement gives, or undefined for any other statement. */
+export function commitMessageOf(sql: string): string | undefined {
+  // Cheap gate: most statements do not start with "set".
+  const first = sql.trimStart().charCodeAt(0) | 0x20;
+  if (first !== 0x73) return undefined;
+  const match = PATTERN.exec(sql);
+  if (!match) return undefined;
+  if (match[1] !== undefined) return match[1].replaceAll("''", "'");
+  return match[2]!.replace(/\\(.)/g, '$1').replaceAll("''", "'");
+}
