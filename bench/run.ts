@@ -10,6 +10,7 @@ import { readOptions, USAGE, type BenchOptions } from './options.js';
 import type { PathContext, RunningPath } from './path.js';
 import { selectPaths } from './paths.js';
 import { formatPrefilter, runPrefilterBench } from './prefilter-hook.js';
+import { benchRecorderLag, formatLag } from './recorder-lag.js';
 import { formatReport } from './report.js';
 import { runRounds, type LoopTarget } from './rounds.js';
 import { headlineRatios, summarise } from './summary.js';
@@ -60,6 +61,8 @@ async function main(options: BenchOptions): Promise<void> {
     { ...options, pgbench: bench.pgbench, user: bench.target.user, database: bench.target.database },
     log,
   );
+  log('measuring recorder lag at 10 and 2,000 tables');
+  const recorderLag = await benchRecorderLag(bench.cluster.url(), options.quick ? [10, 200] : [10, 2000]);
   await cleanUp();
 
   const summaries = summarise(measurements, targets.map((t) => t.name), options.modes);
@@ -73,8 +76,9 @@ async function main(options: BenchOptions): Promise<void> {
 
   const prefilter = await runPrefilterBench();
   console.log(`\n${formatPrefilter(prefilter)}`);
+  console.log(`\n${formatLag(recorderLag)}`);
 
-  const results = { startedAt, finishedAt: new Date().toISOString(), options, machine, loadAverageAtEnd, paths: details, skipped, measurements, summaries, ratios, prefilter };
+  const results = { startedAt, finishedAt: new Date().toISOString(), options, machine, loadAverageAtEnd, paths: details, skipped, measurements, summaries, ratios, prefilter, recorderLag };
   await mkdir(dirname(options.output), { recursive: true });
   await writeFile(options.output, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nresults written to ${options.output}`);

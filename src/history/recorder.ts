@@ -55,6 +55,8 @@ export class Recorder {
   private readonly recorded = new Map<string, SchemaObject[]>();
   private readonly known = new Set<string>();
   private readonly pendingReconcile = new Set<string>();
+  /** Decoded head objects by database and key, reused while their stored text is unchanged. */
+  private readonly decoded = new Map<string, { readonly stored: string; readonly object: SchemaObject }>();
   private storeUp: boolean | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -160,7 +162,7 @@ export class Recorder {
       metadata: changeSet ? observedMetadata(changeSet) : detectedMetadata(job.database),
       skipIfUnchanged: changeSet === undefined,
       changes: (head) => {
-        const previous = [...head].map(([key, stored]) => decodeObject(key, stored));
+        const previous = [...head].map(([key, stored]) => this.decode(job.database, key, stored));
         next = job.full ?? applyScopedRead(previous, job.scoped!);
         return treeChanges(previous, next);
       },
@@ -172,6 +174,15 @@ export class Recorder {
     this.options.metrics?.schemaCommit(job.database, BRANCH, kind, commit.committedAt);
     if (changeSet) this.options.metrics?.recorderLag((Date.now() - changeSet.committedAt.getTime()) / 1000);
     this.log.info({ commit: commit.id.slice(0, 12), database: job.database, kind: commit.kind, message: commit.message }, 'recorded');
+  }
+
+  private decode(database: string, key: string, stored: string): SchemaObject {
+    const id = `${database}\0${key}`;
+    const cached = this.decoded.get(id);
+    if (cached && cached.stored === stored) return cached.object;
+    const object = decodeObject(key, stored);
+    this.decoded.set(id, { stored, object });
+    return object;
   }
 
   private storeDown(error: unknown): boolean {

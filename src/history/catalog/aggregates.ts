@@ -2,7 +2,7 @@
 // command picks by itself (plain, moving-aggregate, ordered-set and
 // hypothetical-set forms), comment and EXECUTE privileges.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { aclLines, inFilter, lines, notExtensionMember, qualified, quoteLiteral, userSchema } from './sql.js';
 
 const proc = (column: string): string => `CASE WHEN ${column} <> 0 THEN ${column}::regproc::text END`;
@@ -27,7 +27,9 @@ SELECT n.nspname AS schema, p.proname AS name, ${qualified('n.nspname', 'p.prona
   ${aclLines({ acl: 'p.proacl', owner: 'p.proowner', type: 'f', target: `'FUNCTION ' || q.signature` })} AS grants
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace
   CROSS JOIN LATERAL (SELECT p.oid::regprocedure::text AS signature) q
-WHERE ${userSchema('n')} AND ${notExtensionMember('pg_proc', 'p.oid')} AND ${inFilter('p.oid', '$1')}`;
+WHERE ${userSchema('n')} AND ${notExtensionMember('pg_proc', 'p.oid')} AND ${inFilter('p.oid')}`;
+
+const STATEMENT = familyStatement('aggregates', SQL);
 
 interface Row extends Record<string, unknown> {
   schema: string;
@@ -90,7 +92,7 @@ function options(row: Row): string[] {
 }
 
 export const readAggregates: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'routines')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'routines');
   return rows.map((row): CatalogObject => {
     const name = row.qname;
     return {

@@ -72,7 +72,6 @@ members(family, oid) AS (
   SELECT 'types', CASE WHEN t.typelem <> 0 AND el.typarray = t.oid THEN t.typelem
       WHEN t.typtype = 'm' THEN (SELECT r.rngtypid FROM pg_range r WHERE r.rngmultitypid = t.oid) ELSE t.oid END
     FROM closure x JOIN pg_type t ON x.classid = 'pg_type'::regclass AND t.oid = x.objid LEFT JOIN pg_type el ON el.oid = t.typelem
-    WHERE t.typrelid = 0 OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'
   UNION ALL
   SELECT 'relations', t.typrelid FROM closure x JOIN pg_type t ON x.classid = 'pg_type'::regclass AND t.oid = x.objid AND t.typrelid <> 0
   UNION ALL
@@ -86,7 +85,11 @@ members(family, oid) AS (
       WHEN 'pg_default_acl'::regclass THEN 'defaultAcls' END, x.objid
     FROM closure x
 )
-SELECT m.family, array_agg(DISTINCT m.oid)::text[] AS oids FROM members m WHERE m.family IS NOT NULL AND m.oid <> 0 GROUP BY m.family`;
+SELECT m.family, array_agg(DISTINCT m.oid)::text[] AS oids FROM members m
+WHERE m.family IS NOT NULL AND m.oid <> 0
+  -- a relation's row type is part of the relation, not a type of its own
+  AND NOT (m.family = 'types' AND EXISTS (SELECT 1 FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid WHERE t.oid = m.oid AND c.relkind <> 'c'))
+GROUP BY m.family`;
 
 /** The qualified names a scope stands for, given the search path of its statements. */
 export function scopeRoots(names: readonly ScopeName[], searchPath: readonly string[]): ScopeRoot[] {
@@ -107,12 +110,11 @@ export function scopeRoots(names: readonly ScopeName[], searchPath: readonly str
 }
 
 export async function resolveScope(query: CatalogQuery, names: readonly ScopeName[], searchPath: readonly string[]): Promise<OidFilter> {
-  const rows = await query<{ family: FilterFamily; oids: string[] }>(CLOSURE_SQL, [
-    names.map((n) => n.schema ?? null),
-    names.map((n) => n.name),
-    names.map((n) => n.kind ?? null),
-    [...searchPath],
-  ]);
+  const rows = await query<{ family: FilterFamily; oids: string[] }>(
+    CLOSURE_SQL,
+    [names.map((n) => n.schema ?? null), names.map((n) => n.name), names.map((n) => n.kind ?? null), [...searchPath]],
+    'pggit_catalog_closure',
+  );
   const filter = Object.fromEntries(FILTER_FAMILIES.map((family) => [family, [] as string[]])) as Record<FilterFamily, string[]>;
   for (const row of rows) filter[row.family] = row.oids;
   return filter;

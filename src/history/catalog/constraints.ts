@@ -9,7 +9,7 @@
 // IDENTITY USING INDEX of the constraint's index, and the comments on the
 // constraint and its index, belong to it.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { reloption } from './columns.js';
 import { commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
 
@@ -28,7 +28,9 @@ FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n O
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.relname')} AS qtable) q
   LEFT JOIN pg_index i ON i.indexrelid = k.conindid AND k.contype IN ('p', 'u', 'x')
 WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND NOT (k.contype = 'c' AND NOT k.conislocal) AND NOT (k.contype = 'f' AND k.conparentid <> 0)
-  AND t.relkind IN ('r', 'p') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('k.oid', '$1')}`;
+  AND t.relkind IN ('r', 'p') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('k.oid')}`;
+
+const STATEMENT = familyStatement('constraints', SQL);
 
 interface Row extends Record<string, unknown> {
   schema: string;
@@ -63,7 +65,7 @@ function definition(row: Row): string {
 }
 
 export const readConstraints: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'constraints')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'constraints');
   return rows.map(
     (row): CatalogObject => ({
       key: `constraint:${row.qtable}.${row.qname}`,

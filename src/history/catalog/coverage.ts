@@ -55,6 +55,14 @@ export function coveredBy(read: ScopedRead, key: string): boolean {
   return read.objects.some((object) => object.key === key) || read.roots.some((root) => rootNames(root, key, false));
 }
 
+/** The scope name that reads (and covers) the object with this key. */
+export function scopeNameFor(key: string): ScopeName {
+  const anchor = anchorOf(key);
+  const kind = KIND_OF[parseKey(key).kind];
+  if (anchor === null) return { name: '', kind: 'default_acl' };
+  return anchor.schema === null ? { name: anchor.name, kind } : { schema: anchor.schema, name: anchor.name, kind };
+}
+
 /** The set of keys a read covers, among `keys`. */
 export function coveredKeys(read: ScopedRead, keys: Iterable<string>): Set<string> {
   const returned = new Set(read.objects.map((object) => object.key));
@@ -92,10 +100,7 @@ export function expandScope(scope: SnapshotScope, previous: readonly SchemaObjec
       if (reached.has(dependent.key)) continue;
       reached.add(dependent.key);
       queue.push(dependent);
-      const anchor = anchorOf(dependent.key);
-      if (anchor === null) added.push({ name: '', kind: 'default_acl' });
-      else if (anchor.schema === null) added.push({ name: anchor.name, kind: KIND_OF[dependent.kind] });
-      else added.push({ schema: anchor.schema, name: anchor.name, kind: KIND_OF[dependent.kind] });
+      added.push(scopeNameFor(dependent.key));
     }
   }
   const seen = new Set<string>();

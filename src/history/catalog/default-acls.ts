@@ -3,7 +3,7 @@
 // (per-schema entries, which only add). Rendered after every other object,
 // so the objects of the schema keep exactly the privileges they have.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { aclLines, inFilter } from './sql.js';
 
 const SQL = `
@@ -21,7 +21,9 @@ FROM pg_default_acl a LEFT JOIN pg_namespace n ON n.oid = a.defaclnamespace
   CROSS JOIN LATERAL (SELECT CASE a.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions'
       WHEN 'T' THEN 'types' WHEN 'n' THEN 'schemas' END AS word,
     CASE a.defaclobjtype WHEN 'S' THEN 's' ELSE a.defaclobjtype END::"char" AS letter) k
-WHERE ${inFilter('a.oid', '$1')}`;
+WHERE ${inFilter('a.oid')}`;
+
+const STATEMENT = familyStatement('default_acls', SQL);
 
 interface Row extends Record<string, unknown> {
   role: string;
@@ -32,7 +34,7 @@ interface Row extends Record<string, unknown> {
 }
 
 export const readDefaultAcls: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'defaultAcls')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'defaultAcls');
   return rows
     .filter((row) => row.grants !== null)
     .map(

@@ -64,10 +64,14 @@ export async function readDependencies(query: CatalogQuery, filter: ReadFilter, 
   const edges =
     filter === null
       ? await query<Edge>(FULL_EDGES)
-      : await query<Edge>(SCOPED_EDGES, [
-          filter.relations, filter.types, filter.routines, filter.constraints, filter.triggers, filter.policies, filter.rules,
-          filter.statistics, filter.schemas, filter.extensions, filter.eventTriggers,
-        ]);
+      : await query<Edge>(
+          SCOPED_EDGES,
+          [
+            filter.relations, filter.types, filter.routines, filter.constraints, filter.triggers, filter.policies, filter.rules,
+            filter.statistics, filter.schemas, filter.extensions, filter.eventTriggers,
+          ],
+          'pggit_catalog_edges',
+        );
   const ends = new Map<string, [string, string]>();
   for (const edge of edges) {
     ends.set(`${edge.classid}/${edge.objid}`, [edge.classid, edge.objid]);
@@ -76,7 +80,11 @@ export async function readDependencies(query: CatalogQuery, filter: ReadFilter, 
   const keyOf = new Map<string, string | null>();
   if (ends.size > 0) {
     const list = [...ends.values()];
-    const rows = await query<{ classid: string; objid: string; key: string | null }>(KEYS, [list.map((end) => end[0]), list.map((end) => end[1])]);
+    const rows = await query<{ classid: string; objid: string; key: string | null }>(
+      KEYS,
+      [list.map((end) => end[0]), list.map((end) => end[1])],
+      filter === null ? undefined : 'pggit_catalog_keys',
+    );
     for (const row of rows) keyOf.set(`${row.classid}/${row.objid}`, row.key);
   }
   const deps = new Map<string, Set<string>>();

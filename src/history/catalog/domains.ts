@@ -2,7 +2,7 @@
 // CHECK constraint by name (ALTER DOMAIN ... ADD CONSTRAINT, which also
 // carries NOT VALID), comments and privileges.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { aclLines, collationSql, commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
 
 const SQL = `
@@ -18,7 +18,9 @@ SELECT n.nspname AS schema, t.typname AS name, q.qname, format_type(t.typbasetyp
   ${aclLines({ acl: 't.typacl', owner: 't.typowner', type: 'T', target: `'DOMAIN ' || q.qname` })} AS grants
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type bt ON bt.oid = t.typbasetype
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.typname')} AS qname) q
-WHERE t.typtype = 'd' AND ${userSchema('n')} AND ${notExtensionMember('pg_type', 't.oid')} AND ${inFilter('t.oid', '$1')}`;
+WHERE t.typtype = 'd' AND ${userSchema('n')} AND ${notExtensionMember('pg_type', 't.oid')} AND ${inFilter('t.oid')}`;
+
+const STATEMENT = familyStatement('domains', SQL);
 
 interface Row extends Record<string, unknown> {
   schema: string;
@@ -35,7 +37,7 @@ interface Row extends Record<string, unknown> {
 }
 
 export const readDomains: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'types')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'types');
   return rows.map((row): CatalogObject => {
     let create = `CREATE DOMAIN ${row.qname} AS ${row.base}`;
     if (row.collation) create += ` COLLATE ${row.collation}`;

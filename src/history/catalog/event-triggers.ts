@@ -1,7 +1,7 @@
 // Event triggers: CREATE EVENT TRIGGER with its tag filter, enabled state
 // and comment.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { commentLine, inFilter, lines, notExtensionMember } from './sql.js';
 
 const SQL = `
@@ -10,7 +10,9 @@ SELECT v.evtname AS name, quote_ident(v.evtname) AS qname, quote_ident(v.evteven
   v.evtfoid::regproc::text AS function, v.evtenabled AS enabled,
   ${commentLine(`'EVENT TRIGGER ' || quote_ident(v.evtname)`, 'pg_event_trigger', 'v.oid')} AS comment
 FROM pg_event_trigger v
-WHERE ${notExtensionMember('pg_event_trigger', 'v.oid')} AND ${inFilter('v.oid', '$1')}`;
+WHERE ${notExtensionMember('pg_event_trigger', 'v.oid')} AND ${inFilter('v.oid')}`;
+
+const STATEMENT = familyStatement('event_triggers', SQL);
 
 interface Row extends Record<string, unknown> {
   name: string;
@@ -25,7 +27,7 @@ interface Row extends Record<string, unknown> {
 const ENABLED = { O: null, D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' } as const;
 
 export const readEventTriggers: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'eventTriggers')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'eventTriggers');
   return rows.map((row): CatalogObject => {
     const when = row.tags ? `\n  WHEN TAG IN (${row.tags})` : '';
     const state = ENABLED[row.enabled];

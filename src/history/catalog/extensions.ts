@@ -3,7 +3,7 @@
 // extension creates are not recorded one by one; the comment only when it
 // differs from the one the extension's control file gives.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { commentOf, inFilter, lines, quoteLiteral } from './sql.js';
 
 const SQL = `
@@ -11,7 +11,9 @@ SELECT x.extname AS name, quote_ident(x.extname) AS qname, quote_ident(n.nspname
   ${commentOf('pg_extension', 'x.oid')} AS comment,
   (SELECT a.comment FROM pg_available_extensions a WHERE a.name = x.extname) AS default_comment
 FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
-WHERE ${inFilter('x.oid', '$1')}`;
+WHERE ${inFilter('x.oid')}`;
+
+const STATEMENT = familyStatement('extensions', SQL);
 
 interface Row extends Record<string, unknown> {
   name: string;
@@ -23,7 +25,7 @@ interface Row extends Record<string, unknown> {
 }
 
 export const readExtensions: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'extensions')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'extensions');
   return rows.map(
     (row): CatalogObject => ({
       key: `extension:${row.qname}`,

@@ -1,6 +1,6 @@
 // Which rows a read looks at: null for a full read, else the OIDs of each
-// catalog a scoped read resolved (see closure.ts). Family readers pass their
-// array as a query parameter; NULL means "all".
+// catalog a scoped read resolved (see closure.ts). A family reader passes its
+// array to the scoped form of its query (statement.ts).
 
 export interface OidFilter {
   readonly relations: readonly string[];
@@ -25,11 +25,6 @@ export const FILTER_FAMILIES: readonly FilterFamily[] = [
   'relations', 'types', 'routines', 'constraints', 'triggers', 'policies', 'rules', 'statistics', 'schemas',
   'extensions', 'eventTriggers', 'defaultAcls',
 ];
-
-/** The query parameter for one family: null (everything) or its OIDs. */
-export function oids(filter: ReadFilter, family: FilterFamily): readonly string[] | null {
-  return filter === null ? null : filter[family];
-}
 
 export function isEmpty(filter: OidFilter): boolean {
   return FILTER_FAMILIES.every((family) => filter[family].length === 0);

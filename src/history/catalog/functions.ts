@@ -3,7 +3,7 @@
 // with comment and EXECUTE privileges. Functions a type made for itself
 // (range constructors) belong to the type. Aggregates: aggregates.ts.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { aclLines, commentLine, inFilter, lines, notExtensionMember, userSchema } from './sql.js';
 
 const SQL = `
@@ -12,8 +12,10 @@ SELECT n.nspname AS schema, p.proname AS name, p.prokind AS kind, q.signature, p
   ${aclLines({ acl: 'p.proacl', owner: 'p.proowner', type: 'f', target: `CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || q.signature` })} AS grants
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   CROSS JOIN LATERAL (SELECT p.oid::regprocedure::text AS signature) q
-WHERE p.prokind IN ('f', 'p', 'w') AND ${userSchema('n')} AND ${notExtensionMember('pg_proc', 'p.oid')} AND ${inFilter('p.oid', '$1')}
+WHERE p.prokind IN ('f', 'p', 'w') AND ${userSchema('n')} AND ${notExtensionMember('pg_proc', 'p.oid')} AND ${inFilter('p.oid')}
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')`;
+
+const STATEMENT = familyStatement('functions', SQL);
 
 interface Row extends Record<string, unknown> {
   schema: string;
@@ -26,7 +28,7 @@ interface Row extends Record<string, unknown> {
 }
 
 export const readFunctions: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'routines')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'routines');
   return rows.map((row): CatalogObject => {
     const kind = row.kind === 'p' ? 'procedure' : 'function';
     return {

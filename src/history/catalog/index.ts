@@ -11,7 +11,7 @@ export { readCatalog, readScope } from './snapshot.js';
 export { renderSchema, PREAMBLE } from './render.js';
 export { orderObjects } from './order.js';
 export { diffObjects, isEmptyDiff, sameObject } from './diff.js';
-export { applyScopedRead, coveredBy, coveredKeys, expandScope } from './coverage.js';
+export { applyScopedRead, coveredBy, coveredKeys, expandScope, scopeNameFor } from './coverage.js';
 export { decodeObject, encodeObject } from './stored.js';
 export { anchorOf, parseKey, KeyError, type ParsedKey } from './object-key.js';
 export { CatalogSessionError } from './session.js';

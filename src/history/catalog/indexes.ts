@@ -5,7 +5,7 @@
 // REPLICA IDENTITY USING INDEX and the comment belong to the index. Invalid
 // indexes (a failed CREATE INDEX CONCURRENTLY) are not schema.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
 
 const SQL = `
@@ -21,8 +21,10 @@ FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_namespace n ON
   JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 'ci.relname')} AS qname) q
 WHERE t.relkind IN ('r', 'p', 'm') AND (i.indisvalid OR t.relkind = 'p') AND ${userSchema('n')}
-  AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('ci.oid', '$1')}
+  AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('ci.oid')}
   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x'))`;
+
+const STATEMENT = familyStatement('indexes', SQL);
 
 interface Row extends Record<string, unknown> {
   schema: string;
@@ -39,7 +41,7 @@ interface Row extends Record<string, unknown> {
 }
 
 export const readIndexes: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'relations')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'relations');
   return rows.map(
     (row): CatalogObject => ({
       key: `index:${row.qname}`,

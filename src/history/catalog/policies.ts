@@ -2,7 +2,7 @@
 // command, roles (in their stored order), USING and WITH CHECK, and comment.
 // The table's ENABLE/FORCE ROW LEVEL SECURITY flags are part of the table.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
 
 const SQL = `
@@ -14,7 +14,9 @@ SELECT n.nspname AS schema, o.polname AS name, q.qtable, quote_ident(o.polname) 
   ${commentLine(`format('POLICY %I ON %s', o.polname, q.qtable)`, 'pg_policy', 'o.oid')} AS comment
 FROM pg_policy o JOIN pg_class t ON t.oid = o.polrelid JOIN pg_namespace n ON n.oid = t.relnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.relname')} AS qtable) q
-WHERE ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('o.oid', '$1')}`;
+WHERE ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('o.oid')}`;
+
+const STATEMENT = familyStatement('policies', SQL);
 
 interface Row extends Record<string, unknown> {
   schema: string;
@@ -32,7 +34,7 @@ interface Row extends Record<string, unknown> {
 const COMMAND = { '*': 'ALL', r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE' } as const;
 
 export const readPolicies: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'policies')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'policies');
   return rows.map((row): CatalogObject => {
     let create = `CREATE POLICY ${row.qname} ON ${row.qtable}`;
     if (!row.permissive) create += ' AS RESTRICTIVE';

@@ -3,7 +3,7 @@
 // PostgreSQL 15+ database gives it (owner pg_database_owner, USAGE for
 // PUBLIC, the comment 'standard public schema').
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { aclLines, commentLine, commentOf, inFilter, lines, notExtensionMember, userSchema } from './sql.js';
 
 const PUBLIC_COMMENT = 'standard public schema';
@@ -23,7 +23,9 @@ SELECT n.nspname AS name, quote_ident(n.nspname) AS qname,
     ELSE ${aclLines({ acl: 'n.nspacl', owner: 'n.nspowner', type: 'n', target: `'SCHEMA ' || quote_ident(n.nspname)` })}
   END AS grants
 FROM pg_namespace n
-WHERE ${userSchema('n')} AND ${notExtensionMember('pg_namespace', 'n.oid')} AND ${inFilter('n.oid', '$1')}`;
+WHERE ${userSchema('n')} AND ${notExtensionMember('pg_namespace', 'n.oid')} AND ${inFilter('n.oid')}`;
+
+const STATEMENT = familyStatement('schemas', SQL);
 
 interface Row extends Record<string, unknown> {
   name: string;
@@ -34,7 +36,7 @@ interface Row extends Record<string, unknown> {
 }
 
 export const readSchemas: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'schemas')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'schemas');
   return rows.map((row): CatalogObject => {
     const isPublic = row.name === 'public';
     let comment = row.comment_line;

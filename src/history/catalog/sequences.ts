@@ -3,7 +3,7 @@
 // table's column default needs the sequence first, so the sequence cannot
 // need the table. The current value is data, not schema.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { aclLines, commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
 import { sequenceOptions } from './sequence-options.js';
 
@@ -15,9 +15,11 @@ SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relpersistence = 'u' A
   ${aclLines({ acl: 'c.relacl', owner: 'c.relowner', type: 's', target: `'SEQUENCE ' || q.qname` })} AS grants
 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 'c.relname')} AS qname) q
-WHERE ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')} AND ${inFilter('c.oid', '$1')}
+WHERE ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')} AND ${inFilter('c.oid')}
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
     AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i')`;
+
+const STATEMENT = familyStatement('sequences', SQL);
 
 interface Row extends Record<string, unknown> {
   schema: string;
@@ -36,7 +38,7 @@ interface Row extends Record<string, unknown> {
 }
 
 export const readSequences: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'relations')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'relations');
   return rows.map((row): CatalogObject => {
     const options = sequenceOptions(row, 'bigint');
     const create = `CREATE ${row.unlogged ? 'UNLOGGED ' : ''}SEQUENCE ${row.qname}${options.map((o) => `\n    ${o}`).join('')};`;

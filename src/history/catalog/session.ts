@@ -6,7 +6,8 @@
 // undoes the settings.
 import type pg from 'pg';
 
-export type CatalogQuery = <R extends Record<string, unknown>>(text: string, values?: readonly unknown[]) => Promise<R[]>;
+/** Runs one catalog query; with a name, as a prepared statement kept on the connection. */
+export type CatalogQuery = <R extends Record<string, unknown>>(text: string, values?: readonly unknown[], name?: string) => Promise<R[]>;
 
 const SETTINGS: ReadonlyArray<readonly [string, string]> = [
   ['search_path', ''],
@@ -20,6 +21,9 @@ const SETTINGS: ReadonlyArray<readonly [string, string]> = [
   // Catalog queries are many small index lookups; compiling them costs more
   // than running them.
   ['jit', 'off'],
+  // Scoped reads run as prepared statements (statement.ts); let the server
+  // switch them to a generic plan when that is as good.
+  ['plan_cache_mode', 'auto'],
 ];
 
 const SAVEPOINT = 'pggit_catalog_read';
@@ -44,7 +48,8 @@ export async function withCatalogSession<T>(
     const path = await client.query<{ path: string[] }>('SELECT current_schemas(false)::text[] AS path');
     const set = SETTINGS.map(([name], i) => `set_config('${name}', $${i + 1}, true)`).join(', ');
     await client.query(`SELECT ${set}`, SETTINGS.map(([, value]) => value));
-    const query: CatalogQuery = async (text, values) => (await client.query(text, values as unknown[])).rows;
+    const query: CatalogQuery = async (text, values, name) =>
+      (await client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] })).rows;
     const result = await work(query, path.rows[0]?.path ?? []);
     await client.query(nested ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}` : 'COMMIT');
     return result;

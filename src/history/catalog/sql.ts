@@ -21,9 +21,13 @@ export function qualified(schema: string, name: string): string {
   return `quote_ident(${schema}) || '.' || quote_ident(${name})`;
 }
 
-/** The scoped-read filter of a family: `$n` is null for a full read. */
-export function inFilter(oid: string, param: string): string {
-  return `(${param}::oid[] IS NULL OR ${oid} = ANY(${param}::oid[]))`;
+/**
+ * Where a family query is narrowed to the OIDs of a scoped read: a marker
+ * that familyStatement (statement.ts) turns into `true` for a full read and
+ * into `oid = ANY($1)` for a scoped one.
+ */
+export function inFilter(oid: string): string {
+  return `/*filter:${oid}*/`;
 }
 
 /** The comment on (catalog, oid, subid), or null. */

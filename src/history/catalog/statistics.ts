@@ -1,7 +1,7 @@
 // Extended statistics (CREATE STATISTICS), with their statistics target and
 // comment.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
 
 const SQL = `
@@ -10,7 +10,9 @@ SELECT n.nspname AS schema, s.stxname AS name, q.qname, pg_get_statisticsobjdef(
   ${commentLine(`'STATISTICS ' || q.qname`, 'pg_statistic_ext', 's.oid')} AS comment
 FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 's.stxname')} AS qname) q
-WHERE ${userSchema('n')} AND ${notExtensionMember('pg_class', 's.stxrelid')} AND ${inFilter('s.oid', '$1')}`;
+WHERE ${userSchema('n')} AND ${notExtensionMember('pg_class', 's.stxrelid')} AND ${inFilter('s.oid')}`;
+
+const STATEMENT = familyStatement('statistics', SQL);
 
 interface Row extends Record<string, unknown> {
   schema: string;
@@ -22,7 +24,7 @@ interface Row extends Record<string, unknown> {
 }
 
 export const readStatistics: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'statistics')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'statistics');
   return rows.map(
     (row): CatalogObject => ({
       key: `statistics:${row.qname}`,

@@ -8,7 +8,7 @@
 // on it and its columns, and its (column) privileges. Constraints, indexes,
 // triggers, policies and rules are objects of their own.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { columnSettings, columnSpec, columnsSql, inheritedColumnChanges, reloption, type Column } from './columns.js';
 import { aclLines, columnAclLines, commentLine, inFilter, lines, list, notExtensionMember, qualified, userSchema } from './sql.js';
 
@@ -41,7 +41,9 @@ SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relpersistence = 'u' A
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_am am ON am.oid = c.relam
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 'c.relname')} AS qname) q
 WHERE c.relkind IN ('r', 'p') AND c.reloftype = 0 AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')}
-  AND ${inFilter('c.oid', '$1')}`;
+  AND ${inFilter('c.oid')}`;
+
+const STATEMENT = familyStatement('tables', SQL);
 
 interface Row extends Record<string, unknown> {
   schema: string;
@@ -100,7 +102,7 @@ function definition(row: Row): string {
 }
 
 export const readTables: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'relations')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'relations');
   return rows.map(
     (row): CatalogObject => ({
       key: `table:${row.qname}`,

@@ -3,7 +3,7 @@
 // trigger is made by the parent's; internal triggers (foreign keys) are not
 // schema of their own.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
 
 const SQL = `
@@ -13,7 +13,9 @@ SELECT n.nspname AS schema, g.tgname AS name, q.qtable, quote_ident(g.tgname) AS
 FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid JOIN pg_namespace n ON n.oid = t.relnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.relname')} AS qtable) q
 WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')}
-  AND ${inFilter('g.oid', '$1')}`;
+  AND ${inFilter('g.oid')}`;
+
+const STATEMENT = familyStatement('triggers', SQL);
 
 interface Row extends Record<string, unknown> {
   schema: string;
@@ -28,7 +30,7 @@ interface Row extends Record<string, unknown> {
 const ENABLED = { O: null, D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' } as const;
 
 export const readTriggers: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'triggers')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'triggers');
   return rows.map((row): CatalogObject => {
     const state = ENABLED[row.enabled];
     return {

@@ -2,7 +2,7 @@
 // the multirange type name, always written). Domains are in domains.ts; base
 // and shell types (C code) are not recorded.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { aclLines, collationSql, commentLine, inFilter, lines, list, notExtensionMember, qualified, userSchema } from './sql.js';
 
 const SQL = `
@@ -29,7 +29,9 @@ FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.typname')} AS qname) q
   LEFT JOIN pg_range r ON r.rngtypid = t.oid LEFT JOIN pg_type st ON st.oid = r.rngsubtype
 WHERE (t.typtype IN ('e', 'r') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'))
-  AND ${userSchema('n')} AND ${notExtensionMember('pg_type', 't.oid')} AND ${inFilter('t.oid', '$1')}`;
+  AND ${userSchema('n')} AND ${notExtensionMember('pg_type', 't.oid')} AND ${inFilter('t.oid')}`;
+
+const STATEMENT = familyStatement('types', SQL);
 
 interface Row extends Record<string, unknown> {
   schema: string;
@@ -70,7 +72,7 @@ function body(row: Row): string {
 }
 
 export const readTypes: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'types')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'types');
   return rows.map(
     (row): CatalogObject => ({
       key: `type:${row.qname}`,

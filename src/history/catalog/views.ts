@@ -2,7 +2,7 @@
 // (WITH NO DATA: their rows are data, and REFRESH fills them). Column
 // defaults of views, comments on the view and its columns, privileges.
 import type { CatalogObject, FamilyReader } from './family.js';
-import { oids } from './filter.js';
+import { familyStatement, runFamily } from './statement.js';
 import { reloption } from './columns.js';
 import { aclLines, columnAclLines, commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
 
@@ -21,7 +21,9 @@ SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relkind AS kind, pg_ge
   ${columnAclLines('c.oid', 'c.relowner', `'TABLE ' || q.qname`)} AS column_grants
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_am am ON am.oid = c.relam
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 'c.relname')} AS qname) q
-WHERE c.relkind IN ('v', 'm') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')} AND ${inFilter('c.oid', '$1')}`;
+WHERE c.relkind IN ('v', 'm') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')} AND ${inFilter('c.oid')}`;
+
+const STATEMENT = familyStatement('views', SQL);
 
 interface Row extends Record<string, unknown> {
   schema: string;
@@ -53,7 +55,7 @@ function create(row: Row): string {
 }
 
 export const readViews: FamilyReader = async (query, filter) => {
-  const rows = await query<Row>(SQL, [oids(filter, 'relations')]);
+  const rows = await runFamily<Row>(query, STATEMENT, filter, 'relations');
   return rows.map(
     (row): CatalogObject => ({
       key: `${row.kind === 'v' ? 'view' : 'materialized_view'}:${row.qname}`,
