@@ -1,12 +1,13 @@
 // The fidelity bar of the catalog snapshot: for every script of the corpus,
 // the schema read from a database that ran it, rendered and replayed into an
 // empty database, gives the same pg_dump --schema-only (privileges included;
-// ownership is not recorded, so --no-owner) and the same snapshot again.
+// ownership is not recorded, so --no-owner) and the same snapshot again;
+// and a scoped read of any object's name agrees with the full read.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { diffObjects, readCatalog, renderSchema } from '../src/history/catalog/index.js';
+import { coveredBy, diffObjects, readCatalog, readScope, renderSchema, scopeNameFor, type SchemaObject } from '../src/history/catalog/index.js';
 import { createScratchDatabase, dumpBlocks, dumpSchema } from './harness/scratch-database.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'schemas');
@@ -24,6 +25,26 @@ beforeAll(async () => {
     await client.end();
   }
 });
+
+/**
+ * What the recorder relies on: reading one object's name (a table, a type, a
+ * function, ...) returns that object and what depends on them exactly as the
+ * full read does, and covers every key under that name.
+ */
+async function expectScopedReadsAgree(client: pg.Client, objects: readonly SchemaObject[]): Promise<void> {
+  const full = new Map(objects.map((object) => [object.key, object]));
+  const names = new Map(objects.map((object) => [JSON.stringify(scopeNameFor(object.key)), scopeNameFor(object.key)]));
+  for (const name of names.values()) {
+    const read = await readScope(client, { names: [name] });
+    const returned = new Map(read.objects.map((object) => [object.key, object]));
+    for (const object of read.objects) expect(object, `scoped read of ${JSON.stringify(name)}`).toEqual(full.get(object.key));
+    for (const object of objects) {
+      if (JSON.stringify(scopeNameFor(object.key)) !== JSON.stringify(name)) continue;
+      expect(coveredBy(read, object.key), `${object.key} covered by ${JSON.stringify(name)}`).toBe(true);
+      expect(returned.has(object.key), `${object.key} returned for ${JSON.stringify(name)}`).toBe(true);
+    }
+  }
+}
 
 describe('catalog fidelity corpus', () => {
   it('holds at least 15 realistic schema scripts', () => {
@@ -54,6 +75,8 @@ describe('catalog fidelity corpus', () => {
 
         const [left, right] = await Promise.all([dumpSchema(original.url), dumpSchema(replay.url)]);
         expect(dumpBlocks(right)).toEqual(dumpBlocks(left));
+
+        await expectScopedReadsAgree(await original.connect(), objects);
       } finally {
         await Promise.all([original.drop(), replay.drop()]);
       }

@@ -85,4 +85,12 @@ describe('node-postgres through the proxy', () => {
     const rows = await client.query('SELECT array_agg(n) AS ns FROM tx_probe');
     expect(rows.rows[0].ns).toEqual([1]);
   });
+
+  it('passes an ErrorResponse far longer than the part the proxy reads, and the session goes on', async () => {
+    const value = 'x'.repeat(100_000);
+    const failing = client.query('SELECT $1::int', [value]);
+    const message = `invalid input syntax for type integer: "${value}"`;
+    await expect(failing).rejects.toMatchObject({ code: '22P02', message });
+    expect((await client.query('SELECT 1 AS n')).rows[0].n).toBe(1);
+  });
 });
