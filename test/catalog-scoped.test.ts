@@ -7,31 +7,42 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  applyScopedRead, expandScope, readCatalog, readScope, type SchemaObject, type ScopeName, type SnapshotScope,
+  applyScopedRead, expandScope, readCatalog, readScope, SchemaTree, type SchemaObject, type ScopeName, type SnapshotScope,
 } from '../src/history/catalog/index.js';
 import { createScratchDatabase, type ScratchDatabase } from './harness/scratch-database.js';
 
 let db: ScratchDatabase;
 let client: pg.Client;
 let tree: SchemaObject[];
+let indexed: SchemaTree;
 
 beforeAll(async () => {
   db = await createScratchDatabase('cat_scoped');
   client = await db.connect();
   tree = await readCatalog(client);
+  indexed = new SchemaTree(tree);
 });
 
 afterAll(async () => {
   await db.drop();
 });
 
-/** Runs the statements, records them the way the recorder would, and checks the result against a full read. */
+/**
+ * Runs the statements, records them the way the recorder would (with plain
+ * arrays and with a SchemaTree kept between steps), and checks both against
+ * a full read.
+ */
 async function step(sql: string, names: ScopeName[], searchPath?: string[]): Promise<{ keys: string[] }> {
   await client.query(sql);
   const scope: SnapshotScope = searchPath ? { names, searchPath } : { names };
-  const read = await readScope(client, expandScope(scope, tree));
+  const expanded = expandScope(scope, tree);
+  expect(indexed.expand(scope)).toEqual(expanded);
+  const read = await readScope(client, expanded);
   tree = applyScopedRead(tree, read);
-  expect(tree).toEqual(await readCatalog(client));
+  indexed.apply(read);
+  const live = await readCatalog(client);
+  expect(tree).toEqual(live);
+  expect(indexed.values()).toEqual(live);
   return { keys: read.objects.map((object) => object.key) };
 }
 
@@ -84,7 +95,8 @@ describe('scoped reads keep a recorded tree equal to the live catalog', () => {
 
   it('removes what DROP ... CASCADE takes with it although no statement names it', async () => {
     const { keys } = await step('DROP TABLE app.customers CASCADE', [rel('app', 'customers')]);
-    expect(keys).toEqual(['table:app.orders']);
+    expect(keys).toEqual([]);
+    expect(tree.map((object) => object.key)).toContain('table:app.orders');
     const left = tree.map((object) => object.key);
     expect(left).not.toContain('view:app.recent_users');
     expect(left).not.toContain('constraint:app.orders.orders_user_id_fkey');
@@ -102,6 +114,21 @@ describe('scoped reads keep a recorded tree equal to the live catalog', () => {
     await step('GRANT SELECT ON app.notes TO cat_scoped_reader', [rel('app', 'notes')]);
     await step('ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO cat_scoped_reader', [{ name: '', kind: 'default_acl' }]);
     await step('ALTER DEFAULT PRIVILEGES IN SCHEMA app REVOKE SELECT ON TABLES FROM cat_scoped_reader', [{ name: '', kind: 'default_acl' }]);
+  });
+
+  it('reads a table whose column default calls a function the statements name, with all its dependencies', async () => {
+    await step(
+      "CREATE FUNCTION app.next_code() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$; " +
+        'CREATE TABLE app.codes (id serial, code text DEFAULT app.next_code())',
+      [{ schema: 'app', name: 'next_code', kind: 'function' }, rel('app', 'codes')],
+    );
+    const names: ScopeName[] = [{ schema: 'app', name: 'next_code', kind: 'function' }];
+    const { keys } = await step("CREATE OR REPLACE FUNCTION app.next_code() RETURNS text LANGUAGE sql AS $$ SELECT 'y' $$", names);
+    expect(keys).toContain('table:app.codes');
+    // Read without the previous tree's help, the table still has every dependency.
+    const read = await readScope(client, { names });
+    expect(read.objects.map((object) => object.key)).toEqual(['function:app.next_code()', 'table:app.codes']);
+    expect(read.objects[1]).toEqual(tree.find((object) => object.key === 'table:app.codes'));
   });
 
   it('resolves unqualified names through the search path of the statements', async () => {
@@ -123,6 +150,20 @@ describe('scoped reads keep a recorded tree equal to the live catalog', () => {
     expect(tree.find((object) => object.key === 'table:app.notes')?.dependsOn).toContain('extension:citext');
     await step('DROP EXTENSION citext CASCADE', [{ name: 'citext', kind: 'extension' }]);
     expect(tree.find((object) => object.key === 'table:app.notes')?.definition).not.toContain('citext');
+  });
+
+  it('follows a schema rename into the objects of other schemas that refer to it', async () => {
+    await step(
+      'CREATE SCHEMA old_name; CREATE TABLE old_name.t (id integer PRIMARY KEY); ' +
+        'CREATE VIEW public.v_over AS SELECT id FROM old_name.t; CREATE TABLE public.r (t_id integer REFERENCES old_name.t)',
+      [{ name: 'old_name', kind: 'schema' }, rel('public', 'v_over'), rel('public', 'r')],
+    );
+    await step('ALTER SCHEMA old_name RENAME TO new_name', [
+      { name: 'old_name', kind: 'schema' },
+      { name: 'new_name', kind: 'schema' },
+    ]);
+    expect(tree.find((object) => object.key === 'view:public.v_over')?.definition).toContain('FROM new_name.t');
+    expect(tree.map((object) => object.key)).not.toContain('table:old_name.t');
   });
 
   it('drops a whole schema by its name', async () => {

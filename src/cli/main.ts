@@ -2,6 +2,9 @@
 // the work happens in the rooms they call.
 import { runProxy, proxyHelp } from './commands/proxy.js';
 import { runUp } from './commands/up.js';
+import { runLog } from './commands/log.js';
+import { runShow } from './commands/show.js';
+import { runSchema } from './commands/schema.js';
 import { UsageError } from './listen-address.js';
 import { version } from './version.js';
 
@@ -10,6 +13,9 @@ type Command = (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>;
 const commands: Record<string, Command> = {
   proxy: runProxy,
   up: runUp,
+  log: runLog,
+  show: runShow,
+  schema: runSchema,
 };
 
 const help = `pggit ${version}: Git-style schema history for PostgreSQL, as a wire-protocol proxy
@@ -19,6 +25,9 @@ Usage: pggit <command> [options]
 Commands:
   up        run a private PostgreSQL and the proxy in front of it (try this first)
   proxy     run the proxy in front of an existing PostgreSQL server
+  log       list the schema commits of a database, newest first
+  show      show a commit: who, when, statements, what changed
+  schema    print the whole schema at any commit as runnable SQL
 
 Run "pggit <command> --help" for a command's options.
 `;

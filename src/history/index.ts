@@ -5,3 +5,4 @@ export { Recorder, type RecorderOptions } from './recorder.js';
 export { CatalogPools } from './catalog-pools.js';
 export { scopeOfChangeSet } from './change-scope.js';
 export { summarise } from './commit-message.js';
+export * from './queries/index.js';

@@ -1,14 +1,28 @@
 // A scoped read's reach: the objects the scope names (an unqualified name is
 // looked up in every schema of the search path, and as a schema, extension
-// and event trigger name) and, transitively, everything that depends on them
-// in pg_depend: a table's columns' defaults, constraints, indexes, triggers,
-// rules, policies, statistics, owned sequences, partitions and inheritance
-// children, the views and functions over it, foreign keys that point at it.
-// Two links are followed forwards because the dependent's definition is
-// written into its owner's: a view's _RETURN rule to the view, and a sequence
-// to the table that owns it (OWNED BY, identity). One round trip; cost grows
-// with the closure, not with the schema.
+// and event trigger name) and what depends on them in pg_depend, as far as
+// a change to them can change another object's definition or key:
+//
+// - everything that is part of them or hangs off them, to any depth (auto,
+//   internal and partition dependencies: a table's column defaults,
+//   constraints, indexes, triggers, rules, policies, statistics, owned and
+//   identity sequences, row and array types, partitions and their indexes);
+// - one step of ordinary dependencies (what mentions them by name: views,
+//   foreign keys pointing at a table, inheritance children, functions taking
+//   a row type, columns of a type, the members of an extension's users), and
+//   everything that is part of those; two steps from a schema, whose rename
+//   changes what refers to its objects.
+//
+// What lies further (a view over that view) keeps its definition; what a
+// DROP ... CASCADE removes further away is found from the previous tree
+// (coverage.ts: expandScope), which also asks for objects by key: those are
+// read exactly, without what depends on them. Two links are followed
+// forwards because the
+// dependent's definition is written into its owner's: a view's _RETURN rule
+// to the view, and a sequence to the table that owns it (OWNED BY,
+// identity). One round trip; cost grows with the closure, not the schema.
 import type { ScopeName, ScopeRoot } from './model.js';
+import { parseKey } from './object-key.js';
 import type { CatalogQuery } from './session.js';
 import { FILTER_FAMILIES, type FilterFamily, type OidFilter } from './filter.js';
 
@@ -18,6 +32,48 @@ input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS i(nsp, nam
 qualified AS (
   SELECT i.nsp, i.name, i.kind FROM input i WHERE i.nsp IS NOT NULL
   UNION SELECT p.nsp, i.name, i.kind FROM input i CROSS JOIN unnest($4::text[]) AS p(nsp) WHERE i.nsp IS NULL
+),
+exact(kind, nsp, name, sub) AS (SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[])),
+exact_roots(classid, objid) AS (
+  SELECT 'pg_class'::regclass::oid, c.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
+    JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = e.name
+    WHERE e.kind IN ('table', 'view', 'materialized_view', 'sequence', 'index')
+  UNION ALL
+  SELECT 'pg_statistic_ext'::regclass::oid, s.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
+    JOIN pg_statistic_ext s ON s.stxnamespace = n.oid AND s.stxname = e.name WHERE e.kind = 'statistics'
+  UNION ALL
+  SELECT 'pg_type'::regclass::oid, t.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
+    JOIN pg_type t ON t.typnamespace = n.oid AND t.typname = e.name WHERE e.kind IN ('type', 'domain')
+  UNION ALL
+  SELECT 'pg_collation'::regclass::oid, o.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
+    JOIN pg_collation o ON o.collnamespace = n.oid AND o.collname = e.name WHERE e.kind = 'collation'
+  UNION ALL
+  SELECT 'pg_proc'::regclass::oid, p.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
+    JOIN pg_proc p ON p.pronamespace = n.oid AND p.proname = e.name WHERE e.kind IN ('function', 'procedure', 'aggregate')
+  UNION ALL
+  SELECT 'pg_constraint'::regclass::oid, k.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
+    JOIN pg_class t ON t.relnamespace = n.oid AND t.relname = e.name JOIN pg_constraint k ON k.conrelid = t.oid AND k.conname = e.sub
+    WHERE e.kind = 'constraint'
+  UNION ALL
+  SELECT 'pg_trigger'::regclass::oid, g.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
+    JOIN pg_class t ON t.relnamespace = n.oid AND t.relname = e.name JOIN pg_trigger g ON g.tgrelid = t.oid AND g.tgname = e.sub
+    WHERE e.kind = 'trigger'
+  UNION ALL
+  SELECT 'pg_policy'::regclass::oid, o.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
+    JOIN pg_class t ON t.relnamespace = n.oid AND t.relname = e.name JOIN pg_policy o ON o.polrelid = t.oid AND o.polname = e.sub
+    WHERE e.kind = 'policy'
+  UNION ALL
+  SELECT 'pg_rewrite'::regclass::oid, w.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
+    JOIN pg_class t ON t.relnamespace = n.oid AND t.relname = e.name JOIN pg_rewrite w ON w.ev_class = t.oid AND w.rulename = e.sub
+    WHERE e.kind = 'rule'
+  UNION ALL
+  SELECT 'pg_namespace'::regclass::oid, n.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.name WHERE e.kind = 'schema'
+  UNION ALL
+  SELECT 'pg_extension'::regclass::oid, x.oid FROM exact e JOIN pg_extension x ON x.extname = e.name WHERE e.kind = 'extension'
+  UNION ALL
+  SELECT 'pg_event_trigger'::regclass::oid, v.oid FROM exact e JOIN pg_event_trigger v ON v.evtname = e.name WHERE e.kind = 'event_trigger'
+  UNION ALL
+  SELECT 'pg_default_acl'::regclass::oid, a.oid FROM pg_default_acl a WHERE EXISTS (SELECT 1 FROM exact e WHERE e.kind = 'default_acl')
 ),
 roots(classid, objid) AS (
   SELECT 'pg_class'::regclass::oid, c.oid FROM qualified q JOIN pg_namespace n ON n.nspname = q.nsp
@@ -32,6 +88,9 @@ roots(classid, objid) AS (
   SELECT 'pg_statistic_ext'::regclass::oid, s.oid FROM qualified q JOIN pg_namespace n ON n.nspname = q.nsp
     JOIN pg_statistic_ext s ON s.stxnamespace = n.oid AND s.stxname = q.name WHERE coalesce(q.kind, 'relation') = 'relation'
   UNION ALL
+  SELECT 'pg_collation'::regclass::oid, o.oid FROM qualified q JOIN pg_namespace n ON n.nspname = q.nsp
+    JOIN pg_collation o ON o.collnamespace = n.oid AND o.collname = q.name WHERE coalesce(q.kind, 'type') = 'type'
+  UNION ALL
   SELECT 'pg_namespace'::regclass::oid, n.oid FROM input i JOIN pg_namespace n ON n.nspname = i.name
     WHERE i.nsp IS NULL AND coalesce(i.kind, 'schema') = 'schema'
   UNION ALL
@@ -43,18 +102,23 @@ roots(classid, objid) AS (
   UNION ALL
   SELECT 'pg_default_acl'::regclass::oid, a.oid FROM pg_default_acl a WHERE EXISTS (SELECT 1 FROM input i WHERE i.kind = 'default_acl')
 ),
-closure(classid, objid) AS (
-  SELECT classid, objid FROM roots
+closure(classid, objid, depth, reach) AS (
+  SELECT r.classid, r.objid, 0, CASE WHEN r.classid = 'pg_namespace'::regclass THEN 2 ELSE 1 END FROM roots r
+  UNION ALL
+  -- read exactly: nothing is reached from them
+  SELECT r.classid, r.objid, 0, -1 FROM exact_roots r
   UNION
-  SELECT s.classid, s.objid FROM closure c CROSS JOIN LATERAL (
-    SELECT d.classid, d.objid FROM pg_depend d WHERE d.refclassid = c.classid AND d.refobjid = c.objid
+  SELECT s.classid, s.objid, s.depth, c.reach FROM closure c CROSS JOIN LATERAL (
+    SELECT d.classid, d.objid, c.depth + CASE WHEN d.deptype = 'n' THEN 1 ELSE 0 END AS depth
+    FROM pg_depend d WHERE d.refclassid = c.classid AND d.refobjid = c.objid
     UNION ALL
-    SELECT 'pg_class'::regclass::oid, w.ev_class FROM pg_rewrite w WHERE c.classid = 'pg_rewrite'::regclass AND w.oid = c.objid
+    SELECT 'pg_class'::regclass::oid, w.ev_class, c.depth FROM pg_rewrite w WHERE c.classid = 'pg_rewrite'::regclass AND w.oid = c.objid
     UNION ALL
-    SELECT 'pg_class'::regclass::oid, d.refobjid FROM pg_depend d JOIN pg_class q ON q.oid = d.objid AND q.relkind = 'S'
+    SELECT 'pg_class'::regclass::oid, d.refobjid, c.depth FROM pg_depend d JOIN pg_class q ON q.oid = d.objid AND q.relkind = 'S'
     WHERE c.classid = 'pg_class'::regclass AND d.classid = 'pg_class'::regclass AND d.objid = c.objid
       AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
   ) s
+  WHERE s.depth <= c.reach
 ),
 members(family, oid) AS (
   SELECT 'relations', x.objid FROM closure x WHERE x.classid = 'pg_class'::regclass
@@ -82,7 +146,7 @@ members(family, oid) AS (
       WHEN 'pg_proc'::regclass THEN 'routines' WHEN 'pg_trigger'::regclass THEN 'triggers' WHEN 'pg_policy'::regclass THEN 'policies'
       WHEN 'pg_statistic_ext'::regclass THEN 'statistics' WHEN 'pg_namespace'::regclass THEN 'schemas'
       WHEN 'pg_extension'::regclass THEN 'extensions' WHEN 'pg_event_trigger'::regclass THEN 'eventTriggers'
-      WHEN 'pg_default_acl'::regclass THEN 'defaultAcls' END, x.objid
+      WHEN 'pg_default_acl'::regclass THEN 'defaultAcls' WHEN 'pg_collation'::regclass THEN 'collations' END, x.objid
     FROM closure x
 )
 SELECT m.family, array_agg(DISTINCT m.oid)::text[] AS oids FROM members m
@@ -109,10 +173,39 @@ export function scopeRoots(names: readonly ScopeName[], searchPath: readonly str
   return roots;
 }
 
-export async function resolveScope(query: CatalogQuery, names: readonly ScopeName[], searchPath: readonly string[]): Promise<OidFilter> {
+/** The catalog lookup for an exact key: kind, schema, name, and the name within a table. */
+function exactLookup(key: string): [string, string | null, string, string | null] {
+  const { kind, parts } = parseKey(key);
+  switch (kind) {
+    case 'schema':
+    case 'extension':
+    case 'event_trigger':
+      return [kind, null, parts[0]!, null];
+    case 'default_acl':
+      return [kind, null, '', null];
+    case 'constraint':
+    case 'trigger':
+    case 'policy':
+    case 'rule':
+      return [kind, parts[0]!, parts[1]!, parts[2]!];
+    default:
+      return [kind, parts[0]!, parts[1]!, null];
+  }
+}
+
+export async function resolveScope(
+  query: CatalogQuery,
+  names: readonly ScopeName[],
+  keys: readonly string[],
+  searchPath: readonly string[],
+): Promise<OidFilter> {
+  const exact = keys.map(exactLookup);
   const rows = await query<{ family: FilterFamily; oids: string[] }>(
     CLOSURE_SQL,
-    [names.map((n) => n.schema ?? null), names.map((n) => n.name), names.map((n) => n.kind ?? null), [...searchPath]],
+    [
+      names.map((n) => n.schema ?? null), names.map((n) => n.name), names.map((n) => n.kind ?? null), [...searchPath],
+      exact.map((e) => e[0]), exact.map((e) => e[1]), exact.map((e) => e[2]), exact.map((e) => e[3]),
+    ],
     'pggit_catalog_closure',
   );
   const filter = Object.fromEntries(FILTER_FAMILIES.map((family) => [family, [] as string[]])) as Record<FilterFamily, string[]>;

@@ -22,6 +22,9 @@ const FULL_EDGES = `SELECT DISTINCT ${EDGE_COLUMNS} FROM pg_depend d WHERE ${EDG
 const SCOPED_EDGES = `
 WITH members(classid, objid) AS (
   SELECT 'pg_class'::regclass::oid, unnest($1::oid[])
+  -- the sequences a table owns: their OWNED BY edge is the table's (turned round below)
+  UNION ALL SELECT 'pg_class'::regclass::oid, d.objid FROM pg_depend d JOIN pg_class q ON q.oid = d.objid AND q.relkind = 'S'
+    WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY($1::oid[]) AND d.classid = 'pg_class'::regclass AND d.deptype = 'a'
   UNION ALL SELECT 'pg_attrdef'::regclass::oid, ad.oid FROM pg_attrdef ad WHERE ad.adrelid = ANY($1::oid[])
   UNION ALL SELECT 'pg_rewrite'::regclass::oid, w.oid FROM pg_rewrite w WHERE w.ev_class = ANY($1::oid[])
   UNION ALL SELECT 'pg_type'::regclass::oid, unnest($2::oid[])
@@ -37,6 +40,7 @@ WITH members(classid, objid) AS (
   UNION ALL SELECT 'pg_namespace'::regclass::oid, unnest($9::oid[])
   UNION ALL SELECT 'pg_extension'::regclass::oid, unnest($10::oid[])
   UNION ALL SELECT 'pg_event_trigger'::regclass::oid, unnest($11::oid[])
+  UNION ALL SELECT 'pg_collation'::regclass::oid, unnest($12::oid[])
 )
 SELECT DISTINCT ${EDGE_COLUMNS}
 FROM (SELECT DISTINCT classid, objid FROM members) m
@@ -68,7 +72,7 @@ export async function readDependencies(query: CatalogQuery, filter: ReadFilter, 
           SCOPED_EDGES,
           [
             filter.relations, filter.types, filter.routines, filter.constraints, filter.triggers, filter.policies, filter.rules,
-            filter.statistics, filter.schemas, filter.extensions, filter.eventTriggers,
+            filter.statistics, filter.schemas, filter.extensions, filter.eventTriggers, filter.collations,
           ],
           'pggit_catalog_edges',
         );

@@ -5,6 +5,7 @@
 export interface OidFilter {
   readonly relations: readonly string[];
   readonly types: readonly string[];
+  readonly collations: readonly string[];
   readonly routines: readonly string[];
   readonly constraints: readonly string[];
   readonly triggers: readonly string[];
@@ -22,7 +23,7 @@ export type ReadFilter = OidFilter | null;
 export type FilterFamily = keyof OidFilter;
 
 export const FILTER_FAMILIES: readonly FilterFamily[] = [
-  'relations', 'types', 'routines', 'constraints', 'triggers', 'policies', 'rules', 'statistics', 'schemas',
+  'relations', 'types', 'collations', 'routines', 'constraints', 'triggers', 'policies', 'rules', 'statistics', 'schemas',
   'extensions', 'eventTriggers', 'defaultAcls',
 ];
 

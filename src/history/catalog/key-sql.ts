@@ -71,7 +71,7 @@ keys AS (
       WHERE e.classid = k.cls AND e.objid = k.obj AND e.deptype = 'e' AND e.refclassid = 'pg_extension'::regclass LIMIT 1),
     CASE k.cls
       WHEN ${CLASS} THEN (SELECT CASE WHEN NOT ${userSchema('n')} THEN NULL
-          WHEN c.relkind IN ('r', 'p', 'f') THEN 'table:' WHEN c.relkind = 'v' THEN 'view:' WHEN c.relkind = 'm' THEN 'materialized_view:'
+          WHEN c.relkind IN ('r', 'p') THEN 'table:' WHEN c.relkind = 'v' THEN 'view:' WHEN c.relkind = 'm' THEN 'materialized_view:'
           WHEN c.relkind = 'S' THEN 'sequence:' WHEN c.relkind IN ('i', 'I') THEN 'index:' END || ${qualified('n.nspname', 'c.relname')}
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = k.obj)
       WHEN ${TYPE} THEN (SELECT CASE WHEN NOT ${userSchema('n')} THEN NULL WHEN t.typtype = 'd' THEN 'domain:' ELSE 'type:' END
@@ -96,6 +96,8 @@ keys AS (
       WHEN 'pg_namespace'::regclass::oid THEN (SELECT CASE WHEN ${userSchema('n')} THEN 'schema:' || quote_ident(n.nspname) END
         FROM pg_namespace n WHERE n.oid = k.obj)
       WHEN 'pg_extension'::regclass::oid THEN (SELECT 'extension:' || quote_ident(x.extname) FROM pg_extension x WHERE x.oid = k.obj)
+      WHEN 'pg_collation'::regclass::oid THEN (SELECT CASE WHEN ${userSchema('n')} THEN 'collation:' || ${qualified('n.nspname', 'c.collname')} END
+        FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace WHERE c.oid = k.obj)
       WHEN 'pg_event_trigger'::regclass::oid THEN (SELECT 'event_trigger:' || quote_ident(v.evtname) FROM pg_event_trigger v WHERE v.oid = k.obj)
     END) AS key
   FROM key_step4 k

@@ -5,6 +5,7 @@
 export type ObjectKind =
   | 'schema'
   | 'extension'
+  | 'collation'
   | 'type' // enum, composite, range
   | 'domain'
   | 'function'
@@ -58,6 +59,12 @@ export interface SnapshotScope {
   /** Relations, types, functions, schemas, ... named by the statements. */
   readonly names: readonly ScopeName[];
   /**
+   * Objects to read again exactly, without what depends on them: each is
+   * returned if it (or, for a function key, an overload of that name) still
+   * exists and is covered either way. expandScope fills this in.
+   */
+  readonly keys?: readonly string[];
+  /**
    * Schemas an unqualified name is looked up in: the search_path of the
    * session that ran the statements. Defaults to current_schemas(false) of
    * the connection that reads the catalog.
@@ -77,6 +84,8 @@ export interface ScopedRead {
   readonly objects: SchemaObject[];
   /** Every qualified name the read resolved the scope to, found or not. */
   readonly roots: readonly ScopeRoot[];
+  /** The keys the scope asked to read again exactly, found or not. */
+  readonly keys: readonly string[];
 }
 
 export interface SchemaDiff {

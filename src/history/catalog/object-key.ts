@@ -6,6 +6,7 @@
 //   table:public.users                 view:public.active_users
 //   materialized_view:public.totals    sequence:public.order_no
 //   index:public.users_email_idx       statistics:public.users_stats
+//   collation:public.case_insensitive
 //   type:public.mood                   domain:public.email
 //   function:public.add(integer,integer)   (argument types as regprocedure prints them)
 //   procedure:public.archive(date)     aggregate:public.median(numeric)
@@ -23,7 +24,7 @@ export interface ParsedKey {
 }
 
 const KINDS: ReadonlySet<string> = new Set<ObjectKind>([
-  'schema', 'extension', 'type', 'domain', 'function', 'procedure', 'aggregate', 'sequence', 'table', 'view',
+  'schema', 'extension', 'collation', 'type', 'domain', 'function', 'procedure', 'aggregate', 'sequence', 'table', 'view',
   'materialized_view', 'index', 'constraint', 'statistics', 'trigger', 'rule', 'policy', 'event_trigger', 'default_acl',
 ]);
 

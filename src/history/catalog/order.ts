@@ -12,7 +12,7 @@ import type { ObjectKind, SchemaObject } from './model.js';
 import { isForeignKeyDefinition } from './constraints.js';
 
 const PHASES: ReadonlyArray<ObjectKind | 'foreign_key'> = [
-  'schema', 'extension', 'type', 'domain', 'function', 'procedure', 'aggregate', 'sequence', 'table', 'view',
+  'schema', 'extension', 'collation', 'type', 'domain', 'function', 'procedure', 'aggregate', 'sequence', 'table', 'view',
   'materialized_view', 'index', 'constraint', 'foreign_key', 'statistics', 'trigger', 'rule', 'policy', 'event_trigger',
   'default_acl',
 ];

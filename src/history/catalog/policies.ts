@@ -14,7 +14,7 @@ SELECT n.nspname AS schema, o.polname AS name, q.qtable, quote_ident(o.polname) 
   ${commentLine(`format('POLICY %I ON %s', o.polname, q.qtable)`, 'pg_policy', 'o.oid')} AS comment
 FROM pg_policy o JOIN pg_class t ON t.oid = o.polrelid JOIN pg_namespace n ON n.oid = t.relnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.relname')} AS qtable) q
-WHERE ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('o.oid')}`;
+WHERE t.relkind IN ('r', 'p') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('o.oid')}`;
 
 const STATEMENT = familyStatement('policies', SQL);
 

@@ -10,7 +10,7 @@ SELECT n.nspname AS schema, w.rulename AS name, q.qtable, quote_ident(w.rulename
   ${commentLine(`format('RULE %I ON %s', w.rulename, q.qtable)`, 'pg_rewrite', 'w.oid')} AS comment
 FROM pg_rewrite w JOIN pg_class t ON t.oid = w.ev_class JOIN pg_namespace n ON n.oid = t.relnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.relname')} AS qtable) q
-WHERE w.rulename <> '_RETURN' AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('w.oid')}`;
+WHERE w.rulename <> '_RETURN' AND t.relkind IN ('r', 'p', 'v', 'm') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('w.oid')}`;
 
 const STATEMENT = familyStatement('rules', SQL);
 

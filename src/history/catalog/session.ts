@@ -27,6 +27,7 @@ const SETTINGS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 const SAVEPOINT = 'pggit_catalog_read';
+const ABORTED = 'cannot read the catalog: the connection is in a failed transaction';
 
 export class CatalogSessionError extends Error {
   readonly code = 'TRANSACTION_ABORTED';
@@ -41,9 +42,15 @@ export async function withCatalogSession<T>(
   work: (query: CatalogQuery, searchPath: readonly string[]) => Promise<T>,
 ): Promise<T> {
   const status = client.getTransactionStatus();
-  if (status === 'E') throw new CatalogSessionError('cannot read the catalog: the connection is in a failed transaction');
+  if (status === 'E') throw new CatalogSessionError(ABORTED);
   const nested = status === 'T';
-  await client.query(nested ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    await client.query(nested ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  } catch (error) {
+    // The status may lag behind a failure whose ReadyForQuery has not been read yet.
+    if ((error as { code?: string }).code === '25P02') throw new CatalogSessionError(ABORTED);
+    throw error;
+  }
   try {
     const path = await client.query<{ path: string[] }>('SELECT current_schemas(false)::text[] AS path');
     const set = SETTINGS.map(([name], i) => `set_config('${name}', $${i + 1}, true)`).join(', ');

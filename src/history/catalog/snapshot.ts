@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { readAggregates } from './aggregates.js';
 import { resolveScope, scopeRoots } from './closure.js';
+import { readCollations } from './collations.js';
 import { readConstraints } from './constraints.js';
 import { readDefaultAcls } from './default-acls.js';
 import { readDependencies } from './dependencies.js';
@@ -33,6 +34,7 @@ import { readViews } from './views.js';
 const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
   [readSchemas, 'schemas'],
   [readExtensions, 'extensions'],
+  [readCollations, 'collations'],
   [readTypes, 'types'],
   [readDomains, 'types'],
   [readFunctions, 'routines'],
@@ -66,9 +68,10 @@ export async function readScope(client: pg.ClientBase, scope: SnapshotScope): Pr
   return withCatalogSession(client, async (query, connectionPath) => {
     const searchPath = scope.searchPath ?? connectionPath;
     const roots = scopeRoots(scope.names, searchPath);
-    if (scope.names.length === 0) return { objects: [], roots };
-    const filter = await resolveScope(query, scope.names, searchPath);
-    return { objects: isEmpty(filter) ? [] : await readFiltered(query, filter), roots };
+    const keys = [...(scope.keys ?? [])];
+    if (scope.names.length === 0 && keys.length === 0) return { objects: [], roots, keys };
+    const filter = await resolveScope(query, scope.names, keys, searchPath);
+    return { objects: isEmpty(filter) ? [] : await readFiltered(query, filter), roots, keys };
   });
 }
 

@@ -8,9 +8,9 @@ const SQL = `
 SELECT n.nspname AS schema, s.stxname AS name, q.qname, pg_get_statisticsobjdef(s.oid) AS def,
   CASE WHEN s.stxstattarget >= 0 THEN s.stxstattarget END AS target,
   ${commentLine(`'STATISTICS ' || q.qname`, 'pg_statistic_ext', 's.oid')} AS comment
-FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace
+FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace JOIN pg_class t ON t.oid = s.stxrelid
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 's.stxname')} AS qname) q
-WHERE ${userSchema('n')} AND ${notExtensionMember('pg_class', 's.stxrelid')} AND ${inFilter('s.oid')}`;
+WHERE t.relkind IN ('r', 'p', 'm') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 's.stxrelid')} AND ${inFilter('s.oid')}`;
 
 const STATEMENT = familyStatement('statistics', SQL);
 

@@ -1,5 +1,5 @@
-// Tables: ordinary, unlogged, partitioned (PARTITION BY), partitions and
-// inheritance children. A partition is written as pg_dump writes it, a table
+// Tables: ordinary, unlogged, typed (OF type), partitioned (PARTITION BY),
+// partitions and inheritance children. A partition is written as pg_dump writes it, a table
 // with all its columns then ATTACH PARTITION, so its own column order, defaults
 // and NOT NULLs survive; an inheritance child lists only its local columns
 // (INHERITS brings the rest) plus ALTERs where an inherited column differs.
@@ -18,6 +18,7 @@ SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relpersistence = 'u' A
   c.reloptions::text[] AS options,
   (SELECT t.reloptions::text[] FROM pg_class t WHERE t.oid = c.reltoastrelid) AS toast_options,
   CASE WHEN c.relkind = 'r' AND am.amname <> 'heap' THEN quote_ident(am.amname) END AS access_method,
+  CASE WHEN c.reloftype <> 0 THEN format_type(c.reloftype, NULL) END AS of_type,
   CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
   CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
   (SELECT array_agg(${qualified('pn.nspname', 'p.relname')} ORDER BY i.inhseqno) FROM pg_inherits i
@@ -40,7 +41,7 @@ SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relpersistence = 'u' A
     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.deptype = 'i') AS identity_grants
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_am am ON am.oid = c.relam
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 'c.relname')} AS qname) q
-WHERE c.relkind IN ('r', 'p') AND c.reloftype = 0 AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')}
+WHERE c.relkind IN ('r', 'p') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')}
   AND ${inFilter('c.oid')}`;
 
 const STATEMENT = familyStatement('tables', SQL);
@@ -56,6 +57,7 @@ interface Row extends Record<string, unknown> {
   options: string[] | null;
   toast_options: string[] | null;
   access_method: string | null;
+  of_type: string | null;
   partition_key: string | null;
   partition_bound: string | null;
   parents: string[] | null;
@@ -72,8 +74,20 @@ function definition(row: Row): string {
   const columns = row.columns ?? [];
   const parents = row.parents ?? [];
   const partitionOf = row.partition_bound !== null ? parents[0] : undefined;
-  const written = columns.filter((column) => partitionOf !== undefined || column.local);
-  let create = `CREATE ${row.unlogged ? 'UNLOGGED ' : ''}TABLE ${row.qname} (${list(written.map(columnSpec))})`;
+  // Columns whose whole definition is in CREATE TABLE; the others come from
+  // the parents, and only where they differ from them is written.
+  const written = row.of_type !== null ? columns : columns.filter((column) => partitionOf !== undefined || column.local);
+  const unlogged = row.unlogged ? 'UNLOGGED ' : '';
+  let create: string;
+  if (row.of_type !== null) {
+    // A typed table's columns come from its type: only their options are written.
+    const options = columns
+      .filter((column) => column.default !== null || column.notNull)
+      .map((column) => `${column.name} WITH OPTIONS${column.default !== null ? ` DEFAULT ${column.default}` : ''}${column.notNull ? ' NOT NULL' : ''}`);
+    create = `CREATE ${unlogged}TABLE ${row.qname} OF ${row.of_type}${options.length > 0 ? ` (${list(options)})` : ''}`;
+  } else {
+    create = `CREATE ${unlogged}TABLE ${row.qname} (${list(written.map(columnSpec))})`;
+  }
   if (partitionOf === undefined && parents.length > 0) create += `\nINHERITS (${parents.join(', ')})`;
   if (row.partition_key !== null) create += `\nPARTITION BY ${row.partition_key}`;
   if (row.access_method !== null) create += `\nUSING ${row.access_method}`;
