@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { CatalogPools, Recorder } from '../src/history/index.js';
+import { ProxyMetrics } from '../src/metrics/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { Relay } from './harness/relay.js';
@@ -18,6 +20,7 @@ let relay: Relay;
 let client: pg.Client;
 /** Reads the store without the relay, so assertions work while the recorder's path is cut. */
 let storeReader: pg.Pool;
+const registry = new Registry();
 
 function urlFor(database: string, port?: number): string {
   const url = new URL(upstreamUrl());
@@ -53,7 +56,8 @@ beforeAll(async () => {
   relay = await Relay.start({ host: upstream.hostname, port: Number(upstream.port) });
   store = connectStore({ url: urlFor('rec_store', relay.port) });
   pools = new CatalogPools(upstreamUrl());
-  recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }), retryMs: 100 });
+  const metrics = new ProxyMetrics(registry, { defaultMetrics: false });
+  recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }), retryMs: 100, metrics });
   proxy = await startTestProxy({
     onChangeSet: (cs) => recorder.submit(cs.session.database, cs),
     onSessionReady: (database) => recorder.noteDatabase(database),
@@ -150,5 +154,17 @@ describe('recorder', () => {
       ['CREATE TABLE while_down_1 (id int)'],
       ['ALTER TABLE while_down_1 ADD COLUMN x int'],
     ]);
+  });
+
+  it('counts commits by kind, lag, queue depth and store status in the metrics', async () => {
+    const text = await registry.metrics();
+    const observed = (await commits()).filter((c) => c.kind === 'observed').length;
+    const detected = (await commits()).filter((c) => c.kind !== 'observed').length;
+    expect(text).toContain(`pggit_schema_commits_total{database="${APP}",branch="main",kind="observed"} ${observed}`);
+    expect(text).toContain(`pggit_schema_commits_total{database="${APP}",branch="main",kind="detected"} ${detected}`);
+    expect(text).toMatch(new RegExp(`pggit_recorder_lag_seconds_count ${observed}\\b`));
+    expect(text).toContain('pggit_recorder_queue_depth 0');
+    expect(text).toContain('pggit_store_up 1');
+    expect(text).toMatch(new RegExp(`pggit_last_schema_commit_timestamp_seconds\\{database="${APP}",branch="main"\\} \\d+`));
   });
 });
