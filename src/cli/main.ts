@@ -5,6 +5,7 @@ import { runUp } from './commands/up.js';
 import { runLog } from './commands/log.js';
 import { runShow } from './commands/show.js';
 import { runSchema } from './commands/schema.js';
+import { runBranch } from './commands/branch.js';
 import { UsageError } from './listen-address.js';
 import { version } from './version.js';
 
@@ -16,6 +17,7 @@ const commands: Record<string, Command> = {
   log: runLog,
   show: runShow,
   schema: runSchema,
+  branch: runBranch,
 };
 
 const help = `pggit ${version}: Git-style schema history for PostgreSQL, as a wire-protocol proxy
@@ -28,6 +30,7 @@ Commands:
   log       list the schema commits of a database, newest first
   show      show a commit: who, when, statements, what changed
   schema    print the whole schema at any commit as runnable SQL
+  branch    create, list and delete branches (databases of their own)
 
 Run "pggit <command> --help" for a command's options.
 `;

@@ -4,7 +4,8 @@ import { connect } from 'node:net';
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ProxyMetrics } from '../metrics/index.js';
-import { startHttpServer, type RunningHttpServer } from '../http/index.js';
+import { branchRoutes, startHttpServer, type RunningHttpServer } from '../http/index.js';
+import { StoreBranchDirectory } from '../branch/index.js';
 import { startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
 import { connectStore } from '../store/index.js';
 import { CatalogPools, Recorder } from '../history/index.js';
@@ -26,6 +27,8 @@ export interface ServeOptions {
   readonly tls?: TlsFiles | undefined;
   readonly connectTimeoutMs: number;
   readonly logger: Logger;
+  /** Bearer token for POST/DELETE /api/branches; undefined: those answer 403. */
+  readonly apiToken?: string | undefined;
 }
 
 export interface Serving {
@@ -39,6 +42,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const registry = new Registry();
   const metrics = options.metrics ? new ProxyMetrics(registry, { maxApplications: options.maxApplications }) : undefined;
   const history = options.ddl && options.storeUrl ? startRecorder(options, options.storeUrl, metrics) : undefined;
+  // Branches (the router's lookups, the API) need the store even with the DDL watcher off.
+  const storeUrl = options.storeUrl;
+  const branchStore = history?.store ?? (storeUrl ? connectStore({ url: storeUrl }) : undefined);
+  const branches = branchStore ? new StoreBranchDirectory(branchStore.pool, () => branchStore.ensureReady()) : undefined;
   const proxy = await startProxy({
     listen: options.listen,
     upstream: options.upstream,
@@ -46,8 +53,9 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     logger: options.logger,
     connectTimeoutMs: options.connectTimeoutMs,
     metrics,
-    onChangeSet: options.ddl ? (changeSet) => history?.recorder.submit(changeSet.session.database, changeSet) : undefined,
-    onSessionReady: (database) => history?.recorder.noteDatabase(database),
+    onChangeSet: options.ddl ? (changeSet, route) => history?.recorder.submit(route, changeSet) : undefined,
+    onSessionReady: (route) => history?.recorder.noteDatabase(route),
+    branches,
   });
   let http: RunningHttpServer | undefined;
   if (options.http) {
@@ -60,6 +68,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
           upstream: () => reachable(options.upstream, options.connectTimeoutMs),
           ...(history ? { store: () => history.store.ping() } : {}),
         },
+        routes: branchStore ? branchRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, apiToken: options.apiToken }) : [],
       });
     } catch (error) {
       await proxy.shutdown(0);
@@ -74,6 +83,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       await proxy.shutdown(drainMs);
       await http?.close();
       if (history) await history.stop();
+      else await branchStore?.pool.end();
     },
   };
 }

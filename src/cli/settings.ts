@@ -32,7 +32,8 @@ export function upstreamUrl(flag: string | undefined, env: Env): string {
   const port = env['PGPORT'] || '5432';
   const user = env['PGUSER'] || env['USER'] || 'postgres';
   const database = env['PGDATABASE'] || user;
+  // A socket directory goes in ?host=, as libpq URLs spell it.
   const hostPart = host.startsWith('/') ? `?host=${encodeURIComponent(host)}` : '';
-  const netloc = host.startsWith('/') ? '' : host.includes(':') ? `[${host}]` : host;
+  const netloc = host.startsWith('/') ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return `postgres://${encodeURIComponent(user)}@${netloc}:${port}/${encodeURIComponent(database)}${hostPart}`;
 }

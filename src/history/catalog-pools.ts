@@ -1,6 +1,7 @@
 // The proxy's own connections to each client database, for catalog reads.
 // Credentials are the proxy's (from --upstream), never a client's.
 import pg from 'pg';
+import { databaseConfig } from '../store/index.js';
 
 export class CatalogPools {
   private readonly pools = new Map<string, pg.Pool>();
@@ -10,13 +11,18 @@ export class CatalogPools {
   pool(database: string): pg.Pool {
     let pool = this.pools.get(database);
     if (!pool) {
-      const url = new URL(this.upstreamUrl);
-      url.pathname = `/${encodeURIComponent(database)}`;
-      pool = new pg.Pool({ connectionString: url.toString(), max: 2, idleTimeoutMillis: 30_000, application_name: 'pggit recorder' });
+      pool = new pg.Pool({ ...databaseConfig(this.upstreamUrl, database), max: 2, idleTimeoutMillis: 30_000, application_name: 'pggit recorder' });
       pool.on('error', () => undefined); // an idle connection lost: the next checkout reconnects
       this.pools.set(database, pool);
     }
     return pool;
+  }
+
+  /** Closes the pool of one database (it was dropped). */
+  async close(database: string): Promise<void> {
+    const pool = this.pools.get(database);
+    this.pools.delete(database);
+    await pool?.end().catch(() => undefined);
   }
 
   async end(): Promise<void> {

@@ -1,7 +1,7 @@
 // history: the recorder (change sets -> commits), the canonical catalog
 // snapshot and its rendering, diffs and reconciliation.
 export * from './catalog/index.js';
-export { Recorder, type RecorderOptions } from './recorder.js';
+export { Recorder, type RecorderOptions, type RecordTarget } from './recorder.js';
 export { CatalogPools } from './catalog-pools.js';
 export { scopeOfChangeSet } from './change-scope.js';
 export { summarise } from './commit-message.js';

@@ -37,6 +37,17 @@ export interface RecorderOptions {
   readonly ignoreDatabases?: readonly string[];
 }
 
+/**
+ * Where a change set is recorded: a branch of a repository, and the physical
+ * database that holds it (where the catalog is read). A plain database name
+ * means branch main of the repository of that name.
+ */
+export interface RecordTarget {
+  readonly repository: string;
+  readonly branch: string;
+  readonly database: string;
+}
+
 /** What stage 1 hands to stage 2. */
 interface Snapshot {
   readonly database: string;
@@ -45,7 +56,7 @@ interface Snapshot {
   readonly scoped: ScopedRead | undefined;
 }
 
-const BRANCH = 'main';
+const MAIN = 'main';
 
 export class Recorder {
   private readonly log: Logger;
@@ -55,6 +66,8 @@ export class Recorder {
   private readonly recorded = new Map<string, SchemaObject[]>();
   private readonly known = new Set<string>();
   private readonly pendingReconcile = new Set<string>();
+  /** Physical database -> the branch it holds (absent: main of the repository of that name). */
+  private readonly targets = new Map<string, RecordTarget>();
   /** Decoded head objects by database and key, reused while their stored text is unchanged. */
   private readonly decoded = new Map<string, { readonly stored: string; readonly object: SchemaObject }>();
   private storeUp: boolean | undefined;
@@ -71,6 +84,11 @@ export class Recorder {
       isRetryable: (error) => this.storeDown(error),
       onDrop: (job) => this.gapIn(job.database),
       onError: (error, job) => {
+        if (error instanceof StoreError && error.code === 'UNKNOWN_BRANCH') {
+          this.log.info({ database: job.database }, 'branch deleted: no longer recording its database');
+          this.forget(job.database);
+          return;
+        }
         this.log.error({ err: error, database: job.database }, 'could not record a commit; reconciling');
         this.scheduleReconcile(job.database);
       },
@@ -87,23 +105,49 @@ export class Recorder {
     return this.storeUp;
   }
 
-  /** A session reached this database: the first time, reconcile it (a baseline when new). */
-  noteDatabase(database: string): void {
-    if (this.known.has(database) || this.options.ignoreDatabases?.includes(database)) return;
+  /**
+   * A session reached this database: the first time, reconcile it (a
+   * baseline when new). Resolves once that snapshot is read, so the session
+   * can wait for it before running anything (else its first DDL could land
+   * in the baseline instead of a commit of its own).
+   */
+  noteDatabase(target: string | RecordTarget): Promise<void> | undefined {
+    const database = this.place(target);
+    if (this.known.has(database) || this.options.ignoreDatabases?.includes(database)) return undefined;
     this.known.add(database);
-    this.scheduleReconcile(database);
+    return this.scheduleReconcile(database);
   }
 
   /**
    * Called by the DDL watcher for every committed change set; never blocks.
    * Resolves once the catalog snapshot is taken (the store write follows).
    */
-  submit(database: string, changeSet: ChangeSet): Promise<void> | undefined {
+  submit(target: string | RecordTarget, changeSet: ChangeSet): Promise<void> | undefined {
+    const database = this.place(target);
     if (this.options.ignoreDatabases?.includes(database)) return undefined;
     this.noteDatabase(database);
     const taken = changeSet.statements.length > 0 ? this.snapshots.push({ database, changeSet }) : undefined;
     if (changeSet.mayContainUnseenDdl) this.scheduleReconcile(database);
     return taken;
+  }
+
+  /** Remembers which branch a physical database holds; returns the database. */
+  private place(target: string | RecordTarget): string {
+    if (typeof target === 'string') return target;
+    if (target.branch !== MAIN || target.repository !== target.database) this.targets.set(target.database, target);
+    return target.database;
+  }
+
+  private targetOf(database: string): RecordTarget {
+    return this.targets.get(database) ?? { repository: database, branch: MAIN, database };
+  }
+
+  /** The branch in database is gone (deleted): stop reconciling it. */
+  private forget(database: string): void {
+    this.known.delete(database);
+    this.targets.delete(database);
+    this.recorded.delete(database);
+    void this.options.pools.close(database);
   }
 
   /** Compares every known database with its head, now and then every intervalMs. */
@@ -125,10 +169,11 @@ export class Recorder {
     clearInterval(this.timer);
   }
 
-  scheduleReconcile(database: string): void {
-    if (this.pendingReconcile.has(database)) return;
+  /** Resolves once the full read is taken (undefined when one is already queued). */
+  scheduleReconcile(database: string): Promise<void> | undefined {
+    if (this.pendingReconcile.has(database)) return undefined;
     this.pendingReconcile.add(database);
-    void this.snapshots.push({ database, changeSet: undefined });
+    return this.snapshots.push({ database, changeSet: undefined });
   }
 
   private async snapshot(database: string, changeSet: ChangeSet | undefined): Promise<void> {
@@ -154,11 +199,12 @@ export class Recorder {
 
   private async write(job: Snapshot): Promise<void> {
     const changeSet = job.changeSet;
+    const target = this.targetOf(job.database);
     let next: SchemaObject[] = [];
     await this.options.store.ensureReady();
     const commit = await this.options.store.record({
-      repository: job.database,
-      branch: BRANCH,
+      repository: target.repository,
+      branch: target.branch,
       metadata: changeSet ? observedMetadata(changeSet) : detectedMetadata(job.database),
       skipIfUnchanged: changeSet === undefined,
       changes: (head) => {
@@ -171,9 +217,9 @@ export class Recorder {
     this.recorded.set(job.database, next);
     if (!commit) return;
     const kind = commit.kind === 'observed' ? 'observed' : 'detected';
-    this.options.metrics?.schemaCommit(job.database, BRANCH, kind, commit.committedAt);
+    this.options.metrics?.schemaCommit(target.repository, target.branch, kind, commit.committedAt);
     if (changeSet) this.options.metrics?.recorderLag((Date.now() - changeSet.committedAt.getTime()) / 1000);
-    this.log.info({ commit: commit.id.slice(0, 12), database: job.database, kind: commit.kind, message: commit.message }, 'recorded');
+    this.log.info({ commit: commit.id.slice(0, 12), database: job.database, branch: target.branch, kind: commit.kind, message: commit.message }, 'recorded');
   }
 
   private decode(database: string, key: string, stored: string): SchemaObject {

@@ -11,3 +11,4 @@ export {
   type Route,
   type RouteHandler,
 } from './router.js';
+export { branchRoutes, type BranchApiOptions } from './branch-api.js';

@@ -12,6 +12,8 @@ export interface HttpRequest {
   readonly query: URLSearchParams;
   /** The request body parsed as JSON; undefined when there is none. */
   readonly body: unknown;
+  /** Request headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 export interface HttpResponse {

@@ -98,6 +98,7 @@ async function handle(
         params: match.params,
         query: url.searchParams,
         body,
+        headers: request.headers,
       });
     }
   } catch (error) {

@@ -5,6 +5,8 @@ import type { ProxyMetrics } from '../metrics/index.js';
 import type { ChangeSet, PreparedTransactions } from '../ddl/index.js';
 import type { CancelMap } from './cancel-map.js';
 import type { UpstreamTarget } from './upstream.js';
+import type { BranchDirectory } from '../branch/index.js';
+import type { SessionRoute } from './session-info.js';
 
 export interface ProxyContext {
   readonly logger: Logger;
@@ -16,14 +18,17 @@ export interface ProxyContext {
   readonly startupTimeoutMs: number;
   /** Undefined when metrics are off. */
   readonly metrics: ProxyMetrics | undefined;
-  readonly onSessionReady: ((database: string) => void) | undefined;
+  /** May return a promise: the session holds its first ReadyForQuery until it settles. */
+  readonly onSessionReady: ((route: SessionRoute) => Promise<void> | void) | undefined;
+  /** Where branches live; undefined without a metadata store (only main can be reached). */
+  readonly branches: BranchDirectory | undefined;
   /** Undefined when the DDL watcher is off. */
   readonly ddl: DdlWatching | undefined;
 }
 
 export interface DdlWatching {
   /** May return a promise: the session holds the commit's ReadyForQuery until it settles. */
-  readonly onChangeSet: (changeSet: ChangeSet) => Promise<void> | void;
+  readonly onChangeSet: (changeSet: ChangeSet, route: SessionRoute) => Promise<void> | void;
   /** Shared by all sessions: COMMIT PREPARED may come from any of them. */
   readonly preparedTransactions: PreparedTransactions;
 }

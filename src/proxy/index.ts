@@ -3,3 +3,4 @@
 export { startProxy, type ProxyOptions, type RunningProxy } from './listener.js';
 export { upstreamFromUrl, describeUpstream, type UpstreamTarget } from './upstream.js';
 export type { TlsFiles } from './tls.js';
+export type { SessionRoute } from './session-info.js';

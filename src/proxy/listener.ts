@@ -9,6 +9,8 @@ import type { ProxyContext } from './context.js';
 import { Session } from './session.js';
 import { loadTlsContext, type TlsFiles } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
+import type { BranchDirectory } from '../branch/index.js';
+import type { SessionRoute } from './session-info.js';
 
 export interface ProxyOptions {
   readonly listen: { readonly host: string; readonly port: number };
@@ -20,9 +22,11 @@ export interface ProxyOptions {
   readonly startupTimeoutMs?: number;
   readonly metrics?: ProxyMetrics | undefined;
   /** Turns the DDL watcher on: every committed transaction with schema changes arrives here. */
-  readonly onChangeSet?: ((changeSet: ChangeSet) => Promise<void> | void) | undefined;
-  /** A client authenticated to this database (the recorder baselines new ones). */
-  readonly onSessionReady?: ((database: string) => void) | undefined;
+  readonly onChangeSet?: ((changeSet: ChangeSet, route: SessionRoute) => Promise<void> | void) | undefined;
+  /** A client authenticated to this branch database (the recorder baselines new ones). */
+  readonly onSessionReady?: ((route: SessionRoute) => Promise<void> | void) | undefined;
+  /** Where branches live (`app@feature`); without it only each database's main branch can be reached. */
+  readonly branches?: BranchDirectory | undefined;
 }
 
 export interface RunningProxy {
@@ -43,6 +47,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
     metrics: options.metrics,
     onSessionReady: options.onSessionReady,
+    branches: options.branches,
     ddl: options.onChangeSet ? { onChangeSet: options.onChangeSet, preparedTransactions: new PreparedTransactions() } : undefined,
   };
   if (context.ddl) await loadParser();

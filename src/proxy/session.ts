@@ -14,6 +14,7 @@ import {
   StartupReader,
   backendKeyData,
   encodeErrorResponse,
+  encodeStartupMessage,
   isFrontendCode,
   startupMessage,
   type ErrorToSend,
@@ -27,6 +28,8 @@ import type { ProxyContext } from './context.js';
 import { SessionInfo } from './session-info.js';
 import { BACKEND_CAPTURE, FRONTEND_CAPTURE, TrafficObserver, WATCHER_FRONTEND_CAPTURE } from './traffic-observer.js';
 import { TransactionTracker, type ChangeSet } from '../ddl/index.js';
+import { branchRequest, MAIN_BRANCH, needsRewrite, upstreamParameters, type BranchRequest } from '../branch/index.js';
+import type { SessionRoute } from './session-info.js';
 
 type Phase = 'startup' | 'tls-handshake' | 'connecting' | 'relaying' | 'cancelling' | 'closed';
 
@@ -214,18 +217,80 @@ export class Session {
       this.fail({ severity: 'FATAL', sqlstate: '0A000', message: `unsupported frontend protocol ${version}` });
       return;
     }
+    let info: SessionInfo;
     try {
-      this.info = SessionInfo.fromStartup(startupMessage(packet.packet), this.client.remoteAddress);
+      info = SessionInfo.fromStartup(startupMessage(packet.packet), this.client.remoteAddress);
     } catch (error) {
       this.failOnFrameError(error);
       return;
     }
+    this.info = info;
     clearTimeout(this.startupTimer);
-    this.log.info(this.info.logFields(), 'session started');
-    this.watchDdl(this.info);
+    const asked = branchRequest(info.startup.parameters);
+    if (asked.kind === 'error') {
+      this.log.info({ ...info.logFields(), reason: asked.message }, 'session refused');
+      this.countError(asked.sqlstate === '3D000' ? 'unknown_branch' : 'protocol_violation');
+      this.fail({ severity: 'FATAL', sqlstate: asked.sqlstate, message: asked.message });
+      return;
+    }
     this.phase = 'connecting';
     this.client.pause();
-    void this.openUpstream(packet.packet, packet.rest);
+    void this.route(asked.request, packet.packet).then((startup) => {
+      if (startup === undefined || this.phase !== 'connecting') return;
+      this.log.info(this.info!.logFields(), 'session started');
+      this.watchDdl(this.info!);
+      return this.openUpstream(startup, packet.rest);
+    });
+  }
+
+  /**
+   * Finds the physical database of the branch the client asked for and
+   * returns the StartupMessage to send upstream (the client's own bytes when
+   * nothing changes); undefined after failing the session.
+   */
+  private async route(request: BranchRequest, packet: Buffer): Promise<Buffer | undefined> {
+    const info = this.info!;
+    let database = request.repository;
+    if (request.branch !== MAIN_BRANCH) {
+      const found = await this.lookupBranch(request);
+      if (found === undefined) return undefined;
+      database = found;
+    }
+    const route: SessionRoute = { repository: request.repository, branch: request.branch, database };
+    this.info = info.routedTo(route);
+    const parameters = info.startup.parameters;
+    if (!needsRewrite(parameters, request, database)) return packet;
+    return encodeStartupMessage({
+      protocolVersion: info.startup.protocolVersion,
+      parameters: upstreamParameters(parameters, request, database),
+    });
+  }
+
+  private async lookupBranch(request: BranchRequest): Promise<string | undefined> {
+    const directory = this.context.branches;
+    const unknown = (message: string): undefined => {
+      this.countError('unknown_branch');
+      this.fail({ severity: 'FATAL', sqlstate: '3D000', message });
+      return undefined;
+    };
+    if (!directory) {
+      return unknown(`branch "${request.branch}" of "${request.repository}" cannot be reached: branches need the metadata store (run the proxy with --store)`);
+    }
+    try {
+      const found = await directory.lookup(request.repository, request.branch);
+      if (found) return found.database;
+      const names = await directory.list(request.repository);
+      const known = names.length > 0 ? names.join(', ') : 'none recorded yet';
+      return unknown(`branch "${request.branch}" of database "${request.repository}" does not exist; branches: ${known}`);
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not look up a branch');
+      this.fail({
+        severity: 'FATAL',
+        sqlstate: '08006',
+        message: `pggit could not look up branch "${request.branch}": the metadata store did not answer (${(error as Error).message})`,
+      });
+      return undefined;
+    }
   }
 
   private async openUpstream(startup: Buffer, pending: Buffer): Promise<void> {
@@ -301,11 +366,12 @@ export class Session {
   }
 
   /**
-   * A transaction with schema changes just committed: hold its ReadyForQuery
-   * (the end of this chunk) until the recorder has read the catalog, so the
-   * snapshot holds exactly this transaction's result and not the client's
-   * next one. Bounded: after SNAPSHOT_HOLD_MS the reply goes anyway and
-   * reconciliation keeps the history right.
+   * Holds a ReadyForQuery (the end of this chunk) until the recorder has
+   * read the catalog: after a transaction with schema changes, so the
+   * snapshot holds exactly its result and not the client's next change; and
+   * at the first session of a new database, so the baseline is read before
+   * the client changes anything. Bounded: after SNAPSHOT_HOLD_MS the reply
+   * goes anyway and reconciliation keeps the history right.
    */
   private forwardAfter(hold: Promise<void>, chunk: Buffer): void {
     const upstream = this.upstream!;
@@ -335,7 +401,7 @@ export class Session {
           'schema change committed',
         );
         const message = this.observer.commitMessage;
-        const snapshotTaken = ddl.onChangeSet(message === undefined ? changeSet : { ...changeSet, message });
+        const snapshotTaken = ddl.onChangeSet(message === undefined ? changeSet : { ...changeSet, message }, routeOf(info));
         if (snapshotTaken) this.snapshotHold = snapshotTaken;
       },
     });
@@ -344,10 +410,13 @@ export class Session {
 
   /** Authentication is over: metric labels are known (bytes so far count then), the recorder learns the database. */
   private authenticated(applicationName: string): void {
-    if (this.info) this.context.onSessionReady?.(this.info.database);
+    if (!this.info) return;
+    const route = routeOf(this.info);
+    const baselineTaken = this.context.onSessionReady?.(route);
+    if (baselineTaken) this.snapshotHold = baselineTaken;
     const metrics = this.context.metrics;
-    if (!metrics || !this.info) return;
-    this.metrics = metrics.session({ database: this.info.database, branch: 'main', application: applicationName });
+    if (!metrics) return;
+    this.metrics = metrics.session({ database: route.repository, branch: route.branch, application: applicationName });
     this.metrics.bytesFromClient(this.bytesFromClient);
     this.metrics.bytesFromServer(this.bytesFromServer);
     this.observer.attachMetrics(this.metrics);
@@ -414,6 +483,10 @@ export class Session {
     );
     for (const callback of this.closedCallbacks) callback();
   }
+}
+
+function routeOf(info: SessionInfo): SessionRoute {
+  return info.route ?? { repository: info.database, branch: MAIN_BRANCH, database: info.database };
 }
 
 function assertNever(value: never): never {

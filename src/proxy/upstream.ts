@@ -14,7 +14,7 @@ export function upstreamFromUrl(url: string): UpstreamTarget {
   }
   const port = parsed.port ? Number(parsed.port) : 5432;
   const socketDir = parsed.searchParams.get('host');
-  const host = decodeURIComponent(parsed.hostname) || socketDir || 'localhost';
+  const host = socketDir || decodeURIComponent(parsed.hostname) || 'localhost';
   if (host.startsWith('/')) return { kind: 'unix', path: join(host, `.s.PGSQL.${port}`) };
   return { kind: 'tcp', host: host.replace(/^\[(.*)\]$/, '$1'), port };
 }

@@ -123,7 +123,11 @@ export class HistoryStore {
       const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
       const commit = this.commitRow({ ...input, metadata }, parents, treeHash(tree));
       await insertCommit(client, repositoryId, commit, definitions, effective);
-      await client.query('UPDATE pggit.branches SET head = $3 WHERE repository_id = $1 AND name = $2', [repositoryId, input.branch, commit.id]);
+      await client.query('UPDATE pggit.branches SET head = $3 WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL', [
+        repositoryId,
+        input.branch,
+        commit.id,
+      ]);
       await client.query('COMMIT');
       this.heads.set(cacheKey(input.repository, input.branch), { head: commit.id, tree });
       return commit;

@@ -1,0 +1,44 @@
+// Branch operations fail with a stable code; the CLI prints the message, the
+// HTTP API maps the code to a status (see httpStatusOf).
+export type BranchErrorCode =
+  | 'INVALID_NAME'
+  | 'BRANCH_EXISTS'
+  | 'BRANCH_BUSY'
+  | 'UNKNOWN_BRANCH'
+  | 'UNKNOWN_REPOSITORY'
+  | 'PROTECTED_BRANCH'
+  | 'BRANCH_IN_USE'
+  | 'DATA_NEEDS_HEAD'
+  | 'DATABASE_EXISTS'
+  | 'BUILD_FAILED'
+  | 'COPY_FAILED';
+
+export class BranchError extends Error {
+  constructor(
+    readonly code: BranchErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BranchError';
+  }
+}
+
+export function httpStatusOf(code: BranchErrorCode): number {
+  switch (code) {
+    case 'INVALID_NAME':
+    case 'DATA_NEEDS_HEAD':
+      return 400;
+    case 'UNKNOWN_BRANCH':
+    case 'UNKNOWN_REPOSITORY':
+      return 404;
+    case 'BRANCH_EXISTS':
+    case 'BRANCH_BUSY':
+    case 'BRANCH_IN_USE':
+    case 'DATABASE_EXISTS':
+    case 'PROTECTED_BRANCH':
+      return 409;
+    case 'BUILD_FAILED':
+    case 'COPY_FAILED':
+      return 500;
+  }
+}

@@ -1,0 +1,12 @@
+// branch: the router (which physical database a StartupMessage's database
+// and options mean; pure) and the lifecycle of branches: create, list and
+// delete, the same functions for the CLI and the HTTP API.
+export { MAIN_BRANCH, MAX_IDENTIFIER_BYTES, branchDatabaseName, invalidBranchName } from './names.js';
+export { BRANCH_OPTION, branchRequest, extractBranchOption, needsRewrite, upstreamParameters, type BranchRequest, type RouteResult } from './router.js';
+export { StoreBranchDirectory, type BranchDirectory, type BranchLocation } from './directory.js';
+export { BranchError, httpStatusOf, type BranchErrorCode } from './branch-error.js';
+export type { BranchContext } from './admin.js';
+export { createBranch, type CreateBranchInput, type CreatedBranch } from './create.js';
+export { listBranches, type BranchSummary } from './list.js';
+export { deleteBranch, type DeleteBranchInput, type DeletedBranch } from './delete.js';
+export type { TableProgress } from './copy-data.js';

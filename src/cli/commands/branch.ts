@@ -1,0 +1,154 @@
+// `pggit branch create|list|delete`: parses arguments and prints; the work
+// is in src/branch/ (the HTTP API calls the same functions).
+import { parseArgs } from 'node:util';
+import {
+  createBranch,
+  deleteBranch,
+  listBranches,
+  type BranchContext,
+  type BranchSummary,
+  type TableProgress,
+} from '../../branch/index.js';
+import { selectRepository } from '../../history/index.js';
+import { defaultStoreUrl, HistoryReader, openStore } from '../../store/index.js';
+import { defaultReadStoreUrl, localTime, printJson } from '../history-read.js';
+import { UsageError } from '../listen-address.js';
+import { optionalSetting, setting, upstreamUrl, type Env } from '../settings.js';
+
+export const branchHelp = `Usage: pggit branch create NAME [--from REF] [--with-data] [options]
+       pggit branch list [options]
+       pggit branch delete NAME [--force] [options]
+
+A branch is a database of its own on the upstream server with the schema
+(and, if asked, the data) of another branch. Clients reach it through the
+proxy as database "REPO@NAME", or with the startup option
+"-c pggit.branch=NAME"; its DDL is recorded on branch NAME.
+
+  create NAME    build the branch's database from the recorded schema at
+                 REF (default: main's head); --with-data also copies the rows
+                 of the source branch's tables (REF must be that branch's head)
+  list           branches with head, start commit, database, size, sessions
+  delete NAME    drop the branch's database; its history stays readable.
+                 Refuses main, and a branch with open sessions unless --force
+                 (which ends them)
+
+Options:
+  --db NAME                the repository (database)     PGGIT_DB, PGDATABASE
+                           (default: the only one in the store)
+  --from REF               create: where the branch starts (a branch, commit
+                           id or prefix, main~2, main@{yesterday})
+  --with-data              create: copy the rows too (streaming COPY)
+  --force                  delete: end open sessions
+  --store URL              the metadata store               PGGIT_STORE_URL
+                           (default: database "pggit" on the upstream server)
+  --upstream URL           the server, as a role that may CREATE/DROP DATABASE
+                                                             PGGIT_UPSTREAM, else PGHOST/PGPORT/PGUSER
+  --json                   print JSON (create: per-table progress as JSON lines on stderr)
+  -h, --help               this text
+`;
+
+export async function runBranch(argv: string[], env: Env): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      db: { type: 'string' },
+      from: { type: 'string' },
+      'with-data': { type: 'boolean' },
+      force: { type: 'boolean' },
+      store: { type: 'string' },
+      upstream: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(branchHelp);
+    return 0;
+  }
+  const [action, name, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (action === 'list') {
+    if (name !== undefined) throw new UsageError(`unexpected argument "${name}"`);
+  } else if (action === 'create' || action === 'delete') {
+    if (name === undefined) throw new UsageError(`branch ${action} needs a branch NAME`);
+  } else {
+    throw new UsageError(action === undefined ? 'expected create, list or delete' : `unknown action "${action}" (expected create, list or delete)`);
+  }
+  if (action !== 'create' && (values.from !== undefined || values['with-data'])) throw new UsageError('--from and --with-data go with create');
+  if (action !== 'delete' && values.force) throw new UsageError('--force goes with delete');
+
+  const upstream = upstreamUrl(values.upstream, env);
+  const explicitUpstream = values.upstream !== undefined || Boolean(env['PGGIT_UPSTREAM']);
+  const storeUrl = setting(values.store, env, ['PGGIT_STORE_URL'], explicitUpstream ? defaultStoreUrl(upstream) : defaultReadStoreUrl(env));
+  if (storeUrl === 'off') throw new UsageError('--store off: branches need the metadata store');
+  const store = await openStore({ url: storeUrl });
+  try {
+    const context: BranchContext = { store, upstreamUrl: upstream };
+    const repository = await selectRepository(new HistoryReader(store.pool, storeUrl), optionalSetting(values.db, env, ['PGGIT_DB', 'PGDATABASE']));
+    if (action === 'list') {
+      const branches = await listBranches(context, repository);
+      if (values.json) printJson({ repository, branches });
+      else process.stdout.write(formatList(branches));
+      return 0;
+    }
+    if (action === 'delete') {
+      const deleted = await deleteBranch(context, { repository, name: name!, force: values.force });
+      if (values.json) printJson(deleted);
+      else {
+        const ended = deleted.terminatedSessions > 0 ? `; ended ${deleted.terminatedSessions} session${deleted.terminatedSessions === 1 ? '' : 's'}` : '';
+        process.stdout.write(`deleted branch ${deleted.name} of ${repository} (dropped database "${deleted.database}"${ended}); its history stays in the store\n`);
+      }
+      return 0;
+    }
+    const created = await createBranch(context, {
+      repository,
+      name: name!,
+      from: values.from,
+      withData: values['with-data'],
+      onProgress: (progress) => process.stderr.write(values.json ? `${JSON.stringify(progress)}\n` : formatProgress(progress)),
+    });
+    if (values.json) printJson(created);
+    else {
+      const data = created.dataFrom ? `, rows of ${created.tables.length} table${created.tables.length === 1 ? '' : 's'} from ${created.dataFrom}` : '';
+      process.stdout.write(
+        `created branch ${created.name} of ${repository} at ${created.head.slice(0, 12)} (${created.from}${data}) in ${created.seconds.toFixed(1)} s\n` +
+          `connect to database "${repository}@${created.name}" through the proxy (or set options=-c pggit.branch=${created.name})\n`,
+      );
+    }
+    return 0;
+  } finally {
+    await store.pool.end();
+  }
+}
+
+function formatProgress(progress: TableProgress): string {
+  return `[${progress.index}/${progress.total}] ${progress.table}: ${progress.rows} rows, ${formatBytes(progress.bytes)} in ${progress.seconds.toFixed(1)} s\n`;
+}
+
+function formatList(branches: readonly BranchSummary[]): string {
+  const rows = branches.map((branch) => [
+    branch.name,
+    branch.head?.slice(0, 12) ?? '-',
+    branch.createdFrom?.slice(0, 12) ?? '-',
+    branch.database,
+    branch.sizeBytes === null ? 'missing' : formatBytes(branch.sizeBytes),
+    String(branch.connections),
+    localTime(branch.createdAt),
+  ]);
+  const header = ['BRANCH', 'HEAD', 'FROM', 'DATABASE', 'SIZE', 'SESSIONS', 'CREATED'];
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ') + '\n').join('');
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
