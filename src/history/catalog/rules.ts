@@ -1,8 +1,9 @@
 // Rewrite rules other than a view's own (_RETURN), from pg_get_ruledef, with
 // their enabled state and comment.
-import type { CatalogObject, FamilyReader } from './family.js';
-import { familyStatement, runFamily } from './statement.js';
-import { commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
+import type { FamilyReader } from './family.js';
+import { familyStatement } from './statement.js';
+import { commentLine, inFilter, notExtensionMember, qualified, userSchema } from './sql.js';
+import { hookReader } from './table-hooks.js';
 
 const SQL = `
 SELECT n.nspname AS schema, w.rulename AS name, q.qtable, quote_ident(w.rulename) AS qname, pg_get_ruledef(w.oid) AS def,
@@ -14,28 +15,4 @@ WHERE w.rulename <> '_RETURN' AND t.relkind IN ('r', 'p', 'v', 'm') AND ${userSc
 
 const STATEMENT = familyStatement('rules', SQL);
 
-interface Row extends Record<string, unknown> {
-  schema: string;
-  name: string;
-  qtable: string;
-  qname: string;
-  def: string;
-  enabled: 'O' | 'D' | 'R' | 'A';
-  comment: string | null;
-}
-
-const ENABLED = { O: null, D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' } as const;
-
-export const readRules: FamilyReader = async (query, filter) => {
-  const rows = await runFamily<Row>(query, STATEMENT, filter, 'rules');
-  return rows.map((row): CatalogObject => {
-    const state = ENABLED[row.enabled];
-    return {
-      key: `rule:${row.qtable}.${row.qname}`,
-      kind: 'rule',
-      schema: row.schema,
-      name: row.name,
-      definition: lines(row.def.trim(), state ? `ALTER TABLE ${row.qtable} ${state} RULE ${row.qname};` : null, row.comment),
-    };
-  });
-};
+export const readRules: FamilyReader = hookReader('rule', STATEMENT, 'rules', (row) => row.def.trim());

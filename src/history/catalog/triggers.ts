@@ -2,9 +2,10 @@
 // their enabled state and comment. A partition's clone of its parent's
 // trigger is made by the parent's; internal triggers (foreign keys) are not
 // schema of their own.
-import type { CatalogObject, FamilyReader } from './family.js';
-import { familyStatement, runFamily } from './statement.js';
-import { commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
+import type { FamilyReader } from './family.js';
+import { familyStatement } from './statement.js';
+import { commentLine, inFilter, notExtensionMember, qualified, userSchema } from './sql.js';
+import { hookReader } from './table-hooks.js';
 
 const SQL = `
 SELECT n.nspname AS schema, g.tgname AS name, q.qtable, quote_ident(g.tgname) AS qname, pg_get_triggerdef(g.oid) AS def,
@@ -17,28 +18,4 @@ WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND t.relkind IN ('r', 'p', 'v') A
 
 const STATEMENT = familyStatement('triggers', SQL);
 
-interface Row extends Record<string, unknown> {
-  schema: string;
-  name: string;
-  qtable: string;
-  qname: string;
-  def: string;
-  enabled: 'O' | 'D' | 'R' | 'A';
-  comment: string | null;
-}
-
-const ENABLED = { O: null, D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' } as const;
-
-export const readTriggers: FamilyReader = async (query, filter) => {
-  const rows = await runFamily<Row>(query, STATEMENT, filter, 'triggers');
-  return rows.map((row): CatalogObject => {
-    const state = ENABLED[row.enabled];
-    return {
-      key: `trigger:${row.qtable}.${row.qname}`,
-      kind: 'trigger',
-      schema: row.schema,
-      name: row.name,
-      definition: lines(`${row.def};`, state ? `ALTER TABLE ${row.qtable} ${state} TRIGGER ${row.qname};` : null, row.comment),
-    };
-  });
-};
+export const readTriggers: FamilyReader = hookReader('trigger', STATEMENT, 'triggers', (row) => `${row.def};`);
