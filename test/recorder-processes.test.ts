@@ -24,14 +24,17 @@ async function startProxyProcess(): Promise<number> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/run.ts', 'proxy', '--listen', `127.0.0.1:${port}`, '--upstream', urlFor(APP), '--store', urlFor(STORE), '--http', 'off'],
+    ['--import', 'tsx', 'src/cli/run.ts', 'proxy', '--listen', `127.0.0.1:${port}`, '--upstream', urlFor(APP), '--store', urlFor(STORE), '--http', 'off', '--log-level', 'debug'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   children.push(child);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // Ready, and its first look at the database done (a baseline, or no
+  // difference when the other process made it): later DDL is then its own.
+  const firstReadDone = (): boolean => /"msg":"(recorded|reconciled: no difference)"/.test(stderr);
   for (;;) {
-    if (stderr.includes('"msg":"ready"')) return port;
+    if (stderr.includes('"msg":"ready"') && firstReadDone()) return port;
     if (child.exitCode !== null) throw new Error(`pggit proxy exited:\n${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -43,7 +46,8 @@ beforeAll(async () => {
   for (const db of [APP, STORE]) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${APP}`);
   await admin.end();
-  ports = await Promise.all([startProxyProcess(), startProxyProcess()]);
+  // One after the other: each one's first look at the database must be over before the sessions start.
+  ports = [await startProxyProcess(), await startProxyProcess()];
 });
 
 afterAll(() => {

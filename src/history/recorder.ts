@@ -66,6 +66,8 @@ export class Recorder {
   private readonly recorded = new Map<string, SchemaObject[]>();
   private readonly known = new Set<string>();
   private readonly pendingReconcile = new Set<string>();
+  /** A database's first full read, while it is still being taken. */
+  private readonly firstRead = new Map<string, Promise<void>>();
   /** Physical database -> the branch it holds (absent: main of the repository of that name). */
   private readonly targets = new Map<string, RecordTarget>();
   /** Decoded head objects by database and key, reused while their stored text is unchanged. */
@@ -113,9 +115,16 @@ export class Recorder {
    */
   noteDatabase(target: string | RecordTarget): Promise<void> | undefined {
     const database = this.place(target);
-    if (this.known.has(database) || this.options.ignoreDatabases?.includes(database)) return undefined;
+    if (this.options.ignoreDatabases?.includes(database)) return undefined;
+    // Known already: sessions still wait while the first read is under way.
+    if (this.known.has(database)) return this.firstRead.get(database);
     this.known.add(database);
-    return this.scheduleReconcile(database);
+    const read = this.scheduleReconcile(database);
+    if (read) {
+      this.firstRead.set(database, read);
+      void read.then(() => this.firstRead.delete(database));
+    }
+    return read;
   }
 
   /**
@@ -215,7 +224,10 @@ export class Recorder {
     });
     this.storeUp = true;
     this.recorded.set(job.database, next);
-    if (!commit) return;
+    if (!commit) {
+      this.log.debug({ database: job.database }, 'reconciled: no difference');
+      return;
+    }
     const kind = commit.kind === 'observed' ? 'observed' : 'detected';
     this.options.metrics?.schemaCommit(target.repository, target.branch, kind, commit.committedAt);
     if (changeSet) this.options.metrics?.recorderLag((Date.now() - changeSet.committedAt.getTime()) / 1000);
