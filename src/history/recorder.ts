@@ -52,6 +52,8 @@ export interface RecordTarget {
 interface Snapshot {
   readonly database: string;
   readonly changeSet: ChangeSet | undefined; // undefined: reconciliation
+  /** When the catalog was read: a detected commit's time. */
+  readonly readAt: Date;
   readonly full: SchemaObject[] | undefined;
   readonly scoped: ScopedRead | undefined;
 }
@@ -191,10 +193,11 @@ export class Recorder {
     try {
       const names = changeSet ? scopeOfChangeSet(changeSet) : undefined;
       if (names === undefined) {
-        void this.writes.push({ database, changeSet, full: await readCatalog(client), scoped: undefined });
+        const readAt = new Date();
+        void this.writes.push({ database, changeSet, readAt, full: await readCatalog(client), scoped: undefined });
       } else {
         const scope = expandScope({ names }, this.recorded.get(database) ?? []);
-        void this.writes.push({ database, changeSet, full: undefined, scoped: await readScope(client, scope) });
+        void this.writes.push({ database, changeSet, readAt: new Date(), full: undefined, scoped: await readScope(client, scope) });
       }
     } finally {
       client.release();
@@ -214,7 +217,7 @@ export class Recorder {
     const commit = await this.options.store.record({
       repository: target.repository,
       branch: target.branch,
-      metadata: changeSet ? observedMetadata(changeSet) : detectedMetadata(job.database),
+      metadata: changeSet ? observedMetadata(changeSet) : detectedMetadata(job.database, job.readAt),
       skipIfUnchanged: changeSet === undefined,
       changes: (head) => {
         const previous = [...head].map(([key, stored]) => this.decode(job.database, key, stored));
@@ -280,7 +283,7 @@ function observedMetadata(changeSet: ChangeSet): CommitMetadata {
   };
 }
 
-function detectedMetadata(database: string): CommitMetadata {
+function detectedMetadata(database: string, readAt: Date): CommitMetadata {
   const kind: CommitKind = 'detected';
   return {
     kind,
@@ -291,7 +294,7 @@ function detectedMetadata(database: string): CommitMetadata {
     backendPid: null,
     message: 'changes found in the catalog that the proxy did not see',
     statements: [],
-    committedAt: new Date(),
+    committedAt: readAt,
   };
 }
 

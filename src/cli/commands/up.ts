@@ -8,6 +8,7 @@ import { serve, type Serving } from '../serve.js';
 import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
 import { HISTORY_HELP, HISTORY_OPTIONS, historySettings } from '../history-settings.js';
 import { defaultBaseDir, prepareBaseDir } from '../data-dir.js';
+import { defaultStoreUrl } from '../../store/index.js';
 import { parseHostPort } from '../listen-address.js';
 import { secondsSetting, setting, type Env } from '../settings.js';
 import { untilSignal } from '../signals.js';
@@ -61,6 +62,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
     logFile: join(baseDir, 'postgres.log'),
     onProgress: (message) => process.stdout.write(`${message}...\n`),
   });
+  const history = historySettings(values, env, cluster.url());
   let serving: Serving;
   try {
     serving = await serve({
@@ -68,7 +70,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       upstream: { kind: 'tcp', host: cluster.host, port: cluster.port },
       upstreamUrl: cluster.url(),
       ...httpSettings(values, env),
-      ...historySettings(values, env, cluster.url()),
+      ...history,
       connectTimeoutMs: 10_000,
       logger: pino({ level: 'info' }, pino.destination({ dest: join(baseDir, 'pggit.log'), sync: false, mkdir: true })),
     });
@@ -79,6 +81,9 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
 
   const url = `postgres://postgres@${hostForUrl(listen.host)}:${serving.proxy.port}/postgres`;
   const metricsUrl = serving.http ? `http://${hostForUrl(serving.http.host)}:${serving.http.port}/metrics` : 'off (--http off)';
+  // The default store lives in this cluster, whose own port changes each run: reach it through the proxy.
+  const storeUrl = history.storeUrl === defaultStoreUrl(cluster.url()) ? url.replace(/\/postgres$/, '/pggit') : history.storeUrl;
+  const historyHint = storeUrl ? `npx pggit log --store ${storeUrl} --db postgres` : 'off (--store off)';
   process.stdout.write(
     [
       '',
@@ -88,6 +93,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       `  psql:     psql "${url}"`,
       `  Data:     ${dataDir}  (PostgreSQL from ${cluster.binaries.source}: ${cluster.binaries.binDir})`,
       `  Metrics:  ${metricsUrl}`,
+      `  History:  ${historyHint}`,
       `  Logs:     ${join(baseDir, 'pggit.log')}, ${cluster.logFile}`,
       '  Stop:     Ctrl-C',
       '',
