@@ -11,6 +11,7 @@ import type { PathContext, RunningPath } from './path.js';
 import { selectPaths } from './paths.js';
 import { formatPrefilter, runPrefilterBench } from './prefilter-hook.js';
 import { benchRecorderLag, formatLag } from './recorder-lag.js';
+import { benchBranchCreate, formatBranchTimings } from './branch-create.js';
 import { formatReport } from './report.js';
 import { runRounds, type LoopTarget } from './rounds.js';
 import { headlineRatios, summarise } from './summary.js';
@@ -63,6 +64,8 @@ async function main(options: BenchOptions): Promise<void> {
   );
   log('measuring recorder lag at 10 and 2,000 tables');
   const recorderLag = await benchRecorderLag(bench.cluster.url(), options.quick ? [10, 200] : [10, 2000]);
+  log('measuring branch creation (500-table schema; with data)');
+  const branchCreation = await benchBranchCreate(bench.cluster.url(), bench.cluster.binaries.binDir, options.quick ? 50 : 1024);
   await cleanUp();
 
   const summaries = summarise(measurements, targets.map((t) => t.name), options.modes);
@@ -77,8 +80,9 @@ async function main(options: BenchOptions): Promise<void> {
   const prefilter = await runPrefilterBench();
   console.log(`\n${formatPrefilter(prefilter)}`);
   console.log(`\n${formatLag(recorderLag)}`);
+  console.log(`\n${formatBranchTimings(branchCreation)}`);
 
-  const results = { startedAt, finishedAt: new Date().toISOString(), options, machine, loadAverageAtEnd, paths: details, skipped, measurements, summaries, ratios, prefilter, recorderLag };
+  const results = { startedAt, finishedAt: new Date().toISOString(), options, machine, loadAverageAtEnd, paths: details, skipped, measurements, summaries, ratios, prefilter, recorderLag, branchCreation };
   await mkdir(dirname(options.output), { recursive: true });
   await writeFile(options.output, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nresults written to ${options.output}`);

@@ -12,7 +12,8 @@ import { BranchError, StoreBranchDirectory, createBranch, deleteBranch, listBran
 import { CatalogPools, Recorder } from '../src/history/index.js';
 import { branchRoutes, startHttpServer, type RunningHttpServer } from '../src/http/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
-import { runCli } from './harness/cli.js';
+import { runCli, runCliJson } from './harness/cli.js';
+import { psql } from './harness/psql.js';
 import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 
 const APP = 'br_app';
@@ -160,6 +161,19 @@ describe('branches', () => {
       [APP],
     );
     expect(detected.rows[0].n).toBe(0);
+  });
+
+  it('shows the branch to psql and its commits to pggit log --branch', async () => {
+    const branchUrl = `postgres://postgres@127.0.0.1:${proxy.proxy.port}/${encodeURIComponent(`${APP}@feature`)}`;
+    const result = await psql(branchUrl, ['-At', '-c', 'SELECT current_database(), count(*) FROM pg_tables WHERE tablename = $$feature_only$$']);
+    expect(result.stdout.trim()).toBe(`${APP}@feature|1`);
+    const log = await runCliJson<{ branch: string; commits: Array<{ message: string; branch: string }> }>([
+      'log', '--store', storeUrl(), '--db', APP, '--branch', 'feature', '--json',
+    ]);
+    expect(log.branch).toBe('feature');
+    expect(log.commits.map((c) => c.message)).toContain('create table feature_only');
+    const mainLog = await runCliJson<{ commits: Array<{ message: string }> }>(['log', '--store', storeUrl(), '--db', APP, '--json']);
+    expect(mainLog.commits.map((c) => c.message)).not.toContain('create table feature_only');
   });
 
   it('answers an unknown branch with FATAL 3D000 naming the branches that exist', async () => {
