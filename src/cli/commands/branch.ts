@@ -107,7 +107,7 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
       name: name!,
       from: values.from,
       withData: values['with-data'],
-      onProgress: (progress) => process.stderr.write(values.json ? `${JSON.stringify(progress)}\n` : formatProgress(progress)),
+      onProgress: (progress) => process.stderr.write(values.json ? `${JSON.stringify(progress)}\n` : formatProgress(progress, process.stderr.isTTY)),
     });
     if (values.json) printJson(created);
     else {
@@ -123,8 +123,16 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
   }
 }
 
-function formatProgress(progress: TableProgress): string {
-  return `[${progress.index}/${progress.total}] ${progress.table}: ${progress.rows} rows, ${formatBytes(progress.bytes)} in ${progress.seconds.toFixed(1)} s\n`;
+const BAR_WIDTH = 30;
+
+/** On a terminal one line redrawn as a bar; otherwise one line per table (logs, CI). */
+function formatProgress(progress: TableProgress, terminal: boolean): string {
+  const line = `${progress.table}: ${progress.rows} rows, ${formatBytes(progress.bytes)} in ${progress.seconds.toFixed(1)} s`;
+  if (!terminal) return `[${progress.index}/${progress.total}] ${line}\n`;
+  const filled = Math.round((BAR_WIDTH * progress.index) / Math.max(1, progress.total));
+  const bar = `${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}`;
+  const end = progress.index === progress.total ? '\n' : '';
+  return `\r\x1b[K[${bar}] ${progress.index}/${progress.total} tables  ${line}${end}`;
 }
 
 function formatList(branches: readonly BranchSummary[]): string {
