@@ -6,6 +6,7 @@
 // CLI and the HTTP API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import postgres from 'postgres';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { BranchError, StoreBranchDirectory, createBranch, deleteBranch, listBranches, type BranchContext } from '../src/branch/index.js';
@@ -174,6 +175,20 @@ describe('branches', () => {
     expect(log.commits.map((c) => c.message)).toContain('create table feature_only');
     const mainLog = await runCliJson<{ commits: Array<{ message: string }> }>(['log', '--store', storeUrl(), '--db', APP, '--json']);
     expect(mainLog.commits.map((c) => c.message)).not.toContain('create table feature_only');
+  });
+
+  it('cancels a query on a branch session', async () => {
+    const sql = postgres({ host: '127.0.0.1', port: proxy.proxy.port, user: 'postgres', database: `${APP}@feature`, max: 1 });
+    const sleeping = sql`SELECT pg_sleep(30)`;
+    const outcome = sleeping.then(
+      () => 'finished',
+      (error: { code?: string }) => error.code,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    sleeping.cancel();
+    expect(await outcome).toBe('57014');
+    expect((await sql`SELECT current_database() AS db`)[0]!.db).toBe(`${APP}@feature`);
+    await sql.end();
   });
 
   it('answers an unknown branch with FATAL 3D000 naming the branches that exist', async () => {
