@@ -10,7 +10,7 @@ export const HTTP_OPTIONS = {
   'api-token': { type: 'string' },
 } as const;
 
-export const HTTP_HELP = `  --http HOST:PORT|off      /metrics, /healthz, /readyz      PGGIT_HTTP (127.0.0.1:9187)
+export const HTTP_HELP = `  --http HOST:PORT|off     /metrics, /healthz, /readyz      PGGIT_HTTP (127.0.0.1:9187)
   --metrics on|off         count statements for /metrics      PGGIT_METRICS (on)
   --max-applications N     application label values kept, the rest are "other"
                                                              PGGIT_MAX_APPLICATIONS (20)
