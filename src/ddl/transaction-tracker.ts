@@ -130,7 +130,11 @@ export class TransactionTracker {
 
   // ---- backend --------------------------------------------------------
 
-  commandComplete(tag: string): void {
+  /**
+   * `tag` may be a reader: the tag is only needed for transaction control,
+   * so a caller holding raw bytes need not decode every statement's tag.
+   */
+  commandComplete(tag: string | (() => string)): void {
     const item = this.pending.peek();
     if (item === undefined || item.type === 'sync') return; // not ours to match (e.g. a COPY sub-protocol oddity)
     if (item.type === 'query') this.succeeded(tag, item, item.replies++);
@@ -180,11 +184,14 @@ export class TransactionTracker {
 
   // ---- what a reply means ---------------------------------------------
 
-  private succeeded(tag: string, item: PendingItem, index: number): void {
+  private succeeded(tag: string | (() => string), item: PendingItem, index: number): void {
     const lead = index === 0 ? item.lead : (this.partsOf(item)[index]?.lead ?? 'other');
     if (lead === 'other') return;
     if (lead === 'do-or-call') this.content.markUnseen();
-    else if (lead === 'transaction') this.transactionControl(tag, index === 0 ? item.sql : this.partsOf(item)[index]?.text ?? '');
+    else if (lead === 'transaction') {
+      const text = index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? '');
+      this.transactionControl(typeof tag === 'string' ? tag : tag(), text);
+    }
     else {
       const ddl = this.ddlOf(item, index);
       if (ddl === undefined) return;

@@ -77,6 +77,9 @@ export class TrafficObserver {
   private metrics: SessionMetrics = NO_SESSION_METRICS;
   private tracker: TransactionTracker | undefined;
   private authenticated = false;
+  /** The CommandComplete body being handled, read by readTag only when the tracker needs it. */
+  private tagBody: Buffer = Buffer.alloc(0);
+  private readonly readTag = (): string => commandTag(this.tagBody);
   /** From SET LOCAL pggit.message in the current transaction. */
   private message: string | undefined;
   /** As the server last reported it (ParameterStatus). */
@@ -149,7 +152,10 @@ export class TrafficObserver {
         this.metrics.commandComplete(body, this.clock.statementDone(performance.now(), false));
         this.outcome.statementDone();
         if (body.equals(ROLLBACK_TAG)) this.outcome.rollbackTag();
-        this.tracker?.commandComplete(commandTag(body));
+        if (this.tracker) {
+          this.tagBody = body;
+          this.tracker.commandComplete(this.readTag);
+        }
         return;
       case BackendCode.EmptyQueryResponse:
         this.clock.statementDone(performance.now(), false);
