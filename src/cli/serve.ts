@@ -1,12 +1,11 @@
 // What `pggit proxy` and `pggit up` share: the proxy, its metrics and the
 // HTTP server (/metrics, /healthz, /readyz), started and stopped together.
-import { connect } from 'node:net';
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ProxyMetrics } from '../metrics/index.js';
 import { branchRoutes, startHttpServer, type RunningHttpServer } from '../http/index.js';
 import { StoreBranchDirectory } from '../branch/index.js';
-import { startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
+import { connectUpstream, startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
 import { connectStore } from '../store/index.js';
 import { CatalogPools, Recorder } from '../history/index.js';
 
@@ -110,17 +109,13 @@ function startRecorder(options: ServeOptions, storeUrl: string, metrics: ProxyMe
   };
 }
 
-/** The upstream accepts TCP connections (or its socket file answers). */
+/** The upstream accepts connections (TCP, or its socket file). */
 function reachable(target: UpstreamTarget, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = target.kind === 'tcp' ? connect(target.port, target.host) : connect(target.path);
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
+  return connectUpstream(target, timeoutMs).then(
+    (socket) => {
       socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+      return true;
+    },
+    () => false,
+  );
 }

@@ -3,9 +3,8 @@
 // passed through unchanged, so a cancel that reaches another proxy of a
 // load-balanced fleet (which does not know the key) still works when it
 // forwards to the shared upstream server.
-import { connect } from 'node:net';
 import { encodeCancelRequest, StartupCode, type CancelKey } from '../protocol/index.js';
-import type { UpstreamTarget } from './upstream.js';
+import { connectUpstream, type UpstreamTarget } from './upstream.js';
 
 export class CancelMap {
   private readonly targets = new Map<string, UpstreamTarget>();
@@ -35,17 +34,16 @@ function keyId(key: CancelKey): string {
 }
 
 /** Sends a CancelRequest to target and closes; like libpq, reports nothing back. */
-export function forwardCancel(key: CancelKey, target: UpstreamTarget, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const socket = target.kind === 'tcp' ? connect(target.port, target.host) : connect(target.path);
-    const done = (): void => {
+export async function forwardCancel(key: CancelKey, target: UpstreamTarget, timeoutMs: number): Promise<void> {
+  const socket = await connectUpstream(target, timeoutMs).catch(() => undefined);
+  if (!socket) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    socket.once('close', () => {
       clearTimeout(timer);
-      socket.destroy();
       resolve();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    socket.once('connect', () => socket.end(encodeCancelRequest(key, StartupCode.CancelRequest)));
-    socket.once('close', done);
-    socket.once('error', done);
+    });
+    socket.on('error', () => undefined);
+    socket.end(encodeCancelRequest(key, StartupCode.CancelRequest));
   });
 }
