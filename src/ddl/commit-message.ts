@@ -6,9 +6,10 @@ const PATTERN = /^\s*set\s+(?:local\s+|session\s+)?pggit\.message\s*(?:=|to)\s*(
 
 /** The message a SET statement gives, or undefined for any other statement. */
 export function commitMessageOf(sql: string): string | undefined {
-  // Cheap gate: most statements do not start with "set".
-  const first = sql.trimStart().charCodeAt(0) | 0x20;
-  if (first !== 0x73) return undefined;
+  // Cheap gate, no allocation: most statements do not start with "set".
+  let at = 0;
+  while (at < sql.length && sql.charCodeAt(at) <= 0x20) at++;
+  if ((sql.charCodeAt(at) | 0x20) !== 0x73) return undefined;
   const match = PATTERN.exec(sql);
   if (!match) return undefined;
   if (match[1] !== undefined) return match[1].replaceAll("''", "'");
