@@ -6,6 +6,7 @@ import { runLog } from './commands/log.js';
 import { runShow } from './commands/show.js';
 import { runSchema } from './commands/schema.js';
 import { runBranch } from './commands/branch.js';
+import { runDiff } from './commands/diff.js';
 import { UsageError } from './listen-address.js';
 import { version } from './version.js';
 
@@ -18,6 +19,7 @@ const commands: Record<string, Command> = {
   show: runShow,
   schema: runSchema,
   branch: runBranch,
+  diff: runDiff,
 };
 
 const help = `pggit ${version}: Git-style schema history for PostgreSQL, as a wire-protocol proxy
@@ -31,6 +33,7 @@ Commands:
   show      show a commit: who, when, statements, what changed
   schema    print the whole schema at any commit as runnable SQL
   branch    create, list and delete branches (databases of their own)
+  diff      the SQL that turns one schema into another (revisions or live databases)
 
 Run "pggit <command> --help" for a command's options.
 `;

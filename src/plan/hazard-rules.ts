@@ -139,7 +139,7 @@ const DATA_KINDS = new Set(['OBJECT_TABLE', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE',
 function dropHazards(node: NodeBody<'DropStmt'>): Hazard[] {
   const found: Hazard[] = [];
   for (const object of node.objects ?? []) {
-    const name = names(bodyOf(object, 'List')?.items) || bodyOf(object, 'String')?.sval || '';
+    const name = names(bodyOf(object, 'List')?.items) || names(bodyOf(object, 'TypeName')?.names) || bodyOf(object, 'String')?.sval || '';
     const kind = (node.removeType ?? '').replace('OBJECT_', '').toLowerCase().replace('matview', 'materialized view').replace('_', ' ');
     if (DATA_KINDS.has(node.removeType ?? '')) {
       found.push(hazard('DELETES_DATA', `drops ${kind} ${name} and its data`, name));
