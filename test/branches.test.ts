@@ -15,7 +15,7 @@ import { branchRoutes, startHttpServer, type RunningHttpServer } from '../src/ht
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { runCli, runCliJson } from './harness/cli.js';
 import { psql } from './harness/psql.js';
-import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 
 const APP = 'br_app';
 const STORE = 'br_store';
@@ -89,7 +89,7 @@ beforeAll(async () => {
   store = connectStore({ url: storeUrl() });
   pools = new CatalogPools(upstreamUrl());
   recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }), retryMs: 100 });
-  proxy = await startTestProxy({
+  proxy = await startWiredProxy({
     onChangeSet: (changeSet, route) => recorder.submit(route, changeSet),
     onSessionReady: (route) => recorder.noteDatabase(route),
     branches: new StoreBranchDirectory(store.pool, () => store.ensureReady()),

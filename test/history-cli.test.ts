@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { CatalogPools, Recorder, type CommitDetails, type LogResult, type SchemaAt } from '../src/history/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { runCli, runCliJson } from './harness/cli.js';
-import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 
 const APP = 'hcli_app';
 const STORE = 'hcli_store';
@@ -58,7 +58,7 @@ beforeAll(async () => {
   store = connectStore({ url: storeUrl });
   pools = new CatalogPools(upstreamUrl());
   recorder = new Recorder({ store, pools, logger: pino({ level: 'warn' }) });
-  proxy = await startTestProxy({
+  proxy = await startWiredProxy({
     onChangeSet: (cs) => recorder.submit(cs.session.database, cs),
     onSessionReady: (database) => recorder.noteDatabase(database),
   });

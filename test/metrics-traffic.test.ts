@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { ProxyMetrics } from '../src/metrics/index.js';
-import { startTestProxy, type TestProxy } from './harness/proxy.js';
+import { startWiredProxy, type TestProxy } from './harness/proxy.js';
 import { psql } from './harness/psql.js';
 
 const DB = 'metrics_traffic';
@@ -12,7 +12,7 @@ let proxy: TestProxy;
 
 beforeAll(async () => {
   registry = new Registry();
-  proxy = await startTestProxy({ metrics: new ProxyMetrics(registry, { maxApplications: 5, defaultMetrics: false }) });
+  proxy = await startWiredProxy({ metrics: new ProxyMetrics(registry, { maxApplications: 5, defaultMetrics: false }) });
   const admin = new pg.Client({ connectionString: proxy.url() });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
@@ -86,7 +86,7 @@ describe('metrics from real traffic', () => {
 
   it('counts an unreachable upstream as a connection error', async () => {
     const local = new Registry();
-    const broken = await startTestProxy({
+    const broken = await startWiredProxy({
       upstream: { kind: 'tcp', host: '127.0.0.1', port: 1 },
       metrics: new ProxyMetrics(local, { defaultMetrics: false }),
     });

@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { CatalogPools, Recorder } from '../src/history/index.js';
 import { ProxyMetrics } from '../src/metrics/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
-import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { Relay } from './harness/relay.js';
 
 const APP = 'rec_app';
@@ -58,7 +58,7 @@ beforeAll(async () => {
   pools = new CatalogPools(upstreamUrl());
   const metrics = new ProxyMetrics(registry, { defaultMetrics: false });
   recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }), retryMs: 100, metrics });
-  proxy = await startTestProxy({
+  proxy = await startWiredProxy({
     onChangeSet: (cs) => recorder.submit(cs.session.database, cs),
     onSessionReady: (database) => recorder.noteDatabase(database),
   });
