@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { ProxyMetrics } from '../src/metrics/index.js';
 import { startWiredProxy, type TestProxy } from './harness/proxy.js';
 import { psql } from './harness/psql.js';
+import { eventually } from './harness/activity.js';
 
 const DB = 'metrics_traffic';
 let registry: Registry;
@@ -53,7 +54,8 @@ describe('metrics from real traffic', () => {
     await client.query('SELECT 1 / 0').catch(() => undefined);
     await client.query('ROLLBACK');
     await client.end();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The proxy sees the client go a moment after it has gone.
+    await eventually(() => sample('pggit_client_connections', base), (n) => n === 0, 'the session to close');
 
     expect(await sample('pggit_statements_total', { ...app, command: 'DDL' })).toBe(1);
     expect(await sample('pggit_statements_total', { ...app, command: 'INSERT' })).toBe(1);
