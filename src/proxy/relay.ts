@@ -33,6 +33,8 @@ export interface RelaySinks {
 export interface RelayEvents {
   /** The client's bytes broke the protocol (a FrameError) or the server's could not be followed. */
   frameError(error: unknown, fromServer: boolean): void;
+  /** A reply was held back this long for a snapshot. */
+  replyHeld(seconds: number): void;
 }
 
 export class Relay {
@@ -166,6 +168,7 @@ export class Relay {
    */
   private forwardHeld(hold: Promise<void>, chunk: Buffer): void {
     this.pauseServer(HOLDING);
+    const heldSince = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, SNAPSHOT_HOLD_MS);
@@ -173,6 +176,7 @@ export class Relay {
     });
     void Promise.race([hold.catch(() => undefined), timeout]).then(() => {
       clearTimeout(timer);
+      this.events.replyHeld((performance.now() - heldSince) / 1000);
       if (this.stopped) return;
       if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
       this.resumeServer(HOLDING);

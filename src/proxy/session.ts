@@ -118,7 +118,10 @@ export class Session {
         backendCapture: BACKEND_CAPTURE,
         frontendCodes: FRONTEND_CODES,
       },
-      { frameError: (error, fromServer) => this.frameError(error, fromServer) },
+      {
+        frameError: (error, fromServer) => this.frameError(error, fromServer),
+        replyHeld: (seconds) => this.context.metrics?.readyForQueryHeld(seconds),
+      },
     );
     void routeSession(info, packet, this.context.branches).then((routed) => {
       if (this.phase !== 'connecting') return;
