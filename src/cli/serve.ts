@@ -3,10 +3,10 @@
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ProxyMetrics } from '../metrics/index.js';
-import { branchRoutes, startHttpServer, type RunningHttpServer } from '../http/index.js';
+import { branchRoutes, historyRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
 import { StoreBranchDirectory } from '../branch/index.js';
 import { connectUpstream, startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
-import { connectStore } from '../store/index.js';
+import { connectHistoryReader, connectStore, type HistoryReader, type HistoryStore } from '../store/index.js';
 import { CatalogPools, Recorder } from '../history/index.js';
 
 export interface ServeOptions {
@@ -60,6 +60,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     branches,
   });
   let http: RunningHttpServer | undefined;
+  // The API reads with its own read-only connections; times in refs (@{...}) are read in UTC.
+  const reader = options.http && storeUrl ? connectHistoryReader({ url: storeUrl, timeZone: 'UTC' }) : undefined;
   if (options.http) {
     try {
       http = await startHttpServer({
@@ -70,10 +72,11 @@ export async function serve(options: ServeOptions): Promise<Serving> {
           upstream: () => reachable(options.upstream, options.connectTimeoutMs),
           ...(history ? { store: () => history.store.ping() } : {}),
         },
-        routes: branchStore ? branchRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, apiToken: options.apiToken }) : [],
+        routes: apiRoutes(options, branchStore, reader),
       });
     } catch (error) {
       await proxy.shutdown(0);
+      await reader?.close();
       throw new Error(`could not serve HTTP on ${options.http.host}:${options.http.port}: ${(error as Error).message}; pass --http HOST:PORT or --http off`);
     }
   }
@@ -84,10 +87,18 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     stop: async (drainMs) => {
       await proxy.shutdown(drainMs);
       await http?.close();
+      await reader?.close();
       if (history) await history.stop();
       else await branchStore?.pool.end();
     },
   };
+}
+
+function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined, reader: HistoryReader | undefined): Route[] {
+  const routes: Route[] = [];
+  if (branchStore) routes.push(...branchRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, apiToken: options.apiToken }));
+  if (reader) routes.push(...historyRoutes(reader));
+  return routes;
 }
 
 function startRecorder(options: ServeOptions, storeUrl: string, metrics: ProxyMetrics | undefined) {
