@@ -7,6 +7,7 @@ import { runShow } from './commands/show.js';
 import { runSchema } from './commands/schema.js';
 import { runBranch } from './commands/branch.js';
 import { runDiff } from './commands/diff.js';
+import { runStatus } from './commands/status.js';
 import { UsageError } from './listen-address.js';
 import { version } from './version.js';
 
@@ -20,6 +21,7 @@ const commands: Record<string, Command> = {
   schema: runSchema,
   branch: runBranch,
   diff: runDiff,
+  status: runStatus,
 };
 
 const help = `pggit ${version}: Git-style schema history for PostgreSQL, as a wire-protocol proxy
@@ -34,6 +36,7 @@ Commands:
   schema    print the whole schema at any commit as runnable SQL
   branch    create, list and delete branches (databases of their own)
   diff      the SQL that turns one schema into another (revisions or live databases)
+  status    which pggit runs where (the other commands use it with no flags)
 
 Run "pggit <command> --help" for a command's options.
 `;
