@@ -213,3 +213,29 @@ describe('session identity', () => {
     expect(changeSets[0]?.session).toEqual({ ...SESSION, backendPid: 4242 });
   });
 });
+
+describe('commit message (SET LOCAL pggit.message)', () => {
+  it('is read from any statement of a one-Query transaction', () => {
+    const { tracker, changeSets } = tracked();
+    simpleQuery(tracker, "BEGIN; SET LOCAL pggit.message = 'x'; CREATE TABLE t (); COMMIT", 'BEGIN', 'SET', 'CREATE TABLE', 'COMMIT', 'Z:I');
+    expect(changeSets.map((changeSet) => changeSet.message)).toEqual(['x']);
+  });
+
+  it('is read from statements sent one by one, and ends with its transaction', () => {
+    const { tracker, changeSets } = tracked();
+    simpleQuery(tracker, 'BEGIN', 'BEGIN', 'Z:T');
+    simpleQuery(tracker, "SET LOCAL pggit.message = 'named'", 'SET', 'Z:T');
+    simpleQuery(tracker, 'CREATE TABLE t ()', 'CREATE TABLE', 'Z:T');
+    simpleQuery(tracker, 'COMMIT', 'COMMIT', 'Z:I');
+    simpleQuery(tracker, 'CREATE TABLE u ()', 'CREATE TABLE', 'Z:I');
+    expect(changeSets.map((changeSet) => changeSet.message)).toEqual(['named', undefined]);
+  });
+
+  it('is forgotten when its transaction rolls back', () => {
+    const { tracker, changeSets } = tracked();
+    simpleQuery(tracker, "BEGIN; SET LOCAL pggit.message = 'gone'", 'BEGIN', 'SET', 'Z:T');
+    simpleQuery(tracker, 'ROLLBACK', 'ROLLBACK', 'Z:I');
+    simpleQuery(tracker, 'CREATE TABLE t ()', 'CREATE TABLE', 'Z:I');
+    expect(changeSets.map((changeSet) => changeSet.message)).toEqual([undefined]);
+  });
+});

@@ -7,6 +7,7 @@ import type { ChangeSet, SessionInfo } from './change-set.js';
 import type { DdlStatement } from './ddl-statement.js';
 import { PendingRing, type PendingItem } from './pending-ring.js';
 import { PreparedTransactions } from './prepared-transactions.js';
+import { commitMessageOf } from './commit-message.js';
 import { classifyLead, type LeadClass } from './prefilter.js';
 import { PreparedStatement, splitQuery, type QueryPart } from './query-parts.js';
 import { readTransactionCommand } from './transaction-command.js';
@@ -78,7 +79,8 @@ export class TransactionTracker {
     const lead = classifyLead(sql);
     if (statementName !== '') {
       // Named statements live as long as the session: keep the text only when it can matter.
-      this.statements.set(statementName, new PreparedStatement(lead, lead === 'other' ? '' : sql));
+      const kept = lead !== 'other' || commitMessageOf(sql) !== undefined ? sql : '';
+      this.statements.set(statementName, new PreparedStatement(lead, kept));
       return;
     }
     this.unnamedLead = lead;
@@ -186,7 +188,10 @@ export class TransactionTracker {
 
   private succeeded(tag: string | (() => string), item: PendingItem, index: number): void {
     const lead = index === 0 ? item.lead : (this.partsOf(item)[index]?.lead ?? 'other');
-    if (lead === 'other') return;
+    if (lead === 'other') {
+      this.noteMessage(index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? ''));
+      return;
+    }
     if (lead === 'do-or-call') this.content.markUnseen();
     else if (lead === 'transaction') {
       const text = index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? '');
@@ -246,6 +251,7 @@ export class TransactionTracker {
         session: { ...this.session },
         statements: taken?.statements ?? [],
         mayContainUnseenDdl: taken?.mayContainUnseenDdl ?? false,
+        message: taken?.message,
       });
     } else if (tag === 'COMMIT PREPARED' && command.kind === 'commit-prepared') {
       const changes = this.prepared.take(command.gid);
@@ -256,6 +262,12 @@ export class TransactionTracker {
   }
 
   // ---- helpers ----------------------------------------------------------
+
+  /** `SET [LOCAL] pggit.message = '...'` names the transaction's commit (read after it succeeded). */
+  private noteMessage(sql: string): void {
+    const message = commitMessageOf(sql);
+    if (message !== undefined) this.content.message = message;
+  }
 
   private partsOf(item: PendingItem): QueryPart[] {
     return (item.parts ??= splitQuery(item.sql));
@@ -275,6 +287,7 @@ export class TransactionTracker {
       committedAt: this.now(),
       mayContainUnseenDdl: taken.mayContainUnseenDdl,
       ...(preparedGid === undefined ? {} : { preparedGid }),
+      ...(taken.message === undefined ? {} : { message: taken.message }),
     });
   }
 }

@@ -5,6 +5,7 @@
 //   2. write: record the commit in the store, retrying while it is down.
 // Reconciliation (at start, on a timer, after DO/CALL) is a full read whose
 // differences from the head become a commit marked "detected".
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { ChangeSet } from '../ddl/index.js';
 import type { ProxyMetrics } from '../metrics/index.js';
@@ -19,6 +20,7 @@ import {
   readScope,
   type SchemaObject,
   type ScopedRead,
+  type ScopeName,
 } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { scopeOfChangeSet } from './change-scope.js';
@@ -196,7 +198,8 @@ export class Recorder {
         const readAt = new Date();
         void this.writes.push({ database, changeSet, readAt, full: await readCatalog(client), scoped: undefined });
       } else {
-        const scope = expandScope({ names }, this.recorded.get(database) ?? []);
+        const searchPath = names.some(resolvedThroughPath) ? await userSchemas(client) : undefined;
+        const scope = expandScope({ names, ...(searchPath ? { searchPath } : {}) }, this.recorded.get(database) ?? []);
         void this.writes.push({ database, changeSet, readAt: new Date(), full: undefined, scoped: await readScope(client, scope) });
       }
     } finally {
@@ -257,6 +260,26 @@ export class Recorder {
     this.log.warn({ database }, 'recorder queue full: dropped the oldest snapshot; reconciliation will record the difference');
     this.scheduleReconcile(database);
   }
+}
+
+/** An unqualified name that the session's search_path resolved (to a schema the proxy cannot know). */
+function resolvedThroughPath(name: ScopeName): boolean {
+  return name.schema === undefined && (name.kind === undefined || name.kind === 'relation' || name.kind === 'type' || name.kind === 'function');
+}
+
+/**
+ * Every user schema: where an unqualified name of a change set is looked up.
+ * The session's search_path (SET, SET LOCAL, startup options, role and
+ * database defaults, set_config, a function's SET clause) is not visible
+ * here; looking in every schema finds the object wherever it went, and the
+ * same name in other schemas reads back unchanged.
+ */
+async function userSchemas(client: pg.PoolClient): Promise<string[]> {
+  const { rows } = await client.query<{ names: string[] }>(
+    `SELECT coalesce(array_agg(nspname::text ORDER BY nspname), '{}') AS names FROM pg_namespace
+      WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_(toast|temp_|toast_temp_)'`,
+  );
+  return rows[0]?.names ?? [];
 }
 
 function treeChanges(previous: readonly SchemaObject[], next: readonly SchemaObject[]): TreeChanges {

@@ -400,8 +400,7 @@ export class Session {
           { statements: changeSet.statements.map((s) => s.text), unseen: changeSet.mayContainUnseenDdl },
           'schema change committed',
         );
-        const message = this.observer.commitMessage;
-        const snapshotTaken = ddl.onChangeSet(message === undefined ? changeSet : { ...changeSet, message }, routeOf(info));
+        const snapshotTaken = ddl.onChangeSet(changeSet, routeOf(info));
         if (snapshotTaken) this.snapshotHold = snapshotTaken;
       },
     });
