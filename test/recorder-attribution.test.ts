@@ -180,3 +180,54 @@ describe('commit message', () => {
     expect(await lastCommit()).toMatchObject({ message: 'implicit block', keys: ['table:public.msg_implicit'] });
   });
 });
+
+describe('reconciliation every second beside 500 DDL transactions (one proxy)', () => {
+  const SESSIONS = 4;
+  const PER_SESSION = 125;
+
+  it('claims none of their changes: every commit is observed and holds its own session change', async () => {
+    const database = 'attr_busy';
+    const admin = new pg.Client({ connectionString: upstreamUrl() });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    const busy = new Recorder({ store, pools, logger: pino({ level: 'silent' }) });
+    const busyProxy = await startTestProxy({
+      onChangeSet: (cs) => busy.submit(cs.session.database, cs),
+      onDdlStarted: (route) => busy.ddlStarted(route),
+      onSessionReady: (db) => busy.noteDatabase(db),
+    });
+    busy.start(1_000);
+    try {
+      await Promise.all(
+        Array.from({ length: SESSIONS }, async (_, index) => {
+          const client = new pg.Client({ connectionString: busyProxy.url({ database }), application_name: `s${index}` });
+          await client.connect();
+          await client.query(`CREATE TABLE t_s${index} (id int)`);
+          for (let n = 1; n < PER_SESSION; n++) {
+            if (n % 3 === 0) {
+              await client.query('BEGIN');
+              await client.query(`ALTER TABLE t_s${index} ADD COLUMN c${n} int`);
+              await client.query(`COMMENT ON COLUMN t_s${index}.c${n} IS 'step ${n}'`);
+              await client.query('COMMIT');
+            } else await client.query(`ALTER TABLE t_s${index} ADD COLUMN c${n} text`);
+          }
+          await client.end();
+        }),
+      );
+      await busy.scheduleReconcile(database);
+      await busy.idle();
+    } finally {
+      busy.stop();
+      await busyProxy.stop();
+    }
+    const { rows } = await storeReader.query<{ kind: string; application_name: string; keys: string[] }>(
+      `SELECT c.kind, c.application_name, array(SELECT key FROM pggit.changes ch WHERE ch.commit_id = c.id ORDER BY key) AS keys
+         FROM pggit.commits c JOIN pggit.repositories r ON r.id = c.repository_id WHERE r.name = $1 ORDER BY c.seq`,
+      [database],
+    );
+    expect(rows.map((row) => row.kind)).toEqual(['baseline', ...Array(SESSIONS * PER_SESSION).fill('observed')]);
+    for (const row of rows.slice(1)) expect(row.keys).toEqual([`table:public.t_${row.application_name}`]);
+  }, 300_000);
+});

@@ -53,6 +53,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     connectTimeoutMs: options.connectTimeoutMs,
     metrics,
     onChangeSet: options.ddl ? (changeSet, route) => history?.recorder.submit(route, changeSet) : undefined,
+    onDdlStarted: history ? (route) => history.recorder.ddlStarted(route) : undefined,
     onSessionReady: (route) => history?.recorder.noteDatabase(route),
     branches,
   });

@@ -19,6 +19,13 @@ export interface TransactionTrackerOptions {
   readonly now?: () => Date;
   /** Shared by every session of the process, so COMMIT PREPARED may come from any of them. */
   readonly preparedTransactions?: PreparedTransactions;
+  /**
+   * True once a request that may change the schema is sent (the server may
+   * commit it before any reply), false at the ReadyForQuery that ends its
+   * transaction, after its change set was emitted. Reconciliation waits for
+   * such transactions rather than claim their changes.
+   */
+  readonly onDdlInFlight?: (inFlight: boolean) => void;
 }
 
 /** What a named portal runs. */
@@ -31,6 +38,8 @@ interface Runnable {
 export class TransactionTracker {
   private session: SessionInfo;
   private readonly onChangeSet: (changeSet: ChangeSet) => void;
+  private readonly onDdlInFlight: ((inFlight: boolean) => void) | undefined;
+  private ddlInFlight = false;
   private readonly now: () => Date;
   private readonly prepared: PreparedTransactions;
   private readonly pending = new PendingRing();
@@ -50,6 +59,7 @@ export class TransactionTracker {
   constructor(options: TransactionTrackerOptions) {
     this.session = { ...options.session };
     this.onChangeSet = options.onChangeSet;
+    this.onDdlInFlight = options.onDdlInFlight;
     this.now = options.now ?? (() => new Date());
     this.prepared = options.preparedTransactions ?? new PreparedTransactions();
   }
@@ -73,6 +83,7 @@ export class TransactionTracker {
     const item = this.pending.push('query');
     item.sql = sql;
     item.lead = classifyLead(sql);
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || hasLaterStatement(sql)) this.inFlight(true);
   }
 
   parse(statementName: string, sql: string): void {
@@ -106,6 +117,7 @@ export class TransactionTracker {
     item.lead = portal?.lead ?? (portalName === '' ? this.portalLead : 'other');
     item.sql = portal?.sql ?? (portalName === '' ? this.portalSql : '');
     item.statement = portal?.statement ?? (portalName === '' ? this.portalStatement : undefined);
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call') this.inFlight(true);
   }
 
   close(kind: 'S' | 'P', name: string): void {
@@ -181,7 +193,14 @@ export class TransactionTracker {
       if (this.content.failed) this.content.reset();
       else this.emit(this.content.take());
       if (this.portals.size > 0) this.portals.clear(); // portals end with their transaction
+      if (this.pending.length === 0) this.inFlight(false);
     }
+  }
+
+  private inFlight(value: boolean): void {
+    if (this.ddlInFlight === value || this.onDdlInFlight === undefined) return;
+    this.ddlInFlight = value;
+    this.onDdlInFlight(value);
   }
 
   // ---- what a reply means ---------------------------------------------
@@ -290,6 +309,14 @@ export class TransactionTracker {
       ...(taken.message === undefined ? {} : { message: taken.message }),
     });
   }
+}
+
+/** A statement after the first one (any of them may be DDL); a trailing semicolon is not one. */
+function hasLaterStatement(sql: string): boolean {
+  const semicolon = sql.indexOf(';');
+  if (semicolon < 0) return false;
+  for (let at = semicolon + 1; at < sql.length; at++) if (sql.charCodeAt(at) > 0x20) return true;
+  return false;
 }
 
 /** Syntax, permission, "cannot run inside a transaction block": refused before anything was done. */

@@ -65,6 +65,8 @@ export class Session {
     onFatalError: () => (this.upstreamSentFatal = true),
   });
   private tracker: TransactionTracker | undefined;
+  /** Ends the recorder's note that this session's transaction may be committing schema changes. */
+  private endDdl: (() => void) | undefined;
   /** Set while a committed change set's snapshot is being read (see forwardAfter). */
   private snapshotHold: Promise<void> | undefined;
   private readonly frontend: FrameTracker;
@@ -395,6 +397,10 @@ export class Session {
         clientAddress: info.clientAddress,
       },
       preparedTransactions: ddl.preparedTransactions,
+      onDdlInFlight: (inFlight) => {
+        this.endDdl?.();
+        this.endDdl = inFlight ? ddl.onDdlStarted?.(routeOf(info)) : undefined;
+      },
       onChangeSet: (changeSet: ChangeSet) => {
         this.log.debug(
           { statements: changeSet.statements.map((s) => s.text), unseen: changeSet.mayContainUnseenDdl },
@@ -475,6 +481,7 @@ export class Session {
     this.upstream?.end();
     this.upstream?.destroySoon();
     if (this.cancelKeyId) this.context.cancelMap.unregister(this.cancelKeyId);
+    this.endDdl?.();
     this.metrics.close();
     this.log.info(
       { reason, durationMs: Date.now() - this.startedAt, bytesIn: this.bytesFromClient, bytesOut: this.bytesFromServer },
