@@ -7,7 +7,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { CatalogPools, Recorder } from '../src/history/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
-import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { psql } from './harness/psql.js';
 
 const APP = 'attr_app';
@@ -64,7 +64,7 @@ beforeAll(async () => {
   store = connectStore({ url: urlFor(STORE) });
   pools = new CatalogPools(upstreamUrl());
   recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }) });
-  proxy = await startTestProxy({
+  proxy = await startWiredProxy({
     onChangeSet: (cs) => recorder.submit(cs.session.database, cs),
     onSessionReady: (database) => recorder.noteDatabase(database),
   });
@@ -193,7 +193,7 @@ describe('reconciliation every second beside 500 DDL transactions (one proxy)', 
     await admin.query(`CREATE DATABASE ${database}`);
     await admin.end();
     const busy = new Recorder({ store, pools, logger: pino({ level: 'silent' }) });
-    const busyProxy = await startTestProxy({
+    const busyProxy = await startWiredProxy({
       onChangeSet: (cs) => busy.submit(cs.session.database, cs),
       onDdlStarted: (route) => busy.ddlStarted(route),
       onSessionReady: (db) => busy.noteDatabase(db),

@@ -9,7 +9,7 @@ import { PendingRing, type PendingItem } from './pending-ring.js';
 import { PreparedTransactions } from './prepared-transactions.js';
 import { commitMessageOf } from './commit-message.js';
 import { classifyLead, type LeadClass } from './prefilter.js';
-import { PreparedStatement, splitQuery, type QueryPart } from './query-parts.js';
+import { PreparedStatement, splitCutQuery, splitQuery, type QueryPart } from './query-parts.js';
 import { readTransactionCommand } from './transaction-command.js';
 import { TransactionContent, type TakenContent } from './transaction-content.js';
 
@@ -50,6 +50,8 @@ export class TransactionTracker {
   // query: kept in fields rather than allocated.
   private unnamedLead: LeadClass = 'other';
   private unnamedSql = '';
+  /** Only when the unnamed statement's text arrived cut (so that Bind and Execute carry that). */
+  private unnamedCut: PreparedStatement | undefined;
   private portalLead: LeadClass = 'other';
   private portalSql = '';
   private portalStatement: PreparedStatement | undefined;
@@ -75,31 +77,34 @@ export class TransactionTracker {
 
   // ---- frontend -------------------------------------------------------
 
-  query(sql: string): void {
+  /** `cut`: sql is only the start of a longer text; what follows the cut is left to the catalog. */
+  query(sql: string, cut = false): void {
     // A simple Query destroys the unnamed statement and portal.
     this.unnamedLead = this.portalLead = 'other';
     this.unnamedSql = this.portalSql = '';
-    this.portalStatement = undefined;
+    this.unnamedCut = this.portalStatement = undefined;
     const item = this.pending.push('query');
     item.sql = sql;
     item.lead = classifyLead(sql);
-    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || hasLaterStatement(sql)) this.inFlight(true);
+    item.cut = cut;
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || hasLaterStatement(sql)) this.inFlight(true);
   }
 
-  parse(statementName: string, sql: string): void {
+  parse(statementName: string, sql: string, cut = false): void {
     const lead = classifyLead(sql);
     if (statementName !== '') {
       // Named statements live as long as the session: keep the text only when it can matter.
       const kept = lead !== 'other' || commitMessageOf(sql) !== undefined ? sql : '';
-      this.statements.set(statementName, new PreparedStatement(lead, kept));
+      this.statements.set(statementName, new PreparedStatement(lead, kept, cut));
       return;
     }
     this.unnamedLead = lead;
     this.unnamedSql = sql;
+    this.unnamedCut = cut && lead !== 'other' ? new PreparedStatement(lead, sql, true) : undefined;
   }
 
   bind(portalName: string, statementName: string): void {
-    const statement = statementName === '' ? undefined : this.statements.get(statementName);
+    const statement = statementName === '' ? this.unnamedCut : this.statements.get(statementName);
     const lead = statement?.lead ?? (statementName === '' ? this.unnamedLead : 'other');
     const sql = statement?.sql ?? (statementName === '' ? this.unnamedSql : '');
     if (portalName !== '') {
@@ -125,6 +130,7 @@ export class TransactionTracker {
     else if (kind === 'S') {
       this.unnamedLead = 'other';
       this.unnamedSql = '';
+      this.unnamedCut = undefined;
     } else if (name !== '') this.portals.delete(name);
     else {
       this.portalLead = 'other';
@@ -206,6 +212,11 @@ export class TransactionTracker {
   // ---- what a reply means ---------------------------------------------
 
   private succeeded(tag: string | (() => string), item: PendingItem, index: number): void {
+    if (item.cut && index >= this.partsOf(item).length) {
+      // A statement past the cut of a long Query: only the catalog can tell what it did.
+      this.content.markUnseen();
+      return;
+    }
     const lead = index === 0 ? item.lead : (this.partsOf(item)[index]?.lead ?? 'other');
     if (lead === 'other') {
       this.noteMessage(index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? ''));
@@ -289,7 +300,7 @@ export class TransactionTracker {
   }
 
   private partsOf(item: PendingItem): QueryPart[] {
-    return (item.parts ??= splitQuery(item.sql));
+    return (item.parts ??= item.cut ? splitCutQuery(item.sql) : splitQuery(item.sql));
   }
 
   private ddlOf(item: PendingItem, index: number): DdlStatement | undefined {
