@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { commitHash, definitionHash, treeHash, type Tree } from './hashing.js';
 import { StoreError } from './store-error.js';
+import { placeAfter, readTree, storeTree, type Placement } from './stored-trees.js';
 import type { BranchRow, CommitMetadata, CommitRow, TreeChanges } from './types.js';
 
 interface CachedHead {
@@ -93,12 +94,15 @@ export class HistoryStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const locked = await client.query<{ head: string | null }>(
-        'SELECT head FROM pggit.branches WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE',
+      const locked = await client.query<{ head: string | null; depth: number | null; checkpoint: string | null; since_checkpoint: number | null }>(
+        `SELECT b.head, h.depth, h.checkpoint, h.depth - cp.depth AS since_checkpoint
+           FROM pggit.branches b LEFT JOIN pggit.commits h ON h.id = b.head LEFT JOIN pggit.commits cp ON cp.id = h.checkpoint
+          WHERE b.repository_id = $1 AND b.name = $2 AND b.deleted_at IS NULL FOR UPDATE OF b`,
         [repositoryId, input.branch],
       );
-      if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${input.branch}" of "${input.repository}" does not exist`);
-      const head = locked.rows[0].head;
+      const branchRow = locked.rows[0];
+      if (!branchRow) throw new StoreError('UNKNOWN_BRANCH', `branch "${input.branch}" of "${input.repository}" does not exist`);
+      const head = branchRow.head;
       const tree = new Map(await this.cachedTree(client, input.repository, input.branch, head));
       const changes = typeof input.changes === 'function' ? input.changes(await this.definitionsOf(tree, client)) : input.changes;
       const effective = new Map<string, string | null>();
@@ -122,7 +126,12 @@ export class HistoryStore {
       const parents = head ? [head] : [];
       const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
       const commit = this.commitRow({ ...input, metadata }, parents, treeHash(tree));
-      await insertCommit(client, repositoryId, commit, definitions, effective);
+      const placement = placeAfter(
+        head === null ? null : { depth: branchRow.depth!, checkpoint: branchRow.checkpoint!, sinceCheckpoint: branchRow.since_checkpoint! },
+        tree.size,
+      );
+      if (placement.checkpoint === null) await storeTree(client, commit.treeHash, tree);
+      await insertCommit(client, repositoryId, commit, placement, definitions, effective);
       await client.query('UPDATE pggit.branches SET head = $3 WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL', [
         repositoryId,
         input.branch,
@@ -142,21 +151,7 @@ export class HistoryStore {
 
   /** The tree (key -> definition hash) at a commit. */
   async treeAt(commitId: string | null, client: pg.ClientBase | pg.Pool = this.pool): Promise<Map<string, string>> {
-    if (commitId === null) return new Map();
-    const { rows } = await client.query<{ key: string; definition_hash: string | null }>(
-      `WITH RECURSIVE chain(id, depth) AS (
-         SELECT $1::text, 0
-         UNION ALL
-         SELECT c.parents[1], chain.depth + 1 FROM chain JOIN pggit.commits c ON c.id = chain.id
-          WHERE cardinality(c.parents) > 0)
-       SELECT DISTINCT ON (ch.key) ch.key, ch.definition_hash
-         FROM pggit.changes ch JOIN chain ON chain.id = ch.commit_id
-        ORDER BY ch.key, chain.depth`,
-      [commitId],
-    );
-    const tree = new Map<string, string>();
-    for (const row of rows) if (row.definition_hash !== null) tree.set(row.key, row.definition_hash);
-    return tree;
+    return readTree(client, commitId);
   }
 
   /** Definition texts for a tree: key -> stored definition. */
@@ -190,6 +185,7 @@ async function insertCommit(
   client: pg.ClientBase,
   repositoryId: number,
   commit: CommitRow,
+  placement: Placement,
   definitions: ReadonlyArray<[string, string]>,
   changes: ReadonlyMap<string, string | null>,
 ): Promise<void> {
@@ -201,11 +197,12 @@ async function insertCommit(
   }
   await client.query(
     `INSERT INTO pggit.commits (id, repository_id, parents, tree_hash, kind, branch, author, database, application_name,
-                                client_address, backend_pid, message, statements, committed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+                                client_address, backend_pid, message, statements, committed_at, depth, checkpoint)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, coalesce($16, $1))`,
     [
       commit.id, repositoryId, commit.parents, commit.treeHash, commit.kind, commit.branch, commit.author, commit.database,
       commit.applicationName, commit.clientAddress, commit.backendPid, commit.message, commit.statements, commit.committedAt,
+      placement.depth, placement.checkpoint,
     ],
   );
   if (changes.size > 0) {
