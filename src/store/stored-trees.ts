@@ -2,7 +2,6 @@
 // commits have their whole tree stored; the tree at any commit is its
 // checkpoint's tree plus the changes since, read by pggit.tree_at().
 import type pg from 'pg';
-import type { Tree } from './hashing.js';
 
 type Queryable = pg.ClientBase | pg.Pool;
 
@@ -26,15 +25,6 @@ export function placeAfter(head: { depth: number; checkpoint: string; sinceCheck
   if (head === null) return { depth: 0, checkpoint: null };
   const due = head.sinceCheckpoint + 1 >= checkpointInterval(entries);
   return { depth: head.depth + 1, checkpoint: due ? null : head.checkpoint };
-}
-
-/** Stores a whole tree under its hash (once: trees are content-addressed). */
-export async function storeTree(client: Queryable, hash: string, tree: Tree): Promise<void> {
-  const keys = [...tree.keys()].sort();
-  await client.query(
-    'INSERT INTO pggit.trees (hash, keys, definition_hashes) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING',
-    [hash, keys, keys.map((key) => tree.get(key)!)],
-  );
 }
 
 /** The tree (key -> definition hash) at a commit, or only its entries for keys. */
