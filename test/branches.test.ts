@@ -16,6 +16,7 @@ import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { runCli, runCliJson } from './harness/cli.js';
 import { psql } from './harness/psql.js';
 import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { expectStoredTreesMatchReplay } from './harness/replayed-trees.js';
 
 const APP = 'br_app';
 const STORE = 'br_store';
@@ -345,5 +346,11 @@ describe('branches', () => {
     } finally {
       await closed.close();
     }
+  });
+});
+
+describe('stored trees of this history', () => {
+  it('equal a full replay of the first-parent chain at every commit', async () => {
+    expect(await expectStoredTreesMatchReplay(store.pool)).toBeGreaterThan(2);
   });
 });

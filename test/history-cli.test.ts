@@ -9,6 +9,7 @@ import { CatalogPools, Recorder, type CommitDetails, type LogResult, type Schema
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { runCli, runCliJson } from './harness/cli.js';
 import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { expectStoredTreesMatchReplay } from './harness/replayed-trees.js';
 
 const APP = 'hcli_app';
 const STORE = 'hcli_store';
@@ -252,5 +253,11 @@ describe('pggit schema and revisions', () => {
     const created = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'hcli_nostore'");
     await admin.end();
     expect(created.rowCount).toBe(0);
+  });
+});
+
+describe('stored trees of this history', () => {
+  it('equal a full replay of the first-parent chain at every commit', async () => {
+    expect(await expectStoredTreesMatchReplay(store.pool)).toBeGreaterThan(2);
   });
 });
