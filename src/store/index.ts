@@ -9,5 +9,5 @@ export { definitionHash, treeHash, commitHash, TreeHasher, type Tree } from './h
 export { insertCommits, type PreparedCommit } from './commit-writes.js';
 export { placeAfter, checkpointInterval, type Placement } from './stored-trees.js';
 export type { BranchRow, CommitKind, CommitMetadata, CommitRow, TreeChanges } from './types.js';
-export { openHistoryReader, HistoryReader, displayUrl, type OpenReaderOptions, type RepositoryInfo } from './history-reader.js';
+export { openHistoryReader, connectHistoryReader, HistoryReader, displayUrl, type OpenReaderOptions, type RepositoryInfo } from './history-reader.js';
 export { databaseConfig, databaseOfUrl } from './connection-config.js';
