@@ -97,15 +97,14 @@ export class HistoryStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const locked = await client.query<{ head: string | null; depth: number | null; checkpoint: string | null; since_checkpoint: number | null }>(
-        `SELECT b.head, h.depth, h.checkpoint, h.depth - cp.depth AS since_checkpoint
-           FROM pggit.branches b LEFT JOIN pggit.commits h ON h.id = b.head LEFT JOIN pggit.commits cp ON cp.id = h.checkpoint
-          WHERE b.repository_id = $1 AND b.name = $2 AND b.deleted_at IS NULL FOR UPDATE OF b`,
+      const locked = await client.query<{ head: string | null }>(
+        'SELECT head FROM pggit.branches WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE',
         [repositoryId, input.branch],
       );
-      const branchRow = locked.rows[0];
-      if (!branchRow) throw new StoreError('UNKNOWN_BRANCH', `branch "${input.branch}" of "${input.repository}" does not exist`);
-      const head = branchRow.head;
+      if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${input.branch}" of "${input.repository}" does not exist`);
+      const head = locked.rows[0].head;
+      // A statement of its own: after waiting for the lock, only a new snapshot sees the head another writer just committed.
+      const headRow = head === null ? undefined : await headPlacement(client, head);
       // Taken out of the cache while it changes: put back only once committed.
       const { tree, hasher } = await this.takeCachedHead(client, input.repository, input.branch, head);
       const changes = typeof input.changes === 'function' ? input.changes(await this.definitionsOf(tree, client)) : input.changes;
@@ -135,7 +134,7 @@ export class HistoryStore {
       const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
       const commit = this.commitRow({ ...input, metadata }, parents, hasher.digest());
       const placement = placeAfter(
-        head === null ? null : { depth: branchRow.depth!, checkpoint: branchRow.checkpoint!, sinceCheckpoint: branchRow.since_checkpoint! },
+        headRow ?? null,
         tree.size,
       );
       await insertCommits(client, repositoryId, [{ commit, placement, tree, definitions, changes: effective }]);
@@ -189,6 +188,17 @@ export class HistoryStore {
     const id = commitHash({ ...metadata, statements: [...metadata.statements], parents, tree, branch: input.branch, repository: input.repository });
     return { ...metadata, id, repository: input.repository, branch: input.branch, parents, treeHash: tree, recordedAt: new Date(), seq: 0 };
   }
+}
+
+async function headPlacement(client: pg.ClientBase, head: string): Promise<{ depth: number; checkpoint: string; sinceCheckpoint: number }> {
+  const { rows } = await client.query<{ depth: number; checkpoint: string; since_checkpoint: number }>(
+    `SELECT h.depth, h.checkpoint, h.depth - cp.depth AS since_checkpoint
+       FROM pggit.commits h JOIN pggit.commits cp ON cp.id = h.checkpoint WHERE h.id = $1`,
+    [head],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`the metadata store is inconsistent: branch head ${head} is not among its commits`);
+  return { depth: row.depth, checkpoint: row.checkpoint, sinceCheckpoint: row.since_checkpoint };
 }
 
 function cacheKey(repository: string, branch: string): string {
