@@ -4,7 +4,7 @@
 import { defaultStoreUrl, openHistoryReader, type HistoryReader } from '../store/index.js';
 import { selectRepository, type RefContext } from '../history/index.js';
 import { UsageError } from './listen-address.js';
-import { optionalSetting, setting, type Env } from './settings.js';
+import { optionalSetting, setting, withTlsEnvironment, type Env } from './settings.js';
 
 export const READ_OPTIONS = {
   store: { type: 'string' },
@@ -31,7 +31,7 @@ export interface ReadValues {
 
 /** Opens the store read-only, picks the repository and branch, runs read, closes. */
 export async function withHistory<T>(values: ReadValues, env: Env, read: (reader: HistoryReader, context: RefContext) => Promise<T>): Promise<T> {
-  const url = setting(values.store, env, ['PGGIT_STORE_URL'], defaultReadStoreUrl(env));
+  const url = withTlsEnvironment(setting(values.store, env, ['PGGIT_STORE_URL'], defaultReadStoreUrl(env)), env);
   if (url === 'off') throw new UsageError('--store off: the history commands need a store');
   const branch = values.branch ?? 'main';
   if (branch === '') throw new UsageError('--branch needs a name');

@@ -40,6 +40,8 @@ const SNAPSHOT_HOLD_MS = 2_000;
 export class Session {
   private phase: Phase = 'startup';
   private client: Socket | TLSSocket;
+  /** The accepted socket; client differs from it once TLS is on. */
+  private readonly plainClient: Socket;
   private upstream: Socket | undefined;
   private readonly startupReader = new StartupReader();
   private readonly log: Logger;
@@ -76,6 +78,7 @@ export class Session {
     private readonly context: ProxyContext,
   ) {
     this.client = socket;
+    this.plainClient = socket;
     this.log = context.logger.child({ session: id });
     this.frontend = new FrameTracker({
       capture: context.ddl ? WATCHER_FRONTEND_CAPTURE : FRONTEND_CAPTURE,
@@ -298,7 +301,7 @@ export class Session {
     let upstream: Socket;
     const connectStart = performance.now();
     try {
-      upstream = await connectUpstream(target, this.context.connectTimeoutMs);
+      upstream = await connectUpstream(target, this.context.connectTimeoutMs, this.client !== this.plainClient);
       this.context.metrics?.upstreamConnected((performance.now() - connectStart) / 1000);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;

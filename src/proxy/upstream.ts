@@ -1,46 +1,16 @@
-// Where the proxy's upstream server is, and opening a connection to it.
-import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
+// The proxy's upstream server: where it is and how TLS is negotiated with it
+// (libpq's sslmode and friends, see store/server-connection.ts, which pggit's
+// own pg connections share).
+import type { Socket } from 'node:net';
+import { connectServer, describeServer, serverTargetFromUrl, type ServerTarget } from '../store/index.js';
 
-export type UpstreamTarget =
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
-  | { readonly kind: 'unix'; readonly path: string };
+export type UpstreamTarget = ServerTarget;
 
-/** From a postgres:// URL: only host and port matter, clients bring user and database. */
-export function upstreamFromUrl(url: string): UpstreamTarget {
-  const parsed = new URL(url);
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new Error(`upstream must be a postgres:// URL, got ${url}`);
-  }
-  const port = parsed.port ? Number(parsed.port) : 5432;
-  const socketDir = parsed.searchParams.get('host');
-  const host = socketDir || decodeURIComponent(parsed.hostname) || 'localhost';
-  if (host.startsWith('/')) return { kind: 'unix', path: join(host, `.s.PGSQL.${port}`) };
-  return { kind: 'tcp', host: host.replace(/^\[(.*)\]$/, '$1'), port };
-}
+/** From a postgres:// URL: host, port and TLS settings; clients bring user and database. */
+export const upstreamFromUrl = serverTargetFromUrl;
+export const describeUpstream = describeServer;
 
-export function describeUpstream(target: UpstreamTarget): string {
-  return target.kind === 'tcp' ? `${target.host}:${target.port}` : target.path;
-}
-
-/** Resolves once connected; rejects on error or after timeoutMs. */
-export function connectUpstream(target: UpstreamTarget, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = target.kind === 'tcp' ? connect(target.port, target.host) : connect(target.path);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(Object.assign(new Error(`timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeListener('error', reject);
-      socket.setNoDelay(true);
-      socket.setKeepAlive(true, 60_000);
-      resolve(socket);
-    });
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
+/** Resolves once connected and TLS negotiated; rejects on error or after timeoutMs. */
+export function connectUpstream(target: UpstreamTarget, timeoutMs: number, clientUsedTls = false): Promise<Socket> {
+  return connectServer(target, { timeoutMs, clientUsedTls });
 }

@@ -13,7 +13,7 @@ import { selectRepository } from '../../history/index.js';
 import { defaultStoreUrl, HistoryReader, openStore } from '../../store/index.js';
 import { defaultReadStoreUrl, localTime, printJson } from '../history-read.js';
 import { UsageError } from '../listen-address.js';
-import { optionalSetting, setting, upstreamUrl, type Env } from '../settings.js';
+import { optionalSetting, setting, upstreamUrl, withTlsEnvironment, type Env } from '../settings.js';
 
 export const branchHelp = `Usage: pggit branch create NAME [--from REF] [--with-data] [options]
        pggit branch list [options]
@@ -81,7 +81,7 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
 
   const upstream = upstreamUrl(values.upstream, env);
   const explicitUpstream = values.upstream !== undefined || Boolean(env['PGGIT_UPSTREAM']);
-  const storeUrl = setting(values.store, env, ['PGGIT_STORE_URL'], explicitUpstream ? defaultStoreUrl(upstream) : defaultReadStoreUrl(env));
+  const storeUrl = withTlsEnvironment(setting(values.store, env, ['PGGIT_STORE_URL'], explicitUpstream ? defaultStoreUrl(upstream) : defaultReadStoreUrl(env)), env);
   if (storeUrl === 'off') throw new UsageError('--store off: branches need the metadata store');
   const store = await openStore({ url: storeUrl });
   try {
