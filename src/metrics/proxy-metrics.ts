@@ -28,6 +28,7 @@ export class ProxyMetrics {
   private readonly connectionErrors: ReadonlyMap<ConnectionErrorReason, ValueCell>;
   private readonly upstreamConnect: HistogramCell;
   private readonly recorderLagCell: HistogramCell;
+  private readonly readyHoldCell: HistogramCell;
 
   constructor(registry: Registry, options: ProxyMetricsOptions = {}) {
     const families = defineMetrics(registry);
@@ -40,6 +41,7 @@ export class ProxyMetrics {
     );
     this.upstreamConnect = families.upstreamConnectDuration.cell({});
     this.recorderLagCell = families.recorderLag.cell({});
+    this.readyHoldCell = families.readyForQueryHold.cell({});
   }
 
   /**
@@ -70,6 +72,11 @@ export class ProxyMetrics {
 
   recorderLag(seconds: number): void {
     this.recorderLagCell.observe(seconds);
+  }
+
+  /** A session's ReadyForQuery was held this long for a schema snapshot. */
+  readyForQueryHeld(seconds: number): void {
+    this.readyHoldCell.observe(seconds);
   }
 
   /** Read at every scrape for pggit_recorder_queue_depth. */

@@ -379,8 +379,10 @@ export class Session {
   private forwardAfter(hold: Promise<void>, chunk: Buffer): void {
     const upstream = this.upstream!;
     upstream.pause();
+    const heldSince = performance.now();
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, SNAPSHOT_HOLD_MS).unref());
     void Promise.race([hold.catch(() => undefined), timeout]).then(() => {
+      this.context.metrics?.readyForQueryHeld((performance.now() - heldSince) / 1000);
       if (this.phase === 'closed') return;
       if (this.client.write(chunk)) upstream.resume();
       else this.client.once('drain', () => upstream.resume());
