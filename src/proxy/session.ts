@@ -21,7 +21,7 @@ import {
   type StartupPacket,
 } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type ConnectionErrorReason, type SessionMetrics } from '../metrics/index.js';
-import { acceptTls } from './tls.js';
+import { acceptTls, POSTGRES_ALPN } from './tls.js';
 import { connectUpstream, describeUpstream } from './upstream.js';
 import { forwardCancel } from './cancel-map.js';
 import type { ProxyContext } from './context.js';
@@ -36,6 +36,8 @@ type Phase = 'startup' | 'tls-handshake' | 'connecting' | 'relaying' | 'cancelli
 /** How long a closing client socket may take to flush the last bytes. */
 const CLOSE_GRACE_MS = 5_000;
 const SNAPSHOT_HOLD_MS = 2_000;
+/** A TLS record of type handshake: the first byte of a ClientHello. */
+const TLS_HANDSHAKE_RECORD = 0x16;
 
 export class Session {
   private phase: Phase = 'startup';
@@ -44,6 +46,8 @@ export class Session {
   private readonly plainClient: Socket;
   private upstream: Socket | undefined;
   private readonly startupReader = new StartupReader();
+  /** Only a connection's very first bytes may be a direct TLS ClientHello. */
+  private awaitingFirstByte = true;
   private readonly log: Logger;
   private info: SessionInfo | undefined;
   private cancelKeyId: string | undefined;
@@ -140,6 +144,14 @@ export class Session {
   }
 
   private readStartup(chunk: Buffer): void {
+    if (this.awaitingFirstByte) {
+      this.awaitingFirstByte = false;
+      // PostgreSQL 17's direct TLS: a ClientHello where a length would be.
+      if (chunk[0] === TLS_HANDSHAKE_RECORD) {
+        this.startDirectTls(chunk);
+        return;
+      }
+    }
     let packet: StartupPacket | undefined;
     try {
       packet = this.startupReader.push(chunk);
@@ -173,8 +185,7 @@ export class Session {
   }
 
   private answerSslRequest(packet: StartupPacket): void {
-    const tls = this.context.tlsContext;
-    if (!tls) {
+    if (!this.context.clientTls) {
       this.client.write('N');
       this.continueStartup(packet.rest);
       return;
@@ -184,18 +195,47 @@ export class Session {
       this.fail({ severity: 'FATAL', sqlstate: '08P01', message: 'received unencrypted data after SSL request' });
       return;
     }
+    this.client.write('S');
+    this.startTls(undefined);
+  }
+
+  private startDirectTls(clientHello: Buffer): void {
+    if (!this.context.clientTls) {
+      // No certificate: nothing the client could read; the server closes the same way.
+      this.log.info('direct TLS connection refused: no --tls-cert configured');
+      this.countError('tls');
+      this.client.destroy();
+      this.close('direct TLS without a certificate configured');
+      return;
+    }
+    this.startTls(clientHello);
+  }
+
+  /** Hands the plain socket to TLS; clientHello: bytes already read of a direct TLS start. */
+  private startTls(clientHello: Buffer | undefined): void {
     this.phase = 'tls-handshake';
-    const plain = this.client as Socket;
+    const plain = this.plainClient;
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
-    plain.write('S');
-    const secure = acceptTls(plain, tls);
+    if (clientHello) {
+      // Paused first: a flowing socket would emit the unshifted bytes again to no one.
+      plain.pause();
+      plain.unshift(clientHello);
+    }
+    const secure = acceptTls(plain, this.context.clientTls!.context);
     this.client = secure;
     secure.once('error', () => {
       if (this.phase === 'tls-handshake') this.countError('tls');
     });
     secure.once('secure', () => {
-      if (this.phase === 'tls-handshake') this.phase = 'startup';
+      if (this.phase !== 'tls-handshake') return;
+      if (clientHello && secure.alpnProtocol !== POSTGRES_ALPN) {
+        // As the server: a direct TLS client must have negotiated ALPN "postgresql".
+        this.countError('tls');
+        this.fail({ severity: 'FATAL', sqlstate: '08P01', message: 'received direct SSL connection request without ALPN protocol negotiation extension' });
+        return;
+      }
+      this.phase = 'startup';
     });
     this.attachClient(secure);
   }
