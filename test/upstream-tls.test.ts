@@ -7,7 +7,8 @@ import pg from 'pg';
 import { upstreamFromUrl } from '../src/proxy/index.js';
 import { urlConfig } from '../src/store/index.js';
 import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
-import { CERT_USER, startTlsServer, type TlsServer } from './harness/tls-server.js';
+import { CERT_USER, SCRAM_USER, startTlsServer, type TlsServer } from './harness/tls-server.js';
+import { psql } from './harness/psql.js';
 
 let server: TlsServer;
 const proxies: TestProxy[] = [];
@@ -170,5 +171,32 @@ describe("pggit's own connections (store, snapshots) negotiate the same way", ()
     await expect(ownConnectionTls(tlsServerUrl({ sslmode: 'verify-full', sslrootcert: server.certs.otherCaCert }, 'localhost'))).rejects.toThrow(
       /SSL error/,
     );
+  });
+});
+
+describe('SCRAM channel binding through a TLS-terminating proxy', () => {
+  const tlsFiles = (): { certFile: string; keyFile: string } => ({ certFile: server.certs.serverCert, keyFile: server.certs.serverKey });
+  const scramUrl = (proxy: TestProxy, channelBinding: string): string =>
+    proxy.url({ user: SCRAM_USER.name, password: SCRAM_USER.password, params: `sslmode=require&channel_binding=${channelBinding}` });
+
+  it('a TLS client with channel_binding=prefer (libpq default) is told why it cannot log in and what to do', async () => {
+    const proxy = await proxyTo(tlsServerUrl({ sslmode: 'require' }), tlsFiles());
+    const result = await psql(scramUrl(proxy, 'prefer'), ['-At', '-c', 'SELECT 1']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('FATAL:  SCRAM channel binding cannot pass through pggit, which terminates TLS');
+    expect(result.stderr).toContain('HINT:  Connect with channel_binding=disable, or without TLS to pggit.');
+  });
+
+  it('channel_binding=disable logs in with SCRAM, TLS on both legs', async () => {
+    const proxy = await proxyTo(tlsServerUrl({ sslmode: 'require' }), tlsFiles());
+    const result = await psql(scramUrl(proxy, 'disable'), ['-At', '-c', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()']);
+    expect(result).toMatchObject({ code: 0, stdout: 't\n', stderr: '' });
+  });
+
+  it('channel_binding=require fails with libpq\'s clear message instead of a failed binding', async () => {
+    const proxy = await proxyTo(tlsServerUrl({ sslmode: 'require' }), tlsFiles());
+    const result = await psql(scramUrl(proxy, 'require'), ['-At', '-c', 'SELECT 1']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('channel binding is required, but server did not offer an authentication method that supports channel binding');
   });
 });

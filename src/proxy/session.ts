@@ -22,6 +22,7 @@ import {
 } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type ConnectionErrorReason, type SessionMetrics } from '../metrics/index.js';
 import { acceptTls, POSTGRES_ALPN } from './tls.js';
+import { ChannelBindingFilter } from './channel-binding.js';
 import { connectUpstream, describeUpstream } from './upstream.js';
 import { forwardCancel } from './cancel-map.js';
 import type { ProxyContext } from './context.js';
@@ -74,6 +75,8 @@ export class Session {
   /** Set while a committed change set's snapshot is being read (see forwardAfter). */
   private snapshotHold: Promise<void> | undefined;
   private readonly frontend: FrameTracker;
+  /** Until the server's first authentication request: hides SCRAM-SHA-256-PLUS (see channel-binding.ts). */
+  private channelBinding: ChannelBindingFilter | undefined = new ChannelBindingFilter();
   private readonly backend = new FrameTracker({ capture: BACKEND_CAPTURE, sink: this.observer.backend });
 
   constructor(
@@ -384,8 +387,13 @@ export class Session {
     }
   }
 
-  private relayFromServer(chunk: Buffer): void {
+  private relayFromServer(received: Buffer): void {
+    let chunk = received;
     try {
+      if (this.channelBinding) {
+        chunk = this.channelBinding.push(received);
+        if (this.channelBinding.done) this.channelBinding = undefined;
+      }
       this.backend.push(chunk);
     } catch (error) {
       // The server's stream is the truth; a framing surprise here is our bug.
@@ -394,6 +402,7 @@ export class Session {
       this.fail({ severity: 'FATAL', sqlstate: '08006', message: 'pggit lost track of the server protocol' });
       return;
     }
+    if (chunk.length === 0) return;
     this.bytesFromServer += chunk.length;
     this.metrics.bytesFromServer(chunk.length);
     const hold = this.snapshotHold;

@@ -10,6 +10,8 @@ import { LocalCluster, serverUser } from '../../src/cluster/index.js';
 import { makeCertificates, type TestCertificates } from './tls-certs.js';
 
 export const CERT_USER = 'pggit_cert';
+/** Logs in with SCRAM-SHA-256 (the server offers channel binding over TLS). */
+export const SCRAM_USER = { name: 'pggit_scram', password: 'scram-secret' };
 
 export interface TlsServer {
   readonly cluster: LocalCluster;
@@ -35,11 +37,14 @@ export async function startTlsServer(): Promise<TlsServer> {
     settings: { fsync: 'off', ssl: 'on', ssl_cert_file: serverFiles.cert, ssl_key_file: serverFiles.key, ssl_ca_file: serverFiles.ca },
   });
   const hba = join(dataDir, 'pg_hba.conf');
-  await writeFile(hba, `hostssl all ${CERT_USER} 127.0.0.1/32 cert\nhost all ${CERT_USER} 127.0.0.1/32 reject\n${await readFile(hba, 'utf8')}`);
+  const rules = [`hostssl all ${CERT_USER} 127.0.0.1/32 cert`, `host all ${CERT_USER} 127.0.0.1/32 reject`, `host all ${SCRAM_USER.name} 127.0.0.1/32 scram-sha-256`];
+  await writeFile(hba, `${rules.join('\n')}\n${await readFile(hba, 'utf8')}`);
   const admin = new pg.Client({ connectionString: cluster.url() });
   await admin.connect();
   try {
     await admin.query(`CREATE ROLE ${CERT_USER} LOGIN`);
+    await admin.query("SET password_encryption = 'scram-sha-256'");
+    await admin.query(`CREATE ROLE ${SCRAM_USER.name} LOGIN PASSWORD '${SCRAM_USER.password}'`);
     await admin.query('SELECT pg_reload_conf()');
   } finally {
     await admin.end();
