@@ -48,7 +48,8 @@ export class ChannelBindingFilter {
     }
     if (this.finished) out.push(data.subarray(offset));
     else if (data.length - offset > MAX_HELD_BYTES) throw new FrameError('LENGTH_OUT_OF_RANGE', 'server sent too much while authenticating');
-    else this.held = data.subarray(offset);
+    // A copy: the chunk may be a read buffer that is reused for the next read.
+    else this.held = Buffer.from(data.subarray(offset));
     return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 

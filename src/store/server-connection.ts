@@ -2,7 +2,7 @@
 // does (SSLRequest, then 'S' and a handshake or 'N'), ready for the
 // StartupMessage. Used by client sessions, cancel requests, the readiness
 // probe and (through a pg stream) every pg connection of pggit's own.
-import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { connect as connectTcp, isIP, type OnReadOpts, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { join } from 'node:path';
 import { ServerTls, ServerTlsError, type LoadedServerTls, type SslMode } from './server-tls.js';
@@ -44,6 +44,18 @@ export interface ConnectServerOptions {
    * prefer, and a failed handshake is an error, not a retry in the clear).
    */
   readonly clientUsedTls?: boolean;
+  /**
+   * Reads into the caller's buffers (net's onread), used only when no TLS
+   * will be negotiated (Unix socket, disable, allow): the SSLRequest answer
+   * and TLS itself need the socket's own reads.
+   */
+  readonly onread?: OnReadOpts | undefined;
+}
+
+export interface ServerConnection {
+  readonly socket: Socket;
+  /** The socket was made with options.onread: its bytes arrive there, not as 'data' events. */
+  readonly readsIntoBuffer: boolean;
 }
 
 /**
@@ -52,22 +64,30 @@ export interface ConnectServerOptions {
  * libpq, TLS is never used over a Unix-domain socket.
  */
 export async function connectServer(target: ServerTarget, options: ConnectServerOptions): Promise<Socket> {
+  return (await openServerConnection(target, options)).socket;
+}
+
+/** connectServer, saying whether the caller's onread receives the bytes. */
+export async function openServerConnection(target: ServerTarget, options: ConnectServerOptions): Promise<ServerConnection> {
   const deadline = Date.now() + options.timeoutMs;
   const clientUsedTls = options.clientUsedTls === true;
   const tls = target.tls ?? NO_TLS;
   const mode = effectiveMode(tls.mode, clientUsedTls);
-  if (target.kind === 'unix' || mode === 'disable' || mode === 'allow') return connectSocket(target, options.timeoutMs);
+  if (target.kind === 'unix' || mode === 'disable' || mode === 'allow') {
+    return { socket: await connectSocket(target, options.timeoutMs, options.onread), readsIntoBuffer: options.onread !== undefined };
+  }
   // Certificate files first: a configuration error is not a network error.
   const loaded = await tls.load();
   const plain = await connectSocket(target, options.timeoutMs);
   try {
-    return await withDeadline(negotiate(plain, target, mode, loaded), deadline, plain);
+    return { socket: await withDeadline(negotiate(plain, target, mode, loaded), deadline, plain), readsIntoBuffer: false };
   } catch (error) {
     plain.destroy();
     // libpq's prefer: a failed handshake is tried again without TLS (never for a TLS client).
     const retryInClear = mode === 'prefer' && !clientUsedTls && error instanceof TlsHandshakeError;
     if (!retryInClear) throw error;
-    return connectSocket(target, Math.max(1, deadline - Date.now()));
+    const socket = await connectSocket(target, Math.max(1, deadline - Date.now()), options.onread);
+    return { socket, readsIntoBuffer: options.onread !== undefined };
   }
 }
 
@@ -137,9 +157,10 @@ function requestTls(socket: Socket): Promise<'S' | 'N'> {
   });
 }
 
-function connectSocket(target: ServerAddress, timeoutMs: number): Promise<Socket> {
+function connectSocket(target: ServerAddress, timeoutMs: number, onread?: OnReadOpts): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = target.kind === 'tcp' ? connectTcp(target.port, target.host) : connectTcp(target.path);
+    const where = target.kind === 'tcp' ? { port: target.port, host: target.host } : { path: target.path };
+    const socket = connectTcp(onread ? { ...where, onread } : where);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(Object.assign(new Error(`timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
