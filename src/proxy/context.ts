@@ -1,9 +1,9 @@
 // What every session of one proxy shares.
-import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics/index.js';
 import type { ChangeSet, PreparedTransactions } from '../ddl/index.js';
 import type { CancelMap } from './cancel-map.js';
+import type { ClientTls } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
 import type { BranchDirectory } from '../branch/index.js';
 import type { SessionRoute } from './session-info.js';
@@ -12,7 +12,8 @@ export interface ProxyContext {
   readonly logger: Logger;
   readonly upstream: UpstreamTarget;
   readonly cancelMap: CancelMap;
-  readonly tlsContext: SecureContext | undefined;
+  /** The certificate for clients' TLS; undefined: SSLRequest is answered 'N'. */
+  readonly clientTls: ClientTls | undefined;
   readonly connectTimeoutMs: number;
   /** How long a client may take to send its StartupMessage. */
   readonly startupTimeoutMs: number;

@@ -7,7 +7,7 @@ import { loadParser, PreparedTransactions, type ChangeSet } from '../ddl/index.j
 import { CancelMap } from './cancel-map.js';
 import type { ProxyContext } from './context.js';
 import { Session } from './session.js';
-import { loadTlsContext, type TlsFiles } from './tls.js';
+import { ClientTls, type TlsFiles } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
 import type { BranchDirectory } from '../branch/index.js';
 import type { SessionRoute } from './session-info.js';
@@ -33,6 +33,9 @@ export interface RunningProxy {
   readonly host: string;
   readonly port: number;
   readonly sessionCount: number;
+  readonly hasTls: boolean;
+  /** Reads the TLS certificate and key again (SIGHUP): new sessions use them; a bad file keeps the old ones and throws. */
+  reloadTls(): Promise<void>;
   /** Stops accepting, waits up to drainMs for sessions to end, then ends the rest. */
   shutdown(drainMs: number): Promise<void>;
 }
@@ -42,7 +45,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     logger: options.logger ?? pino({ level: 'silent' }),
     upstream: options.upstream,
     cancelMap: new CancelMap(),
-    tlsContext: options.tls ? await loadTlsContext(options.tls) : undefined,
+    clientTls: options.tls ? await ClientTls.load(options.tls) : undefined,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
     metrics: options.metrics,
@@ -66,6 +69,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     port,
     get sessionCount() {
       return sessions.size;
+    },
+    hasTls: context.clientTls !== undefined,
+    reloadTls: async () => {
+      await context.clientTls?.reload();
     },
     shutdown: (drainMs) => drain(server, sessions, drainMs, context.logger),
   };

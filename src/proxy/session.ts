@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { FrameError, FRONTEND_CODES, backendKeyData, encodeErrorResponse, type ErrorToSend } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type ConnectionErrorReason, type SessionMetrics } from '../metrics/index.js';
 import { TransactionTracker, type ChangeSet } from '../ddl/index.js';
-import { connectUpstream, describeUpstream } from './upstream.js';
+import { connectSessionUpstream, describeUpstream } from './upstream.js';
 import type { ProxyContext } from './context.js';
 import type { SessionInfo } from './session-info.js';
 import { BACKEND_CAPTURE, FRONTEND_CAPTURE, TrafficObserver, WATCHER_FRONTEND_CAPTURE } from './traffic-observer.js';
@@ -142,9 +142,10 @@ export class Session {
     const relay = this.relay!;
     const target = this.context.upstream;
     let upstream: Socket;
+    let readsIntoBuffer: boolean;
     const connectStart = performance.now();
     try {
-      upstream = await connectUpstream(target, this.context.connectTimeoutMs, relay.upstreamReads);
+      ({ socket: upstream, readsIntoBuffer } = await connectSessionUpstream(target, this.context.connectTimeoutMs, this.startup.usedTls, relay.upstreamReads));
       this.context.metrics?.upstreamConnected((performance.now() - connectStart) / 1000);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -166,7 +167,7 @@ export class Session {
     upstream.on('close', () => this.onUpstreamClosed());
     upstream.write(startup);
     this.phase = 'relaying';
-    relay.start(upstream, true, pending);
+    relay.start(upstream, readsIntoBuffer, pending);
   }
 
   private watchDdl(info: SessionInfo): void {

@@ -3,6 +3,7 @@
 // migrates anything: a missing store is an error that says so, and every
 // connection is opened with default_transaction_read_only.
 import pg from 'pg';
+import { urlConfig } from './connection-config.js';
 import { loadMigrations } from './migrations.js';
 import { StoreError } from './store-error.js';
 import type { BranchRow, CommitRow } from './types.js';
@@ -46,7 +47,7 @@ export function connectHistoryReader(options: OpenReaderOptions): HistoryReader 
   const settings = ['-c default_transaction_read_only=on'];
   if (options.timeZone) settings.push(`-c TimeZone=${options.timeZone.replace(/[\\ ]/g, '\\$&')}`);
   const pool = new pg.Pool({
-    connectionString: options.url,
+    ...urlConfig(options.url),
     max: options.poolSize ?? 2,
     application_name: 'pggit history',
     options: settings.join(' '),
