@@ -107,7 +107,7 @@ describe('recorder under concurrency', () => {
     await live.end();
     const diff = diffObjects(recorded, actual);
     expect({ added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length }).toEqual({ added: 0, removed: 0, changed: 0 });
-  });
+  }, 180_000);
 });
 
 describe('stored trees of this history', () => {

@@ -59,6 +59,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     ...(options.startupTimeoutMs === undefined ? {} : { startupTimeoutMs: options.startupTimeoutMs }),
     metrics,
     onChangeSet: options.ddl ? (changeSet, route) => history?.recorder.submit(route, changeSet) : undefined,
+    onDdlStarted: history ? (route) => history.recorder.ddlStarted(route) : undefined,
     onSessionReady: (route) => history?.recorder.noteDatabase(route),
     branches,
   });

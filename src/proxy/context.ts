@@ -30,6 +30,8 @@ export interface ProxyContext {
 export interface DdlWatching {
   /** May return a promise: the session holds the commit's ReadyForQuery until it settles. */
   readonly onChangeSet: (changeSet: ChangeSet, route: SessionRoute) => Promise<void> | void;
+  /** A session sent something that may change the schema; call the returned function when its transaction ended. */
+  readonly onDdlStarted?: ((route: SessionRoute) => () => void) | undefined;
   /** Shared by all sessions: COMMIT PREPARED may come from any of them. */
   readonly preparedTransactions: PreparedTransactions;
 }

@@ -23,6 +23,8 @@ export interface ProxyOptions {
   readonly metrics?: ProxyMetrics | undefined;
   /** Turns the DDL watcher on: every committed transaction with schema changes arrives here. */
   readonly onChangeSet?: ((changeSet: ChangeSet, route: SessionRoute) => Promise<void> | void) | undefined;
+  /** A session may be committing schema changes until it calls the function returned (see DdlWatching). */
+  readonly onDdlStarted?: ((route: SessionRoute) => () => void) | undefined;
   /** A client authenticated to this branch database (the recorder baselines new ones). */
   readonly onSessionReady?: ((route: SessionRoute) => Promise<void> | void) | undefined;
   /** Where branches live (`app@feature`); without it only each database's main branch can be reached. */
@@ -51,7 +53,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     metrics: options.metrics,
     onSessionReady: options.onSessionReady,
     branches: options.branches,
-    ddl: options.onChangeSet ? { onChangeSet: options.onChangeSet, preparedTransactions: new PreparedTransactions() } : undefined,
+    ddl: options.onChangeSet
+      ? { onChangeSet: options.onChangeSet, onDdlStarted: options.onDdlStarted, preparedTransactions: new PreparedTransactions() }
+      : undefined,
   };
   if (context.ddl) await loadParser();
   const sessions = new Set<Session>();

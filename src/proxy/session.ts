@@ -47,6 +47,8 @@ export class Session {
     onFatalError: () => (this.upstreamSentFatal = true),
   });
   private tracker: TransactionTracker | undefined;
+  /** Ends the recorder's note that this session's transaction may be committing schema changes. */
+  private endDdl: (() => void) | undefined;
   private readonly onClientClose = (): void => this.close('client closed the connection');
   private readonly onClientError = (error: Error): void => this.log.debug({ err: error }, 'client socket error');
 
@@ -182,13 +184,16 @@ export class Session {
         clientAddress: info.clientAddress,
       },
       preparedTransactions: ddl.preparedTransactions,
+      onDdlInFlight: (inFlight) => {
+        this.endDdl?.();
+        this.endDdl = inFlight ? ddl.onDdlStarted?.(route) : undefined;
+      },
       onChangeSet: (changeSet: ChangeSet) => {
         this.log.debug(
           { statements: changeSet.statements.map((s) => s.text), unseen: changeSet.mayContainUnseenDdl },
           'schema change committed',
         );
-        const message = this.observer.commitMessage;
-        const snapshotTaken = ddl.onChangeSet(message === undefined ? changeSet : { ...changeSet, message }, route);
+        const snapshotTaken = ddl.onChangeSet(changeSet, route);
         if (snapshotTaken) this.relay?.holdNextReply(snapshotTaken);
       },
     });
@@ -276,6 +281,7 @@ export class Session {
     this.upstream?.end();
     this.upstream?.destroySoon();
     if (this.cancelKeyId) this.context.cancelMap.unregister(this.cancelKeyId);
+    this.endDdl?.();
     this.metrics.close();
     const bytesIn = this.relay?.bytesFromClient ?? 0;
     const bytesOut = this.relay?.bytesFromServer ?? 0;
