@@ -3,7 +3,7 @@
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ProxyMetrics, type ImpactSeries } from '../metrics/index.js';
-import { branchRoutes, historyRoutes, impactRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
+import { branchRoutes, historyRoutes, impactRoutes, pageRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
 import { StoreBranchDirectory } from '../branch/index.js';
 import { connectUpstream, startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
 import { connectHistoryReader, connectStore, type HistoryReader, type HistoryStore } from '../store/index.js';
@@ -97,7 +97,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
 }
 
 function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined, reader: HistoryReader | undefined, impact: ImpactSeries | undefined): Route[] {
-  const routes: Route[] = [];
+  const routes: Route[] = [...pageRoutes()];
   if (branchStore) routes.push(...branchRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, apiToken: options.apiToken }));
   if (reader) routes.push(...historyRoutes(reader), ...impactRoutes(reader, impact));
   return routes;
