@@ -24,8 +24,15 @@ beforeAll(async () => {
   await shop.query("INSERT INTO users VALUES (1, 'a@example.com', 'Ann')");
   for (let i = 0; i < 25; i++) await shop.query('SELECT * FROM users WHERE id = 1');
   const migrator = await history.connect(history.app, 'migrate');
-  await migrator.query('CREATE OR REPLACE VIEW big_orders AS SELECT o.*, pg_sleep(0.25)::text AS pause FROM orders o RIGHT JOIN (VALUES (1)) one(x) ON true');
-  await history.waitForCommit('big_orders');
+  for (const statement of [
+    'BEGIN',
+    "SET LOCAL pggit.message = 'big_orders: wait for it'",
+    'CREATE OR REPLACE VIEW big_orders AS SELECT o.*, pg_sleep(0.25)::text AS pause FROM orders o RIGHT JOIN (VALUES (1)) one(x) ON true',
+    'COMMIT',
+  ]) {
+    await migrator.query(statement);
+  }
+  await history.waitForCommit('big_orders: wait for it');
   for (let i = 0; i < 20; i++) await shop.query('SELECT * FROM big_orders');
   await shop.end();
   await migrator.end();
@@ -48,14 +55,21 @@ afterAll(async () => {
 });
 
 const rows = () => page.locator('.commit-row');
+/** A busy machine renders slowly: wait up to 15 s for what the page should show. */
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 50 });
+/** Opens a view and waits until it is drawn (its heading), so that the next step acts on it. */
+async function visit(hash: string, heading: string | RegExp): Promise<void> {
+  await page.goto(`${history.proxy.http}/${hash}`);
+  await poll(() => page.locator('h1').textContent()).toMatch(heading);
+}
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 describe('the web page', () => {
   it('shows a branch as a graph, with branch heads, the branch point and the flagged commit', async () => {
     await page.goto(`${history.proxy.http}/`);
-    await expect.poll(() => page.locator('h1').textContent()).toBe(`${history.app} · main`);
+    await poll(() => page.locator('h1').textContent()).toBe(`${history.app} · main`);
     await page.locator('#nav a.branch', { hasText: 'feature' }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe(`${history.app} · feature`);
+    await poll(() => page.locator('h1').textContent()).toBe(`${history.app} · feature`);
     const messages = await rows().locator('.message').allTextContents();
     expect(messages.slice(0, 2)).toEqual(['users: email may be empty', 'alter table users']);
     expect(messages).toContain('orders: a table of their own');
@@ -64,31 +78,31 @@ describe('the web page', () => {
     expect(await page.locator('svg.graph circle').count()).toBe(messages.length);
 
     await page.locator('#nav a.branch', { hasText: 'main' }).click();
-    await expect.poll(() => page.locator('.commit-row.flagged .message').allTextContents()).toEqual(['create view big_orders']);
+    await poll(() => page.locator('.commit-row.flagged .message').allTextContents()).toEqual(['big_orders: wait for it']);
     await page.getByLabel('all branches').check();
-    await expect.poll(() => page.locator('h1').textContent()).toBe(`All branches of ${history.app}`);
-    await expect.poll(() => page.locator('.ref.head').allTextContents()).toEqual(['main', 'feature']);
+    await poll(() => page.locator('h1').textContent()).toBe(`All branches of ${history.app}`);
+    await poll(() => page.locator('.ref.head').allTextContents()).toEqual(['main', 'feature']);
     await shot('log-all-branches');
   });
 
   it('filters by object and by author', async () => {
-    await page.goto(`${history.proxy.http}/#/r/${history.app}/log/main`);
+    await visit(`#/r/${history.app}/log/main`, `${history.app} · main`);
     await page.getByLabel('filter by object').fill('public.orders');
     await page.getByLabel('filter by object').press('Enter');
-    await expect.poll(() => page.locator('h1').textContent()).toBe('History of public.orders');
+    await poll(() => page.locator('h1').textContent()).toBe('History of public.orders');
     const messages = await rows().locator('.message').allTextContents();
     expect(messages).toContain('orders: a table of their own');
     expect(messages).toContain('create index orders_user');
     expect(messages).not.toContain('alter table users');
-    await page.goto(`${history.proxy.http}/#/r/${history.app}/log/main`);
+    await visit(`#/r/${history.app}/log/main`, `${history.app} · main`);
     await page.getByLabel('filter by author').selectOption('(unknown)');
-    await expect.poll(() => rows().locator('.message').allTextContents()).toEqual(['baseline: the schema when pggit first saw this database']);
+    await poll(() => rows().locator('.message').allTextContents()).toEqual(['baseline: the schema when pggit first saw this database']);
   });
 
   it('opens a commit: statements, parents, the impact chart, and a diff per object, unified or side by side', async () => {
-    await page.goto(`${history.proxy.http}/#/r/${history.app}/log/feature`);
+    await visit(`#/r/${history.app}/log/feature`, `${history.app} · feature`);
     await page.locator('.message', { hasText: 'users: email may be empty' }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('users: email may be empty');
+    await poll(() => page.locator('h1').textContent()).toBe('users: email may be empty');
     expect(await page.locator('pre.sql').first().textContent()).toContain('ALTER TABLE users ALTER COLUMN email DROP NOT NULL');
     const unified = page.locator('section.object[data-key="table:public.users"] pre.diff');
     expect(await unified.locator('.del').allTextContents()).toEqual(['-    email text NOT NULL,\n']);
@@ -100,21 +114,22 @@ describe('the web page', () => {
     await page.getByRole('button', { name: 'unified' }).click();
 
     await page.locator('a.parent').first().click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('alter table users');
+    await poll(() => page.locator('h1').textContent()).toBe('alter table users');
 
-    await page.goto(`${history.proxy.http}/#/r/${history.app}/log/main`);
+    await visit(`#/r/${history.app}/log/main`, `${history.app} · main`);
     await page.locator('.commit-row.flagged .message').click();
-    await expect.poll(() => page.locator('.warn-box').textContent()).toMatch(/^⚠ p95 latency/);
+    await poll(() => page.locator('.warn-box').textContent()).toMatch(/^⚠ p95 latency/);
     expect(await page.locator('svg.chart polyline.p95').count()).toBe(1);
     expect(await page.locator('table.numbers tbody tr').count()).toBe(2);
     await shot('commit');
   });
 
   it('shows the history of one object, then the diff of two refs', async () => {
-    await page.goto(`${history.proxy.http}/#/r/${history.app}/log/feature`);
+    await visit(`#/r/${history.app}/log/feature`, `${history.app} · feature`);
     await page.locator('.message', { hasText: 'users: email may be empty' }).click();
+    await poll(() => page.locator('h1').textContent()).toBe('users: email may be empty');
     await page.locator('section.object[data-key="table:public.users"] a.history').click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('History of public.users');
+    await poll(() => page.locator('h1').textContent()).toBe('History of public.users');
     expect(await page.locator('article.object-commit header .message').allTextContents()).toEqual([
       'users: email may be empty',
       'alter table users',
@@ -124,7 +139,7 @@ describe('the web page', () => {
     await shot('object-history');
 
     await page.locator('#nav a.tab', { hasText: 'Diff' }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe(`Diff of ${history.app}`);
+    await poll(() => page.locator('h1').textContent()).toBe(`Diff of ${history.app}`);
     expect(await page.getByLabel('from', { exact: true }).inputValue()).toBe('main');
     expect(await page.getByLabel('to', { exact: true }).inputValue()).toBe('feature');
     const users = page.locator('section.object[data-key="table:public.users"]');
@@ -134,10 +149,10 @@ describe('the web page', () => {
   });
 
   it('shows the schema at a revision by schema and kind', async () => {
-    await page.goto(`${history.proxy.http}/#/r/${history.app}/schema`);
+    await visit(`#/r/${history.app}/schema`, `Schema of ${history.app}`);
     await page.getByLabel('revision or time').fill('main~2');
     await page.getByRole('button', { name: 'Show' }).click();
-    await expect.poll(() => page.locator('main > p.muted').first().textContent()).toContain('alter table users');
+    await poll(() => page.locator('main .page > p.muted').first().textContent()).toContain('alter table users');
     expect(await page.locator('.schema-group h2').allTextContents()).toEqual(['public', '(database)']);
     expect(await page.locator('details[data-key="view:public.big_orders"]').count()).toBe(0);
     await page.locator('details[data-key="table:public.users"] summary').click();
@@ -147,13 +162,13 @@ describe('the web page', () => {
 
   it('fits a phone screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${history.proxy.http}/#/r/${history.app}/log/main?all=1`);
-    await expect.poll(() => rows().count()).toBeGreaterThan(5);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await visit(`#/r/${history.app}/log/main?all=1`, `All branches of ${history.app}`);
+    await poll(() => rows().count()).toBeGreaterThan(5);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('phone-log');
     await page.locator('.commit-row.flagged .message').click();
-    await expect.poll(() => page.locator('svg.chart').count()).toBe(1);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await poll(() => page.locator('svg.chart').count()).toBe(1);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('phone-commit');
     expect(problems).toEqual([]);
   });

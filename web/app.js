@@ -53,8 +53,12 @@ function drawNav(route, repositories) {
 
 const VIEWS = { log: logView, commit: commitView, object: objectView, schema: schemaView, diff: diffView };
 
+/** Only the newest render may draw: an older one still loading must not overwrite it. */
+let generation = 0;
+
 async function render() {
   const route = parse(location.hash);
+  const mine = ++generation;
   try {
     const repositories = await loadRepositories();
     if (route.view === 'home') {
@@ -75,10 +79,15 @@ async function render() {
     drawNav(route, repositories);
     const view = VIEWS[route.view];
     if (!view) throw new Error(`no such page: ${route.view}`);
-    replace(main, h('p', { class: 'muted' }, 'Loading…'));
-    await view(main, route);
+    const style = getComputedStyle(main);
+    route.width = main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const page = h('div', { class: 'page' });
+    await view(page, route);
+    if (mine !== generation) return;
+    replace(main, page);
     document.title = `${route.db} · ${route.view} · pggit`;
   } catch (error) {
+    if (mine !== generation) return;
     replace(main, h('div', { class: 'error', role: 'alert' }, h('strong', {}, error.code ?? 'Error'), ': ', error.message));
   }
 }

@@ -39,7 +39,7 @@ export async function commitView(main, route) {
     h('h2', {}, 'Statements'),
     details.statements.length ? h('pre', { class: 'sql' }, details.statements.map((text) => (/;\s*$/.test(text) ? text.trimEnd() : `${text.trimEnd()};`)).join('\n\n')) : h('p', { class: 'muted' }, 'None recorded: this commit was read from the catalog (baseline or detected change).'),
     h('h2', {}, 'Impact on queries'),
-    impactSection(impact, commit, contentWidth(main) - 26),
+    impactSection(impact, commit, route.width - 26),
     h('h2', {}, `Changes ${details.diff.against ? `against ${short(details.diff.against)}` : '(first commit)'}: ${details.diff.added.length} added, ${details.diff.changed.length} changed, ${details.diff.removed.length} removed`),
     changes.switcher,
     changes.sections,
@@ -53,8 +53,3 @@ function impactSection(impact, commit, width) {
   return [impact.flagged ? h('p', { class: 'warn-box', role: 'note' }, `⚠ ${impact.reasons.join('; ')}`) : null, impactChart(impact, commit.committedAt, width)];
 }
 
-/** The width inside main's padding, less the figure's own padding and border. */
-function contentWidth(main) {
-  const style = getComputedStyle(main);
-  return main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-}

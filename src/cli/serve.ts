@@ -58,7 +58,13 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     connectTimeoutMs: options.connectTimeoutMs,
     ...(options.startupTimeoutMs === undefined ? {} : { startupTimeoutMs: options.startupTimeoutMs }),
     metrics,
-    onChangeSet: options.ddl ? (changeSet, route) => history?.recorder.submit(route, changeSet) : undefined,
+    onChangeSet: options.ddl
+      ? (changeSet, route) => {
+          // Cut the impact series at the commit as it happens on the wire, not when it is recorded.
+          impact?.mark(changeSet.committedAt);
+          history?.recorder.submit(route, changeSet);
+        }
+      : undefined,
     onSessionReady: (route) => history?.recorder.noteDatabase(route),
     branches,
   });
