@@ -65,6 +65,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
           history?.recorder.submit(route, changeSet);
         }
       : undefined,
+    onDdlStarted: history ? (route) => history.recorder.ddlStarted(route) : undefined,
     onSessionReady: (route) => history?.recorder.noteDatabase(route),
     branches,
   });
