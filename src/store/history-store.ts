@@ -3,7 +3,8 @@
 // branch row FOR UPDATE, so several proxies can share one store.
 import pg from 'pg';
 import { insertCommits } from './commit-writes.js';
-import { commitHash, definitionHash, TreeHasher, type Tree } from './hashing.js';
+import { commitHash, TreeHasher, type Tree } from './hashing.js';
+import { applyChanges } from './tree-update.js';
 import { StoreError } from './store-error.js';
 import { placeAfter, readTree } from './stored-trees.js';
 import type { BranchRow, CommitMetadata, CommitRow, TreeChanges } from './types.js';
@@ -108,22 +109,8 @@ export class HistoryStore {
       // Taken out of the cache while it changes: put back only once committed.
       const { tree, hasher } = await this.takeCachedHead(client, input.repository, input.branch, head);
       const changes = typeof input.changes === 'function' ? input.changes(await this.definitionsOf(tree, client)) : input.changes;
-      const effective = new Map<string, string | null>();
-      const definitions: Array<[string, string]> = [];
-      for (const [key, definition] of changes) {
-        const hash = definition === null ? null : definitionHash(definition);
-        if ((tree.get(key) ?? null) === hash) continue;
-        effective.set(key, hash);
-        if (hash === null) {
-          tree.delete(key);
-          hasher.delete(key);
-        } else {
-          tree.set(key, hash);
-          hasher.set(key, hash);
-          definitions.push([hash, definition!]);
-          this.definitionCache.set(hash, definition!);
-        }
-      }
+      const { effective, definitions } = applyChanges(tree, hasher, changes);
+      for (const [hash, text] of definitions) this.definitionCache.set(hash, text);
       // The first commit of a branch is its baseline, even of an empty schema.
       if (effective.size === 0 && input.skipIfUnchanged && head !== null) {
         await client.query('ROLLBACK');
