@@ -110,7 +110,7 @@ describe('pggit revert', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(await dump()).toEqual(withEmail);
     expect(before).not.toEqual(withEmail);
-  });
+  }, 240_000); // five CLI processes: slow on a loaded machine
 
   it('lists conflicts and applies nothing when a later commit changed the same object', async () => {
     const addedNote = await run(`ALTER TABLE users ADD COLUMN note text`);
