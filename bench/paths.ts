@@ -8,10 +8,13 @@ import { relayPath } from './relay-path.js';
 export const ALL_PATHS: readonly BenchPath[] = [
   directPath,
   pggitPath('pggit', 'pggit proxy, default settings'),
-  relayPath,
+  relayPath('relay', 'pipe', 'bare Node relay, socket.pipe both ways'),
+  relayPath('relay-onread', 'onread', 'bare Node relay, server reads into a reused buffer (onread)'),
   pgbouncerPath,
   pggitPath('pggit-metrics-off', 'pggit with metrics off', ['--metrics', 'off']),
   pggitPath('pggit-ddl-off', 'pggit with the DDL watcher off', ['--ddl', 'off']),
+  pggitPath('pggit-store-off', 'pggit with no metadata store (watcher on, nothing recorded)', ['--store', 'off']),
+  pggitPath('pggit-bare', 'pggit with watcher, metrics and store off', ['--ddl', 'off', '--metrics', 'off', '--store', 'off']),
 ];
 
 /** The selected paths; direct always comes first, the baseline of every ratio. */

@@ -16,6 +16,7 @@ import { benchRecorderLag, formatLag, type LagResult } from './recorder-lag.js';
 import { benchBranchCreate, formatBranchTimings, type BranchTiming } from './branch-create.js';
 import { formatDdlResults, runDdlSuite } from './ddl-suite.js';
 import { formatReport } from './report.js';
+import { benchHotPath, formatHotPath } from './hot-path.js';
 import { runRounds, type LoopTarget } from './rounds.js';
 import { headlineRatios, summarise } from './summary.js';
 
@@ -113,9 +114,10 @@ async function runSelectSuite(bench: BenchCluster, options: BenchOptions, machin
     const loadAverageAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100);
     const report = formatReport({ machine, settings, summaries, ratios, descriptions, details, loadAverageAtEnd, skipped });
     const prefilter = await runPrefilterBench();
+    const hotPath = options.modes.map((mode) => benchHotPath(mode));
     return {
-      text: `${report}\n${formatPrefilter(prefilter)}`,
-      results: { paths: details, skipped, measurements, summaries, ratios, prefilter },
+      text: `${report}\n${formatHotPath(hotPath)}\n\n${formatPrefilter(prefilter)}`,
+      results: { paths: details, skipped, measurements, summaries, ratios, hotPath, prefilter },
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: Error) => log(`stopping: ${error.message}`));
