@@ -17,9 +17,12 @@ export const ALL_PATHS: readonly BenchPath[] = [
   pggitPath('pggit-bare', 'pggit with watcher, metrics and store off', ['--ddl', 'off', '--metrics', 'off', '--store', 'off']),
 ];
 
+/** Run when no --paths are given; the pggit variants are there to find where time goes. */
+const DEFAULT_PATHS = ['pggit', 'relay', 'relay-onread', 'pgbouncer'];
+
 /** The selected paths; direct always comes first, the baseline of every ratio. */
 export function selectPaths(names: readonly string[] | undefined): BenchPath[] {
-  if (!names) return [...ALL_PATHS];
+  if (!names) return selectPaths(DEFAULT_PATHS);
   const unknown = names.filter((name) => !ALL_PATHS.some((path) => path.name === name));
   if (unknown.length > 0) {
     throw new Error(`unknown path(s) ${unknown.join(', ')}; known: ${ALL_PATHS.map((path) => path.name).join(', ')}`);

@@ -52,7 +52,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     logger: options.logger,
     connectTimeoutMs: options.connectTimeoutMs,
     metrics,
-    onChangeSet: options.ddl ? (changeSet, route) => history?.recorder.submit(route, changeSet) : undefined,
+    // No store, no history: the watcher would only throw its change sets away.
+    onChangeSet: history ? (changeSet, route) => history.recorder.submit(route, changeSet) : undefined,
     onSessionReady: (route) => history?.recorder.noteDatabase(route),
     branches,
   });
