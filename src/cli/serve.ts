@@ -2,8 +2,8 @@
 // HTTP server (/metrics, /healthz, /readyz), started and stopped together.
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import { ProxyMetrics } from '../metrics/index.js';
-import { branchRoutes, historyRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
+import { ProxyMetrics, type ImpactSeries } from '../metrics/index.js';
+import { branchRoutes, historyRoutes, impactRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
 import { StoreBranchDirectory } from '../branch/index.js';
 import { connectUpstream, startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
 import { connectHistoryReader, connectStore, type HistoryReader, type HistoryStore } from '../store/index.js';
@@ -25,6 +25,8 @@ export interface ServeOptions {
   readonly ddl: boolean;
   readonly tls?: TlsFiles | undefined;
   readonly connectTimeoutMs: number;
+  /** How long a client may take to send its StartupMessage (default 60 s). */
+  readonly startupTimeoutMs?: number | undefined;
   readonly logger: Logger;
   /** Bearer token for POST/DELETE /api/branches; undefined: those answer 403. */
   readonly apiToken?: string | undefined;
@@ -40,6 +42,9 @@ export interface Serving {
 export async function serve(options: ServeOptions): Promise<Serving> {
   const registry = new Registry();
   const metrics = options.metrics ? new ProxyMetrics(registry, { maxApplications: options.maxApplications }) : undefined;
+  // Per-migration impact reads the metrics' cells every few seconds; it adds nothing per statement.
+  const impact = options.http ? metrics?.impactSeries() : undefined;
+  impact?.start();
   const history = options.ddl && options.storeUrl ? startRecorder(options, options.storeUrl, metrics) : undefined;
   // Branches (the router's lookups, the API) need the store even with the DDL watcher off.
   const storeUrl = options.storeUrl;
@@ -51,6 +56,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     tls: options.tls,
     logger: options.logger,
     connectTimeoutMs: options.connectTimeoutMs,
+    ...(options.startupTimeoutMs === undefined ? {} : { startupTimeoutMs: options.startupTimeoutMs }),
     metrics,
     // No store, no history: the watcher would only throw its change sets away.
     onChangeSet: history ? (changeSet, route) => history.recorder.submit(route, changeSet) : undefined,
@@ -70,10 +76,11 @@ export async function serve(options: ServeOptions): Promise<Serving> {
           upstream: () => reachable(options.upstream, options.connectTimeoutMs),
           ...(history ? { store: () => history.store.ping() } : {}),
         },
-        routes: apiRoutes(options, branchStore, reader),
+        routes: apiRoutes(options, branchStore, reader, impact),
       });
     } catch (error) {
       await proxy.shutdown(0);
+      impact?.stop();
       await reader?.close();
       throw new Error(`could not serve HTTP on ${options.http.host}:${options.http.port}: ${(error as Error).message}; pass --http HOST:PORT or --http off`);
     }
@@ -84,6 +91,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     http,
     stop: async (drainMs) => {
       await proxy.shutdown(drainMs);
+      impact?.stop();
       await http?.close();
       await reader?.close();
       if (history) await history.stop();
@@ -92,10 +100,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   };
 }
 
-function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined, reader: HistoryReader | undefined): Route[] {
+function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined, reader: HistoryReader | undefined, impact: ImpactSeries | undefined): Route[] {
   const routes: Route[] = [];
   if (branchStore) routes.push(...branchRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, apiToken: options.apiToken }));
-  if (reader) routes.push(...historyRoutes(reader));
+  if (reader) routes.push(...historyRoutes(reader), ...impactRoutes(reader, impact));
   return routes;
 }
 

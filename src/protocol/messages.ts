@@ -92,13 +92,15 @@ export function backendKeyData(body: Buffer): CancelKey {
 }
 
 /** Query: the SQL text. */
-export function queryText(body: Buffer): string {
-  return cString(body, 0);
+export function queryText(body: Buffer, complete = true): string {
+  // A body cut at a capture limit ends before its NUL: the text seen so far.
+  return complete ? cString(body, 0) : body.toString('utf8');
 }
 
-/** Parse: statement name and SQL text (the observer reads them with cString, without the object). */
-export function parseMessage(body: Buffer): { statement: string; text: string } {
-  return { statement: cString(body, 0), text: cString(body, afterCString(body, 0)) };
+/** Parse: statement name and SQL text (its start only when `complete` is false: the body was cut). */
+export function parseMessage(body: Buffer, complete = true): { statement: string; text: string } {
+  const next = afterCString(body, 0);
+  return { statement: cString(body, 0), text: complete ? cString(body, next) : body.toString('utf8', next) };
 }
 
 /** Bind: portal and statement names (the first two strings; parameters follow). */
