@@ -10,6 +10,7 @@ export const ALL_PATHS: readonly BenchPath[] = [
   pggitPath('pggit', 'pggit proxy, default settings'),
   relayPath('relay', 'pipe', 'bare Node relay, socket.pipe both ways'),
   relayPath('relay-onread', 'onread', 'bare Node relay, server reads into a reused buffer (onread)'),
+  relayPath('relay-raw', 'onread-both', 'bare Node relay, onread both ways (moves an internal _handle)'),
   pgbouncerPath,
   pggitPath('pggit-metrics-off', 'pggit with metrics off', ['--metrics', 'off']),
   pggitPath('pggit-ddl-off', 'pggit with the DDL watcher off', ['--ddl', 'off']),
@@ -18,7 +19,7 @@ export const ALL_PATHS: readonly BenchPath[] = [
 ];
 
 /** Run when no --paths are given; the pggit variants are there to find where time goes. */
-const DEFAULT_PATHS = ['pggit', 'relay', 'relay-onread', 'pgbouncer'];
+const DEFAULT_PATHS = ['pggit', 'relay', 'relay-onread', 'relay-raw', 'pgbouncer'];
 
 /** The selected paths; direct always comes first, the baseline of every ratio. */
 export function selectPaths(names: readonly string[] | undefined): BenchPath[] {

@@ -9,7 +9,7 @@ import type { BenchPath } from './path.js';
 
 const RELAY_SCRIPT = fileURLToPath(new URL('./relay-server.ts', import.meta.url));
 
-export function relayPath(name: string, mode: 'pipe' | 'onread', description: string): BenchPath {
+export function relayPath(name: string, mode: 'pipe' | 'onread' | 'onread-both', description: string): BenchPath {
   return {
     name,
     description,
