@@ -5,7 +5,7 @@ export const QUERY_MODES = ['simple', 'extended', 'prepared'] as const;
 export type QueryMode = (typeof QUERY_MODES)[number];
 
 /** The parts of `npm run bench`; positional arguments pick some, none means all. */
-export const SUITES = ['select', 'lag', 'branch', 'ddl'] as const;
+export const SUITES = ['select', 'lag', 'branch', 'ddl', 'history'] as const;
 export type Suite = (typeof SUITES)[number];
 
 export interface BenchOptions {
@@ -31,6 +31,7 @@ export interface BenchOptions {
     readonly sessions: readonly number[];
     readonly databaseCounts: readonly number[];
   };
+  readonly history: { readonly commits: number; readonly tables: number };
 }
 
 export const USAGE = `usage: npm run bench -- [suite ...] [options]
@@ -43,6 +44,8 @@ Suites (default: all of them):
   ddl      DDL throughput: autocommit CREATE/ALTER/DROP TABLE at 1, 8, 32
            sessions on one and on 8 databases, pggit vs direct, round over
            round; the recorder's commits/s and ReadyForQuery hold p50/p99
+  history  a 100,000-commit history over 2,000 tables: show HEAD, schema
+           --at HEAD~50000, log -n 20 timed; the store's bytes per commit
 
   --quick            smoke run: scale 1, 2 s a path, 1 round, 1 s warm-up
   --seconds N        pgbench -T per measured run (default 10; env PGGIT_BENCH_SECONDS)
@@ -61,6 +64,8 @@ Suites (default: all of them):
   --ddl-rounds N     DDL rounds (default 3)
   --ddl-sessions L   DDL session counts (default 1,8,32)
   --ddl-databases L  DDL database counts (default 1,8)
+  --history-commits N  commits of the generated history (default 100000)
+  --history-tables N   tables of its schema (default 2000)
   --help             this text`;
 
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions | 'help' {
@@ -72,6 +77,8 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       'ddl-rounds': { type: 'string' },
       'ddl-sessions': { type: 'string' },
       'ddl-databases': { type: 'string' },
+      'history-commits': { type: 'string' },
+      'history-tables': { type: 'string' },
       quick: { type: 'boolean', default: false },
       seconds: { type: 'string' },
       rounds: { type: 'string' },
@@ -110,6 +117,10 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       rounds: positive('ddl-rounds', values['ddl-rounds'], quick ? 1 : 3),
       sessions: list('ddl-sessions', values['ddl-sessions'], [1, 8, 32]),
       databaseCounts: list('ddl-databases', values['ddl-databases'], [1, 8]),
+    },
+    history: {
+      commits: positive('history-commits', values['history-commits'], quick ? 5000 : 100_000),
+      tables: positive('history-tables', values['history-tables'], quick ? 200 : 2000),
     },
   };
 }

@@ -15,6 +15,7 @@ import { formatPrefilter, runPrefilterBench } from './prefilter-hook.js';
 import { benchRecorderLag, formatLag, type LagResult } from './recorder-lag.js';
 import { benchBranchCreate, formatBranchTimings, type BranchTiming } from './branch-create.js';
 import { formatDdlResults, runDdlSuite } from './ddl-suite.js';
+import { benchHistoryScale, formatHistoryScale } from './history-scale.js';
 import { formatReport } from './report.js';
 import { benchHotPath, formatHotPath } from './hot-path.js';
 import { benchLatency, formatLatency } from './latency.js';
@@ -63,6 +64,11 @@ async function main(options: BenchOptions): Promise<void> {
     const ddl = await runDdlSuite(bench, options, log);
     results['ddlThroughput'] = ddl;
     printed.push(formatDdlResults(ddl));
+  }
+  if (runs('history')) {
+    const history = await benchHistoryScale(bench.cluster.url(), options.history.tables, options.history.commits, log);
+    results['historyScale'] = history;
+    printed.push(formatHistoryScale(history));
   }
   await cleanUp();
 

@@ -60,6 +60,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     metrics,
     // No store, no history: the watcher would only throw its change sets away.
     onChangeSet: history ? (changeSet, route) => history.recorder.submit(route, changeSet) : undefined,
+    onDdlStarted: history ? (route) => history.recorder.ddlStarted(route) : undefined,
     onSessionReady: (route) => history?.recorder.noteDatabase(route),
     branches,
   });

@@ -17,7 +17,7 @@ import {
   transactionStatus,
   type FrameSink,
 } from '../protocol/index.js';
-import { commitMessageOf, type TransactionTracker } from '../ddl/index.js';
+import type { TransactionTracker } from '../ddl/index.js';
 import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
 import { RequestClock } from './request-clock.js';
 import { TransactionOutcome } from './transaction-outcome.js';
@@ -95,8 +95,6 @@ export class TrafficObserver {
   /** The CommandComplete body being handled, read by readTag only when the tracker needs it. */
   private tagBody: Buffer = Buffer.alloc(0);
   private readonly readTag = (): string => commandTag(this.tagBody);
-  /** From SET LOCAL pggit.message in the current transaction. */
-  private message: string | undefined;
   /** As the server last reported it (ParameterStatus). */
   private applicationName = '';
 
@@ -121,9 +119,7 @@ export class TrafficObserver {
         if (this.timed) this.clock.query(performance.now());
         if (this.tracker) {
           const complete = body.length === bodyLength;
-          const sql = queryText(body, complete);
-          this.noteMessage(sql);
-          this.tracker.query(sql, !complete);
+          this.tracker.query(queryText(body, complete), !complete);
         }
         return;
       case FrontendCode.FunctionCall:
@@ -135,7 +131,6 @@ export class TrafficObserver {
           const complete = body.length === bodyLength;
           const next = afterCString(body, 0);
           const text = complete ? cString(body, next) : body.toString('utf8', next);
-          this.noteMessage(text);
           this.tracker.parse(cString(body, 0), text, !complete);
         }
         return;
@@ -225,18 +220,6 @@ export class TrafficObserver {
       if (ended) this.metrics.transaction(ended);
     }
     this.tracker?.readyForQuery(status);
-    // Change sets of the transaction were emitted just now; the message ends with it.
-    if (status === 'I') this.message = undefined;
-  }
-
-  /** The commit message the client set in the transaction now committing, if any. */
-  get commitMessage(): string | undefined {
-    return this.message;
-  }
-
-  private noteMessage(sql: string): void {
-    const message = commitMessageOf(sql);
-    if (message !== undefined) this.message = message;
   }
 
   private onParameterStatus(body: Buffer): void {
