@@ -148,4 +148,15 @@ describe('pggit revert', () => {
     expect(refused.status).toBe(409);
     expect(await refused.json()).toMatchObject({ code: 'DESTRUCTIVE', message: expect.stringContaining('drops table public.audit and its data (0 rows)') });
   });
+
+  it('keeps a rename seen on the wire a rename: diff between the two commits, and reverting it, say RENAME', async () => {
+    await run(`CREATE TABLE people (id int PRIMARY KEY, full_name text); INSERT INTO people VALUES (1, 'Ada')`);
+    const renamed = await run(`ALTER TABLE people RENAME COLUMN full_name TO display_name`);
+    const result = (await (await fetch(`http://127.0.0.1:${http.port}/api/diff?db=${APP}&from=${renamed}~1&to=${renamed}`)).json()) as { statements: Array<{ sql: string; action: string }> };
+    expect(result.statements).toEqual([expect.objectContaining({ action: 'rename', sql: 'ALTER TABLE public.people RENAME COLUMN full_name TO display_name;' })]);
+    const undo = await fetch(`http://127.0.0.1:${http.port}/api/revert`, { method: 'POST', body: JSON.stringify({ db: APP, ref: renamed }), headers: { authorization: 'Bearer sekrit' } });
+    expect(undo.status).toBe(200);
+    expect(((await undo.json()) as { statements: Array<{ sql: string }> }).statements.map((s) => s.sql)).toEqual(['ALTER TABLE public.people RENAME COLUMN display_name TO full_name;']);
+    expect((await client.query('SELECT full_name FROM people')).rows).toEqual([{ full_name: 'Ada' }]);
+  });
 });

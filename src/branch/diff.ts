@@ -4,6 +4,7 @@
 import { diff, type Hazard, type PlanStatement } from '../plan/index.js';
 import { databaseConfig, StoreError, type HistoryReader } from '../store/index.js';
 import type { RefContext } from '../history/index.js';
+import { identitiesBetween } from './identities.js';
 import { isDatabaseUrl, readLive, readSide, relationSizes, type SchemaSide } from './schema-source.js';
 
 export interface DiffInput {
@@ -71,7 +72,8 @@ export async function diffSchemas(input: DiffInput): Promise<DiffResult> {
     readSide(input.from, input.reader, input.context),
     input.to === undefined ? branchDatabaseSide(input) : readSide(input.to, input.reader, input.context),
   ]);
-  const plan = await withSizes(diff(from.objects, to.objects), [from, to]);
+  const identities = from.commit && to.commit && input.reader ? await identitiesBetween(input.reader.pool, { commit: from.commit, objects: from.objects }, { commit: to.commit, objects: to.objects }) : {};
+  const plan = await withSizes(diff(from.objects, to.objects, identities), [from, to]);
   return { from: from.label, to: to.label, statements: plan, summary: summarize(plan) };
 }
 

@@ -8,6 +8,7 @@ import { encodeObject, readCatalog, resolveRef, shortId } from '../history/index
 import { mergeTrees, diff, type Conflict, type PlanStatement } from '../plan/index.js';
 import { databaseConfig, StoreError } from '../store/index.js';
 import { applyPlan } from './apply-plan.js';
+import { identitiesBetween } from './identities.js';
 import { asBranchError, readerOf, withDatabase, type BranchContext } from './admin.js';
 import { BranchError } from './branch-error.js';
 import { summarize, withSizes, type DiffSummary } from './diff.js';
@@ -67,7 +68,10 @@ export async function revertCommit(context: BranchContext, input: RevertInput): 
     const [base, ours, theirs] = await Promise.all([objectsAt(reader, commit.id), objectsAt(reader, branch.head), parent ? objectsAt(reader, parent) : []]);
     const merged = mergeTrees(base, ours, theirs);
     const database = databaseConfig(context.upstreamUrl, branch.database);
-    const plan = merged.conflicts.length > 0 ? [] : await withSizes(diff(ours, merged.target), [{ label: branch.database, objects: ours, live: database }]);
+    const identities = parent && merged.conflicts.length === 0
+      ? await identitiesBetween(context.store.pool, { commit: branch.head, objects: ours }, { commit: parent, objects: merged.target })
+      : {};
+    const plan = merged.conflicts.length > 0 ? [] : await withSizes(diff(ours, merged.target, identities), [{ label: branch.database, objects: ours, live: database }]);
     const result: RevertResult = {
       repository: input.repository,
       branch: branch.name,

@@ -6,3 +6,4 @@ export { CatalogPools } from './catalog-pools.js';
 export { scopeOfChangeSet } from './change-scope.js';
 export { summarise } from './commit-message.js';
 export * from './queries/index.js';
+export { readIdentities } from './identities.js';

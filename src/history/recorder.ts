@@ -9,12 +9,13 @@
 import type { Logger } from 'pino';
 import type { ChangeSet } from '../ddl/index.js';
 import type { ProxyMetrics } from '../metrics/index.js';
-import { StoreError, type HistoryStore } from '../store/index.js';
+import { StoreError, writeIdentities, type HistoryStore } from '../store/index.js';
 import { applyScopedRead, decodeObject, expandScope, readCatalog, readScope, type SchemaObject, type ScopedRead, type SnapshotScope } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { scopeOfChangeSet } from './change-scope.js';
 import { changedSince, detectedMetadata, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
 import { DdlInFlight } from './ddl-in-flight.js';
+import { readIdentities } from './identities.js';
 import { Reconciliation, type FullRead } from './reconciliation.js';
 import { resolvedThroughPath, userSchemas } from './search-path.js';
 import { SerialQueue } from './serial-queue.js';
@@ -250,6 +251,7 @@ export class Recorder {
       observed = await this.completeScope(job.database, read);
     }
     let next: SchemaObject[] = [];
+    let written: string[] = [];
     let leftOut = 0;
     await this.options.store.ensureReady();
     const commit = await this.options.store.record({
@@ -264,9 +266,12 @@ export class Recorder {
           leftOut = changed.size;
           next = changed.size === 0 ? job.full.objects : keepHead(job.full.objects, previous, changed);
         } else next = 'full' in observed! ? observed.full : applyScopedRead(previous, observed!.scoped);
-        return treeChanges(previous, next);
+        const changes = treeChanges(previous, next);
+        written = [...changes].filter(([, definition]) => definition !== null).map(([key]) => key);
+        return changes;
       },
     });
+    if (commit) await this.recordIdentities(job.database, commit.id, written);
     this.storeUp = true;
     this.recorded.set(job.database, next);
     if (job.kind === 'detected') job.done(leftOut === 0);
@@ -278,6 +283,25 @@ export class Recorder {
     this.options.metrics?.schemaCommit(target.repository, target.branch, kind, commit.committedAt);
     if (job.kind === 'observed') this.options.metrics?.recorderLag((Date.now() - job.changeSet.committedAt.getTime()) / 1000);
     this.log.info({ commit: commit.id.slice(0, 12), database: job.database, branch: target.branch, kind: commit.kind, message: commit.message }, 'recorded');
+  }
+
+  /**
+   * Who the objects a commit added or changed are (oid, column attnums), so
+   * a rename stays a rename in diff and revert. Read after the commit; a
+   * failure only costs that: those objects diff as drop and add.
+   */
+  private async recordIdentities(database: string, commitId: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    try {
+      const client = await this.options.pools.pool(database).connect();
+      try {
+        await writeIdentities(this.options.store.pool, commitId, await readIdentities(client, keys));
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      this.log.warn({ err: error, database, commit: commitId.slice(0, 12) }, 'could not record object identities: renames in this commit will diff as drop and add');
+    }
   }
 
   private writeFailed(error: unknown, job: WriteJob): void {

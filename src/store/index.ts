@@ -16,3 +16,4 @@ export { databaseConfig, databaseOfUrl } from './connection-config.js';
 export { urlConfig } from './connection-config.js';
 export { connectServer, openServerConnection, describeServer, effectiveMode, serverTargetFromUrl, type ServerAddress, type ServerTarget, type ConnectServerOptions, type ServerConnection } from './server-connection.js';
 export { ServerTls, ServerTlsError, serverTlsSettings, SSL_MODES, TLS_URL_PARAMETERS, type SslMode, type ServerTlsSettings } from './server-tls.js';
+export { identitiesAt, writeIdentities, type StoredIdentity } from './identities.js';
