@@ -4,12 +4,13 @@
 // (range constructors) belong to the type. Aggregates: aggregates.ts.
 import type { CatalogObject, FamilyReader } from './family.js';
 import { familyStatement, runFamily } from './statement.js';
-import { aclLines, commentLine, inFilter, lines, notExtensionMember, userSchema } from './sql.js';
+import { aclLines, commentLine, ownerLine, inFilter, lines, notExtensionMember, userSchema } from './sql.js';
 
 const SQL = `
 SELECT n.nspname AS schema, p.proname AS name, p.prokind AS kind, q.signature, pg_get_functiondef(p.oid) AS def,
   ${commentLine(`CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || q.signature`, 'pg_proc', 'p.oid')} AS comment,
-  ${aclLines({ acl: 'p.proacl', owner: 'p.proowner', type: 'f', target: `CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || q.signature` })} AS grants
+  ${aclLines({ acl: 'p.proacl', owner: 'p.proowner', type: 'f', target: `CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || q.signature` })} AS grants,
+  ${ownerLine(`CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || q.signature`, 'p.proowner')} AS owner
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   CROSS JOIN LATERAL (SELECT p.oid::regprocedure::text AS signature) q
 WHERE p.prokind IN ('f', 'p', 'w') AND ${userSchema('n')} AND ${notExtensionMember('pg_proc', 'p.oid')} AND ${inFilter('p.oid')}
@@ -25,6 +26,7 @@ interface Row extends Record<string, unknown> {
   def: string;
   comment: string | null;
   grants: string | null;
+  owner: string;
 }
 
 export const readFunctions: FamilyReader = async (query, filter) => {
@@ -36,7 +38,7 @@ export const readFunctions: FamilyReader = async (query, filter) => {
       kind,
       schema: row.schema,
       name: row.name,
-      definition: lines(`${row.def.replace(/\s+$/, '')};`, row.comment, row.grants),
+      definition: lines(`${row.def.replace(/\s+$/, '')};`, row.comment, row.grants, row.owner),
     };
   });
 };

@@ -5,6 +5,15 @@
 // only that.
 import type pg from 'pg';
 import { readAggregates } from './aggregates.js';
+import { readBaseTypes } from './base-types.js';
+import { readCasts, readTransforms } from './casts.js';
+import { readConversions } from './conversions.js';
+import { readForeignDataWrappers, readForeignServers, readUserMappings } from './foreign-data.js';
+import { readAccessMethods, readLanguages } from './languages.js';
+import { readOperatorClasses, readOperatorFamilies } from './operator-classes.js';
+import { readOperators } from './operators.js';
+import { readPublications, readSubscriptions } from './publications.js';
+import { readTextSearchConfigurations, readTextSearchDictionaries, readTextSearchParsers, readTextSearchTemplates } from './text-search.js';
 import { resolveScope, scopeRoots } from './closure.js';
 import { readCollations } from './collations.js';
 import { readConstraints } from './constraints.js';
@@ -36,6 +45,7 @@ const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
   [readExtensions, 'extensions'],
   [readCollations, 'collations'],
   [readTypes, 'types'],
+  [readBaseTypes, 'types'],
   [readDomains, 'types'],
   [readFunctions, 'routines'],
   [readAggregates, 'routines'],
@@ -50,6 +60,23 @@ const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
   [readPolicies, 'policies'],
   [readEventTriggers, 'eventTriggers'],
   [readDefaultAcls, 'defaultAcls'],
+  [readOperators, 'whole'],
+  [readOperatorFamilies, 'whole'],
+  [readOperatorClasses, 'whole'],
+  [readCasts, 'whole'],
+  [readTransforms, 'whole'],
+  [readConversions, 'whole'],
+  [readTextSearchParsers, 'whole'],
+  [readTextSearchTemplates, 'whole'],
+  [readTextSearchDictionaries, 'whole'],
+  [readTextSearchConfigurations, 'whole'],
+  [readLanguages, 'whole'],
+  [readAccessMethods, 'whole'],
+  [readForeignDataWrappers, 'whole'],
+  [readForeignServers, 'whole'],
+  [readUserMappings, 'whole'],
+  [readPublications, 'whole'],
+  [readSubscriptions, 'whole'],
 ];
 
 /**
@@ -71,6 +98,8 @@ export async function readScope(client: pg.ClientBase, scope: SnapshotScope): Pr
     const keys = [...(scope.keys ?? [])];
     if (scope.names.length === 0 && keys.length === 0) return { objects: [], roots, keys };
     const filter = await resolveScope(query, scope.names, keys, searchPath);
+    // Reading the kinds read whole covers all of them.
+    if (filter.whole.length > 0 && !roots.some((root) => root.kind === 'other')) roots.push({ schema: null, name: '', kind: 'other' });
     return { objects: isEmpty(filter) ? [] : await readFiltered(query, filter), roots, keys };
   });
 }

@@ -109,6 +109,16 @@ export function columnAclLines(rel: string, owner: string, target: string): stri
     ) acl_l)`;
 }
 
+/**
+ * `ALTER <target> OWNER TO <role>;` as an SQL expression. It is always the
+ * last line of a definition (owner.ts), after the grants: a replay creates
+ * and grants as whoever runs it, then hands the object over, and the
+ * owner's own privileges go along with it.
+ */
+export function ownerLine(target: string, owner: string): string {
+  return `format('ALTER %s OWNER TO %s;', ${target}, quote_ident(pg_get_userbyid(${owner})))`;
+}
+
 /** Joins non-empty SQL pieces with newlines. */
 export function lines(...parts: ReadonlyArray<string | null | undefined>): string {
   return parts.filter((part): part is string => typeof part === 'string' && part.length > 0).join('\n');

@@ -28,5 +28,7 @@ export function runFamily<R extends Record<string, unknown>>(
   filter: ReadFilter,
   family: FilterFamily,
 ): Promise<R[]> {
-  return filter === null ? query<R>(statement.full) : query<R>(statement.scoped, [filter[family]], statement.name);
+  // The kinds read whole ignore which of their rows the scope reached.
+  if (filter === null || family === 'whole') return query<R>(statement.full);
+  return query<R>(statement.scoped, [filter[family]], statement.name);
 }

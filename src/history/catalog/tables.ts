@@ -10,7 +10,7 @@
 import type { CatalogObject, FamilyReader } from './family.js';
 import { familyStatement, runFamily } from './statement.js';
 import { columnSettings, columnSpec, columnsSql, inheritedColumnChanges, reloption, type Column } from './columns.js';
-import { aclLines, columnAclLines, commentLine, inFilter, lines, list, notExtensionMember, qualified, userSchema } from './sql.js';
+import { aclLines, columnAclLines, ownerLine, commentLine, inFilter, lines, list, notExtensionMember, qualified, userSchema } from './sql.js';
 
 const SQL = `
 SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relpersistence = 'u' AS unlogged,
@@ -38,7 +38,8 @@ SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relpersistence = 'u' A
   (SELECT string_agg(${aclLines({ acl: 's.relacl', owner: 's.relowner', type: 's', target: `'SEQUENCE ' || ${qualified('sn.nspname', 's.relname')}` })}, E'\\n'
       ORDER BY s.relname)
     FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
-    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.deptype = 'i') AS identity_grants
+    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.deptype = 'i') AS identity_grants,
+  ${ownerLine(`'TABLE ' || q.qname`, 'c.relowner')} AS owner
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_am am ON am.oid = c.relam
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 'c.relname')} AS qname) q
 WHERE c.relkind IN ('r', 'p') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')}
@@ -68,6 +69,7 @@ interface Row extends Record<string, unknown> {
   grants: string | null;
   column_grants: string | null;
   identity_grants: string | null;
+  owner: string;
 }
 
 function definition(row: Row): string {
@@ -112,6 +114,7 @@ function definition(row: Row): string {
     row.grants,
     row.column_grants,
     row.identity_grants,
+    row.owner,
   );
 }
 

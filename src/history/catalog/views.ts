@@ -4,7 +4,7 @@
 import type { CatalogObject, FamilyReader } from './family.js';
 import { familyStatement, runFamily } from './statement.js';
 import { reloption } from './columns.js';
-import { aclLines, columnAclLines, commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
+import { aclLines, columnAclLines, ownerLine, commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
 
 const SQL = `
 SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relkind AS kind, pg_get_viewdef(c.oid) AS def,
@@ -18,7 +18,8 @@ SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relkind AS kind, pg_ge
     FROM pg_attribute a JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = a.attrelid AND d.objsubid = a.attnum
     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS column_comments,
   ${aclLines({ acl: 'c.relacl', owner: 'c.relowner', type: 'r', target: `'TABLE ' || q.qname` })} AS grants,
-  ${columnAclLines('c.oid', 'c.relowner', `'TABLE ' || q.qname`)} AS column_grants
+  ${columnAclLines('c.oid', 'c.relowner', `'TABLE ' || q.qname`)} AS column_grants,
+  ${ownerLine(`CASE c.relkind WHEN 'v' THEN 'VIEW ' ELSE 'MATERIALIZED VIEW ' END || q.qname`, 'c.relowner')} AS owner
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_am am ON am.oid = c.relam
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 'c.relname')} AS qname) q
 WHERE c.relkind IN ('v', 'm') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')} AND ${inFilter('c.oid')}`;
@@ -38,6 +39,7 @@ interface Row extends Record<string, unknown> {
   column_comments: string | null;
   grants: string | null;
   column_grants: string | null;
+  owner: string;
 }
 
 function create(row: Row): string {
@@ -62,7 +64,7 @@ export const readViews: FamilyReader = async (query, filter) => {
       kind: row.kind === 'v' ? 'view' : 'materialized_view',
       schema: row.schema,
       name: row.name,
-      definition: lines(create(row), row.column_defaults, row.comment, row.column_comments, row.grants, row.column_grants),
+      definition: lines(create(row), row.column_defaults, row.comment, row.column_comments, row.grants, row.column_grants, row.owner),
     }),
   );
 };
