@@ -11,7 +11,9 @@ SELECT q.name, c.castmethod AS method, c.castcontext AS context,
   CASE WHEN c.castfunc <> 0 THEN c.castfunc::regprocedure::text END AS function,
   ${commentLine(`'CAST ' || q.name`, 'pg_cast', 'c.oid')} AS comment
 FROM pg_cast c CROSS JOIN LATERAL (SELECT format('(%s AS %s)', format_type(c.castsource, NULL), format_type(c.casttarget, NULL)) AS name) q
-WHERE c.oid >= ${FIRST_USER_OID} AND ${notExtensionMember('pg_cast', 'c.oid')} AND ${inFilter('c.oid')}`;
+WHERE c.oid >= ${FIRST_USER_OID} AND ${notExtensionMember('pg_cast', 'c.oid')} AND ${inFilter('c.oid')}
+  -- a range type's cast to its multirange comes with the type
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_cast'::regclass AND d.objid = c.oid AND d.deptype = 'i')`;
 
 const TRANSFORMS_SQL = `
 SELECT q.name, CASE WHEN t.trffromsql <> 0 THEN t.trffromsql::regprocedure::text END AS from_sql,

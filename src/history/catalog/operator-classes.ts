@@ -92,6 +92,8 @@ export const readOperatorClasses: FamilyReader = async (query, filter) => {
   const rows = await runFamily<ClassRow>(query, CLASSES, filter, 'whole');
   return rows.map((row): CatalogObject => {
     const items = [...(row.storage ? [`STORAGE ${row.storage}`] : []), ...(row.members ?? [])];
+    // CREATE OPERATOR CLASS needs one item: a class without members says its storage type.
+    if (items.length === 0) items.push(`STORAGE ${row.type}`);
     const head = `CREATE OPERATOR CLASS ${row.qname}${row.is_default ? ' DEFAULT' : ''} FOR TYPE ${row.type} USING ${row.method}`;
     return {
       key: objectKey('operator_class', row),
