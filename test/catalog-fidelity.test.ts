@@ -1,7 +1,7 @@
 // The fidelity bar of the catalog snapshot: for every script of the corpus,
 // the schema read from a database that ran it, rendered and replayed into an
-// empty database, gives the same pg_dump --schema-only (privileges included;
-// ownership is not recorded, so --no-owner) and the same snapshot again;
+// empty database, gives the same pg_dump --schema-only (privileges and
+// owners included) and the same snapshot again;
 // and a scoped read of any object's name agrees with the full read.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,7 +80,7 @@ describe('catalog fidelity corpus', () => {
         }).toEqual({ added: [], removed: [], changed: [] });
         expect(renderSchema(again)).toBe(rendered);
 
-        const [left, right] = await Promise.all([dumpSchema(original.url), dumpSchema(replay.url)]);
+        const [left, right] = await Promise.all([dumpSchema(original.url, { owners: true }), dumpSchema(replay.url, { owners: true })]);
         expect(dumpBlocks(right)).toEqual(dumpBlocks(left));
 
         await expectScopedReadsAgree(await original.connect(), objects);

@@ -28,7 +28,7 @@ FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n O
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.relname')} AS qtable) q
   LEFT JOIN pg_index i ON i.indexrelid = k.conindid AND k.contype IN ('p', 'u', 'x')
 WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND NOT (k.contype = 'c' AND NOT k.conislocal) AND NOT (k.contype = 'f' AND k.conparentid <> 0)
-  AND t.relkind IN ('r', 'p') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('k.oid')}`;
+  AND t.relkind IN ('r', 'p', 'f') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('k.oid')}`;
 
 const STATEMENT = familyStatement('constraints', SQL);
 

@@ -13,7 +13,7 @@ SELECT n.nspname AS schema, g.tgname AS name, q.qtable, quote_ident(g.tgname) AS
   ${commentLine(`format('TRIGGER %I ON %s', g.tgname, q.qtable)`, 'pg_trigger', 'g.oid')} AS comment
 FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid JOIN pg_namespace n ON n.oid = t.relnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.relname')} AS qtable) q
-WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND t.relkind IN ('r', 'p', 'v') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')}
+WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND t.relkind IN ('r', 'p', 'v', 'f') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')}
   AND ${inFilter('g.oid')}`;
 
 const STATEMENT = familyStatement('triggers', SQL);
