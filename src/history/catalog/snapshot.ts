@@ -31,7 +31,7 @@ import { readPolicies } from './policies.js';
 import { readRules } from './rules.js';
 import { readSchemas } from './schemas.js';
 import { readSequences } from './sequences.js';
-import { withCatalogSession, type CatalogQuery } from './session.js';
+import { isCatalogRace, withCatalogSession, type CatalogQuery } from './session.js';
 import { readStatistics } from './statistics.js';
 import { readTables } from './tables.js';
 import { readTriggers } from './triggers.js';
@@ -86,12 +86,33 @@ const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
  * recorded). Sorted by key.
  */
 export async function readCatalog(client: pg.ClientBase, scope?: SnapshotScope): Promise<SchemaObject[]> {
-  if (scope === undefined) return withCatalogSession(client, (query) => readFiltered(query, null));
+  if (scope === undefined) return retryingRaces(() => withCatalogSession(client, (query) => readFiltered(query, null)));
   return (await readScope(client, scope)).objects;
+}
+
+const RACE_ATTEMPTS = 5;
+
+/**
+ * Runs a read again, in a new snapshot, when a concurrent DROP made it
+ * meet an object that its snapshot still listed (isCatalogRace): the read
+ * is what a commit is recorded from, so it must not be lost.
+ */
+async function retryingRaces<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await read();
+    } catch (error) {
+      if (attempt >= RACE_ATTEMPTS || !isCatalogRace(error)) throw error;
+    }
+  }
 }
 
 /** A scoped read, with the qualified names it resolved the scope to (see coverage.ts). */
 export async function readScope(client: pg.ClientBase, scope: SnapshotScope): Promise<ScopedRead> {
+  return retryingRaces(() => readScopeOnce(client, scope));
+}
+
+async function readScopeOnce(client: pg.ClientBase, scope: SnapshotScope): Promise<ScopedRead> {
   return withCatalogSession(client, async (query, connectionPath) => {
     const searchPath = scope.searchPath ?? connectionPath;
     const roots = scopeRoots(scope.names, searchPath);
