@@ -3,7 +3,12 @@ import { parseArgs } from 'node:util';
 
 export type QueryMode = 'simple' | 'prepared';
 
+/** The parts of `npm run bench`; positional arguments pick some, none means all. */
+export const SUITES = ['select', 'lag', 'branch', 'ddl'] as const;
+export type Suite = (typeof SUITES)[number];
+
 export interface BenchOptions {
+  readonly suites: readonly Suite[];
   readonly quick: boolean;
   /** pgbench -T for each measured run. */
   readonly seconds: number;
@@ -19,12 +24,24 @@ export interface BenchOptions {
   readonly output: string;
   /** Keep the temp dir (cluster, logs, configs) after the run. */
   readonly keep: boolean;
+  readonly ddl: {
+    readonly seconds: number;
+    readonly rounds: number;
+    readonly sessions: readonly number[];
+    readonly databaseCounts: readonly number[];
+  };
 }
 
-export const USAGE = `usage: npm run bench -- [options]
+export const USAGE = `usage: npm run bench -- [suite ...] [options]
 
-Runs pgbench select-only against PostgreSQL directly and through each proxy
-path, interleaved in rounds, and prints TPS and ratios.
+Suites (default: all of them):
+  select   pgbench select-only directly and through each proxy path,
+           interleaved in rounds: TPS and ratios
+  lag      recorder lag at 10 and 2,000 tables
+  branch   branch creation (500-table schema, with data)
+  ddl      DDL throughput: autocommit CREATE/ALTER/DROP TABLE at 1, 8, 32
+           sessions on one and on 8 databases, pggit vs direct, round over
+           round; the recorder's commits/s and ReadyForQuery hold p50/p99
 
   --quick            smoke run: scale 1, 2 s a path, 1 round, 1 s warm-up
   --seconds N        pgbench -T per measured run (default 10; env PGGIT_BENCH_SECONDS)
@@ -37,12 +54,21 @@ path, interleaved in rounds, and prints TPS and ratios.
   --paths a,b        only these paths (env PGGIT_BENCH_PATHS); direct is always run
   --output FILE      JSON results (default bench/results/latest.json)
   --keep             keep the temp dir with the cluster and the logs
+  --ddl-seconds N    pgbench -T per DDL run (default 8)
+  --ddl-rounds N     DDL rounds (default 3)
+  --ddl-sessions L   DDL session counts (default 1,8,32)
+  --ddl-databases L  DDL database counts (default 1,8)
   --help             this text`;
 
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions | 'help' {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: [...argv],
+    allowPositionals: true,
     options: {
+      'ddl-seconds': { type: 'string' },
+      'ddl-rounds': { type: 'string' },
+      'ddl-sessions': { type: 'string' },
+      'ddl-databases': { type: 'string' },
       quick: { type: 'boolean', default: false },
       seconds: { type: 'string' },
       rounds: { type: 'string' },
@@ -61,7 +87,10 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
   if (values.help) return 'help';
   const quick = values.quick === true;
   const pathList = values.paths ?? env['PGGIT_BENCH_PATHS'];
+  const unknown = positionals.filter((name) => !(SUITES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`unknown suite(s) ${unknown.join(', ')}; known: ${SUITES.join(', ')}`);
   return {
+    suites: positionals.length > 0 ? SUITES.filter((suite) => positionals.includes(suite)) : [...SUITES],
     quick,
     seconds: positive('seconds', values.seconds ?? env['PGGIT_BENCH_SECONDS'], quick ? 2 : 10),
     rounds: positive('rounds', values.rounds ?? env['PGGIT_BENCH_ROUNDS'], quick ? 1 : 3),
@@ -73,7 +102,18 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     paths: pathList ? pathList.split(',').map((name) => name.trim()).filter(Boolean) : undefined,
     output: values.output ?? new URL('./results/latest.json', import.meta.url).pathname,
     keep: values.keep === true,
+    ddl: {
+      seconds: positive('ddl-seconds', values['ddl-seconds'], quick ? 2 : 8),
+      rounds: positive('ddl-rounds', values['ddl-rounds'], quick ? 1 : 3),
+      sessions: list('ddl-sessions', values['ddl-sessions'], [1, 8, 32]),
+      databaseCounts: list('ddl-databases', values['ddl-databases'], [1, 8]),
+    },
   };
+}
+
+function list(name: string, text: string | undefined, fallback: readonly number[]): number[] {
+  if (text === undefined || text === '') return [...fallback];
+  return text.split(',').map((part) => positive(name, part.trim(), 0));
 }
 
 function positive(name: string, text: string | undefined, fallback: number, zeroOk = false): number {

@@ -18,6 +18,8 @@ export interface RunningPath {
   readonly port: number;
   /** The proxy's process, to measure its CPU time; undefined for direct. */
   readonly pid?: number | undefined;
+  /** The proxy's Prometheus endpoint, when it has one. */
+  readonly metricsUrl?: string | undefined;
   /** Extra facts for the report (binary, runner, version). */
   readonly details?: Readonly<Record<string, string>>;
   stop(): Promise<void>;

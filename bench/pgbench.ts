@@ -42,6 +42,17 @@ export async function pgbenchSelectOnly(pgbench: string, target: PgbenchTarget, 
   return parsePgbenchOutput(output);
 }
 
+/** A custom script (-f), simple protocol, no vacuum: e.g. the DDL throughput load. */
+export async function pgbenchScript(
+  pgbench: string,
+  target: PgbenchTarget,
+  options: { readonly script: string; readonly seconds: number; readonly clients: number; readonly jobs: number },
+): Promise<PgbenchResult> {
+  const args = ['-n', '-M', 'simple', '-f', options.script, '-c', String(options.clients), '-j', String(options.jobs)];
+  args.push('-T', String(options.seconds), ...connArgs(target));
+  return parsePgbenchOutput(await run(pgbench, args, (options.seconds + 120) * 1000));
+}
+
 export function parsePgbenchOutput(output: string): PgbenchResult {
   const tps = /^tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/m.exec(output);
   if (!tps?.[1]) throw new Error(`pgbench printed no tps line:\n${tail(output)}`);

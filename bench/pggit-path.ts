@@ -20,9 +20,10 @@ export function pggitPath(name: string, description: string, flags: readonly str
       const cli = await pggitCommand(context.log);
       const host = '127.0.0.1';
       const port = await freePort(host);
+      const httpPort = await freePort(host);
       const { upstream } = context;
       const upstreamUrl = `postgres://${upstream.user}@${upstream.host}:${upstream.port}/postgres`;
-      const args = [...cli.args, 'proxy', '--listen', `${host}:${port}`, '--upstream', upstreamUrl, '--http', '127.0.0.1:0', ...flags, ...EXTRA_ARGS];
+      const args = [...cli.args, 'proxy', '--listen', `${host}:${port}`, '--upstream', upstreamUrl, '--http', `${host}:${httpPort}`, ...flags, ...EXTRA_ARGS];
       const server = await spawnServer({
         name,
         command: cli.command,
@@ -34,7 +35,8 @@ export function pggitPath(name: string, description: string, flags: readonly str
       });
       await waitForPostgres(server, name, `postgres://${upstream.user}@${host}:${port}/${upstream.database}`);
       const details = { runner: cli.runner, flags: [...flags, ...EXTRA_ARGS].join(' '), pid: String(server.pid) };
-      return { host, port, pid: server.pid, details, stop: () => server.stop() };
+      const metricsUrl = `http://${host}:${httpPort}/metrics`;
+      return { host, port, pid: server.pid, metricsUrl, details, stop: () => server.stop() };
     },
   };
 }

@@ -1,17 +1,20 @@
 // npm run bench: pgbench select-only directly, through pggit, through a bare
-// Node relay and through pgbouncer, interleaved in rounds; prints TPS and
-// ratios and writes bench/results/latest.json. `npm run bench -- --help`.
+// Node relay and through pgbouncer, interleaved in rounds; recorder lag;
+// branch creation; DDL throughput. Prints TPS and ratios and writes
+// bench/results/latest.json. `npm run bench -- ddl` runs one suite;
+// `npm run bench -- --help`.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import { startBenchCluster, type BenchCluster } from './bench-cluster.js';
-import { machineInfo } from './machine.js';
-import { readOptions, USAGE, type BenchOptions } from './options.js';
+import { machineInfo, type MachineInfo } from './machine.js';
+import { readOptions, USAGE, type BenchOptions, type Suite } from './options.js';
 import type { PathContext, RunningPath } from './path.js';
 import { selectPaths } from './paths.js';
 import { formatPrefilter, runPrefilterBench } from './prefilter-hook.js';
-import { benchRecorderLag, formatLag } from './recorder-lag.js';
-import { benchBranchCreate, formatBranchTimings } from './branch-create.js';
+import { benchRecorderLag, formatLag, type LagResult } from './recorder-lag.js';
+import { benchBranchCreate, formatBranchTimings, type BranchTiming } from './branch-create.js';
+import { formatDdlResults, runDdlSuite } from './ddl-suite.js';
 import { formatReport } from './report.js';
 import { runRounds, type LoopTarget } from './rounds.js';
 import { headlineRatios, summarise } from './summary.js';
@@ -27,11 +30,50 @@ async function cleanUp(): Promise<void> {
 
 async function main(options: BenchOptions): Promise<void> {
   const startedAt = new Date().toISOString();
-  const paths = selectPaths(options.paths);
-  const bench: BenchCluster = await startBenchCluster(options.scale, options.clients, log);
+  const runs = (suite: Suite) => options.suites.includes(suite);
+  // max_connections must fit the largest DDL load through pggit (its pools included).
+  const clients = Math.max(options.clients, ...(runs('ddl') ? options.ddl.sessions : []));
+  const bench: BenchCluster = await startBenchCluster(runs('select') ? options.scale : 1, clients, log);
   cleanups.push(() => bench.stop(options.keep));
   if (options.keep) log(`keeping ${bench.workDir}`);
+  const machine = await machineInfo(bench.serverVersion, bench.pgbench);
+  const results: Record<string, unknown> = { startedAt, options, machine };
+  const printed: string[] = [];
 
+  if (runs('select')) {
+    const select = await runSelectSuite(bench, options, machine);
+    printed.push(select.text);
+    Object.assign(results, select.results);
+  }
+  if (runs('lag')) {
+    log('measuring recorder lag at 10 and 2,000 tables');
+    results['recorderLag'] = await benchRecorderLag(bench.cluster.url(), options.quick ? [10, 200] : [10, 2000]);
+    printed.push(formatLag(results['recorderLag'] as LagResult[]));
+  }
+  if (runs('branch')) {
+    log('measuring branch creation (500-table schema; with data)');
+    results['branchCreation'] = await benchBranchCreate(bench.cluster.url(), bench.cluster.binaries.binDir, options.quick ? 50 : 1024);
+    printed.push(formatBranchTimings(results['branchCreation'] as BranchTiming[]));
+  }
+  if (runs('ddl')) {
+    log('measuring DDL throughput (pggit vs direct)');
+    const ddl = await runDdlSuite(bench, options, log);
+    results['ddlThroughput'] = ddl;
+    printed.push(formatDdlResults(ddl));
+  }
+  await cleanUp();
+
+  results['finishedAt'] = new Date().toISOString();
+  results['loadAverageAtEnd'] = os.loadavg().map((value) => Math.round(value * 100) / 100);
+  console.log(printed.join('\n\n'));
+  await mkdir(dirname(options.output), { recursive: true });
+  await writeFile(options.output, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nresults written to ${options.output}`);
+}
+
+/** pgbench select-only through every path, interleaved; the prefilter microbenchmark. */
+async function runSelectSuite(bench: BenchCluster, options: BenchOptions, machine: MachineInfo): Promise<{ text: string; results: Record<string, unknown> }> {
+  const paths = selectPaths(options.paths);
   const context: PathContext = {
     upstream: bench.target,
     workDir: bench.workDir,
@@ -42,50 +84,42 @@ async function main(options: BenchOptions): Promise<void> {
   const targets: LoopTarget[] = [];
   const details: Record<string, Readonly<Record<string, string>>> = {};
   const skipped: { path: string; reason: string }[] = [];
-  for (const path of paths) {
-    const reason = await path.unavailable?.();
-    if (reason) {
-      log(`skipping ${path.name}: ${reason}`);
-      skipped.push({ path: path.name, reason });
-      continue;
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    for (const path of paths) {
+      const reason = await path.unavailable?.();
+      if (reason) {
+        log(`skipping ${path.name}: ${reason}`);
+        skipped.push({ path: path.name, reason });
+        continue;
+      }
+      log(`starting ${path.name}: ${path.description}`);
+      const running: RunningPath = await path.start(context);
+      stops.push(() => running.stop());
+      targets.push({ name: path.name, host: running.host, port: running.port, pid: running.pid });
+      details[path.name] = { description: path.description, ...running.details };
     }
-    log(`starting ${path.name}: ${path.description}`);
-    const running: RunningPath = await path.start(context);
-    cleanups.push(() => running.stop());
-    targets.push({ name: path.name, host: running.host, port: running.port, pid: running.pid });
-    details[path.name] = { description: path.description, ...running.details };
+    const measurements = await runRounds(
+      targets,
+      { ...options, pgbench: bench.pgbench, user: bench.target.user, database: bench.target.database },
+      log,
+    );
+    const summaries = summarise(measurements, targets.map((t) => t.name), options.modes);
+    const ratios = headlineRatios(summaries, measurements);
+    const settings =
+      `pgbench -S -c ${options.clients} -j ${options.jobs} -T ${options.seconds}, scale ${options.scale}, ` +
+      `${options.rounds} interleaved round(s), ${options.warmupSeconds} s warm-up`;
+    const descriptions = new Map(paths.map((path) => [path.name, path.description]));
+    const loadAverageAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100);
+    const report = formatReport({ machine, settings, summaries, ratios, descriptions, details, loadAverageAtEnd, skipped });
+    const prefilter = await runPrefilterBench();
+    return {
+      text: `${report}\n${formatPrefilter(prefilter)}`,
+      results: { paths: details, skipped, measurements, summaries, ratios, prefilter },
+    };
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch((error: Error) => log(`stopping: ${error.message}`));
   }
-
-  const machine = await machineInfo(bench.serverVersion, bench.pgbench);
-  const measurements = await runRounds(
-    targets,
-    { ...options, pgbench: bench.pgbench, user: bench.target.user, database: bench.target.database },
-    log,
-  );
-  log('measuring recorder lag at 10 and 2,000 tables');
-  const recorderLag = await benchRecorderLag(bench.cluster.url(), options.quick ? [10, 200] : [10, 2000]);
-  log('measuring branch creation (500-table schema; with data)');
-  const branchCreation = await benchBranchCreate(bench.cluster.url(), bench.cluster.binaries.binDir, options.quick ? 50 : 1024);
-  await cleanUp();
-
-  const summaries = summarise(measurements, targets.map((t) => t.name), options.modes);
-  const ratios = headlineRatios(summaries, measurements);
-  const settings =
-    `pgbench -S -c ${options.clients} -j ${options.jobs} -T ${options.seconds}, scale ${options.scale}, ` +
-    `${options.rounds} interleaved round(s), ${options.warmupSeconds} s warm-up`;
-  const descriptions = new Map(paths.map((path) => [path.name, path.description]));
-  const loadAverageAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100);
-  process.stdout.write(formatReport({ machine, settings, summaries, ratios, descriptions, details, loadAverageAtEnd, skipped }));
-
-  const prefilter = await runPrefilterBench();
-  console.log(`\n${formatPrefilter(prefilter)}`);
-  console.log(`\n${formatLag(recorderLag)}`);
-  console.log(`\n${formatBranchTimings(branchCreation)}`);
-
-  const results = { startedAt, finishedAt: new Date().toISOString(), options, machine, loadAverageAtEnd, paths: details, skipped, measurements, summaries, ratios, prefilter, recorderLag, branchCreation };
-  await mkdir(dirname(options.output), { recursive: true });
-  await writeFile(options.output, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nresults written to ${options.output}`);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

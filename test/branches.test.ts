@@ -341,7 +341,7 @@ describe('branches', () => {
     try {
       const refused = await fetch(`http://127.0.0.1:${closed.port}/api/branches`, { method: 'POST', body });
       expect(refused.status).toBe(403);
-      expect(((await refused.json()) as { error: string }).error).toContain('--api-token');
+      expect(((await refused.json()) as { message: string }).message).toContain('--api-token');
     } finally {
       await closed.close();
     }

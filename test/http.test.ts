@@ -93,14 +93,14 @@ describe('HTTP endpoints', () => {
   it('answers 404 JSON for an unknown path', async () => {
     const response = await fetch(`${base}/nope`);
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: 'no such endpoint: /nope' });
+    expect(await response.json()).toEqual({ code: 'NOT_FOUND', message: 'no such endpoint: /nope' });
   });
 
   it('answers 405 with Allow for a wrong method', async () => {
     const response = await fetch(`${base}/metrics`, { method: 'POST' });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET, HEAD');
-    expect(await response.json()).toHaveProperty('error');
+    expect(await response.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
   });
 
   it('routes extra JSON API handlers with parameters and bodies', async () => {
@@ -126,10 +126,10 @@ describe('HTTP endpoints', () => {
   it('turns HttpError into its status and any other failure into 500', async () => {
     const missing = await fetch(`${base}/api/missing`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: 'no such branch' });
+    expect(await missing.json()).toEqual({ code: 'NOT_FOUND', message: 'no such branch' });
     const broken = await fetch(`${base}/api/broken`);
     expect(broken.status).toBe(500);
-    expect(await broken.json()).toEqual({ error: 'internal error' });
+    expect(await broken.json()).toEqual({ code: 'INTERNAL', message: 'internal error' });
   });
 
   it('survives a handler that answers with an invalid status', async () => {

@@ -1,10 +1,12 @@
 // What `log`, `show` and `schema` share: where the history is (--store,
 // --db, --branch) and opening it read-only. Settings come, strongest first,
-// from the flag, PGGIT_* variables, then libpq's PG* variables.
-import { defaultStoreUrl, openHistoryReader, type HistoryReader } from '../store/index.js';
+// from the flag, PGGIT_* variables, the running pggit, then libpq's PG*
+// variables (targets.ts).
+import { openHistoryReader, type HistoryReader } from '../store/index.js';
 import { selectRepository, type RefContext } from '../history/index.js';
 import { UsageError } from './listen-address.js';
-import { optionalSetting, setting, type Env } from './settings.js';
+import { optionalSetting, type Env } from './settings.js';
+import { storeUrlFor } from './targets.js';
 
 export const READ_OPTIONS = {
   store: { type: 'string' },
@@ -15,7 +17,8 @@ export const READ_OPTIONS = {
 } as const;
 
 export const READ_HELP = `  --store URL              the metadata store               PGGIT_STORE_URL
-                           (default: database "pggit" on PGHOST:PGPORT as PGUSER)
+                           (default: the running pggit's, see "pggit status";
+                           else database "pggit" on PGHOST:PGPORT as PGUSER)
   --db NAME                the database whose history to read  PGGIT_DB, PGDATABASE
                            (default: the only one in the store)
   --branch NAME            the branch HEAD means            (main)
@@ -31,7 +34,7 @@ export interface ReadValues {
 
 /** Opens the store read-only, picks the repository and branch, runs read, closes. */
 export async function withHistory<T>(values: ReadValues, env: Env, read: (reader: HistoryReader, context: RefContext) => Promise<T>): Promise<T> {
-  const url = setting(values.store, env, ['PGGIT_STORE_URL'], defaultReadStoreUrl(env));
+  const url = await storeUrlFor(values.store, env);
   if (url === 'off') throw new UsageError('--store off: the history commands need a store');
   const branch = values.branch ?? 'main';
   if (branch === '') throw new UsageError('--branch needs a name');
@@ -42,18 +45,6 @@ export async function withHistory<T>(values: ReadValues, env: Env, read: (reader
   } finally {
     await reader.close();
   }
-}
-
-/** Database "pggit" on the upstream server: PGGIT_UPSTREAM, else libpq's PGHOST/PGPORT/PGUSER. */
-export function defaultReadStoreUrl(env: Env): string {
-  const upstream = env['PGGIT_UPSTREAM'];
-  if (upstream) return defaultStoreUrl(upstream);
-  const host = env['PGHOST'] || 'localhost';
-  const port = env['PGPORT'] || '5432';
-  const user = encodeURIComponent(env['PGUSER'] || env['USER'] || 'postgres');
-  // A socket directory goes in ?host= (a URL cannot carry it as its host).
-  if (host.startsWith('/')) return `postgres://${user}@localhost:${port}/pggit?host=${encodeURIComponent(host)}`;
-  return `postgres://${user}@${host.includes(':') ? `[${host}]` : host}:${port}/pggit`;
 }
 
 export function printJson(value: unknown): void {

@@ -12,3 +12,9 @@ export function parseHostPort(value: string, defaultHost = '127.0.0.1'): { host:
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** The host to put in a URL that reaches a listener (a wildcard address means this machine). */
+export function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

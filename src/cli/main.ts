@@ -6,6 +6,7 @@ import { runLog } from './commands/log.js';
 import { runShow } from './commands/show.js';
 import { runSchema } from './commands/schema.js';
 import { runBranch } from './commands/branch.js';
+import { runStatus } from './commands/status.js';
 import { UsageError } from './listen-address.js';
 import { version } from './version.js';
 
@@ -18,6 +19,7 @@ const commands: Record<string, Command> = {
   show: runShow,
   schema: runSchema,
   branch: runBranch,
+  status: runStatus,
 };
 
 const help = `pggit ${version}: Git-style schema history for PostgreSQL, as a wire-protocol proxy
@@ -31,6 +33,7 @@ Commands:
   show      show a commit: who, when, statements, what changed
   schema    print the whole schema at any commit as runnable SQL
   branch    create, list and delete branches (databases of their own)
+  status    which pggit runs where (the other commands use it with no flags)
 
 Run "pggit <command> --help" for a command's options.
 `;

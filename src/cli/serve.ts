@@ -2,11 +2,11 @@
 // HTTP server (/metrics, /healthz, /readyz), started and stopped together.
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import { ProxyMetrics } from '../metrics/index.js';
-import { branchRoutes, startHttpServer, type RunningHttpServer } from '../http/index.js';
+import { ProxyMetrics, type ImpactSeries } from '../metrics/index.js';
+import { branchRoutes, historyRoutes, impactRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
 import { StoreBranchDirectory } from '../branch/index.js';
 import { connectUpstream, startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
-import { connectStore } from '../store/index.js';
+import { connectHistoryReader, connectStore, type HistoryReader, type HistoryStore } from '../store/index.js';
 import { CatalogPools, Recorder } from '../history/index.js';
 
 export interface ServeOptions {
@@ -40,6 +40,9 @@ export interface Serving {
 export async function serve(options: ServeOptions): Promise<Serving> {
   const registry = new Registry();
   const metrics = options.metrics ? new ProxyMetrics(registry, { maxApplications: options.maxApplications }) : undefined;
+  // Per-migration impact reads the metrics' cells every few seconds; it adds nothing per statement.
+  const impact = options.http ? metrics?.impactSeries() : undefined;
+  impact?.start();
   const history = options.ddl && options.storeUrl ? startRecorder(options, options.storeUrl, metrics) : undefined;
   // Branches (the router's lookups, the API) need the store even with the DDL watcher off.
   const storeUrl = options.storeUrl;
@@ -57,6 +60,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     branches,
   });
   let http: RunningHttpServer | undefined;
+  // The API reads with its own read-only connections; times in refs (@{...}) are read in UTC.
+  const reader = options.http && storeUrl ? connectHistoryReader({ url: storeUrl, timeZone: 'UTC' }) : undefined;
   if (options.http) {
     try {
       http = await startHttpServer({
@@ -67,10 +72,12 @@ export async function serve(options: ServeOptions): Promise<Serving> {
           upstream: () => reachable(options.upstream, options.connectTimeoutMs),
           ...(history ? { store: () => history.store.ping() } : {}),
         },
-        routes: branchStore ? branchRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, apiToken: options.apiToken }) : [],
+        routes: apiRoutes(options, branchStore, reader, impact),
       });
     } catch (error) {
       await proxy.shutdown(0);
+      impact?.stop();
+      await reader?.close();
       throw new Error(`could not serve HTTP on ${options.http.host}:${options.http.port}: ${(error as Error).message}; pass --http HOST:PORT or --http off`);
     }
   }
@@ -80,11 +87,20 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     http,
     stop: async (drainMs) => {
       await proxy.shutdown(drainMs);
+      impact?.stop();
       await http?.close();
+      await reader?.close();
       if (history) await history.stop();
       else await branchStore?.pool.end();
     },
   };
+}
+
+function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined, reader: HistoryReader | undefined, impact: ImpactSeries | undefined): Route[] {
+  const routes: Route[] = [];
+  if (branchStore) routes.push(...branchRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, apiToken: options.apiToken }));
+  if (reader) routes.push(...historyRoutes(reader), ...impactRoutes(reader, impact));
+  return routes;
 }
 
 function startRecorder(options: ServeOptions, storeUrl: string, metrics: ProxyMetrics | undefined) {

@@ -6,17 +6,10 @@
 //
 // POST and DELETE need "Authorization: Bearer <token>" with the token from
 // --api-token / PGGIT_API_TOKEN; without a configured token they answer 403.
-import { timingSafeEqual } from 'node:crypto';
-import {
-  BranchError,
-  createBranch,
-  deleteBranch,
-  httpStatusOf,
-  listBranches,
-  type BranchContext,
-} from '../branch/index.js';
-import { StoreError } from '../store/index.js';
-import { HttpError, type HttpRequest, type HttpResponse, type Route } from './router.js';
+import { createBranch, deleteBranch, listBranches, type BranchContext } from '../branch/index.js';
+import { answer, required } from './api-errors.js';
+import { authorize } from './api-auth.js';
+import { HttpError, type Route } from './router.js';
 
 export interface BranchApiOptions {
   readonly context: BranchContext;
@@ -66,21 +59,6 @@ export function branchRoutes(options: BranchApiOptions): Route[] {
   ];
 }
 
-function authorize(request: HttpRequest, token: string | undefined): void {
-  if (token === undefined) {
-    throw new HttpError(403, 'changing branches over HTTP is off: start the proxy with --api-token TOKEN (or PGGIT_API_TOKEN) and send "Authorization: Bearer TOKEN"');
-  }
-  const header = request.headers['authorization'];
-  const given = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header.trim())?.[1] : undefined;
-  if (given === undefined || !sameSecret(given, token)) throw new HttpError(401, 'missing or wrong "Authorization: Bearer" token');
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
-
 function stringField(body: Record<string, unknown>, name: string): string | undefined {
   const value = body[name];
   if (value === undefined || value === null) return undefined;
@@ -88,21 +66,3 @@ function stringField(body: Record<string, unknown>, name: string): string | unde
   return value;
 }
 
-function required(value: string | null | undefined, name: string): string {
-  if (value === null || value === undefined || value === '') throw new HttpError(400, `"${name}" is required`);
-  return value;
-}
-
-/** Branch and store errors become their HTTP status with the message. */
-async function answer(fn: () => Promise<HttpResponse>): Promise<HttpResponse> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof BranchError) throw new HttpError(httpStatusOf(error.code), error.message);
-    if (error instanceof StoreError) {
-      const status = error.code === 'UNKNOWN_REF' || error.code === 'AMBIGUOUS_REF' ? 400 : error.code.startsWith('UNKNOWN') ? 404 : 503;
-      throw new HttpError(status, error.message);
-    }
-    throw error;
-  }
-}

@@ -32,15 +32,39 @@ export interface Route {
   readonly handler: RouteHandler;
 }
 
-/** Thrown by a handler to answer with this status and `{ "error": message }`. */
+/** Thrown by a handler to answer with this status and `{"code","message"}`. */
 export class HttpError extends Error {
+  readonly code: string;
+
   constructor(
     readonly status: number,
     message: string,
+    /** A stable code for programs; default from the status (NOT_FOUND, ...). */
+    code?: string,
   ) {
     super(message);
     this.name = 'HttpError';
+    this.code = code ?? codeOfStatus(status);
   }
+}
+
+/** The body of every error answer. */
+export function errorBody(status: number, message: string, code?: string): { code: string; message: string } {
+  return { code: code ?? codeOfStatus(status), message };
+}
+
+function codeOfStatus(status: number): string {
+  const codes: Record<number, string> = {
+    400: 'BAD_REQUEST',
+    401: 'UNAUTHORIZED',
+    403: 'FORBIDDEN',
+    404: 'NOT_FOUND',
+    405: 'METHOD_NOT_ALLOWED',
+    409: 'CONFLICT',
+    413: 'TOO_LARGE',
+    503: 'UNAVAILABLE',
+  };
+  return codes[status] ?? (status >= 500 ? 'INTERNAL' : 'ERROR');
 }
 
 export type RouteMatch =

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { checkReadiness, type ReadinessCheck } from './readiness.js';
-import { HttpError, Router, type HttpMethod, type HttpResponse, type Route } from './router.js';
+import { errorBody, HttpError, Router, type HttpMethod, type HttpResponse, type Route } from './router.js';
 
 export interface HttpServerOptions {
   /** Default 127.0.0.1: metrics and the API stay private unless asked otherwise. */
@@ -86,10 +86,10 @@ async function handle(
     path = url.pathname;
     const match = router.match(method, url.pathname);
     if (match.kind === 'not-found') {
-      result = { status: 404, body: { error: `no such endpoint: ${url.pathname}` } };
+      result = { status: 404, body: errorBody(404, `no such endpoint: ${url.pathname}`) };
     } else if (match.kind === 'method-not-allowed') {
       response.setHeader('allow', match.allow.join(', '));
-      result = { status: 405, body: { error: `${method} is not allowed on ${url.pathname}` } };
+      result = { status: 405, body: errorBody(405, `${method} is not allowed on ${url.pathname}`) };
     } else {
       const body = await readJsonBody(request);
       result = await match.route.handler({
@@ -103,10 +103,10 @@ async function handle(
     }
   } catch (error) {
     if (error instanceof HttpError) {
-      result = { status: error.status, body: { error: error.message } };
+      result = { status: error.status, body: errorBody(error.status, error.message, error.code) };
     } else {
       logger?.error({ err: error, method, path }, 'HTTP handler failed');
-      result = { status: 500, body: { error: 'internal error' } };
+      result = { status: 500, body: errorBody(500, 'internal error') };
     }
   }
   send(response, result, method === 'HEAD');

@@ -68,6 +68,11 @@ abstract class CellFamily<L extends string, C extends { readonly labels: Labels<
     return this.cells.size;
   }
 
+  /** Every cell so far (read off the hot path, e.g. by the impact series). */
+  allCells(): IterableIterator<C> {
+    return this.cells.values();
+  }
+
   protected abstract create(labels: Labels<L>): C;
 }
 

@@ -35,6 +35,7 @@ describe('ProxyMetrics registry output', () => {
     session.transaction('commit');
     metrics.upstreamConnected(0.003);
     metrics.recorderLag(0.1);
+    metrics.readyForQueryHeld(0.004);
     metrics.schemaCommit('app', 'main', 'observed', new Date());
     metrics.setQueueDepthSource(() => 2);
     metrics.setStoreUpSource(() => true);
@@ -53,6 +54,7 @@ describe('ProxyMetrics registry output', () => {
       pggit_schema_commits_total: ['counter', ['database', 'branch', 'kind']],
       pggit_last_schema_commit_timestamp_seconds: ['gauge', ['database', 'branch']],
       pggit_recorder_lag_seconds: ['histogram', ['le']],
+      pggit_ready_for_query_hold_seconds: ['histogram', ['le']],
       pggit_recorder_queue_depth: ['gauge', []],
       pggit_store_up: ['gauge', []],
     };

@@ -7,6 +7,7 @@ import { CONNECTION_ERROR_REASONS, defineMetrics, type ConnectionErrorReason, ty
 import { LabelCells } from './label-cells.js';
 import { ApplicationLabels } from './label-values.js';
 import { LiveSessionMetrics, type SessionMetrics } from './session-metrics.js';
+import { ImpactSeries, type ImpactSeriesOptions } from './impact-series.js';
 
 export interface ProxyMetricsOptions {
   /** Distinct application_names (process-wide) with a label of their own; later ones count as `other`. Default 20. */
@@ -28,6 +29,9 @@ export class ProxyMetrics {
   private readonly connectionErrors: ReadonlyMap<ConnectionErrorReason, ValueCell>;
   private readonly upstreamConnect: HistogramCell;
   private readonly recorderLagCell: HistogramCell;
+  /** Told of each schema commit, so its before and after windows split at the commit. */
+  private impact: ImpactSeries | undefined;
+  private readonly readyHoldCell: HistogramCell;
 
   constructor(registry: Registry, options: ProxyMetricsOptions = {}) {
     const families = defineMetrics(registry);
@@ -40,6 +44,7 @@ export class ProxyMetrics {
     );
     this.upstreamConnect = families.upstreamConnectDuration.cell({});
     this.recorderLagCell = families.recorderLag.cell({});
+    this.readyHoldCell = families.readyForQueryHold.cell({});
   }
 
   /**
@@ -54,6 +59,12 @@ export class ProxyMetrics {
     return new LiveSessionMetrics(this.cells, this.cells.application(branch, labels.application));
   }
 
+  /** A per-database series of what these metrics count, for per-migration impact (call start() on it). */
+  impactSeries(options: ImpactSeriesOptions = {}): ImpactSeries {
+    this.impact = new ImpactSeries(this.families, options);
+    return this.impact;
+  }
+
   connectionError(reason: ConnectionErrorReason): void {
     this.connectionErrors.get(reason)!.value++;
   }
@@ -66,10 +77,16 @@ export class ProxyMetrics {
     this.families.schemaCommits.cell({ database, branch, kind }).value++;
     const last = this.families.lastSchemaCommit.cell({ database, branch });
     last.value = Math.max(last.value, at.getTime() / 1000);
+    this.impact?.mark(at);
   }
 
   recorderLag(seconds: number): void {
     this.recorderLagCell.observe(seconds);
+  }
+
+  /** A session's ReadyForQuery was held this long for a schema snapshot. */
+  readyForQueryHeld(seconds: number): void {
+    this.readyHoldCell.observe(seconds);
   }
 
   /** Read at every scrape for pggit_recorder_queue_depth. */

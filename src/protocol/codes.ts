@@ -66,8 +66,6 @@ export const MIN_CANCEL_REQUEST_LENGTH = 16;
 /** Postgres refuses any message longer than this (PQ_LARGE_MESSAGE_LIMIT). */
 export const MAX_MESSAGE_LENGTH = 0x3fffffff;
 
-const FRONTEND_CODES = new Set<number>(Object.values(FrontendCode));
-
-export function isFrontendCode(code: number): boolean {
-  return FRONTEND_CODES.has(code);
-}
+/** 1 at every frontend type byte: a table lookup per message instead of a call and a Set. */
+export const FRONTEND_CODES: Uint8Array = new Uint8Array(256);
+for (const code of Object.values(FrontendCode)) FRONTEND_CODES[code] = 1;

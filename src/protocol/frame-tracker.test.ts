@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackendCode, FrontendCode, isFrontendCode, MAX_MESSAGE_LENGTH } from './codes.js';
+import { BackendCode, FrontendCode, FRONTEND_CODES, MAX_MESSAGE_LENGTH } from './codes.js';
 import { FrameError } from './frame-error.js';
 import { captureTable, FrameTracker, SKIP } from './frame-tracker.js';
 
@@ -25,7 +25,7 @@ function header(code: number, length: number): Buffer {
 }
 
 /** A tracker whose sink copies each body (so chunks may be reused) and whether each was at a boundary. */
-function tracker(capture: Int32Array, extra: { isValidCode?: (code: number) => boolean; maxLength?: number } = {}) {
+function tracker(capture: Int32Array, extra: { validCodes?: Uint8Array; maxLength?: number } = {}) {
   const seen: Seen[] = [];
   const frames = new FrameTracker({
     capture,
@@ -170,7 +170,7 @@ describe('frame tracker on invalid input', () => {
   const frontend = (maxLength?: number): FrameTracker =>
     new FrameTracker({
       capture: CAPTURE,
-      isValidCode: isFrontendCode,
+      validCodes: FRONTEND_CODES,
       sink: { onMessage: () => undefined },
       ...(maxLength ? { maxLength } : {}),
     });

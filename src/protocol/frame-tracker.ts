@@ -22,8 +22,8 @@ export interface FrameTrackerOptions {
   /** Capture limit per type byte: SKIP, or the most body bytes to hand out. */
   readonly capture: Int32Array;
   readonly sink: FrameSink;
-  /** Reject a type byte for which this returns false (client direction). */
-  readonly isValidCode?: (code: number) => boolean;
+  /** Reject a type byte whose entry here is 0 (client direction). */
+  readonly validCodes?: Uint8Array;
   readonly maxLength?: number;
 }
 
@@ -33,7 +33,7 @@ const HEADER_LENGTH = 5;
 export class FrameTracker {
   private readonly capture: Int32Array;
   private readonly sink: FrameSink;
-  private readonly isValidCode: ((code: number) => boolean) | undefined;
+  private readonly validCodes: Uint8Array | undefined;
   private readonly maxLength: number;
 
   private readonly header = Buffer.alloc(HEADER_LENGTH);
@@ -49,7 +49,7 @@ export class FrameTracker {
   constructor(options: FrameTrackerOptions) {
     this.capture = options.capture;
     this.sink = options.sink;
-    this.isValidCode = options.isValidCode;
+    this.validCodes = options.validCodes;
     this.maxLength = options.maxLength ?? MAX_MESSAGE_LENGTH;
   }
 
@@ -93,7 +93,7 @@ export class FrameTracker {
   }
 
   private startMessage(code: number, length: number): void {
-    if (this.isValidCode && !this.isValidCode(code)) {
+    if (this.validCodes !== undefined && this.validCodes[code] === 0) {
       throw new FrameError('UNKNOWN_MESSAGE_TYPE', `invalid message type 0x${code.toString(16).padStart(2, '0')}`);
     }
     if (length < 4 || length > this.maxLength) {

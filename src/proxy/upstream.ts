@@ -1,5 +1,5 @@
 // Where the proxy's upstream server is, and opening a connection to it.
-import { connect, type Socket } from 'node:net';
+import { connect, type OnReadOpts, type Socket } from 'node:net';
 import { join } from 'node:path';
 
 export type UpstreamTarget =
@@ -23,10 +23,11 @@ export function describeUpstream(target: UpstreamTarget): string {
   return target.kind === 'tcp' ? `${target.host}:${target.port}` : target.path;
 }
 
-/** Resolves once connected; rejects on error or after timeoutMs. */
-export function connectUpstream(target: UpstreamTarget, timeoutMs: number): Promise<Socket> {
+/** Resolves once connected; rejects on error or after timeoutMs. `onread`: reads land in the caller's buffers. */
+export function connectUpstream(target: UpstreamTarget, timeoutMs: number, onread?: OnReadOpts): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = target.kind === 'tcp' ? connect(target.port, target.host) : connect(target.path);
+    const where = target.kind === 'tcp' ? { port: target.port, host: target.host } : { path: target.path };
+    const socket = connect(onread ? { ...where, onread } : where);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(Object.assign(new Error(`timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));

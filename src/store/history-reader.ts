@@ -31,6 +31,18 @@ const FIRST_PARENT_CHAIN = `chain(id, depth) AS (
 
 /** Opens a store for reading; fails with STORE_DATABASE_MISSING when there is no history at url. */
 export async function openHistoryReader(options: OpenReaderOptions): Promise<HistoryReader> {
+  const reader = connectHistoryReader(options);
+  try {
+    await reader.check();
+  } catch (error) {
+    await reader.close();
+    throw error;
+  }
+  return reader;
+}
+
+/** A reader that connects on first use (for a server: the store may appear later). */
+export function connectHistoryReader(options: OpenReaderOptions): HistoryReader {
   const settings = ['-c default_transaction_read_only=on'];
   if (options.timeZone) settings.push(`-c TimeZone=${options.timeZone.replace(/[\\ ]/g, '\\$&')}`);
   const pool = new pg.Pool({
@@ -41,14 +53,7 @@ export async function openHistoryReader(options: OpenReaderOptions): Promise<His
     connectionTimeoutMillis: 10_000,
   });
   pool.on('error', () => undefined);
-  const reader = new HistoryReader(pool, options.url);
-  try {
-    await reader.check();
-  } catch (error) {
-    await pool.end();
-    throw error;
-  }
-  return reader;
+  return new HistoryReader(pool, options.url);
 }
 
 /** A URL fit for messages: the password replaced by "****". */

@@ -7,5 +7,5 @@ export { ensureStoreDatabase } from './store-database.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';
 export { definitionHash, treeHash, commitHash, type Tree } from './hashing.js';
 export type { BranchRow, CommitKind, CommitMetadata, CommitRow, TreeChanges } from './types.js';
-export { openHistoryReader, HistoryReader, displayUrl, type OpenReaderOptions, type RepositoryInfo } from './history-reader.js';
+export { openHistoryReader, connectHistoryReader, HistoryReader, displayUrl, type OpenReaderOptions, type RepositoryInfo } from './history-reader.js';
 export { databaseConfig, databaseOfUrl } from './connection-config.js';

@@ -67,6 +67,15 @@ export class UpstreamActivity {
     return pids[0]!;
   }
 
+  /** What the backend of applicationName waits on now (e.g. ClientWrite), or '' when it is not waiting. */
+  async waitEvent(applicationName: string): Promise<string> {
+    const { rows } = await this.admin.query<{ event: string | null }>(
+      'SELECT wait_event AS event FROM pg_stat_activity WHERE application_name = $1',
+      [applicationName],
+    );
+    return rows[0]?.event ?? '';
+  }
+
   query(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
     return this.admin.query(text, values);
   }

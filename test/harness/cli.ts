@@ -10,9 +10,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `node --import tsx src/cli/run.ts ...args`; PG* and PGGIT_* of this process are not passed on. */
+/** Runs `node --import tsx src/cli/run.ts ...args`; PG* and PGGIT_* of this process (but PGGIT_STATE_DIR) are not passed on. */
 export function runCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PG')));
+  // PGGIT_STATE_DIR stays: a CLI child must not find a pggit that another test (or the user) runs.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PG') || name === 'PGGIT_STATE_DIR'));
   return new Promise((resolve) => {
     execFile(
       process.execPath,

@@ -11,9 +11,10 @@ import {
 } from '../../branch/index.js';
 import { selectRepository } from '../../history/index.js';
 import { defaultStoreUrl, HistoryReader, openStore } from '../../store/index.js';
-import { defaultReadStoreUrl, localTime, printJson } from '../history-read.js';
+import { localTime, printJson } from '../history-read.js';
+import { storeUrlFor, upstreamUrlFor } from '../targets.js';
 import { UsageError } from '../listen-address.js';
-import { optionalSetting, setting, upstreamUrl, type Env } from '../settings.js';
+import { optionalSetting, type Env } from '../settings.js';
 
 export const branchHelp = `Usage: pggit branch create NAME [--from REF] [--with-data] [options]
        pggit branch list [options]
@@ -40,9 +41,10 @@ Options:
   --with-data              create: copy the rows too (streaming COPY)
   --force                  delete: end open sessions
   --store URL              the metadata store               PGGIT_STORE_URL
-                           (default: database "pggit" on the upstream server)
+                           (default: the running pggit's, see "pggit status";
+                           else database "pggit" on the upstream server)
   --upstream URL           the server, as a role that may CREATE/DROP DATABASE
-                                                             PGGIT_UPSTREAM, else PGHOST/PGPORT/PGUSER
+                           PGGIT_UPSTREAM, else the running pggit's, else PGHOST/PGPORT/PGUSER
   --json                   print JSON (create: per-table progress as JSON lines on stderr)
   -h, --help               this text
 `;
@@ -79,9 +81,10 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
   if (action !== 'create' && (values.from !== undefined || values['with-data'])) throw new UsageError('--from and --with-data go with create');
   if (action !== 'delete' && values.force) throw new UsageError('--force goes with delete');
 
-  const upstream = upstreamUrl(values.upstream, env);
-  const explicitUpstream = values.upstream !== undefined || Boolean(env['PGGIT_UPSTREAM']);
-  const storeUrl = setting(values.store, env, ['PGGIT_STORE_URL'], explicitUpstream ? defaultStoreUrl(upstream) : defaultReadStoreUrl(env));
+  const upstream = await upstreamUrlFor(values.upstream, env);
+  // --upstream alone means that server's store, unless a store is named.
+  const storeUrl =
+    values.upstream !== undefined && values.store === undefined && !env['PGGIT_STORE_URL'] ? defaultStoreUrl(upstream) : await storeUrlFor(values.store, env);
   if (storeUrl === 'off') throw new UsageError('--store off: branches need the metadata store');
   const store = await openStore({ url: storeUrl });
   try {

@@ -1,10 +1,12 @@
 // `pggit proxy`: run the proxy in front of an existing PostgreSQL server.
 import { parseArgs } from 'node:util';
 import { upstreamFromUrl, describeUpstream } from '../../proxy/index.js';
-import { parseHostPort, UsageError } from '../listen-address.js';
+import { hostForUrl, parseHostPort, UsageError } from '../listen-address.js';
 import { createLogger } from '../logger.js';
 import { optionalSetting, secondsSetting, setting, upstreamUrl, type Env } from '../settings.js';
 import { untilSignal } from '../signals.js';
+import { writeRunningState } from '../state-file.js';
+import { version } from '../version.js';
 import { serve } from '../serve.js';
 import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
 import { HISTORY_HELP, HISTORY_OPTIONS, historySettings } from '../history-settings.js';
@@ -62,21 +64,43 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
   const drainTimeout = secondsSetting(setting(values['drain-timeout'], env, ['PGGIT_DRAIN_TIMEOUT'], '30'), '--drain-timeout');
   const logger = createLogger(setting(values['log-level'], env, ['PGGIT_LOG_LEVEL'], 'info'));
 
+  const history = historySettings(values, env, upstreamAddress);
   const serving = await serve({
     listen,
     upstream,
     upstreamUrl: upstreamAddress,
     ...httpSettings(values, env),
-    ...historySettings(values, env, upstreamAddress),
+    ...history,
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     logger,
     connectTimeoutMs: connectTimeout * 1000,
   });
   const http = serving.http ? `${serving.http.host}:${serving.http.port}` : 'off';
   logger.info({ upstream: describeUpstream(upstream), port: serving.proxy.port, http }, 'ready');
+  const removeState = await writeRunningState(env, {
+    pid: process.pid,
+    command: 'proxy',
+    version,
+    startedAt: new Date().toISOString(),
+    connect: exampleConnection(upstreamAddress, listen.host, serving.proxy.port),
+    listen: { host: listen.host, port: serving.proxy.port },
+    upstream: upstreamAddress,
+    store: history.storeUrl ?? null,
+    http: serving.http ? `http://${hostForUrl(serving.http.host)}:${serving.http.port}` : null,
+    dataDir: null,
+  });
   const signal = await untilSignal(['SIGTERM', 'SIGINT']);
   logger.info({ signal, drainSeconds: drainTimeout }, 'shutting down');
+  await removeState();
   await serving.stop(drainTimeout * 1000);
   logger.flush();
   return 0;
+}
+
+/** postgres://USER@HOST:PORT/DB through the proxy, with the upstream URL's user and database. */
+function exampleConnection(upstream: string, host: string, port: number): string {
+  const url = new URL(upstream);
+  const user = url.username || 'postgres';
+  const database = url.pathname.length > 1 ? url.pathname.slice(1) : decodeURIComponent(user);
+  return `postgres://${user}@${hostForUrl(host)}:${port}/${database}`;
 }

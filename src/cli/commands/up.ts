@@ -8,10 +8,11 @@ import { serve, type Serving } from '../serve.js';
 import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
 import { HISTORY_HELP, HISTORY_OPTIONS, historySettings } from '../history-settings.js';
 import { defaultBaseDir, prepareBaseDir } from '../data-dir.js';
-import { defaultStoreUrl } from '../../store/index.js';
-import { parseHostPort } from '../listen-address.js';
+import { hostForUrl, parseHostPort } from '../listen-address.js';
 import { secondsSetting, setting, type Env } from '../settings.js';
 import { untilSignal } from '../signals.js';
+import { writeRunningState } from '../state-file.js';
+import { version } from '../version.js';
 
 export const upHelp = `Usage: pggit up [options]
 
@@ -80,10 +81,20 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
   }
 
   const url = `postgres://postgres@${hostForUrl(listen.host)}:${serving.proxy.port}/postgres`;
-  const metricsUrl = serving.http ? `http://${hostForUrl(serving.http.host)}:${serving.http.port}/metrics` : 'off (--http off)';
-  // The default store lives in this cluster, whose own port changes each run: reach it through the proxy.
-  const storeUrl = history.storeUrl === defaultStoreUrl(cluster.url()) ? url.replace(/\/postgres$/, '/pggit') : history.storeUrl;
-  const historyHint = storeUrl ? `npx pggit log --store ${storeUrl} --db postgres` : 'off (--store off)';
+  const httpUrl = serving.http ? `http://${hostForUrl(serving.http.host)}:${serving.http.port}` : null;
+  // The store and the server are reached directly (their port changes each run; the state file says where).
+  const removeState = await writeRunningState(env, {
+    pid: process.pid,
+    command: 'up',
+    version,
+    startedAt: new Date().toISOString(),
+    connect: url,
+    listen: { host: listen.host, port: serving.proxy.port },
+    upstream: cluster.url(),
+    store: history.storeUrl ?? null,
+    http: httpUrl,
+    dataDir,
+  });
   process.stdout.write(
     [
       '',
@@ -91,9 +102,11 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       '',
       `  Connect:  ${url}`,
       `  psql:     psql "${url}"`,
+      `  Branch:   npx pggit branch create feature  then  psql "${url}@feature"`,
+      `  History:  ${history.storeUrl ? 'npx pggit log   (show, schema, branch: no flags needed; see npx pggit status)' : 'off (--store off)'}`,
+      `  Web:      ${httpUrl ? `${httpUrl}/` : 'off (--http off)'}`,
+      `  Metrics:  ${httpUrl ? `${httpUrl}/metrics` : 'off (--http off)'}`,
       `  Data:     ${dataDir}  (PostgreSQL from ${cluster.binaries.source}: ${cluster.binaries.binDir})`,
-      `  Metrics:  ${metricsUrl}`,
-      `  History:  ${historyHint}`,
       `  Logs:     ${join(baseDir, 'pggit.log')}, ${cluster.logFile}`,
       '  Stop:     Ctrl-C',
       '',
@@ -102,13 +115,9 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
   );
   const signal = await untilSignal(['SIGINT', 'SIGTERM']);
   process.stdout.write(`\n${signal}: stopping the proxy, then PostgreSQL...\n`);
+  await removeState();
   await serving.stop(drainSeconds * 1000);
   await cluster.stop();
   process.stdout.write('stopped.\n');
   return 0;
-}
-
-function hostForUrl(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }

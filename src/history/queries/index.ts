@@ -7,6 +7,6 @@ export { schemaAt, type SchemaAt } from './schema-at.js';
 export { resolveRef, type RefContext, type ResolvedRef } from './resolve-ref.js';
 export { parseRef, isIdPrefix, RefSyntaxError, type ParsedRef, type RefStep } from './ref-grammar.js';
 export { parseObjectName, keyMatches, ObjectNameError, type ObjectName } from './object-filter.js';
-export { selectRepository, selectBranch } from './repository.js';
+export { selectRepository, selectBranch, listRepositories, type RepositorySummary } from './repository.js';
 export { summarizeCommit, shortId, SHORT_ID_LENGTH, type CommitSummary } from './commit-summary.js';
 export { lineDiff } from './line-diff.js';

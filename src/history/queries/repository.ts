@@ -24,3 +24,27 @@ export async function selectBranch(reader: HistoryReader, repository: string, na
   const known = branches.map((candidate) => candidate.name).join(', ') || 'none';
   throw new StoreError('UNKNOWN_BRANCH', `no branch "${name}" in "${repository}"; branches: ${known}`);
 }
+
+export interface RepositorySummary {
+  readonly name: string;
+  readonly createdAt: string;
+  readonly branches: ReadonlyArray<{ readonly name: string; readonly head: string | null; readonly database: string; readonly createdAt: string; readonly createdFrom: string | null }>;
+}
+
+/** Every repository of the store with its live branches (GET /api/repositories). */
+export async function listRepositories(reader: HistoryReader): Promise<RepositorySummary[]> {
+  const repositories = await reader.repositories();
+  return Promise.all(
+    repositories.map(async (repository) => ({
+      name: repository.name,
+      createdAt: repository.createdAt.toISOString(),
+      branches: (await reader.branches(repository.name)).map((branch) => ({
+        name: branch.name,
+        head: branch.head,
+        database: branch.database,
+        createdAt: branch.createdAt.toISOString(),
+        createdFrom: branch.createdFrom,
+      })),
+    })),
+  );
+}

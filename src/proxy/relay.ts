@@ -1,0 +1,196 @@
+// The hot path: bytes in both directions once the session is set up. Every
+// chunk is forwarded whole the moment it arrives; a frame tracker per
+// direction hands the observer the few messages it reads. This class is the
+// one owner of backpressure (a full socket on either side pauses the other
+// side's reads) and of the snapshot hold (a ReadyForQuery held back until the
+// recorder has read the catalog).
+//
+// Server bytes are read into a reused buffer (net's `onread`), which saves an
+// allocation and the stream machinery per read. A buffer that a pending write
+// still refers to is never read into again: the next read gets a new one.
+import type { OnReadOpts, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { FrameTracker, type FrameSink } from '../protocol/index.js';
+import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
+
+/** What one read may take from the server (Node's own default). */
+export const READ_BUFFER_SIZE = 64 * 1024;
+/** A bounded hold: after this the reply goes anyway and reconciliation keeps history right. */
+const SNAPSHOT_HOLD_MS = 2_000;
+
+/** Why server reads are paused: bits, so that two reasons never resume each other's pause. */
+const CLIENT_FULL = 1;
+const HOLDING = 2;
+
+export interface RelaySinks {
+  readonly frontend: FrameSink;
+  readonly backend: FrameSink;
+  readonly frontendCapture: Int32Array;
+  readonly backendCapture: Int32Array;
+  readonly frontendCodes: Uint8Array;
+}
+
+export interface RelayEvents {
+  /** The client's bytes broke the protocol (a FrameError) or the server's could not be followed. */
+  frameError(error: unknown, fromServer: boolean): void;
+  /** A reply was held back this long for a snapshot. */
+  replyHeld(seconds: number): void;
+}
+
+export class Relay {
+  private readonly frontend: FrameTracker;
+  private readonly backend: FrameTracker;
+  private upstream: Socket | TLSSocket | undefined;
+  private serverPause = 0;
+  private clientPaused = false;
+  private readBuffer: Buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  /** The read buffer is referenced by a write not yet flushed. */
+  private lent = false;
+  private hold: Promise<void> | undefined;
+  private stopped = false;
+  bytesFromClient = 0;
+  bytesFromServer = 0;
+  /** Replaced once the session authenticated and its labels are known. */
+  metrics: SessionMetrics = NO_SESSION_METRICS;
+
+  /** For net.connect's `onread`: server bytes land in readBuffer. */
+  readonly upstreamReads: OnReadOpts = {
+    buffer: () => this.nextReadBuffer(),
+    callback: (bytes, buffer) => this.readIntoBuffer(bytes, buffer as Buffer),
+  };
+  private readonly onClientData = (chunk: Buffer): void => this.fromClient(chunk);
+  private readonly onServerData = (chunk: Buffer): void => this.fromServer(chunk, false);
+  private readonly onClientDrain = (): void => this.resumeServer(CLIENT_FULL);
+  private readonly onUpstreamDrain = (): void => this.resumeClient();
+
+  constructor(
+    private readonly client: Socket | TLSSocket,
+    sinks: RelaySinks,
+    private readonly events: RelayEvents,
+  ) {
+    this.frontend = new FrameTracker({ capture: sinks.frontendCapture, validCodes: sinks.frontendCodes, sink: sinks.frontend });
+    this.backend = new FrameTracker({ capture: sinks.backendCapture, sink: sinks.backend });
+  }
+
+  /** True between server messages: the client can be sent an ErrorResponse of ours. */
+  get serverAtBoundary(): boolean {
+    return this.backend.atBoundary;
+  }
+
+  /**
+   * Starts relaying: `readsIntoBuffer` says the upstream socket was made
+   * with `upstreamReads` (else its 'data' events are used, e.g. for TLS);
+   * `pending` is what the client sent after its StartupMessage.
+   */
+  start(upstream: Socket | TLSSocket, readsIntoBuffer: boolean, pending: Buffer): void {
+    this.upstream = upstream;
+    if (!readsIntoBuffer) upstream.on('data', this.onServerData);
+    upstream.on('drain', this.onUpstreamDrain);
+    this.client.on('data', this.onClientData);
+    this.client.on('drain', this.onClientDrain);
+    if (pending.length > 0) this.fromClient(pending);
+    if (!this.stopped) this.client.resume();
+  }
+
+  /** Holds the chunk that ends the current server read until `until` settles (see forwardHeld). */
+  holdNextReply(until: Promise<void>): void {
+    this.hold = until;
+  }
+
+  /** No more forwarding (the session is closing). */
+  stop(): void {
+    this.stopped = true;
+    this.client.removeListener('data', this.onClientData);
+  }
+
+  private fromClient(chunk: Buffer): void {
+    try {
+      this.frontend.push(chunk);
+    } catch (error) {
+      this.events.frameError(error, false);
+      return;
+    }
+    this.bytesFromClient += chunk.length;
+    this.metrics.bytesFromClient(chunk.length);
+    if (!this.upstream!.write(chunk) && !this.clientPaused) {
+      this.clientPaused = true;
+      this.client.pause();
+    }
+  }
+
+  private resumeClient(): void {
+    if (!this.clientPaused || this.stopped) return;
+    this.clientPaused = false;
+    this.client.resume();
+  }
+
+  /** Returns true: pausing is done by pauseServer, never by this return value. */
+  private readIntoBuffer(bytes: number, buffer: Buffer): boolean {
+    this.fromServer(buffer.subarray(0, bytes), true);
+    // Queued or partly written: the write still points into this buffer.
+    if (this.client.writableLength > 0) this.lent = true;
+    return true;
+  }
+
+  private nextReadBuffer(): Buffer {
+    if (this.lent) {
+      this.lent = false;
+      this.readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+    }
+    return this.readBuffer;
+  }
+
+  private fromServer(chunk: Buffer, reusedBuffer: boolean): void {
+    if (this.stopped) return;
+    try {
+      this.backend.push(chunk);
+    } catch (error) {
+      this.events.frameError(error, true);
+      return;
+    }
+    this.bytesFromServer += chunk.length;
+    this.metrics.bytesFromServer(chunk.length);
+    const hold = this.hold;
+    if (hold !== undefined) {
+      this.hold = undefined;
+      this.forwardHeld(hold, reusedBuffer ? Buffer.from(chunk) : chunk);
+      return;
+    }
+    if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
+  }
+
+  /**
+   * Holds a ReadyForQuery (the end of this chunk) until the recorder has
+   * read the catalog: after a transaction with schema changes, so the
+   * snapshot holds exactly its result and not the client's next change; and
+   * at the first session of a new database, so the baseline is read before
+   * the client changes anything. Bounded by SNAPSHOT_HOLD_MS.
+   */
+  private forwardHeld(hold: Promise<void>, chunk: Buffer): void {
+    this.pauseServer(HOLDING);
+    const heldSince = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SNAPSHOT_HOLD_MS);
+      timer.unref();
+    });
+    void Promise.race([hold.catch(() => undefined), timeout]).then(() => {
+      clearTimeout(timer);
+      this.events.replyHeld((performance.now() - heldSince) / 1000);
+      if (this.stopped) return;
+      if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
+      this.resumeServer(HOLDING);
+    });
+  }
+
+  private pauseServer(reason: number): void {
+    if (this.serverPause === 0) this.upstream!.pause();
+    this.serverPause |= reason;
+  }
+
+  private resumeServer(reason: number): void {
+    if ((this.serverPause & reason) === 0) return;
+    this.serverPause &= ~reason;
+    if (this.serverPause === 0 && !this.stopped) this.upstream!.resume();
+  }
+}
