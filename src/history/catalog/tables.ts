@@ -99,13 +99,19 @@ function definition(row: Row): string {
   } else {
     create = `CREATE ${row.foreign ? 'FOREIGN ' : unlogged}TABLE ${row.qname} (${list(written.map(columnSpec))})`;
   }
-  if (partitionOf === undefined && parents.length > 0) create += `\nINHERITS (${parents.join(', ')})`;
+  // A child that has every column of its own, some also inherited, is
+  // written with ALTER TABLE ... INHERIT: CREATE TABLE ... INHERITS would put
+  // the inherited columns first (not the child's order) and refuses a
+  // child's own generated column.
+  const lateInherit =
+    partitionOf === undefined && parents.length > 0 && columns.every((column) => column.local) && columns.some((column) => column.parentDefaults !== null);
+  if (partitionOf === undefined && parents.length > 0 && !lateInherit) create += `\nINHERITS (${parents.join(', ')})`;
   if (row.partition_key !== null) create += `\nPARTITION BY ${row.partition_key}`;
   if (row.foreign) create += `\n${row.server?.trimStart() ?? ''}`;
   if (row.access_method !== null) create += `\nUSING ${row.access_method}`;
   const options = [...(row.options ?? []), ...(row.toast_options ?? []).map((option) => `toast.${option}`)];
   if (options.length > 0) create += `\nWITH (${options.map(reloption).join(', ')})`;
-  const alters: string[] = [];
+  const alters: string[] = lateInherit ? parents.map((parent) => `ALTER TABLE ${row.qname} INHERIT ${parent};`) : [];
   if (partitionOf !== undefined) alters.push(`ALTER TABLE ONLY ${partitionOf} ATTACH PARTITION ${row.qname} ${row.partition_bound};`);
   for (const column of columns) {
     if (!written.includes(column)) alters.push(...inheritedColumnChanges(row.qname, column));
