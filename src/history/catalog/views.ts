@@ -3,12 +3,13 @@
 // defaults of views, comments on the view and its columns, privileges.
 import type { CatalogObject, FamilyReader } from './family.js';
 import { familyStatement, runFamily } from './statement.js';
-import { reloption } from './columns.js';
+import { columnSettings, columnsSql, reloption, type Column } from './columns.js';
 import { aclLines, columnAclLines, ownerLine, commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
 
 const SQL = `
 SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relkind AS kind, pg_get_viewdef(c.oid) AS def,
   c.reloptions::text[] AS options,
+  CASE WHEN c.relkind = 'm' THEN ${columnsSql('c.oid')} END AS columns,
   CASE WHEN c.relkind = 'm' AND am.amname <> 'heap' THEN quote_ident(am.amname) END AS access_method,
   (SELECT string_agg(format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s;', q.qname, a.attname, pg_get_expr(ad.adbin, ad.adrelid)), E'\\n' ORDER BY a.attnum)
     FROM pg_attribute a JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -33,6 +34,8 @@ interface Row extends Record<string, unknown> {
   kind: 'v' | 'm';
   def: string;
   options: string[] | null;
+  /** A materialized view's columns, for their storage settings. */
+  columns: Column[] | null;
   access_method: string | null;
   column_defaults: string | null;
   comment: string | null;
@@ -64,7 +67,7 @@ export const readViews: FamilyReader = async (query, filter) => {
       kind: row.kind === 'v' ? 'view' : 'materialized_view',
       schema: row.schema,
       name: row.name,
-      definition: lines(create(row), row.column_defaults, row.comment, row.column_comments, row.grants, row.column_grants, row.owner),
+      definition: lines(create(row), ...(row.columns ?? []).flatMap((column) => columnSettings(row.qname, column)), row.column_defaults, row.comment, row.column_comments, row.grants, row.column_grants, row.owner),
     }),
   );
 };
