@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
-const ROOMS = ['protocol', 'metrics', 'ddl', 'store', 'history', 'branch', 'proxy', 'http', 'cluster', 'cli'];
+const ROOMS = ['protocol', 'metrics', 'ddl', 'store', 'history', 'plan', 'branch', 'proxy', 'http', 'cluster', 'cli'];
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });

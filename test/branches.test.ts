@@ -13,9 +13,10 @@ import { BranchError, StoreBranchDirectory, createBranch, deleteBranch, listBran
 import { CatalogPools, Recorder } from '../src/history/index.js';
 import { branchRoutes, startHttpServer, type RunningHttpServer } from '../src/http/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
+import { uniqueAppName, UpstreamActivity } from './harness/activity.js';
 import { runCli, runCliJson } from './harness/cli.js';
 import { psql } from './harness/psql.js';
-import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 
 const APP = 'br_app';
 const STORE = 'br_store';
@@ -89,7 +90,7 @@ beforeAll(async () => {
   store = connectStore({ url: storeUrl() });
   pools = new CatalogPools(upstreamUrl());
   recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }), retryMs: 100 });
-  proxy = await startTestProxy({
+  proxy = await startWiredProxy({
     onChangeSet: (changeSet, route) => recorder.submit(route, changeSet),
     onSessionReady: (route) => recorder.noteDatabase(route),
     branches: new StoreBranchDirectory(store.pool, () => store.ensureReady()),
@@ -178,13 +179,26 @@ describe('branches', () => {
   });
 
   it('cancels a query on a branch session', async () => {
-    const sql = postgres({ host: '127.0.0.1', port: proxy.proxy.port, user: 'postgres', database: `${APP}@feature`, max: 1 });
+    const application = uniqueAppName('branch-cancel');
+    const sql = postgres({
+      host: '127.0.0.1',
+      port: proxy.proxy.port,
+      user: 'postgres',
+      database: `${APP}@feature`,
+      max: 1,
+      connection: { application_name: application },
+    });
     const sleeping = sql`SELECT pg_sleep(30)`;
     const outcome = sleeping.then(
       () => 'finished',
       (error: { code?: string }) => error.code,
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const observer = await UpstreamActivity.connect();
+    try {
+      await observer.waitForQuery(application, 'SELECT pg_sleep(30)');
+    } finally {
+      await observer.end();
+    }
     sleeping.cancel();
     expect(await outcome).toBe('57014');
     expect((await sql`SELECT current_database() AS db`)[0]!.db).toBe(`${APP}@feature`);

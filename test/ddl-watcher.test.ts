@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import postgres from 'postgres';
 import type { ChangeSet } from '../src/ddl/index.js';
-import { startTestProxy, type TestProxy } from './harness/proxy.js';
+import { startWiredProxy, type TestProxy } from './harness/proxy.js';
 import { psql } from './harness/psql.js';
 
 const DB = 'ddl_watcher';
@@ -18,7 +18,7 @@ let client: pg.Client;
 const texts = (): string[][] => changeSets.map((cs) => cs.statements.map((s) => s.text.trim()));
 
 beforeAll(async () => {
-  proxy = await startTestProxy({ onChangeSet: (cs) => void changeSets.push(cs) });
+  proxy = await startWiredProxy({ onChangeSet: (cs) => void changeSets.push(cs) });
   const admin = new pg.Client({ connectionString: proxy.url() });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${DB}`);

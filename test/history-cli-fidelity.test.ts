@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { CatalogPools, Recorder, type LogResult } from '../src/history/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { runCli, runCliJson } from './harness/cli.js';
-import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { psql } from './harness/psql.js';
 import { createScratchDatabase, dumpBlocks, dumpSchema, type ScratchDatabase } from './harness/scratch-database.js';
 
@@ -85,7 +85,7 @@ beforeAll(async () => {
   store = connectStore({ url: storeDb.url });
   pools = new CatalogPools(upstreamUrl());
   recorder = new Recorder({ store, pools, logger: pino({ level: 'warn' }), ignoreDatabases: [storeDb.name] });
-  proxy = await startTestProxy({
+  proxy = await startWiredProxy({
     onChangeSet: (cs) => recorder.submit(cs.session.database, cs),
     onSessionReady: (database) => recorder.noteDatabase(database),
   });

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { CatalogPools, Recorder, type CommitDetails, type LogResult, type SchemaAt } from '../src/history/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { runCli, runCliJson } from './harness/cli.js';
-import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 
 const APP = 'hcli_app';
 const STORE = 'hcli_store';
@@ -45,6 +45,11 @@ async function step(...statements: string[]): Promise<void> {
   heads.push(await head());
 }
 
+/** Waits until the clock reads later than time (a millisecond at most, the resolution of commit times). */
+async function clockPast(time: Date): Promise<void> {
+  while (Date.now() <= time.getTime()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 const cli = (args: string[]) => runCli([...args, '--store', storeUrl, '--db', APP]);
 const json = <T>(args: string[]) => runCliJson<T>([...args, '--store', storeUrl, '--db', APP]);
 
@@ -58,7 +63,7 @@ beforeAll(async () => {
   store = connectStore({ url: storeUrl });
   pools = new CatalogPools(upstreamUrl());
   recorder = new Recorder({ store, pools, logger: pino({ level: 'warn' }) });
-  proxy = await startTestProxy({
+  proxy = await startWiredProxy({
     onChangeSet: (cs) => recorder.submit(cs.session.database, cs),
     onSessionReady: (database) => recorder.noteDatabase(database),
   });
@@ -69,9 +74,10 @@ beforeAll(async () => {
   await step('CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL)');
   await step('BEGIN', "SET LOCAL pggit.message = 'orders table'", 'CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users)', 'COMMIT');
   await step('CREATE INDEX users_email_idx ON users (email)');
-  await new Promise((resolve) => setTimeout(resolve, 40));
-  between = new Date(Date.now() - 20).toISOString();
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // The third commit's own time: at it, the third commit is the latest; the clock moves past it before the fourth.
+  const third = await store.pool.query('SELECT committed_at FROM pggit.commits WHERE id = $1', [heads.at(-1)]);
+  between = (third.rows[0].committed_at as Date).toISOString();
+  await clockPast(new Date(between));
   await step('ALTER TABLE users ADD COLUMN note text');
   await step('CREATE VIEW recent_orders AS SELECT o.id, u.email FROM orders o JOIN users u ON u.id = o.user_id');
 

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { ProxyMetrics } from '../src/metrics/index.js';
-import { startTestProxy, type TestProxy } from './harness/proxy.js';
+import { startWiredProxy, type TestProxy } from './harness/proxy.js';
 import { psql } from './harness/psql.js';
+import { eventually } from './harness/activity.js';
 
 const DB = 'metrics_traffic';
 let registry: Registry;
@@ -12,7 +13,7 @@ let proxy: TestProxy;
 
 beforeAll(async () => {
   registry = new Registry();
-  proxy = await startTestProxy({ metrics: new ProxyMetrics(registry, { maxApplications: 5, defaultMetrics: false }) });
+  proxy = await startWiredProxy({ metrics: new ProxyMetrics(registry, { maxApplications: 5, defaultMetrics: false }) });
   const admin = new pg.Client({ connectionString: proxy.url() });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
@@ -53,7 +54,8 @@ describe('metrics from real traffic', () => {
     await client.query('SELECT 1 / 0').catch(() => undefined);
     await client.query('ROLLBACK');
     await client.end();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The proxy sees the client go a moment after it has gone.
+    await eventually(() => sample('pggit_client_connections', base), (n) => n === 0, 'the session to close');
 
     expect(await sample('pggit_statements_total', { ...app, command: 'DDL' })).toBe(1);
     expect(await sample('pggit_statements_total', { ...app, command: 'INSERT' })).toBe(1);
@@ -86,7 +88,7 @@ describe('metrics from real traffic', () => {
 
   it('counts an unreachable upstream as a connection error', async () => {
     const local = new Registry();
-    const broken = await startTestProxy({
+    const broken = await startWiredProxy({
       upstream: { kind: 'tcp', host: '127.0.0.1', port: 1 },
       metrics: new ProxyMetrics(local, { defaultMetrics: false }),
     });

@@ -22,7 +22,7 @@ let proxy: TestProxy;
 let activity: UpstreamActivity;
 
 beforeAll(async () => {
-  proxy = await startTestProxy({ onChangeSet: () => undefined });
+  proxy = await startTestProxy();
   activity = await UpstreamActivity.connect();
 });
 

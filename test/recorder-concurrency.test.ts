@@ -6,7 +6,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { CatalogPools, Recorder, decodeObject, diffObjects, readCatalog } from '../src/history/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
-import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 
 const APP = 'rec_concurrent';
 const SESSIONS = 8;
@@ -36,7 +36,7 @@ beforeAll(async () => {
     const store = connectStore({ url: urlFor('rec_concurrent_store') });
     const pools = new CatalogPools(upstreamUrl());
     const recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }) });
-    const proxy = await startTestProxy({
+    const proxy = await startWiredProxy({
       onChangeSet: (cs) => recorder.submit(cs.session.database, cs),
       onSessionReady: (database) => recorder.noteDatabase(database),
     });

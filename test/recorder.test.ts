@@ -8,7 +8,8 @@ import { Registry } from 'prom-client';
 import { CatalogPools, Recorder } from '../src/history/index.js';
 import { ProxyMetrics } from '../src/metrics/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
-import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { eventually } from './harness/activity.js';
 import { Relay } from './harness/relay.js';
 
 const APP = 'rec_app';
@@ -58,7 +59,7 @@ beforeAll(async () => {
   pools = new CatalogPools(upstreamUrl());
   const metrics = new ProxyMetrics(registry, { defaultMetrics: false });
   recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }), retryMs: 100, metrics });
-  proxy = await startTestProxy({
+  proxy = await startWiredProxy({
     onChangeSet: (cs) => recorder.submit(cs.session.database, cs),
     onSessionReady: (database) => recorder.noteDatabase(database),
   });
@@ -186,9 +187,9 @@ describe('recorder', () => {
     await client.query('CREATE TABLE while_down_1 (id int)');
     await client.query('ALTER TABLE while_down_1 ADD COLUMN x int');
     expect((await client.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The recorder finds the store gone: the commits wait in its queue.
+    await eventually(async () => recorder.isStoreUp, (up) => up === false, 'the recorder to find the store down');
     expect(recorder.queueDepth).toBeGreaterThan(0);
-    expect(recorder.isStoreUp).toBe(false);
     const upstream = new URL(upstreamUrl());
     relay = await Relay.start({ host: upstream.hostname, port: Number(upstream.port) }, port);
     await recorder.idle();

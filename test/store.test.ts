@@ -2,7 +2,7 @@
 // and head moves serialised in the database across independent stores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { openStore, migrate, loadMigrations, type HistoryStore, type CommitMetadata } from '../src/store/index.js';
+import { ensureStoreDatabase, openStore, migrate, loadMigrations, type HistoryStore, type CommitMetadata } from '../src/store/index.js';
 import { upstreamUrl } from './harness/proxy.js';
 
 const STORE_DB = 'pggit_store_test';
@@ -48,6 +48,22 @@ describe('metadata store', () => {
     const store = await open();
     const { rows } = await store.pool.query('SELECT max(version)::int AS v FROM pggit.schema_version');
     expect(rows[0].v).toBe((await loadMigrations()).at(-1)!.version);
+  });
+
+  it('several proxies starting at once on a missing store database all open it', async () => {
+    // Two CREATE DATABASE of one name at once: the loser gets 42P04 or a unique violation (23505).
+    const names = Array.from({ length: 4 }, (_, i) => `pggit_store_race_${i}`);
+    const admin = new pg.Client({ connectionString: upstreamUrl() });
+    await admin.connect();
+    try {
+      for (const name of names) await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      const urls = names.map((name) => Object.assign(new URL(upstreamUrl()), { pathname: `/${name}` }).toString());
+      const outcomes = await Promise.allSettled(urls.flatMap((url) => [ensureStoreDatabase(url), ensureStoreDatabase(url), ensureStoreDatabase(url)]));
+      expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+    } finally {
+      for (const name of names) await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      await admin.end();
+    }
   });
 
   it('refuses a store newer than the code', async () => {

@@ -10,3 +10,5 @@ export { createBranch, type CreateBranchInput, type CreatedBranch } from './crea
 export { listBranches, type BranchSummary } from './list.js';
 export { deleteBranch, type DeleteBranchInput, type DeletedBranch } from './delete.js';
 export type { TableProgress } from './copy-data.js';
+export { diffSchemas, summarize, withSizes, type DiffInput, type DiffResult, type DiffSummary } from './diff.js';
+export { isDatabaseUrl, objectsAt, readLive, readSide, relationSizes, type SchemaSide } from './schema-source.js';

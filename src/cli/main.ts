@@ -6,6 +6,7 @@ import { runLog } from './commands/log.js';
 import { runShow } from './commands/show.js';
 import { runSchema } from './commands/schema.js';
 import { runBranch } from './commands/branch.js';
+import { runDiff } from './commands/diff.js';
 import { runStatus } from './commands/status.js';
 import { UsageError } from './listen-address.js';
 import { version } from './version.js';
@@ -19,6 +20,7 @@ const commands: Record<string, Command> = {
   show: runShow,
   schema: runSchema,
   branch: runBranch,
+  diff: runDiff,
   status: runStatus,
 };
 
@@ -33,6 +35,7 @@ Commands:
   show      show a commit: who, when, statements, what changed
   schema    print the whole schema at any commit as runnable SQL
   branch    create, list and delete branches (databases of their own)
+  diff      the SQL that turns one schema into another (revisions or live databases)
   status    which pggit runs where (the other commands use it with no flags)
 
 Run "pggit <command> --help" for a command's options.

@@ -25,6 +25,8 @@ export interface ServeOptions {
   readonly ddl: boolean;
   readonly tls?: TlsFiles | undefined;
   readonly connectTimeoutMs: number;
+  /** How long a client may take to send its StartupMessage (default 60 s). */
+  readonly startupTimeoutMs?: number | undefined;
   readonly logger: Logger;
   /** Bearer token for POST/DELETE /api/branches; undefined: those answer 403. */
   readonly apiToken?: string | undefined;
@@ -54,6 +56,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     tls: options.tls,
     logger: options.logger,
     connectTimeoutMs: options.connectTimeoutMs,
+    ...(options.startupTimeoutMs === undefined ? {} : { startupTimeoutMs: options.startupTimeoutMs }),
     metrics,
     onChangeSet: options.ddl ? (changeSet, route) => history?.recorder.submit(route, changeSet) : undefined,
     onSessionReady: (route) => history?.recorder.noteDatabase(route),

@@ -14,3 +14,4 @@ export { schemaChangesIn, splitQuery, type QueryPart } from './query-parts.js';
 export { describeSchemaChange, SCHEMA_CHANGES, type SchemaChangeRule } from './schema-changes.js';
 export { readTransactionCommand, type TransactionCommand } from './transaction-command.js';
 export { TransactionTracker, type TransactionTrackerOptions } from './transaction-tracker.js';
+export { bodyOf, type NodeBody, type NodeType } from './node-types.js';

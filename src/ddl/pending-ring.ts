@@ -17,6 +17,8 @@ export class PendingItem {
   parts: QueryPart[] | undefined;
   /** Execute of a named statement: where its parse is cached. */
   statement: PreparedStatement | undefined;
+  /** Query: `sql` is only the start of the text (it was longer than the watcher reads). */
+  cut = false;
 
   clear(): void {
     this.type = 'sync';
@@ -25,6 +27,7 @@ export class PendingItem {
     this.replies = 0;
     this.parts = undefined;
     this.statement = undefined;
+    this.cut = false;
   }
 }
 

@@ -1,6 +1,7 @@
 // The statements of one Query string or one Parse text, as the tracker needs
 // them: text, lead class and, for schema changes, the description. Built only
 // when needed (a later statement of a multi-statement Query, or DDL).
+// A text longer than the watcher reads arrives cut: see splitCutQuery.
 import type { DdlStatement } from './ddl-statement.js';
 import { parseStatements, splitByScanner } from './parser.js';
 import { classifyLead, type LeadClass } from './prefilter.js';
@@ -30,6 +31,18 @@ export function splitQuery(sql: string): QueryPart[] {
   }));
 }
 
+/**
+ * The statements of the start of a longer text: the last one is cut, so what
+ * it names cannot be trusted; marked unparsed, it has the recorder read the
+ * whole catalog. (Statements past the cut are the tracker's business.)
+ */
+export function splitCutQuery(sql: string): QueryPart[] {
+  const parts = splitQuery(sql);
+  const last = parts[parts.length - 1];
+  if (last?.ddl !== undefined) parts[parts.length - 1] = { ...last, ddl: { ...last.ddl, unparsed: true } };
+  return parts;
+}
+
 /** A named prepared statement: classified at Parse, parsed (once) only if it runs and may be DDL. */
 export class PreparedStatement {
   private description: DdlStatement | null | undefined;
@@ -37,10 +50,14 @@ export class PreparedStatement {
   constructor(
     readonly lead: LeadClass,
     readonly sql: string,
+    /** `sql` is only the start of the statement's text. */
+    readonly cut = false,
   ) {}
 
   get ddl(): DdlStatement | undefined {
-    if (this.description === undefined) this.description = splitQuery(this.sql)[0]?.ddl ?? null;
+    if (this.description === undefined) {
+      this.description = (this.cut ? splitCutQuery(this.sql) : splitQuery(this.sql))[0]?.ddl ?? null;
+    }
     return this.description ?? undefined;
   }
 }

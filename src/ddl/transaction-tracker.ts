@@ -8,7 +8,7 @@ import type { DdlStatement } from './ddl-statement.js';
 import { PendingRing, type PendingItem } from './pending-ring.js';
 import { PreparedTransactions } from './prepared-transactions.js';
 import { classifyLead, type LeadClass } from './prefilter.js';
-import { PreparedStatement, splitQuery, type QueryPart } from './query-parts.js';
+import { PreparedStatement, splitCutQuery, splitQuery, type QueryPart } from './query-parts.js';
 import { readTransactionCommand } from './transaction-command.js';
 import { TransactionContent, type TakenContent } from './transaction-content.js';
 
@@ -40,6 +40,8 @@ export class TransactionTracker {
   // query: kept in fields rather than allocated.
   private unnamedLead: LeadClass = 'other';
   private unnamedSql = '';
+  /** Only when the unnamed statement's text arrived cut (so that Bind and Execute carry that). */
+  private unnamedCut: PreparedStatement | undefined;
   private portalLead: LeadClass = 'other';
   private portalSql = '';
   private portalStatement: PreparedStatement | undefined;
@@ -64,29 +66,32 @@ export class TransactionTracker {
 
   // ---- frontend -------------------------------------------------------
 
-  query(sql: string): void {
+  /** `cut`: sql is only the start of a longer text; what follows the cut is left to the catalog. */
+  query(sql: string, cut = false): void {
     // A simple Query destroys the unnamed statement and portal.
     this.unnamedLead = this.portalLead = 'other';
     this.unnamedSql = this.portalSql = '';
-    this.portalStatement = undefined;
+    this.unnamedCut = this.portalStatement = undefined;
     const item = this.pending.push('query');
     item.sql = sql;
     item.lead = classifyLead(sql);
+    item.cut = cut;
   }
 
-  parse(statementName: string, sql: string): void {
+  parse(statementName: string, sql: string, cut = false): void {
     const lead = classifyLead(sql);
     if (statementName !== '') {
       // Named statements live as long as the session: keep the text only when it can matter.
-      this.statements.set(statementName, new PreparedStatement(lead, lead === 'other' ? '' : sql));
+      this.statements.set(statementName, new PreparedStatement(lead, lead === 'other' ? '' : sql, cut));
       return;
     }
     this.unnamedLead = lead;
     this.unnamedSql = sql;
+    this.unnamedCut = cut && lead !== 'other' ? new PreparedStatement(lead, sql, true) : undefined;
   }
 
   bind(portalName: string, statementName: string): void {
-    const statement = statementName === '' ? undefined : this.statements.get(statementName);
+    const statement = statementName === '' ? this.unnamedCut : this.statements.get(statementName);
     const lead = statement?.lead ?? (statementName === '' ? this.unnamedLead : 'other');
     const sql = statement?.sql ?? (statementName === '' ? this.unnamedSql : '');
     if (portalName !== '') {
@@ -111,6 +116,7 @@ export class TransactionTracker {
     else if (kind === 'S') {
       this.unnamedLead = 'other';
       this.unnamedSql = '';
+      this.unnamedCut = undefined;
     } else if (name !== '') this.portals.delete(name);
     else {
       this.portalLead = 'other';
@@ -185,6 +191,11 @@ export class TransactionTracker {
   // ---- what a reply means ---------------------------------------------
 
   private succeeded(tag: string | (() => string), item: PendingItem, index: number): void {
+    if (item.cut && index >= this.partsOf(item).length) {
+      // A statement past the cut of a long Query: only the catalog can tell what it did.
+      this.content.markUnseen();
+      return;
+    }
     const lead = index === 0 ? item.lead : (this.partsOf(item)[index]?.lead ?? 'other');
     if (lead === 'other') return;
     if (lead === 'do-or-call') this.content.markUnseen();
@@ -258,7 +269,7 @@ export class TransactionTracker {
   // ---- helpers ----------------------------------------------------------
 
   private partsOf(item: PendingItem): QueryPart[] {
-    return (item.parts ??= splitQuery(item.sql));
+    return (item.parts ??= item.cut ? splitCutQuery(item.sql) : splitQuery(item.sql));
   }
 
   private ddlOf(item: PendingItem, index: number): DdlStatement | undefined {

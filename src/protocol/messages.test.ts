@@ -117,6 +117,9 @@ describe('message decoders', () => {
     const parse = serialize.parse({ name: 's1', text: 'SELECT $1::int', types: [23] });
     expect(parseMessage(body(parse))).toEqual({ statement: 's1', text: 'SELECT $1::int' });
     expect(parseMessage(body(serialize.parse({ text: 'SELECT 1' })))).toEqual({ statement: '', text: 'SELECT 1' });
+    // Cut at a capture limit (no NUL at the end): the text seen so far.
+    expect(queryText(Buffer.from('CREATE TABLE a'), false)).toBe('CREATE TABLE a');
+    expect(parseMessage(Buffer.from('s1\0CREATE TAB'), false)).toEqual({ statement: 's1', text: 'CREATE TAB' });
   });
 
   it('reads the portal and statement names of Bind, Execute and Close', () => {

@@ -79,14 +79,15 @@ export function backendKeyData(body: Buffer): CancelKey {
 }
 
 /** Query: the SQL text. */
-export function queryText(body: Buffer): string {
-  return readCString(body, 0)[0];
+export function queryText(body: Buffer, complete = true): string {
+  // A body cut at a capture limit ends before its NUL: the text seen so far.
+  return complete ? readCString(body, 0)[0] : body.toString('utf8');
 }
 
-/** Parse: statement name and SQL text. */
-export function parseMessage(body: Buffer): { statement: string; text: string } {
+/** Parse: statement name and SQL text (its start only when `complete` is false: the body was cut). */
+export function parseMessage(body: Buffer, complete = true): { statement: string; text: string } {
   const [statement, next] = readCString(body, 0);
-  return { statement, text: readCString(body, next)[0] };
+  return { statement, text: complete ? readCString(body, next)[0] : body.toString('utf8', next) };
 }
 
 /** Bind: portal and statement names (the first two strings; parameters follow). */

@@ -31,8 +31,14 @@ export const FRONTEND_CAPTURE = captureTable([
   [FrontendCode.Terminate, 0],
 ]);
 
-/** Statement text this long is read whole; DDL beyond it is left to reconciliation. */
-const MAX_STATEMENT_TEXT = 64 * 1024 * 1024;
+/**
+ * Statement text up to this long is read whole. A longer Query or Parse
+ * (PostgreSQL takes up to 1 GB) is forwarded all the same; the watcher reads
+ * its first MAX_STATEMENT_TEXT bytes and has the recorder read the whole
+ * catalog for what lies beyond. Parsing costs about 20 ms per MB on the
+ * event loop, so the bound is on latency as much as on memory.
+ */
+const MAX_STATEMENT_TEXT = 16 * 1024 * 1024;
 /** Bind and Close carry names first; parameters after them are never read. */
 const NAMES_PREFIX = 64 * 1024;
 
@@ -85,7 +91,7 @@ export class TrafficObserver {
   /** As the server last reported it (ParameterStatus). */
   private applicationName = '';
 
-  readonly frontend: FrameSink = { onMessage: (code, body) => this.onFrontend(code, body) };
+  readonly frontend: FrameSink = { onMessage: (code, body, bodyLength) => this.onFrontend(code, body, bodyLength) };
   readonly backend: FrameSink = { onMessage: (code, body) => this.onBackend(code, body) };
 
   constructor(private readonly events: ObserverEvents) {}
@@ -99,14 +105,15 @@ export class TrafficObserver {
     this.tracker = tracker;
   }
 
-  private onFrontend(code: number, body: Buffer): void {
+  private onFrontend(code: number, body: Buffer, bodyLength: number): void {
     switch (code) {
       case FrontendCode.Query:
         this.clock.query(performance.now());
         if (this.tracker) {
-          const sql = queryText(body);
+          const complete = body.length === bodyLength;
+          const sql = queryText(body, complete);
           this.noteMessage(sql);
-          this.tracker.query(sql);
+          this.tracker.query(sql, !complete);
         }
         return;
       case FrontendCode.FunctionCall:
@@ -115,9 +122,10 @@ export class TrafficObserver {
         return;
       case FrontendCode.Parse:
         if (this.tracker) {
-          const { statement, text } = parseMessage(body);
+          const complete = body.length === bodyLength;
+          const { statement, text } = parseMessage(body, complete);
           this.noteMessage(text);
-          this.tracker.parse(statement, text);
+          this.tracker.parse(statement, text, !complete);
         }
         return;
       case FrontendCode.Bind:

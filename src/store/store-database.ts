@@ -23,7 +23,8 @@ export async function ensureStoreDatabase(storeUrl: string): Promise<void> {
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === '42P04') return; // another proxy created it meanwhile
+    // Another proxy created it meanwhile (42P04; 23505 when both CREATEs ran at once).
+    if (code === '42P04' || code === '23505') return;
     throw new StoreError(
       'STORE_DATABASE_MISSING',
       `the metadata database "${database}" does not exist and could not be created (${(error as Error).message}); ` +

@@ -1,6 +1,14 @@
-// Starts an in-process proxy in front of the test server.
+// Starts an in-process proxy in front of the test server: by default exactly
+// as `pggit proxy` runs with no flags (DDL watcher, metrics, history in the
+// store database "pggit" on the upstream, HTTP), so a bug on the default
+// path fails the tests; or wired by hand for tests that bring their own
+// recorder or metrics registry, or that need the watcher off.
+import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
-import { startProxy, upstreamFromUrl, type RunningProxy, type ProxyOptions } from '../../src/proxy/index.js';
+import { httpSettings } from '../../src/cli/http-settings.js';
+import { historySettings } from '../../src/cli/history-settings.js';
+import { serve, type Serving } from '../../src/cli/serve.js';
+import { startProxy, upstreamFromUrl, type RunningProxy, type ProxyOptions, type TlsFiles, type UpstreamTarget } from '../../src/proxy/index.js';
 
 export const upstreamUrl = (): string => inject('pgUrl');
 
@@ -11,13 +19,48 @@ export interface TestProxy {
   stop(): Promise<void>;
 }
 
-export async function startTestProxy(overrides: Partial<ProxyOptions> = {}): Promise<TestProxy> {
-  const upstream = new URL(upstreamUrl());
+export interface DefaultTestProxy extends TestProxy {
+  /** The recorder, HTTP server and proxy, as `pggit proxy` starts them. */
+  readonly serving: Serving;
+}
+
+export interface DefaultProxyOptions {
+  readonly logger?: Logger;
+  readonly tls?: TlsFiles;
+  /** Where client sessions go (default: the test server); the proxy's own connections always use the test server. */
+  readonly upstream?: UpstreamTarget;
+  readonly startupTimeoutMs?: number;
+}
+
+/** The proxy with every default of `pggit proxy` (HTTP on a free port instead of 9187). */
+export async function startTestProxy(options: DefaultProxyOptions = {}): Promise<DefaultTestProxy> {
+  const upstreamAddress = upstreamUrl();
+  const serving = await serve({
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream: options.upstream ?? upstreamFromUrl(upstreamAddress),
+    upstreamUrl: upstreamAddress,
+    ...httpSettings({ http: '127.0.0.1:0' }, {}),
+    ...historySettings({}, {}, upstreamAddress),
+    tls: options.tls,
+    logger: options.logger ?? (process.env['WIRE_LOG'] ? pino({ level: 'warn' }, pino.destination({ dest: process.env['WIRE_LOG'], append: true, sync: true })) : pino({ level: 'silent' })),
+    connectTimeoutMs: 10_000,
+    startupTimeoutMs: options.startupTimeoutMs,
+  });
+  return { ...testProxy(serving.proxy, () => serving.stop(0)), serving };
+}
+
+/** The proxy with only what the test wires in (no watcher, metrics or history unless given). */
+export async function startWiredProxy(overrides: Partial<ProxyOptions> = {}): Promise<TestProxy> {
   const proxy = await startProxy({
     listen: { host: '127.0.0.1', port: 0 },
     upstream: upstreamFromUrl(upstreamUrl()),
     ...overrides,
   });
+  return testProxy(proxy, () => proxy.shutdown(0));
+}
+
+function testProxy(proxy: RunningProxy, stop: () => Promise<void>): TestProxy {
+  const upstream = new URL(upstreamUrl());
   return {
     proxy,
     url: ({ user, password, database, params } = {}) => {
@@ -25,6 +68,6 @@ export async function startTestProxy(overrides: Partial<ProxyOptions> = {}): Pro
       const db = database ?? (upstream.pathname.slice(1) || 'postgres');
       return `postgres://${auth}@127.0.0.1:${proxy.port}/${db}${params ? `?${params}` : ''}`;
     },
-    stop: () => proxy.shutdown(0),
+    stop,
   };
 }

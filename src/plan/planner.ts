@@ -1,0 +1,282 @@
+// diff(from, to, identities): the plan that turns schema `from` into schema
+// `to`, as statements in the order they run:
+//
+//   1. enum values added (each commits on its own before it can be used);
+//   2. drops, dependents first: removed objects, objects that must be made
+//      again (changed where no ALTER can say it, or over a column that is
+//      dropped or retyped, or over something made again);
+//   3. renames known from identities (schemas, then objects, then columns);
+//   4. creates and in-place changes, in dependency order (functions before
+//      the tables whose defaults and checks use them, tables before
+//      constraints, foreign keys last so cycles need no special case);
+//   5. drops that had to wait for a table to stop using them (a sequence
+//      or type a column no longer uses).
+import type { SchemaObject, SchemaTree } from '../history/index.js';
+import { orderObjects, sameObject } from '../history/index.js';
+import { alterInPlace, statementsOf, type PlannedSql } from './alter-in-place.js';
+import { applyParentChanges } from './table-alter.js';
+import { readTableHead, type TableColumn } from './table-columns.js';
+import { dropSql, qualifiedName, renameSql, tableAndName } from './object-sql.js';
+import { findRenames, NameRewriter } from './renames.js';
+import { classifyPlanned } from './plan-hazards.js';
+import { rawNameParts } from './sql-tokens.js';
+import { undoStatement } from './undo.js';
+import type { Identities, PlanAction, PlanStatement } from './types.js';
+
+export type Schema = readonly SchemaObject[] | SchemaTree;
+
+function byKey(schema: Schema): Map<string, SchemaObject> {
+  const list = Array.isArray(schema) ? (schema as readonly SchemaObject[]) : (schema as SchemaTree).values();
+  return new Map(list.map((object) => [object.key, object]));
+}
+
+/** Kinds that must be made again when a column of their table is dropped or retyped. */
+const OVER_COLUMNS = new Set(['view', 'materialized_view', 'rule', 'policy', 'trigger', 'function', 'procedure']);
+
+interface Step extends PlannedSql {
+  readonly object: string;
+  readonly action: PlanAction;
+}
+
+export function diff(fromSchema: Schema, toSchema: Schema, identities: Identities = {}): PlanStatement[] {
+  const from = byKey(fromSchema);
+  const to = byKey(toSchema);
+  const removed: SchemaObject[] = [];
+  const added = new Map<string, SchemaObject>();
+  const changed: string[] = [];
+  for (const [key, object] of from) {
+    const now = to.get(key);
+    if (!now) removed.push(object);
+    else if (!sameObject(object, now)) changed.push(key);
+  }
+  for (const [key, object] of to) if (!from.has(key)) added.set(key, object);
+
+  const renames = findRenames(removed, added, changed.filter((key) => key.startsWith('table:')).map((key) => [key, key]), identities);
+  const rewriter = new NameRewriter(renames);
+  const toKeyOf = (fromKey: string): string | undefined => renames.objects.get(fromKey) ?? (to.has(fromKey) ? fromKey : undefined);
+
+  const drops = new Set<string>(); // from keys
+  const creates = new Set<string>(); // to keys
+  const alters = new Map<string, PlannedSql[]>(); // to key -> statements
+  const columnsChanged = new Set<string>(); // from keys of tables
+  const renamed = new Map(renames.objects);
+
+  for (const object of removed) if (!renamed.has(object.key)) drops.add(object.key);
+  for (const key of added.keys()) if (![...renamed.values()].includes(key)) creates.add(key);
+
+  // Parents before partitions, so a partition sees what its parent's change did to its columns.
+  const pairs: Array<[string, string]> = [...changed.map((key): [string, string] => [key, key]), ...renamed];
+  const pairOrder = new Map(orderObjects(pairs.map(([, toKey]) => to.get(toKey)!)).map((object, index) => [object.key, index]));
+  pairs.sort((a, b) => pairOrder.get(a[1])! - pairOrder.get(b[1])!);
+  const tableHeads = new Map<string, { from: string; to: string }>();
+  for (const [fromKey, toKey] of pairs) {
+    const before = from.get(fromKey)!;
+    const after = to.get(toKey)!;
+    const own = fromKey === toKey ? undefined : { from: rawNameParts(fromKey).parts.at(-1)!, to: rawNameParts(toKey).parts.at(-1)! };
+    const beforeDefinition = rewriter.empty && !own ? before.definition : rewriter.rewrite(before.definition, own);
+    if (beforeDefinition === after.definition) continue;
+    const parent = partitionParent(after);
+    const parentHeads = parent ? tableHeads.get(parent) : undefined;
+    const inheritedColumns = parentHeads
+      ? (columns: readonly TableColumn[]): TableColumn[] => applyParentChanges(readTableHead(parentHeads.from)!, readTableHead(parentHeads.to)!, columns)
+      : undefined;
+    const alteration = alterInPlace(before, beforeDefinition, after, { renamedColumns: renames.columns.get(toKey), inheritedColumns });
+    if (alteration) {
+      if (alteration.statements.length > 0) alters.set(toKey, alteration.statements);
+      if (alteration.columnsChanged) columnsChanged.add(fromKey);
+      if (after.kind === 'table' && alteration.statements.length > 0) {
+        tableHeads.set(toKey, { from: statementsOf(beforeDefinition)[0]!.text, to: statementsOf(after.definition)[0]!.text });
+      }
+    } else {
+      drops.add(fromKey);
+      creates.add(toKey);
+      renamed.delete(fromKey);
+    }
+  }
+
+  const late = closeOverDependents(from, to, { drops, creates, alters, renamed, columnsChanged, toKeyOf });
+
+  const steps: Step[] = [];
+  for (const [key, statements] of alters) for (const s of statements) if (s.phase === 'before') steps.push({ ...s, object: key, action: 'alter' });
+  const dropOrder = (keys: Iterable<string>): SchemaObject[] => orderObjects([...keys].map((key) => from.get(key)!)).reverse();
+  const early = [...drops].filter((key) => !late.has(key));
+  for (const object of dropOrder(early)) {
+    if (takenByTable(object, drops, late)) continue;
+    steps.push(...dropSteps(object, drops));
+  }
+  steps.push(...renameSteps(from, renamed, renames.columns));
+  const building = orderObjects([...new Set([...creates, ...alters.keys()])].map((key) => to.get(key)!));
+  const deferred = deferredAttachments(building, creates);
+  for (const object of building) {
+    if (creates.has(object.key)) {
+      const replaced = drops.has(object.key) || [...drops].some((key) => toKeyOf(key) === object.key);
+      steps.push({ sql: withoutDeferred(object, deferred), transactional: true, object: object.key, action: replaced ? 'replace' : 'create' });
+    } else {
+      for (const s of alters.get(object.key)!) if (s.phase !== 'before') steps.push({ ...s, object: object.key, action: 'alter' });
+    }
+  }
+  for (const [key, sql] of deferred) steps.push({ sql, transactional: true, object: key, action: 'create' });
+  for (const object of dropOrder(late)) steps.push(...dropSteps(object, drops));
+  return classifyPlanned(steps, createdTables(to, creates));
+}
+
+/**
+ * A new partition of a table that already has indexes: attached last, after
+ * its own indexes exist, so PostgreSQL attaches those (instead of building
+ * its own copies under other names). Table key -> its ATTACH PARTITION.
+ */
+function deferredAttachments(building: readonly SchemaObject[], creates: ReadonlySet<string>): Map<string, string> {
+  const deferred = new Map<string, string>();
+  for (const object of building) {
+    const parent = partitionParent(object);
+    if (!creates.has(object.key) || parent === undefined || creates.has(parent)) continue;
+    deferred.set(object.key, /^ALTER TABLE ONLY \S+ ATTACH PARTITION .*$/m.exec(object.definition)![0]);
+  }
+  return deferred;
+}
+
+/** The definition without what a deferred ATTACH PARTITION does itself. */
+function withoutDeferred(object: SchemaObject, deferred: ReadonlyMap<string, string>): string {
+  if (deferred.size === 0) return object.definition;
+  if (deferred.has(object.key)) return object.definition.replace(deferred.get(object.key)!, '').replace(/\n\n+/g, '\n').trim();
+  const table = object.kind === 'index' ? object.dependsOn.find((dep) => dep.startsWith('table:')) : object.kind === 'constraint' ? `table:${tableAndName(object.key).table}` : undefined;
+  if (table === undefined || !deferred.has(table)) return object.definition;
+  return object.definition.replace(/^ALTER INDEX \S+ ATTACH PARTITION .*$\n?/gm, '').trim();
+}
+
+/** The partitioned table a table is attached to, from its ATTACH PARTITION. */
+function partitionParent(table: SchemaObject): string | undefined {
+  if (table.kind !== 'table') return undefined;
+  const match = /^ALTER TABLE ONLY (\S+) ATTACH PARTITION /m.exec(table.definition);
+  return match ? `table:${match[1]}` : undefined;
+}
+
+interface Sets {
+  readonly drops: Set<string>;
+  readonly creates: Set<string>;
+  readonly alters: Map<string, PlannedSql[]>;
+  readonly renamed: Map<string, string>;
+  readonly columnsChanged: ReadonlySet<string>;
+  readonly toKeyOf: (fromKey: string) => string | undefined;
+}
+
+/**
+ * What else must go: whatever depends on a dropped object is dropped first
+ * and made again (unless it is gone from `to` anyway). A table is never
+ * made again for a dependency it no longer has in `to`: the dependency is
+ * dropped late instead, after the table was altered. Returns the late drops.
+ */
+function closeOverDependents(from: ReadonlyMap<string, SchemaObject>, to: ReadonlyMap<string, SchemaObject>, sets: Sets): Set<string> {
+  const late = new Set<string>();
+  if (sets.drops.size === 0 && sets.columnsChanged.size === 0) return late;
+  const dependents = new Map<string, string[]>();
+  for (const object of from.values()) {
+    for (const dep of object.dependsOn) {
+      let list = dependents.get(dep);
+      if (!list) dependents.set(dep, (list = []));
+      list.push(object.key);
+    }
+  }
+  const remake = (key: string, queue: string[]): void => {
+    if (sets.drops.has(key)) return;
+    sets.drops.add(key);
+    const toKey = sets.toKeyOf(key);
+    if (toKey !== undefined) {
+      sets.creates.add(toKey);
+      sets.alters.delete(toKey);
+    }
+    sets.renamed.delete(key);
+    queue.push(key);
+  };
+  const queue: string[] = [];
+  for (const table of sets.columnsChanged) {
+    for (const key of dependents.get(table) ?? []) if (OVER_COLUMNS.has(from.get(key)!.kind)) remake(key, queue);
+  }
+  queue.push(...sets.drops);
+  while (queue.length > 0) {
+    const key = queue.pop()!;
+    for (const dependent of dependents.get(key) ?? []) {
+      if (sets.drops.has(dependent)) continue;
+      const object = from.get(dependent)!;
+      const toKey = sets.toKeyOf(dependent);
+      const after = toKey === undefined ? undefined : to.get(toKey);
+      const stillNeeds = after?.dependsOn.includes(sets.toKeyOf(key) ?? key) === true;
+      if (object.kind === 'table' && after && !stillNeeds && sets.toKeyOf(key) === undefined) {
+        late.add(key);
+        continue;
+      }
+      remake(dependent, queue);
+    }
+  }
+  // What a late drop lives in must wait for it too.
+  const pending = [...late];
+  while (pending.length > 0) {
+    for (const dep of from.get(pending.pop()!)!.dependsOn) {
+      if (sets.drops.has(dep) && !late.has(dep) && sets.toKeyOf(dep) === undefined) {
+        late.add(dep);
+        pending.push(dep);
+      }
+    }
+  }
+  return late;
+}
+
+/**
+ * An index or constraint that hangs off another (attached to a partitioned
+ * index, or inherited from a parent's constraint) goes with its parent and
+ * cannot be dropped alone; an attached one also goes with its partition.
+ */
+function takenByTable(object: SchemaObject, drops: ReadonlySet<string>, late: ReadonlySet<string>): boolean {
+  if (object.kind !== 'index' && object.kind !== 'constraint') return false;
+  const gone = (key: string): boolean => drops.has(key) && !late.has(key);
+  const foreignKey = / FOREIGN KEY \(/.test(object.definition.split('\n', 1)[0]!);
+  if (!foreignKey && object.dependsOn.some((dep) => (dep.startsWith('index:') || dep.startsWith('constraint:')) && gone(dep))) return true;
+  if (!/^ALTER INDEX \S+ ATTACH PARTITION /m.test(object.definition)) return false;
+  const table = object.kind === 'index' ? object.dependsOn.find((dep) => dep.startsWith('table:')) : `table:${tableAndName(object.key).table}`;
+  return table !== undefined && gone(table);
+}
+
+function dropSteps(object: SchemaObject, drops: ReadonlySet<string>): Step[] {
+  let sql = dropSql(object);
+  if (sql !== undefined && object.kind === 'table') {
+    // DROP TABLE takes the sequences its columns own; those that stay are set free first.
+    const kept = [...object.definition.matchAll(/^ALTER SEQUENCE (\S+) OWNED BY /gm)].map((m) => m[1]!).filter((name) => !drops.has(`sequence:${name}`));
+    sql = [...kept.map((name) => `ALTER SEQUENCE ${name} OWNED BY NONE;`), sql].join('\n');
+  }
+  if (sql !== undefined) return [{ sql, transactional: true, object: object.key, action: 'drop' }];
+  // No DROP for this kind (default privileges): take back each of its statements.
+  const undone = statementsOf(object.definition).map((statement) => undoStatement(statement)).filter((s): s is string => s !== undefined);
+  return undone.length > 0 ? [{ sql: undone.join('\n'), transactional: true, object: object.key, action: 'drop' }] : [];
+}
+
+const RENAME_RANK = (kind: string): number => (kind === 'schema' ? 0 : ['constraint', 'trigger', 'policy', 'rule'].includes(kind) ? 2 : 1);
+
+function renameSteps(from: ReadonlyMap<string, SchemaObject>, renamed: ReadonlyMap<string, string>, columns: ReadonlyMap<string, ReadonlyMap<string, string>>): Step[] {
+  const steps: Step[] = [];
+  const schemas = new Map<string, string>();
+  const ordered = [...renamed].sort(([a], [b]) => RENAME_RANK(from.get(a)!.kind) - RENAME_RANK(from.get(b)!.kind));
+  for (const [fromKey, toKey] of ordered) {
+    const kind = from.get(fromKey)!.kind;
+    const { parts, args } = rawNameParts(fromKey);
+    if (kind === 'schema') schemas.set(parts[0]!, rawNameParts(toKey).parts[0]!);
+    // A schema renamed before: the object is already in it under the new schema name.
+    const current = kind !== 'schema' && schemas.has(parts[0]!) ? `${kind}:${[schemas.get(parts[0]!), ...parts.slice(1)].join('.')}${args}` : fromKey;
+    const sql = renameSql(kind, current, toKey);
+    if (sql.length > 0) steps.push({ sql: sql.join('\n'), transactional: true, object: toKey, action: 'rename' });
+  }
+  for (const [tableKey, names] of columns) {
+    const table = qualifiedName(tableKey);
+    for (const [old, now] of names) steps.push({ sql: `ALTER TABLE ${table} RENAME COLUMN ${old} TO ${now};`, transactional: true, object: tableKey, action: 'rename' });
+  }
+  return steps;
+}
+
+/** Tables made in this plan, as `schema.name` (unquoted): lock and scan hazards on them mean nothing. */
+function createdTables(to: ReadonlyMap<string, SchemaObject>, creates: ReadonlySet<string>): Set<string> {
+  const tables = new Set<string>();
+  for (const key of creates) {
+    const object = to.get(key)!;
+    if (object.kind === 'table' || object.kind === 'materialized_view') tables.add(`${object.schema}.${object.name}`);
+  }
+  return tables;
+}
