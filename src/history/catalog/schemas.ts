@@ -19,6 +19,8 @@ SELECT n.nspname AS name, quote_ident(n.nspname) AS qname,
       type: 'n',
       target: `'SCHEMA public'`,
       baseline: `acldefault('n', 'pg_database_owner'::regrole) || makeaclitem(0, 'pg_database_owner'::regrole, 'USAGE', false)`,
+      // public exists before the replay, owned by pg_database_owner
+      namedOwner: true,
     })}
     ELSE ${aclLines({ acl: 'n.nspacl', owner: 'n.nspowner', type: 'n', target: `'SCHEMA ' || quote_ident(n.nspname)` })}
   END AS grants,

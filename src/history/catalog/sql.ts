@@ -42,12 +42,12 @@ export function commentLine(target: string, catalog: string, oid: string, subid 
 
 /**
  * How a grantee is written: PUBLIC, CURRENT_USER for the object's owner
- * (ownership is not recorded: whoever replays the schema owns what it
- * creates), otherwise the role's quoted name. pg_database_owner keeps its
- * name: it owns the public schema whoever replays.
+ * (a replay grants as whoever runs it, who owns the object until the OWNER
+ * TO line at the end hands it and the owner's privileges over), otherwise
+ * the role's quoted name.
  */
 function grantee(role: string, owner: string, namedOwner: boolean): string {
-  const asCurrentUser = namedOwner ? '' : `WHEN ${role} = ${owner} AND pg_get_userbyid(${owner}) <> 'pg_database_owner' THEN 'CURRENT_USER' `;
+  const asCurrentUser = namedOwner ? '' : `WHEN ${role} = ${owner} THEN 'CURRENT_USER' `;
   return `CASE WHEN ${role} = 0 THEN 'PUBLIC' ${asCurrentUser}ELSE quote_ident(pg_get_userbyid(${role})) END`;
 }
 
@@ -65,7 +65,7 @@ export interface AclSpec {
   readonly baseline?: string;
   /** SQL text expression put before GRANT/REVOKE (ALTER DEFAULT PRIVILEGES ...). */
   readonly prefix?: string;
-  /** Write the owner's own entries with its name instead of CURRENT_USER. */
+  /** Write the owner's own entries with its name instead of CURRENT_USER (an object the replay does not create). */
   readonly namedOwner?: boolean;
 }
 
