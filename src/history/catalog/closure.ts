@@ -38,7 +38,7 @@ exact(kind, nsp, name, sub) AS (SELECT * FROM unnest($5::text[], $6::text[], $7:
 exact_roots(classid, objid) AS (
   SELECT 'pg_class'::regclass::oid, c.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
     JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = e.name
-    WHERE e.kind IN ('table', 'view', 'materialized_view', 'sequence', 'index', 'foreign_table')
+    WHERE e.kind IN ('table', 'view', 'materialized_view', 'sequence', 'index', 'foreign_table', 'system_privileges')
   UNION ALL
   SELECT 'pg_statistic_ext'::regclass::oid, s.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
     JOIN pg_statistic_ext s ON s.stxnamespace = n.oid AND s.stxname = e.name WHERE e.kind = 'statistics'
@@ -171,6 +171,9 @@ export function scopeRoots(names: readonly ScopeName[], searchPath: readonly str
     }
     if (kind === undefined || kind === 'relation' || kind === 'type' || kind === 'function') {
       for (const path of searchPath) roots.push({ schema: path, name, kind });
+      // pg_catalog is searched first when the path does not name it: a
+      // GRANT on one of its tables (system_privileges) says pg_authid.
+      if ((kind === undefined || kind === 'relation') && !searchPath.includes('pg_catalog')) roots.push({ schema: 'pg_catalog', name, kind });
     }
   }
   return roots;

@@ -27,6 +27,8 @@ export type ObjectKind =
   // their I/O functions need, and the type itself.
   | 'shell_type'
   | 'foreign_table'
+  // GRANT/REVOKE on a table or view of pg_catalog (system-privileges.ts)
+  | 'system_privileges'
   // Read whole by every scoped read that reaches one of them (closure.ts).
   | 'operator'
   | 'operator_class'

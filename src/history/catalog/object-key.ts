@@ -14,6 +14,7 @@
 //   policy:public.docs.tenant_isolation       rule:public.log.no_delete
 //   default_acl:alice.tables           default_acl:alice.app.sequences  (role[.schema].object type)
 //   shell_type:public.complex          foreign_table:public.remote_users
+//   system_privileges:pg_catalog.pg_proc   (what was granted on a system table or view)
 //   operator:public.===(integer,integer)   (as regoperator prints it; NONE for a prefix operator's left side)
 //   operator_class:public.int4_abs_ops(btree)   operator_family:public.int4_abs_ops(btree)   (access method in parentheses)
 //   text_search_parser:public.p  text_search_template:public.t  text_search_dictionary:public.d
@@ -51,7 +52,7 @@ const FREE_TEXT: ReadonlySet<ObjectKind> = new Set<ObjectKind>(['cast', 'transfo
 const KINDS: ReadonlySet<string> = new Set<ObjectKind>([
   'schema', 'extension', 'collation', 'type', 'domain', 'function', 'procedure', 'aggregate', 'sequence', 'table', 'view',
   'materialized_view', 'index', 'constraint', 'statistics', 'trigger', 'rule', 'policy', 'event_trigger', 'default_acl',
-  'shell_type', 'foreign_table', ...WHOLE_KINDS,
+  'shell_type', 'foreign_table', 'system_privileges', ...WHOLE_KINDS,
 ]);
 
 export function isSchemaLevel(kind: ObjectKind): boolean {

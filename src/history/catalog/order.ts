@@ -17,6 +17,7 @@ const PHASES: ReadonlyArray<ObjectKind | 'foreign_key'> = [
   'transform', 'conversion', 'text_search_parser', 'text_search_template', 'text_search_dictionary',
   'text_search_configuration', 'sequence', 'table', 'foreign_table', 'view', 'materialized_view', 'index', 'constraint',
   'foreign_key', 'statistics', 'trigger', 'rule', 'policy', 'publication', 'subscription', 'event_trigger', 'default_acl',
+  'system_privileges',
 ];
 
 export function phaseOf(object: SchemaObject): number {

@@ -33,6 +33,7 @@ import { readSchemas } from './schemas.js';
 import { readSequences } from './sequences.js';
 import { isCatalogRace, withCatalogSession, type CatalogQuery } from './session.js';
 import { readStatistics } from './statistics.js';
+import { readSystemPrivileges } from './system-privileges.js';
 import { readTables } from './tables.js';
 import { readTriggers } from './triggers.js';
 import { readTypes } from './user-types.js';
@@ -60,6 +61,7 @@ const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
   [readPolicies, 'policies'],
   [readEventTriggers, 'eventTriggers'],
   [readDefaultAcls, 'defaultAcls'],
+  [readSystemPrivileges, 'relations'],
   [readOperators, 'whole'],
   [readOperatorFamilies, 'whole'],
   [readOperatorClasses, 'whole'],

@@ -18,7 +18,7 @@ export const SCOPE_KIND_OF: Readonly<Record<ObjectKind, NonNullable<Kind>>> = {
   statistics: 'relation', constraint: 'relation', trigger: 'relation', policy: 'relation', rule: 'relation',
   type: 'type', domain: 'type', collation: 'type', function: 'function', procedure: 'function', aggregate: 'function',
   schema: 'schema', extension: 'extension', event_trigger: 'event_trigger', default_acl: 'default_acl',
-  shell_type: 'type', foreign_table: 'relation',
+  shell_type: 'type', foreign_table: 'relation', system_privileges: 'relation',
   operator: 'other', operator_class: 'other', operator_family: 'other', cast: 'other', transform: 'other', conversion: 'other',
   text_search_parser: 'other', text_search_template: 'other', text_search_dictionary: 'other', text_search_configuration: 'other',
   language: 'other', access_method: 'other', foreign_data_wrapper: 'other', server: 'other', user_mapping: 'other',
