@@ -265,6 +265,8 @@ describe('scoped reads', () => {
       { schema: null, name: 'status', kind: undefined },
       { schema: 'shop', name: 'status', kind: undefined },
       { schema: 'public', name: 'status', kind: undefined },
+      // where pg_catalog's tables are looked up when the path does not name it
+      { schema: 'pg_catalog', name: 'status', kind: undefined },
     ]);
   });
 

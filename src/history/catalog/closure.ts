@@ -151,6 +151,13 @@ members(family, oid) AS (
     FROM closure x
   UNION ALL
   SELECT 'whole', x.objid FROM closure x WHERE x.classid = ANY(${WHOLE_CATALOGS})
+  UNION ALL
+  -- a partition's clone of a trigger is written by the trigger it was cloned from
+  SELECT 'triggers', (WITH RECURSIVE up(oid, parent) AS (
+      SELECT g.oid, g.tgparentid FROM pg_trigger g WHERE g.oid = x.objid
+      UNION ALL SELECT p.oid, p.tgparentid FROM up JOIN pg_trigger p ON p.oid = up.parent)
+    SELECT up.oid FROM up WHERE up.parent = 0)
+    FROM closure x JOIN pg_trigger g ON x.classid = 'pg_trigger'::regclass AND g.oid = x.objid AND g.tgparentid <> 0
 )
 SELECT m.family, array_agg(DISTINCT m.oid)::text[] AS oids FROM members m
 WHERE m.family IS NOT NULL AND m.oid <> 0

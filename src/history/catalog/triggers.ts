@@ -3,7 +3,8 @@
 // trigger is made by the parent's, which also writes the clones' enabled
 // states where they differ from their parent's (ALTER TABLE without ONLY,
 // shallowest first: it recurses into deeper partitions); internal triggers
-// (foreign keys) are not schema of their own.
+// (foreign keys) are not schema of their own. A scoped read that reaches a
+// clone reads the trigger it was cloned from (closure.ts).
 import type { FamilyReader } from './family.js';
 import { familyStatement } from './statement.js';
 import { commentLine, inFilter, notExtensionMember, qualified, userSchema } from './sql.js';
@@ -24,10 +25,7 @@ SELECT n.nspname AS schema, g.tgname AS name, q.qtable, quote_ident(g.tgname) AS
 FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid JOIN pg_namespace n ON n.oid = t.relnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.relname')} AS qtable) q
 WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND t.relkind IN ('r', 'p', 'v', 'f') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')}
-  -- a scoped read that reached a clone reads the trigger it was cloned from
-  AND (${inFilter('g.oid')} OR (t.relkind = 'p' AND EXISTS (WITH RECURSIVE clones(oid) AS (
-      SELECT c.oid FROM pg_trigger c WHERE c.tgparentid = g.oid UNION ALL SELECT c.oid FROM clones k JOIN pg_trigger c ON c.tgparentid = k.oid)
-    SELECT 1 FROM clones k WHERE ${inFilter('k.oid')})))`;
+  AND ${inFilter('g.oid')}`;
 
 const STATEMENT = familyStatement('triggers', SQL);
 
