@@ -1,10 +1,11 @@
 // Command-line flags and PGGIT_BENCH_* environment variables of `npm run bench`.
 import { parseArgs } from 'node:util';
 
-export type QueryMode = 'simple' | 'prepared';
+export const QUERY_MODES = ['simple', 'extended', 'prepared'] as const;
+export type QueryMode = (typeof QUERY_MODES)[number];
 
 /** The parts of `npm run bench`; positional arguments pick some, none means all. */
-export const SUITES = ['select', 'lag', 'branch', 'ddl'] as const;
+export const SUITES = ['select', 'lag', 'branch', 'ddl', 'history'] as const;
 export type Suite = (typeof SUITES)[number];
 
 export interface BenchOptions {
@@ -30,6 +31,7 @@ export interface BenchOptions {
     readonly sessions: readonly number[];
     readonly databaseCounts: readonly number[];
   };
+  readonly history: { readonly commits: number; readonly tables: number };
 }
 
 export const USAGE = `usage: npm run bench -- [suite ...] [options]
@@ -42,6 +44,8 @@ Suites (default: all of them):
   ddl      DDL throughput: autocommit CREATE/ALTER/DROP TABLE at 1, 8, 32
            sessions on one and on 8 databases, pggit vs direct, round over
            round; the recorder's commits/s and ReadyForQuery hold p50/p99
+  history  a 100,000-commit history over 2,000 tables: show HEAD, schema
+           --at HEAD~50000, log -n 20 timed; the store's bytes per commit
 
   --quick            smoke run: scale 1, 2 s a path, 1 round, 1 s warm-up
   --seconds N        pgbench -T per measured run (default 10; env PGGIT_BENCH_SECONDS)
@@ -50,14 +54,18 @@ Suites (default: all of them):
   --scale N          pgbench -i scale (default 10; env PGGIT_BENCH_SCALE)
   --clients N        pgbench -c (default 8)
   --jobs N           pgbench -j (default 2)
-  --prepared         also run every path with -M prepared (default: simple only)
-  --paths a,b        only these paths (env PGGIT_BENCH_PATHS); direct is always run
+  --modes a,b        pgbench -M protocols (default simple,extended,prepared)
+  --paths a,b        only these paths (env PGGIT_BENCH_PATHS; default pggit, relay,
+                     relay-onread, relay-raw, pgbouncer; variants: pggit-metrics-off,
+                     pggit-ddl-off, pggit-store-off, pggit-bare); direct is always run
   --output FILE      JSON results (default bench/results/latest.json)
   --keep             keep the temp dir with the cluster and the logs
   --ddl-seconds N    pgbench -T per DDL run (default 8)
   --ddl-rounds N     DDL rounds (default 3)
   --ddl-sessions L   DDL session counts (default 1,8,32)
   --ddl-databases L  DDL database counts (default 1,8)
+  --history-commits N  commits of the generated history (default 100000)
+  --history-tables N   tables of its schema (default 2000)
   --help             this text`;
 
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions | 'help' {
@@ -69,6 +77,8 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       'ddl-rounds': { type: 'string' },
       'ddl-sessions': { type: 'string' },
       'ddl-databases': { type: 'string' },
+      'history-commits': { type: 'string' },
+      'history-tables': { type: 'string' },
       quick: { type: 'boolean', default: false },
       seconds: { type: 'string' },
       rounds: { type: 'string' },
@@ -76,7 +86,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       scale: { type: 'string' },
       clients: { type: 'string' },
       jobs: { type: 'string' },
-      prepared: { type: 'boolean', default: false },
+      modes: { type: 'string' },
       paths: { type: 'string' },
       output: { type: 'string' },
       keep: { type: 'boolean', default: false },
@@ -98,7 +108,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     scale: positive('scale', values.scale ?? env['PGGIT_BENCH_SCALE'], quick ? 1 : 10),
     clients: positive('clients', values.clients, 8),
     jobs: positive('jobs', values.jobs, 2),
-    modes: values.prepared ? ['simple', 'prepared'] : ['simple'],
+    modes: queryModes(values.modes),
     paths: pathList ? pathList.split(',').map((name) => name.trim()).filter(Boolean) : undefined,
     output: values.output ?? new URL('./results/latest.json', import.meta.url).pathname,
     keep: values.keep === true,
@@ -108,7 +118,19 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       sessions: list('ddl-sessions', values['ddl-sessions'], [1, 8, 32]),
       databaseCounts: list('ddl-databases', values['ddl-databases'], [1, 8]),
     },
+    history: {
+      commits: positive('history-commits', values['history-commits'], quick ? 5000 : 100_000),
+      tables: positive('history-tables', values['history-tables'], quick ? 200 : 2000),
+    },
   };
+}
+
+function queryModes(text: string | undefined): QueryMode[] {
+  if (text === undefined || text === '') return [...QUERY_MODES];
+  const names = text.split(',').map((part) => part.trim());
+  const unknown = names.filter((name) => !(QUERY_MODES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`unknown mode(s) ${unknown.join(', ')}; known: ${QUERY_MODES.join(', ')}`);
+  return QUERY_MODES.filter((mode) => names.includes(mode));
 }
 
 function list(name: string, text: string | undefined, fallback: readonly number[]): number[] {

@@ -17,6 +17,7 @@ import { uniqueAppName, UpstreamActivity } from './harness/activity.js';
 import { runCli, runCliJson } from './harness/cli.js';
 import { psql } from './harness/psql.js';
 import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { expectStoredTreesMatchReplay } from './harness/replayed-trees.js';
 
 const APP = 'br_app';
 const STORE = 'br_store';
@@ -359,5 +360,11 @@ describe('branches', () => {
     } finally {
       await closed.close();
     }
+  });
+});
+
+describe('stored trees of this history', () => {
+  it('equal a full replay of the first-parent chain at every commit', async () => {
+    expect(await expectStoredTreesMatchReplay(store.pool)).toBeGreaterThan(2);
   });
 });

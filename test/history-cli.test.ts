@@ -9,6 +9,7 @@ import { CatalogPools, Recorder, type CommitDetails, type LogResult, type Schema
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { runCli, runCliJson } from './harness/cli.js';
 import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { expectStoredTreesMatchReplay } from './harness/replayed-trees.js';
 
 const APP = 'hcli_app';
 const STORE = 'hcli_store';
@@ -85,9 +86,9 @@ beforeAll(async () => {
   const fake = ['abcd' + '0'.repeat(60), 'abcd' + '1'.repeat(60)];
   await store.pool.query(
     `WITH r AS (INSERT INTO pggit.repositories (name) VALUES ($1) RETURNING id),
-          c AS (INSERT INTO pggit.commits (id, repository_id, parents, tree_hash, kind, branch, message, committed_at)
-                SELECT x.id, r.id, x.parents, 'none', 'baseline', 'main', 'fake', now()
-                  FROM r, (VALUES ($2, '{}'::text[]), ($3, ARRAY[$2])) AS x(id, parents) RETURNING 1)
+          c AS (INSERT INTO pggit.commits (id, repository_id, parents, tree_hash, kind, branch, message, committed_at, depth, checkpoint)
+                SELECT x.id, r.id, x.parents, 'none', 'baseline', 'main', 'fake', now(), x.depth, $2
+                  FROM r, (VALUES ($2, '{}'::text[], 0), ($3, ARRAY[$2], 1)) AS x(id, parents, depth) RETURNING 1)
      INSERT INTO pggit.branches (repository_id, name, head, database) SELECT r.id, 'main', $3, $1 FROM r`,
     [FAKE, ...fake],
   );
@@ -262,5 +263,11 @@ describe('pggit schema and revisions', () => {
     const created = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'hcli_nostore'");
     await admin.end();
     expect(created.rowCount).toBe(0);
+  });
+});
+
+describe('stored trees of this history', () => {
+  it('equal a full replay of the first-parent chain at every commit', async () => {
+    expect(await expectStoredTreesMatchReplay(store.pool)).toBeGreaterThan(2);
   });
 });

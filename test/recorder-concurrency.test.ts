@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { CatalogPools, Recorder, decodeObject, diffObjects, readCatalog } from '../src/history/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { expectStoredTreesMatchReplay } from './harness/replayed-trees.js';
 
 const APP = 'rec_concurrent';
 const SESSIONS = 8;
@@ -106,5 +107,11 @@ describe('recorder under concurrency', () => {
     await live.end();
     const diff = diffObjects(recorded, actual);
     expect({ added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length }).toEqual({ added: 0, removed: 0, changed: 0 });
+  }, 180_000);
+});
+
+describe('stored trees of this history', () => {
+  it('equal a full replay of the first-parent chain at every commit', async () => {
+    expect(await expectStoredTreesMatchReplay(nodes[0]!.store.pool)).toBeGreaterThan(2);
   });
 });

@@ -1,6 +1,7 @@
 // Two `pggit proxy` processes share one store; sessions on both commit DDL
-// at once. Head moves are serialised in the database: one line of history,
-// nothing lost, every commit its own session's change.
+// at once while each process reconciles every second. Head moves are
+// serialised in the database: one line of history, nothing lost, every
+// commit its own session's change, none claimed by reconciliation.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -9,9 +10,11 @@ import { upstreamUrl } from './harness/proxy.js';
 
 const APP = 'rec_processes';
 const STORE = 'rec_processes_store';
-const SESSIONS_PER_PROXY = 3;
-const TRANSACTIONS = 15;
+const SESSIONS_PER_PROXY = 4;
+const TRANSACTIONS = 63; // 504 in all
 const children: ChildProcess[] = [];
+/** What each process logged so far. */
+const logs: string[] = [];
 let ports: number[] = [];
 
 function urlFor(database: string): string {
@@ -24,12 +27,16 @@ async function startProxyProcess(): Promise<number> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/run.ts', 'proxy', '--listen', `127.0.0.1:${port}`, '--upstream', urlFor(APP), '--store', urlFor(STORE), '--http', 'off', '--log-level', 'debug'],
+    ['--import', 'tsx', 'src/cli/run.ts', 'proxy', '--listen', `127.0.0.1:${port}`, '--upstream', urlFor(APP), '--store', urlFor(STORE), '--http', 'off', '--log-level', 'debug', '--reconcile-interval', '1'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   children.push(child);
+  const index = logs.push('') - 1;
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    logs[index] = stderr;
+  });
   // Ready, and its first look at the database done (a baseline, or no
   // difference when the other process made it): later DDL is then its own.
   const firstReadDone = (): boolean => /"msg":"(recorded|reconciled: no difference)"/.test(stderr);
@@ -54,16 +61,16 @@ afterAll(() => {
   for (const child of children) child.kill('SIGTERM');
 });
 
-async function observedCommits(store: pg.Client): Promise<Array<{ application_name: string; parents: string[]; keys: string[] }>> {
+async function allCommits(store: pg.Client): Promise<Array<{ kind: string; application_name: string; parents: string[]; keys: string[] }>> {
   const { rows } = await store.query(
-    `SELECT c.application_name, c.parents, array(SELECT key FROM pggit.changes ch WHERE ch.commit_id = c.id ORDER BY key) AS keys
-       FROM pggit.commits c WHERE c.kind = 'observed' ORDER BY c.seq`,
+    `SELECT c.kind, c.application_name, c.parents, array(SELECT key FROM pggit.changes ch WHERE ch.commit_id = c.id ORDER BY key) AS keys
+       FROM pggit.commits c ORDER BY c.seq`,
   );
   return rows;
 }
 
 describe('two proxy processes sharing one store', () => {
-  it('records every commit of concurrent sessions on one line of history', async () => {
+  it('records every commit of concurrent sessions on one line of history, none claimed by reconciliation', async () => {
     const sessions = ports.flatMap((port, p) =>
       Array.from({ length: SESSIONS_PER_PROXY }, async (_, s) => {
         const name = `p${p}s${s}`;
@@ -78,14 +85,20 @@ describe('two proxy processes sharing one store', () => {
     const total = ports.length * SESSIONS_PER_PROXY * TRANSACTIONS;
     const store = new pg.Client({ connectionString: urlFor(STORE) });
     await store.connect();
-    let commits = await observedCommits(store);
-    for (let waited = 0; commits.length < total && waited < 30_000; waited += 100) {
+    const observed = async (): Promise<Awaited<ReturnType<typeof allCommits>>> => (await allCommits(store)).filter((c) => c.kind === 'observed');
+    let commits = await observed();
+    for (let waited = 0; commits.length < total && waited < 60_000; waited += 100) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      commits = await observedCommits(store);
+      commits = await observed();
     }
+    // Both processes reconcile once more after the last commit: still nothing detected.
+    const seen = logs.map((log) => log.length);
+    while (logs.some((log, i) => !log.slice(seen[i]).includes('"msg":"reconciled'))) await new Promise((resolve) => setTimeout(resolve, 100));
+    const kinds = (await allCommits(store)).map((c) => c.kind);
     await store.end();
     expect(commits).toHaveLength(total);
+    expect(kinds).toEqual(['baseline', ...Array(total).fill('observed')]);
     for (const commit of commits) expect(commit.keys).toEqual([`table:public.t_${commit.application_name}`]);
     expect(new Set(commits.map((c) => c.parents[0])).size).toBe(total);
-  });
+  }, 300_000);
 });

@@ -11,6 +11,7 @@ import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { eventually } from './harness/activity.js';
 import { Relay } from './harness/relay.js';
+import { expectStoredTreesMatchReplay } from './harness/replayed-trees.js';
 
 const APP = 'rec_app';
 let proxy: TestProxy;
@@ -214,5 +215,11 @@ describe('recorder', () => {
     expect(text).toContain('pggit_recorder_queue_depth 0');
     expect(text).toContain('pggit_store_up 1');
     expect(text).toMatch(new RegExp(`pggit_last_schema_commit_timestamp_seconds\\{database="${APP}",branch="main"\\} \\d+`));
+  });
+});
+
+describe('stored trees of this history', () => {
+  it('equal a full replay of the first-parent chain at every commit', async () => {
+    expect(await expectStoredTreesMatchReplay(storeReader)).toBeGreaterThan(2);
   });
 });

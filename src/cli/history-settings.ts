@@ -1,6 +1,6 @@
 // --store and --reconcile-interval, shared by `proxy` and `up`.
 import { defaultStoreUrl } from '../store/index.js';
-import { secondsSetting, setting, type Env } from './settings.js';
+import { secondsSetting, setting, withTlsEnvironment, type Env } from './settings.js';
 
 export const HISTORY_OPTIONS = {
   store: { type: 'string' },
@@ -18,7 +18,7 @@ export function historySettings(
   env: Env,
   upstreamUrl: string,
 ): { storeUrl: string | undefined; reconcileIntervalMs: number } {
-  const store = setting(values.store, env, ['PGGIT_STORE_URL'], defaultStoreUrl(upstreamUrl));
+  const store = withTlsEnvironment(setting(values.store, env, ['PGGIT_STORE_URL'], defaultStoreUrl(upstreamUrl)), env);
   const interval = secondsSetting(setting(values['reconcile-interval'], env, ['PGGIT_RECONCILE_INTERVAL'], '60'), '--reconcile-interval');
   return { storeUrl: store === 'off' ? undefined : store, reconcileIntervalMs: Math.max(1, interval) * 1000 };
 }

@@ -3,7 +3,7 @@
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ProxyMetrics, type ImpactSeries } from '../metrics/index.js';
-import { branchRoutes, historyRoutes, impactRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
+import { branchRoutes, historyRoutes, impactRoutes, pageRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
 import { StoreBranchDirectory } from '../branch/index.js';
 import { connectUpstream, startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
 import { connectHistoryReader, connectStore, type HistoryReader, type HistoryStore } from '../store/index.js';
@@ -58,7 +58,14 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     connectTimeoutMs: options.connectTimeoutMs,
     ...(options.startupTimeoutMs === undefined ? {} : { startupTimeoutMs: options.startupTimeoutMs }),
     metrics,
-    onChangeSet: options.ddl ? (changeSet, route) => history?.recorder.submit(route, changeSet) : undefined,
+    onChangeSet: options.ddl
+      ? (changeSet, route) => {
+          // Cut the impact series at the commit as it happens on the wire, not when it is recorded.
+          impact?.mark(changeSet.committedAt);
+          history?.recorder.submit(route, changeSet);
+        }
+      : undefined,
+    onDdlStarted: history ? (route) => history.recorder.ddlStarted(route) : undefined,
     onSessionReady: (route) => history?.recorder.noteDatabase(route),
     branches,
   });
@@ -71,10 +78,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
         ...options.http,
         registry,
         logger: options.logger,
-        readiness: {
-          upstream: () => reachable(options.upstream, options.connectTimeoutMs),
-          ...(history ? { store: () => history.store.ping() } : {}),
-        },
+        // Ready means clients can be served: the upstream. The store (shared by
+        // every proxy) is reported on /healthz, pggit_store_up and the log.
+        readiness: { upstream: () => reachable(options.upstream, options.connectTimeoutMs) },
+        health: history ? { store: () => history.store.ping() } : {},
         routes: apiRoutes(options, branchStore, reader, impact),
       });
     } catch (error) {
@@ -100,7 +107,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
 }
 
 function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined, reader: HistoryReader | undefined, impact: ImpactSeries | undefined): Route[] {
-  const routes: Route[] = [];
+  const routes: Route[] = [...pageRoutes()];
   if (branchStore) routes.push(...branchRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, apiToken: options.apiToken }));
   if (reader) routes.push(...historyRoutes(reader), ...impactRoutes(reader, impact));
   return routes;

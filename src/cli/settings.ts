@@ -1,6 +1,7 @@
 // Where settings come from, strongest first: command-line flag, PGGIT_*
 // environment variable, libpq's PG* variables, then the default.
 import { UsageError } from './listen-address.js';
+import { TLS_URL_PARAMETERS } from '../store/index.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -27,7 +28,7 @@ export function secondsSetting(value: string, name: string): number {
 /** The upstream server as a URL: --upstream, PGGIT_UPSTREAM, else PGHOST/PGPORT/PGUSER/PGDATABASE. */
 export function upstreamUrl(flag: string | undefined, env: Env): string {
   const explicit = optionalSetting(flag, env, ['PGGIT_UPSTREAM']);
-  if (explicit) return explicit;
+  if (explicit) return withTlsEnvironment(explicit, env);
   const host = env['PGHOST'] || 'localhost';
   const port = env['PGPORT'] || '5432';
   const user = env['PGUSER'] || env['USER'] || 'postgres';
@@ -35,5 +36,19 @@ export function upstreamUrl(flag: string | undefined, env: Env): string {
   // A socket directory goes in ?host=, as libpq URLs spell it.
   const hostPart = host.startsWith('/') ? `?host=${encodeURIComponent(host)}` : '';
   const netloc = host.startsWith('/') ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  return `postgres://${encodeURIComponent(user)}@${netloc}:${port}/${encodeURIComponent(database)}${hostPart}`;
+  return withTlsEnvironment(`postgres://${encodeURIComponent(user)}@${netloc}:${port}/${encodeURIComponent(database)}${hostPart}`, env);
+}
+
+/** A postgres:// URL given PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY where it says nothing itself (as libpq reads them). */
+export function withTlsEnvironment(url: string, env: Env): string {
+  if (!/^postgres(ql)?:/.test(url)) return url;
+  const parsed = new URL(url);
+  let changed = false;
+  for (const [parameter, variable] of Object.entries(TLS_URL_PARAMETERS)) {
+    const value = env[variable];
+    if (!value || parsed.searchParams.has(parameter)) continue;
+    parsed.searchParams.set(parameter, value);
+    changed = true;
+  }
+  return changed ? parsed.toString() : url;
 }

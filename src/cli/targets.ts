@@ -3,10 +3,14 @@
 // PG* variables and their defaults.
 import { defaultStoreUrl } from '../store/index.js';
 import { runningPggit } from './state-file.js';
-import { upstreamUrl, type Env } from './settings.js';
+import { upstreamUrl, withTlsEnvironment, type Env } from './settings.js';
 
 /** The metadata store for reading and branch commands. */
 export async function storeUrlFor(flag: string | undefined, env: Env): Promise<string> {
+  return withTlsEnvironment(await storeUrlUntouched(flag, env), env);
+}
+
+async function storeUrlUntouched(flag: string | undefined, env: Env): Promise<string> {
   if (flag !== undefined) return flag;
   if (env['PGGIT_STORE_URL']) return env['PGGIT_STORE_URL'];
   if (env['PGGIT_UPSTREAM']) return defaultStoreUrl(env['PGGIT_UPSTREAM']);

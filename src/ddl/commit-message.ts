@@ -1,10 +1,12 @@
 // A client may name its commit: `SET LOCAL pggit.message = '...'` inside the
 // transaction (PostgreSQL accepts any two-part setting name). Recognised by
 // text, before anything is parsed, only for statements that start with SET.
+// Only the first statement of the text is read: a multi-statement Query is
+// looked at statement by statement.
 
-const PATTERN = /^\s*set\s+(?:local\s+|session\s+)?pggit\.message\s*(?:=|to)\s*(?:'((?:[^']|'')*)'|E'((?:[^'\\]|\\.|'')*)')\s*;?\s*$/i;
+const PATTERN = /^\s*set\s+(?:local\s+|session\s+)?pggit\.message\s*(?:=|to)\s*(?:'((?:[^']|'')*)'|E'((?:[^'\\]|\\.|'')*)')\s*(?:;|$)/i;
 
-/** The message a SET statement gives, or undefined for any other statement. */
+/** The message the statement at the start of `sql` gives, or undefined for any other statement. */
 export function commitMessageOf(sql: string): string | undefined {
   // Cheap gate, no allocation: most statements do not start with "set".
   let at = 0;

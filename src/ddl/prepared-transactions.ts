@@ -10,6 +10,7 @@ export interface PreparedChanges {
   readonly session: SessionInfo;
   readonly statements: readonly DdlStatement[];
   readonly mayContainUnseenDdl: boolean;
+  readonly message?: string | undefined;
 }
 
 export class PreparedTransactions {

@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadParser } from './parser.js';
 import { NOW, SESSION, server, simpleQuery, tracked } from './tracker-fixture.js';
+import { TransactionTracker } from './transaction-tracker.js';
 
 beforeAll(loadParser);
 
@@ -211,5 +212,60 @@ describe('session identity', () => {
     tracker.setBackendPid(4242);
     simpleQuery(tracker, 'CREATE SCHEMA s', 'CREATE SCHEMA', 'Z:I');
     expect(changeSets[0]?.session).toEqual({ ...SESSION, backendPid: 4242 });
+  });
+});
+
+describe('commit message (SET LOCAL pggit.message)', () => {
+  it('is read from any statement of a one-Query transaction', () => {
+    const { tracker, changeSets } = tracked();
+    simpleQuery(tracker, "BEGIN; SET LOCAL pggit.message = 'x'; CREATE TABLE t (); COMMIT", 'BEGIN', 'SET', 'CREATE TABLE', 'COMMIT', 'Z:I');
+    expect(changeSets.map((changeSet) => changeSet.message)).toEqual(['x']);
+  });
+
+  it('is read from statements sent one by one, and ends with its transaction', () => {
+    const { tracker, changeSets } = tracked();
+    simpleQuery(tracker, 'BEGIN', 'BEGIN', 'Z:T');
+    simpleQuery(tracker, "SET LOCAL pggit.message = 'named'", 'SET', 'Z:T');
+    simpleQuery(tracker, 'CREATE TABLE t ()', 'CREATE TABLE', 'Z:T');
+    simpleQuery(tracker, 'COMMIT', 'COMMIT', 'Z:I');
+    simpleQuery(tracker, 'CREATE TABLE u ()', 'CREATE TABLE', 'Z:I');
+    expect(changeSets.map((changeSet) => changeSet.message)).toEqual(['named', undefined]);
+  });
+
+  it('is forgotten when its transaction rolls back', () => {
+    const { tracker, changeSets } = tracked();
+    simpleQuery(tracker, "BEGIN; SET LOCAL pggit.message = 'gone'", 'BEGIN', 'SET', 'Z:T');
+    simpleQuery(tracker, 'ROLLBACK', 'ROLLBACK', 'Z:I');
+    simpleQuery(tracker, 'CREATE TABLE t ()', 'CREATE TABLE', 'Z:I');
+    expect(changeSets.map((changeSet) => changeSet.message)).toEqual([undefined]);
+  });
+});
+
+describe('DDL in flight (for reconciliation)', () => {
+  function watched(): { tracker: TransactionTracker; events: boolean[] } {
+    const events: boolean[] = [];
+    const tracker = new TransactionTracker({ session: SESSION, onChangeSet: () => undefined, onDdlInFlight: (inFlight) => events.push(inFlight) });
+    return { tracker, events };
+  }
+
+  it('begins when a statement that may be DDL is sent and ends with its transaction', () => {
+    const { tracker, events } = watched();
+    simpleQuery(tracker, 'SELECT 1', 'SELECT 1', 'Z:I');
+    simpleQuery(tracker, 'SELECT 1;', 'SELECT 1', 'Z:I');
+    expect(events).toEqual([]);
+    tracker.query('CREATE TABLE t ()');
+    expect(events).toEqual([true]);
+    server(tracker, 'CREATE TABLE', 'Z:I');
+    expect(events).toEqual([true, false]);
+  });
+
+  it('stays on through an explicit transaction, and for a later statement of a multi-statement Query', () => {
+    const { tracker, events } = watched();
+    simpleQuery(tracker, 'BEGIN', 'BEGIN', 'Z:T');
+    simpleQuery(tracker, 'ALTER TABLE t ADD c int', 'ALTER TABLE', 'Z:T');
+    simpleQuery(tracker, 'COMMIT', 'COMMIT', 'Z:I');
+    tracker.query('SET search_path = app; CREATE TABLE t ()');
+    server(tracker, 'SET', 'CREATE TABLE', 'Z:I');
+    expect(events).toEqual([true, false, true, false]);
   });
 });

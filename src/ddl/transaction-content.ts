@@ -11,6 +11,7 @@ interface Savepoint {
 export interface TakenContent {
   readonly statements: readonly DdlStatement[];
   readonly mayContainUnseenDdl: boolean;
+  readonly message?: string | undefined;
 }
 
 export class TransactionContent {
@@ -26,6 +27,8 @@ export class TransactionContent {
   private unseen = false;
   /** An error happened: the transaction is aborted until ROLLBACK [TO SAVEPOINT]. */
   failed = false;
+  /** From `SET [LOCAL] pggit.message` in this transaction; the latest wins. */
+  message: string | undefined;
 
   get isEmpty(): boolean {
     return !this.unseen && (this.statements === undefined || this.statements.length === 0);
@@ -64,7 +67,7 @@ export class TransactionContent {
 
   /** What the transaction did, or undefined when nothing; the content is reset either way. */
   take(): TakenContent | undefined {
-    const taken = this.isEmpty ? undefined : { statements: this.statements ?? [], mayContainUnseenDdl: this.unseen };
+    const taken = this.isEmpty ? undefined : { statements: this.statements ?? [], mayContainUnseenDdl: this.unseen, message: this.message };
     this.reset();
     return taken;
   }
@@ -74,6 +77,7 @@ export class TransactionContent {
     this.savepoints = undefined;
     this.unseen = false;
     this.failed = false;
+    this.message = undefined;
   }
 
   /** Index of the most recent savepoint with this name (names may be reused). */

@@ -7,6 +7,7 @@ import type { ChangeSet, SessionInfo } from './change-set.js';
 import type { DdlStatement } from './ddl-statement.js';
 import { PendingRing, type PendingItem } from './pending-ring.js';
 import { PreparedTransactions } from './prepared-transactions.js';
+import { commitMessageOf } from './commit-message.js';
 import { classifyLead, type LeadClass } from './prefilter.js';
 import { PreparedStatement, splitCutQuery, splitQuery, type QueryPart } from './query-parts.js';
 import { readTransactionCommand } from './transaction-command.js';
@@ -18,6 +19,13 @@ export interface TransactionTrackerOptions {
   readonly now?: () => Date;
   /** Shared by every session of the process, so COMMIT PREPARED may come from any of them. */
   readonly preparedTransactions?: PreparedTransactions;
+  /**
+   * True once a request that may change the schema is sent (the server may
+   * commit it before any reply), false at the ReadyForQuery that ends its
+   * transaction, after its change set was emitted. Reconciliation waits for
+   * such transactions rather than claim their changes.
+   */
+  readonly onDdlInFlight?: (inFlight: boolean) => void;
 }
 
 /** What a named portal runs. */
@@ -30,6 +38,8 @@ interface Runnable {
 export class TransactionTracker {
   private session: SessionInfo;
   private readonly onChangeSet: (changeSet: ChangeSet) => void;
+  private readonly onDdlInFlight: ((inFlight: boolean) => void) | undefined;
+  private ddlInFlight = false;
   private readonly now: () => Date;
   private readonly prepared: PreparedTransactions;
   private readonly pending = new PendingRing();
@@ -51,6 +61,7 @@ export class TransactionTracker {
   constructor(options: TransactionTrackerOptions) {
     this.session = { ...options.session };
     this.onChangeSet = options.onChangeSet;
+    this.onDdlInFlight = options.onDdlInFlight;
     this.now = options.now ?? (() => new Date());
     this.prepared = options.preparedTransactions ?? new PreparedTransactions();
   }
@@ -76,13 +87,15 @@ export class TransactionTracker {
     item.sql = sql;
     item.lead = classifyLead(sql);
     item.cut = cut;
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || hasLaterStatement(sql)) this.inFlight(true);
   }
 
   parse(statementName: string, sql: string, cut = false): void {
     const lead = classifyLead(sql);
     if (statementName !== '') {
       // Named statements live as long as the session: keep the text only when it can matter.
-      this.statements.set(statementName, new PreparedStatement(lead, lead === 'other' ? '' : sql, cut));
+      const kept = lead !== 'other' || commitMessageOf(sql) !== undefined ? sql : '';
+      this.statements.set(statementName, new PreparedStatement(lead, kept, cut));
       return;
     }
     this.unnamedLead = lead;
@@ -109,6 +122,7 @@ export class TransactionTracker {
     item.lead = portal?.lead ?? (portalName === '' ? this.portalLead : 'other');
     item.sql = portal?.sql ?? (portalName === '' ? this.portalSql : '');
     item.statement = portal?.statement ?? (portalName === '' ? this.portalStatement : undefined);
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call') this.inFlight(true);
   }
 
   close(kind: 'S' | 'P', name: string): void {
@@ -185,7 +199,14 @@ export class TransactionTracker {
       if (this.content.failed) this.content.reset();
       else this.emit(this.content.take());
       if (this.portals.size > 0) this.portals.clear(); // portals end with their transaction
+      if (this.pending.length === 0) this.inFlight(false);
     }
+  }
+
+  private inFlight(value: boolean): void {
+    if (this.ddlInFlight === value || this.onDdlInFlight === undefined) return;
+    this.ddlInFlight = value;
+    this.onDdlInFlight(value);
   }
 
   // ---- what a reply means ---------------------------------------------
@@ -197,7 +218,10 @@ export class TransactionTracker {
       return;
     }
     const lead = index === 0 ? item.lead : (this.partsOf(item)[index]?.lead ?? 'other');
-    if (lead === 'other') return;
+    if (lead === 'other') {
+      this.noteMessage(index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? ''));
+      return;
+    }
     if (lead === 'do-or-call') this.content.markUnseen();
     else if (lead === 'transaction') {
       const text = index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? '');
@@ -257,6 +281,7 @@ export class TransactionTracker {
         session: { ...this.session },
         statements: taken?.statements ?? [],
         mayContainUnseenDdl: taken?.mayContainUnseenDdl ?? false,
+        message: taken?.message,
       });
     } else if (tag === 'COMMIT PREPARED' && command.kind === 'commit-prepared') {
       const changes = this.prepared.take(command.gid);
@@ -267,6 +292,12 @@ export class TransactionTracker {
   }
 
   // ---- helpers ----------------------------------------------------------
+
+  /** `SET [LOCAL] pggit.message = '...'` names the transaction's commit (read after it succeeded). */
+  private noteMessage(sql: string): void {
+    const message = commitMessageOf(sql);
+    if (message !== undefined) this.content.message = message;
+  }
 
   private partsOf(item: PendingItem): QueryPart[] {
     return (item.parts ??= item.cut ? splitCutQuery(item.sql) : splitQuery(item.sql));
@@ -286,8 +317,17 @@ export class TransactionTracker {
       committedAt: this.now(),
       mayContainUnseenDdl: taken.mayContainUnseenDdl,
       ...(preparedGid === undefined ? {} : { preparedGid }),
+      ...(taken.message === undefined ? {} : { message: taken.message }),
     });
   }
+}
+
+/** A statement after the first one (any of them may be DDL); a trailing semicolon is not one. */
+function hasLaterStatement(sql: string): boolean {
+  const semicolon = sql.indexOf(';');
+  if (semicolon < 0) return false;
+  for (let at = semicolon + 1; at < sql.length; at++) if (sql.charCodeAt(at) > 0x20) return true;
+  return false;
 }
 
 /** Syntax, permission, "cannot run inside a transaction block": refused before anything was done. */

@@ -11,7 +11,8 @@ export class CatalogPools {
   pool(database: string): pg.Pool {
     let pool = this.pools.get(database);
     if (!pool) {
-      pool = new pg.Pool({ ...databaseConfig(this.upstreamUrl, database), max: 2, idleTimeoutMillis: 30_000, application_name: 'pggit recorder' });
+      // Observed commits are read in parallel; reconciliation takes one more.
+      pool = new pg.Pool({ ...databaseConfig(this.upstreamUrl, database), max: 5, idleTimeoutMillis: 30_000, application_name: 'pggit recorder' });
       pool.on('error', () => undefined); // an idle connection lost: the next checkout reconnects
       this.pools.set(database, pool);
     }

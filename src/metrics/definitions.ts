@@ -14,8 +14,8 @@ export const CONNECT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 /** From a transaction's COMMIT to its schema commit in the store. */
 export const RECORDER_LAG_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
 
-/** How long a session's ReadyForQuery waits for its schema snapshot (capped at 2 s by the session). */
-export const READY_HOLD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5] as const;
+/** How long a session's ReadyForQuery waits for its schema snapshot (capped at 2 s by the session: the last bucket holds the capped ones). */
+export const READY_HOLD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 2.1] as const;
 
 export const CONNECTION_ERROR_REASONS = [
   'upstream_unreachable',

@@ -1,9 +1,9 @@
 // What every session of one proxy shares.
-import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics/index.js';
 import type { ChangeSet, PreparedTransactions } from '../ddl/index.js';
 import type { CancelMap } from './cancel-map.js';
+import type { ClientTls } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
 import type { BranchDirectory } from '../branch/index.js';
 import type { SessionRoute } from './session-info.js';
@@ -12,7 +12,8 @@ export interface ProxyContext {
   readonly logger: Logger;
   readonly upstream: UpstreamTarget;
   readonly cancelMap: CancelMap;
-  readonly tlsContext: SecureContext | undefined;
+  /** The certificate for clients' TLS; undefined: SSLRequest is answered 'N'. */
+  readonly clientTls: ClientTls | undefined;
   readonly connectTimeoutMs: number;
   /** How long a client may take to send its StartupMessage. */
   readonly startupTimeoutMs: number;
@@ -29,6 +30,8 @@ export interface ProxyContext {
 export interface DdlWatching {
   /** May return a promise: the session holds the commit's ReadyForQuery until it settles. */
   readonly onChangeSet: (changeSet: ChangeSet, route: SessionRoute) => Promise<void> | void;
+  /** A session sent something that may change the schema; call the returned function when its transaction ended. */
+  readonly onDdlStarted?: ((route: SessionRoute) => () => void) | undefined;
   /** Shared by all sessions: COMMIT PREPARED may come from any of them. */
   readonly preparedTransactions: PreparedTransactions;
 }

@@ -7,7 +7,7 @@ import { loadParser, PreparedTransactions, type ChangeSet } from '../ddl/index.j
 import { CancelMap } from './cancel-map.js';
 import type { ProxyContext } from './context.js';
 import { Session } from './session.js';
-import { loadTlsContext, type TlsFiles } from './tls.js';
+import { ClientTls, type TlsFiles } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
 import type { BranchDirectory } from '../branch/index.js';
 import type { SessionRoute } from './session-info.js';
@@ -23,6 +23,8 @@ export interface ProxyOptions {
   readonly metrics?: ProxyMetrics | undefined;
   /** Turns the DDL watcher on: every committed transaction with schema changes arrives here. */
   readonly onChangeSet?: ((changeSet: ChangeSet, route: SessionRoute) => Promise<void> | void) | undefined;
+  /** A session may be committing schema changes until it calls the function returned (see DdlWatching). */
+  readonly onDdlStarted?: ((route: SessionRoute) => () => void) | undefined;
   /** A client authenticated to this branch database (the recorder baselines new ones). */
   readonly onSessionReady?: ((route: SessionRoute) => Promise<void> | void) | undefined;
   /** Where branches live (`app@feature`); without it only each database's main branch can be reached. */
@@ -33,6 +35,9 @@ export interface RunningProxy {
   readonly host: string;
   readonly port: number;
   readonly sessionCount: number;
+  readonly hasTls: boolean;
+  /** Reads the TLS certificate and key again (SIGHUP): new sessions use them; a bad file keeps the old ones and throws. */
+  reloadTls(): Promise<void>;
   /** Stops accepting, waits up to drainMs for sessions to end, then ends the rest. */
   shutdown(drainMs: number): Promise<void>;
 }
@@ -42,13 +47,15 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     logger: options.logger ?? pino({ level: 'silent' }),
     upstream: options.upstream,
     cancelMap: new CancelMap(),
-    tlsContext: options.tls ? await loadTlsContext(options.tls) : undefined,
+    clientTls: options.tls ? await ClientTls.load(options.tls) : undefined,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
     metrics: options.metrics,
     onSessionReady: options.onSessionReady,
     branches: options.branches,
-    ddl: options.onChangeSet ? { onChangeSet: options.onChangeSet, preparedTransactions: new PreparedTransactions() } : undefined,
+    ddl: options.onChangeSet
+      ? { onChangeSet: options.onChangeSet, onDdlStarted: options.onDdlStarted, preparedTransactions: new PreparedTransactions() }
+      : undefined,
   };
   if (context.ddl) await loadParser();
   const sessions = new Set<Session>();
@@ -66,6 +73,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     port,
     get sessionCount() {
       return sessions.size;
+    },
+    hasTls: context.clientTls !== undefined,
+    reloadTls: async () => {
+      await context.clientTls?.reload();
     },
     shutdown: (drainMs) => drain(server, sessions, drainMs, context.logger),
   };

@@ -12,6 +12,7 @@ import type { OnReadOpts, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { FrameTracker, type FrameSink } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
+import { ChannelBindingFilter } from './channel-binding.js';
 
 /** What one read may take from the server (Node's own default). */
 export const READ_BUFFER_SIZE = 64 * 1024;
@@ -47,6 +48,8 @@ export class Relay {
   /** The read buffer is referenced by a write not yet flushed. */
   private lent = false;
   private hold: Promise<void> | undefined;
+  /** Until authentication is over: hides SCRAM-SHA-256-PLUS (see channel-binding.ts). */
+  private channelBinding: ChannelBindingFilter | undefined = new ChannelBindingFilter();
   private stopped = false;
   bytesFromClient = 0;
   bytesFromServer = 0;
@@ -140,9 +143,15 @@ export class Relay {
     return this.readBuffer;
   }
 
-  private fromServer(chunk: Buffer, reusedBuffer: boolean): void {
+  private fromServer(received: Buffer, reusedBuffer: boolean): void {
     if (this.stopped) return;
+    let chunk = received;
     try {
+      if (this.channelBinding !== undefined) {
+        chunk = this.channelBinding.push(received);
+        if (this.channelBinding.done) this.channelBinding = undefined;
+        if (chunk.length === 0) return;
+      }
       this.backend.push(chunk);
     } catch (error) {
       this.events.frameError(error, true);

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { FrameError, FRONTEND_CODES, backendKeyData, encodeErrorResponse, type ErrorToSend } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type ConnectionErrorReason, type SessionMetrics } from '../metrics/index.js';
 import { TransactionTracker, type ChangeSet } from '../ddl/index.js';
-import { connectUpstream, describeUpstream } from './upstream.js';
+import { connectSessionUpstream, describeUpstream } from './upstream.js';
 import type { ProxyContext } from './context.js';
 import type { SessionInfo } from './session-info.js';
 import { BACKEND_CAPTURE, FRONTEND_CAPTURE, TrafficObserver, WATCHER_FRONTEND_CAPTURE } from './traffic-observer.js';
@@ -47,6 +47,8 @@ export class Session {
     onFatalError: () => (this.upstreamSentFatal = true),
   });
   private tracker: TransactionTracker | undefined;
+  /** Ends the recorder's note that this session's transaction may be committing schema changes. */
+  private endDdl: (() => void) | undefined;
   private readonly onClientClose = (): void => this.close('client closed the connection');
   private readonly onClientError = (error: Error): void => this.log.debug({ err: error }, 'client socket error');
 
@@ -142,9 +144,10 @@ export class Session {
     const relay = this.relay!;
     const target = this.context.upstream;
     let upstream: Socket;
+    let readsIntoBuffer: boolean;
     const connectStart = performance.now();
     try {
-      upstream = await connectUpstream(target, this.context.connectTimeoutMs, relay.upstreamReads);
+      ({ socket: upstream, readsIntoBuffer } = await connectSessionUpstream(target, this.context.connectTimeoutMs, this.startup.usedTls, relay.upstreamReads));
       this.context.metrics?.upstreamConnected((performance.now() - connectStart) / 1000);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -166,7 +169,7 @@ export class Session {
     upstream.on('close', () => this.onUpstreamClosed());
     upstream.write(startup);
     this.phase = 'relaying';
-    relay.start(upstream, true, pending);
+    relay.start(upstream, readsIntoBuffer, pending);
   }
 
   private watchDdl(info: SessionInfo): void {
@@ -181,13 +184,16 @@ export class Session {
         clientAddress: info.clientAddress,
       },
       preparedTransactions: ddl.preparedTransactions,
+      onDdlInFlight: (inFlight) => {
+        this.endDdl?.();
+        this.endDdl = inFlight ? ddl.onDdlStarted?.(route) : undefined;
+      },
       onChangeSet: (changeSet: ChangeSet) => {
         this.log.debug(
           { statements: changeSet.statements.map((s) => s.text), unseen: changeSet.mayContainUnseenDdl },
           'schema change committed',
         );
-        const message = this.observer.commitMessage;
-        const snapshotTaken = ddl.onChangeSet(message === undefined ? changeSet : { ...changeSet, message }, route);
+        const snapshotTaken = ddl.onChangeSet(changeSet, route);
         if (snapshotTaken) this.relay?.holdNextReply(snapshotTaken);
       },
     });
@@ -275,6 +281,7 @@ export class Session {
     this.upstream?.end();
     this.upstream?.destroySoon();
     if (this.cancelKeyId) this.context.cancelMap.unregister(this.cancelKeyId);
+    this.endDdl?.();
     this.metrics.close();
     const bytesIn = this.relay?.bytesFromClient ?? 0;
     const bytesOut = this.relay?.bytesFromServer ?? 0;

@@ -20,7 +20,10 @@ import type { ConnectionErrorReason } from '../metrics/index.js';
 import { forwardCancel } from './cancel-map.js';
 import type { ProxyContext } from './context.js';
 import { SessionInfo } from './session-info.js';
-import { acceptTls } from './tls.js';
+import { acceptTls, POSTGRES_ALPN } from './tls.js';
+
+/** A TLS record of type handshake: the first byte of a ClientHello. */
+const TLS_HANDSHAKE_RECORD = 0x16;
 
 export interface StartupEvents {
   /** A valid StartupMessage: `packet` is the whole message, `rest` what the client sent after it. */
@@ -39,6 +42,8 @@ export class Startup {
   private readonly reader = new StartupReader();
   private socket: Socket | TLSSocket;
   private handshaking = false;
+  /** Only a connection's very first bytes may be a direct TLS ClientHello. */
+  private awaitingFirstByte = true;
   private done = false;
   private readonly onData = (chunk: Buffer): void => this.read(chunk);
 
@@ -57,6 +62,11 @@ export class Startup {
     return this.socket;
   }
 
+  /** The client reached pggit over TLS (its session goes upstream by the rule for TLS clients). */
+  get usedTls(): boolean {
+    return this.handshaking;
+  }
+
   /** Still waiting for the client's StartupMessage (a startup timeout applies). */
   get waiting(): boolean {
     return !this.done;
@@ -64,6 +74,14 @@ export class Startup {
 
   private read(chunk: Buffer): void {
     if (this.done) return;
+    if (this.awaitingFirstByte) {
+      this.awaitingFirstByte = false;
+      // PostgreSQL 17's direct TLS: a ClientHello where a length would be.
+      if (chunk[0] === TLS_HANDSHAKE_RECORD) {
+        this.directTls(chunk);
+        return;
+      }
+    }
     let packet: StartupPacket | undefined;
     try {
       packet = this.reader.push(chunk);
@@ -97,8 +115,7 @@ export class Startup {
   }
 
   private answerSslRequest(packet: StartupPacket): void {
-    const tls = this.context.tlsContext;
-    if (!tls || this.handshaking) {
+    if (!this.context.clientTls || this.handshaking) {
       this.socket.write('N');
       this.continueWith(packet.rest);
       return;
@@ -108,14 +125,42 @@ export class Startup {
       this.fail({ severity: 'FATAL', sqlstate: '08P01', message: 'received unencrypted data after SSL request' });
       return;
     }
+    this.socket.write('S');
+    this.startTls(undefined);
+  }
+
+  private directTls(clientHello: Buffer): void {
+    if (!this.context.clientTls) {
+      // No certificate: nothing the client could read; the server closes the same way.
+      this.log.info('direct TLS connection refused: no --tls-cert configured');
+      this.finish();
+      this.events.tlsFailed();
+      this.socket.destroy();
+      return;
+    }
+    this.startTls(clientHello);
+  }
+
+  /** Hands the plain socket to TLS; clientHello: the bytes already read of a direct TLS start. */
+  private startTls(clientHello: Buffer | undefined): void {
     this.handshaking = true;
     const plain = this.socket as Socket;
     plain.removeListener('data', this.onData);
-    plain.write('S');
-    const secure = acceptTls(plain, tls);
+    if (clientHello) {
+      // Paused first: a flowing socket would emit the unshifted bytes again to no one.
+      plain.pause();
+      plain.unshift(clientHello);
+    }
+    const secure = acceptTls(plain, this.context.clientTls!.context);
     this.socket = secure;
     let secured = false;
-    secure.once('secure', () => (secured = true));
+    secure.once('secure', () => {
+      secured = true;
+      if (clientHello && secure.alpnProtocol !== POSTGRES_ALPN) {
+        // As the server: a direct TLS client must have negotiated ALPN "postgresql".
+        this.events.failed({ severity: 'FATAL', sqlstate: '08P01', message: 'received direct SSL connection request without ALPN protocol negotiation extension' }, 'tls');
+      }
+    });
     secure.once('error', () => {
       if (!secured) this.events.tlsFailed();
     });

@@ -3,6 +3,11 @@
 // decodeURI, which leaves "%40" and "%2F" encoded, so a branch database such
 // as "app@feature" could not be reached that way.
 import type pg from 'pg';
+import { NegotiatedStream } from './negotiated-stream.js';
+import { serverTargetFromUrl } from './server-connection.js';
+
+/** Connecting (TCP and TLS negotiation) gives up after this; pg's own connectionTimeoutMillis may be shorter. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export function databaseConfig(url: string, database: string): pg.ClientConfig {
   const parsed = new URL(url);
@@ -17,11 +22,15 @@ export function databaseConfig(url: string, database: string): pg.ClientConfig {
   if (parsed.password) config.password = decodeURIComponent(parsed.password);
   const options = params.get('options');
   if (options) config.options = options;
-  const sslmode = params.get('sslmode');
-  if (sslmode && sslmode !== 'disable' && sslmode !== 'allow' && sslmode !== 'prefer') {
-    config.ssl = { rejectUnauthorized: sslmode === 'verify-ca' || sslmode === 'verify-full' };
-  }
+  // TLS as libpq negotiates it (sslmode, sslrootcert, sslcert, sslkey), for pg too.
+  const target = serverTargetFromUrl(url);
+  config.stream = () => new NegotiatedStream(target, CONNECT_TIMEOUT_MS);
   return config;
+}
+
+/** The config for the database the URL itself names. */
+export function urlConfig(url: string): pg.ClientConfig {
+  return databaseConfig(url, databaseOfUrl(url));
 }
 
 /** The database a postgres:// URL names (its path), decoded; '' when none. */

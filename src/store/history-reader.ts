@@ -3,9 +3,13 @@
 // migrates anything: a missing store is an error that says so, and every
 // connection is opened with default_transaction_read_only.
 import pg from 'pg';
+import { urlConfig } from './connection-config.js';
 import { loadMigrations } from './migrations.js';
 import { StoreError } from './store-error.js';
-import type { BranchRow, CommitKind, CommitRow } from './types.js';
+import type { BranchRow, CommitRow } from './types.js';
+import { ancestors, firstParentAncestor, firstParentRootId, type AncestorOptions } from './ancestry.js';
+import { COMMIT_COLUMNS, commitRow } from './commit-rows.js';
+import { readTree, readTreeDefinitions } from './stored-trees.js';
 
 export interface OpenReaderOptions {
   readonly url: string;
@@ -18,9 +22,6 @@ export interface RepositoryInfo {
   readonly name: string;
   readonly createdAt: Date;
 }
-
-const COMMIT_COLUMNS = `c.id, r.name AS repository, c.branch, c.parents, c.tree_hash, c.kind, c.author, c.database,
-  c.application_name, c.client_address, c.backend_pid, c.message, c.statements, c.committed_at, c.recorded_at, c.seq`;
 
 /** A recursive CTE "chain(id, depth)": the first-parent chain from $1 (depth 0), at most $2 steps when given. */
 const FIRST_PARENT_CHAIN = `chain(id, depth) AS (
@@ -46,7 +47,7 @@ export function connectHistoryReader(options: OpenReaderOptions): HistoryReader 
   const settings = ['-c default_transaction_read_only=on'];
   if (options.timeZone) settings.push(`-c TimeZone=${options.timeZone.replace(/[\\ ]/g, '\\$&')}`);
   const pool = new pg.Pool({
-    connectionString: options.url,
+    ...urlConfig(options.url),
     max: options.poolSize ?? 2,
     application_name: 'pggit history',
     options: settings.join(' '),
@@ -150,11 +151,7 @@ export class HistoryReader {
    * < steps when the chain ended first (depth = how far it got).
    */
   async firstParentAncestor(id: string, steps: number): Promise<{ id: string; depth: number }> {
-    const { rows } = await this.pool.query<{ id: string; depth: number }>(
-      `WITH RECURSIVE ${FIRST_PARENT_CHAIN} SELECT id, depth FROM chain ORDER BY depth DESC LIMIT 1`,
-      [id, steps],
-    );
-    return rows[0] ?? { id, depth: 0 };
+    return firstParentAncestor(this.pool, id, steps);
   }
 
   /** The first commit on id's first-parent chain (id included) committed at or before time, a timestamptz. */
@@ -170,11 +167,10 @@ export class HistoryReader {
 
   /** The oldest commit of id's first-parent chain (its root). */
   async firstParentRoot(id: string): Promise<CommitRow> {
+    const rootId = await firstParentRootId(this.pool, id);
     const { rows } = await this.pool.query(
-      `WITH RECURSIVE ${FIRST_PARENT_CHAIN}
-       SELECT ${COMMIT_COLUMNS} FROM chain JOIN pggit.commits c ON c.id = chain.id JOIN pggit.repositories r ON r.id = c.repository_id
-        ORDER BY chain.depth DESC LIMIT 1`,
-      [id, null],
+      `SELECT ${COMMIT_COLUMNS} FROM pggit.commits c JOIN pggit.repositories r ON r.id = c.repository_id WHERE c.id = $1`,
+      [rootId],
     );
     return commitRow(rows[0]);
   }
@@ -200,19 +196,8 @@ export class HistoryReader {
    * Commits reachable from head through any parent, newest (last recorded)
    * first; only those whose changes touch one of keys when keys is given.
    */
-  async ancestors(head: string, options: { keys?: readonly string[] | undefined; limit?: number | undefined } = {}): Promise<CommitRow[]> {
-    const { rows } = await this.pool.query(
-      `WITH RECURSIVE reachable(id) AS (
-         SELECT $1::text
-         UNION
-         SELECT p.id FROM reachable JOIN pggit.commits c ON c.id = reachable.id, unnest(c.parents) AS p(id))
-       SELECT ${COMMIT_COLUMNS} FROM reachable JOIN pggit.commits c ON c.id = reachable.id
-         JOIN pggit.repositories r ON r.id = c.repository_id
-        WHERE $2::text[] IS NULL OR EXISTS (SELECT 1 FROM pggit.changes ch WHERE ch.commit_id = c.id AND ch.key = ANY($2::text[]))
-        ORDER BY c.seq DESC LIMIT $3`,
-      [head, options.keys ?? null, options.limit ?? null],
-    );
-    return rows.map(commitRow);
+  async ancestors(head: string, options: AncestorOptions = {}): Promise<CommitRow[]> {
+    return ancestors(this.pool, head, options);
   }
 
   /** Distinct change keys of a repository that contain text (a cheap prefilter for exact matching in code). */
@@ -252,18 +237,12 @@ export class HistoryReader {
 
   /** The tree (key -> definition hash) at a commit, or only its entries for keys. */
   async treeAt(commitId: string | null, keys?: readonly string[]): Promise<Map<string, string>> {
-    if (commitId === null || keys?.length === 0) return new Map();
-    const { rows } = await this.pool.query<{ key: string; definition_hash: string | null }>(
-      `WITH RECURSIVE ${FIRST_PARENT_CHAIN}
-       SELECT DISTINCT ON (ch.key) ch.key, ch.definition_hash
-         FROM pggit.changes ch JOIN chain ON chain.id = ch.commit_id
-        WHERE $3::text[] IS NULL OR ch.key = ANY($3::text[])
-        ORDER BY ch.key, chain.depth`,
-      [commitId, null, keys ?? null],
-    );
-    const tree = new Map<string, string>();
-    for (const row of rows) if (row.definition_hash !== null) tree.set(row.key, row.definition_hash);
-    return tree;
+    return readTree(this.pool, commitId, keys);
+  }
+
+  /** The tree at a commit with its stored definition texts (key -> text). */
+  async definitionsAt(commitId: string): Promise<Map<string, string>> {
+    return readTreeDefinitions(this.pool, commitId);
   }
 
   /** Stored definition texts by hash. */
@@ -276,25 +255,4 @@ export class HistoryReader {
     );
     return new Map(rows.map((row) => [row.hash, row.definition]));
   }
-}
-
-function commitRow(row: Record<string, unknown>): CommitRow {
-  return {
-    id: row['id'] as string,
-    repository: row['repository'] as string,
-    branch: row['branch'] as string,
-    parents: row['parents'] as string[],
-    treeHash: row['tree_hash'] as string,
-    kind: row['kind'] as CommitKind,
-    author: row['author'] as string | null,
-    database: row['database'] as string | null,
-    applicationName: row['application_name'] as string | null,
-    clientAddress: row['client_address'] as string | null,
-    backendPid: row['backend_pid'] as number | null,
-    message: row['message'] as string,
-    statements: row['statements'] as string[],
-    committedAt: row['committed_at'] as Date,
-    recordedAt: row['recorded_at'] as Date,
-    seq: Number(row['seq']),
-  };
 }

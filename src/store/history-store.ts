@@ -2,13 +2,18 @@
 // Every move of a branch head happens inside a transaction that holds the
 // branch row FOR UPDATE, so several proxies can share one store.
 import pg from 'pg';
-import { commitHash, definitionHash, treeHash, type Tree } from './hashing.js';
+import { insertCommits } from './commit-writes.js';
+import { commitHash, TreeHasher, type Tree } from './hashing.js';
+import { applyChanges } from './tree-update.js';
 import { StoreError } from './store-error.js';
+import { placeAfter, readTree } from './stored-trees.js';
 import type { BranchRow, CommitMetadata, CommitRow, TreeChanges } from './types.js';
 
+/** A branch head's tree and its hasher, updated in place by the next commit (under the branch lock). */
 interface CachedHead {
   readonly head: string | null;
   readonly tree: Map<string, string>;
+  readonly hasher: TreeHasher;
 }
 
 /** Computes the changes from the head's definitions (key -> definition), under the branch lock. */
@@ -99,37 +104,34 @@ export class HistoryStore {
       );
       if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${input.branch}" of "${input.repository}" does not exist`);
       const head = locked.rows[0].head;
-      const tree = new Map(await this.cachedTree(client, input.repository, input.branch, head));
+      // A statement of its own: after waiting for the lock, only a new snapshot sees the head another writer just committed.
+      const headRow = head === null ? undefined : await headPlacement(client, head);
+      // Taken out of the cache while it changes: put back only once committed.
+      const { tree, hasher } = await this.takeCachedHead(client, input.repository, input.branch, head);
       const changes = typeof input.changes === 'function' ? input.changes(await this.definitionsOf(tree, client)) : input.changes;
-      const effective = new Map<string, string | null>();
-      const definitions: Array<[string, string]> = [];
-      for (const [key, definition] of changes) {
-        const hash = definition === null ? null : definitionHash(definition);
-        if ((tree.get(key) ?? null) === hash) continue;
-        effective.set(key, hash);
-        if (hash === null) tree.delete(key);
-        else {
-          tree.set(key, hash);
-          definitions.push([hash, definition!]);
-          this.definitionCache.set(hash, definition!);
-        }
-      }
+      const { effective, definitions } = applyChanges(tree, hasher, changes);
+      for (const [hash, text] of definitions) this.definitionCache.set(hash, text);
       // The first commit of a branch is its baseline, even of an empty schema.
       if (effective.size === 0 && input.skipIfUnchanged && head !== null) {
         await client.query('ROLLBACK');
+        this.heads.set(cacheKey(input.repository, input.branch), { head, tree, hasher });
         return undefined;
       }
       const parents = head ? [head] : [];
       const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
-      const commit = this.commitRow({ ...input, metadata }, parents, treeHash(tree));
-      await insertCommit(client, repositoryId, commit, definitions, effective);
+      const commit = this.commitRow({ ...input, metadata }, parents, hasher.digest());
+      const placement = placeAfter(
+        headRow ?? null,
+        tree.size,
+      );
+      await insertCommits(client, repositoryId, [{ commit, placement, tree, definitions, changes: effective }]);
       await client.query('UPDATE pggit.branches SET head = $3 WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL', [
         repositoryId,
         input.branch,
         commit.id,
       ]);
       await client.query('COMMIT');
-      this.heads.set(cacheKey(input.repository, input.branch), { head: commit.id, tree });
+      this.heads.set(cacheKey(input.repository, input.branch), { head: commit.id, tree, hasher });
       return commit;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -142,21 +144,7 @@ export class HistoryStore {
 
   /** The tree (key -> definition hash) at a commit. */
   async treeAt(commitId: string | null, client: pg.ClientBase | pg.Pool = this.pool): Promise<Map<string, string>> {
-    if (commitId === null) return new Map();
-    const { rows } = await client.query<{ key: string; definition_hash: string | null }>(
-      `WITH RECURSIVE chain(id, depth) AS (
-         SELECT $1::text, 0
-         UNION ALL
-         SELECT c.parents[1], chain.depth + 1 FROM chain JOIN pggit.commits c ON c.id = chain.id
-          WHERE cardinality(c.parents) > 0)
-       SELECT DISTINCT ON (ch.key) ch.key, ch.definition_hash
-         FROM pggit.changes ch JOIN chain ON chain.id = ch.commit_id
-        ORDER BY ch.key, chain.depth`,
-      [commitId],
-    );
-    const tree = new Map<string, string>();
-    for (const row of rows) if (row.definition_hash !== null) tree.set(row.key, row.definition_hash);
-    return tree;
+    return readTree(client, commitId);
   }
 
   /** Definition texts for a tree: key -> stored definition. */
@@ -172,11 +160,14 @@ export class HistoryStore {
     return new Map([...tree].map(([key, hash]) => [key, this.definitionCache.get(hash) ?? '']));
   }
 
-  private async cachedTree(client: pg.ClientBase, repository: string, branch: string, head: string | null): Promise<Tree> {
-    const cached = this.heads.get(cacheKey(repository, branch));
-    if (cached && cached.head === head) return cached.tree;
+  private async takeCachedHead(client: pg.ClientBase, repository: string, branch: string, head: string | null): Promise<CachedHead> {
+    const key = cacheKey(repository, branch);
+    const cached = this.heads.get(key);
+    this.heads.delete(key);
+    if (cached && cached.head === head) return cached;
     // Another proxy moved the head (or first use): read the tree from the store.
-    return this.treeAt(head, client);
+    const tree = await this.treeAt(head, client);
+    return { head, tree, hasher: new TreeHasher(tree) };
   }
 
   private commitRow(input: RecordInput, parents: string[], tree: string): CommitRow {
@@ -186,34 +177,15 @@ export class HistoryStore {
   }
 }
 
-async function insertCommit(
-  client: pg.ClientBase,
-  repositoryId: number,
-  commit: CommitRow,
-  definitions: ReadonlyArray<[string, string]>,
-  changes: ReadonlyMap<string, string | null>,
-): Promise<void> {
-  if (definitions.length > 0) {
-    await client.query(
-      `INSERT INTO pggit.definitions (hash, definition) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
-      [definitions.map(([hash]) => hash), definitions.map(([, text]) => text)],
-    );
-  }
-  await client.query(
-    `INSERT INTO pggit.commits (id, repository_id, parents, tree_hash, kind, branch, author, database, application_name,
-                                client_address, backend_pid, message, statements, committed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-    [
-      commit.id, repositoryId, commit.parents, commit.treeHash, commit.kind, commit.branch, commit.author, commit.database,
-      commit.applicationName, commit.clientAddress, commit.backendPid, commit.message, commit.statements, commit.committedAt,
-    ],
+async function headPlacement(client: pg.ClientBase, head: string): Promise<{ depth: number; checkpoint: string; sinceCheckpoint: number }> {
+  const { rows } = await client.query<{ depth: number; checkpoint: string; since_checkpoint: number }>(
+    `SELECT h.depth, h.checkpoint, h.depth - cp.depth AS since_checkpoint
+       FROM pggit.commits h JOIN pggit.commits cp ON cp.id = h.checkpoint WHERE h.id = $1`,
+    [head],
   );
-  if (changes.size > 0) {
-    await client.query(
-      `INSERT INTO pggit.changes (commit_id, key, definition_hash) SELECT $1, * FROM unnest($2::text[], $3::text[])`,
-      [commit.id, [...changes.keys()], [...changes.values()]],
-    );
-  }
+  const row = rows[0];
+  if (!row) throw new Error(`the metadata store is inconsistent: branch head ${head} is not among its commits`);
+  return { depth: row.depth, checkpoint: row.checkpoint, sinceCheckpoint: row.since_checkpoint };
 }
 
 function cacheKey(repository: string, branch: string): string {

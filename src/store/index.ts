@@ -1,11 +1,18 @@
-// store: the metadata store (plain tables in schema pggit, created and
+// store: connections to PostgreSQL (TLS negotiated as libpq does) and the
+// metadata store (plain tables in schema pggit, created and
 // upgraded from sql/): repositories, branches, commits, trees.
 export { openStore, connectStore, defaultStoreUrl, type OpenStoreOptions } from './open-store.js';
 export { HistoryStore, type RecordInput, type ChangesFromHead } from './history-store.js';
 export { migrate, loadMigrations, type Migration } from './migrations.js';
 export { ensureStoreDatabase } from './store-database.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';
-export { definitionHash, treeHash, commitHash, type Tree } from './hashing.js';
+export { definitionHash, treeHash, commitHash, TreeHasher, type Tree } from './hashing.js';
+export { insertCommits, type PreparedCommit } from './commit-writes.js';
+export { applyChanges, type TreeUpdate } from './tree-update.js';
+export { placeAfter, checkpointInterval, type Placement } from './stored-trees.js';
 export type { BranchRow, CommitKind, CommitMetadata, CommitRow, TreeChanges } from './types.js';
 export { openHistoryReader, connectHistoryReader, HistoryReader, displayUrl, type OpenReaderOptions, type RepositoryInfo } from './history-reader.js';
 export { databaseConfig, databaseOfUrl } from './connection-config.js';
+export { urlConfig } from './connection-config.js';
+export { connectServer, openServerConnection, describeServer, effectiveMode, serverTargetFromUrl, type ServerAddress, type ServerTarget, type ConnectServerOptions, type ServerConnection } from './server-connection.js';
+export { ServerTls, ServerTlsError, serverTlsSettings, SSL_MODES, TLS_URL_PARAMETERS, type SslMode, type ServerTlsSettings } from './server-tls.js';

@@ -3,6 +3,7 @@
 // created when missing and allowed, and migrations run on first use and
 // again after a failure.
 import pg from 'pg';
+import { urlConfig } from './connection-config.js';
 import { HistoryStore } from './history-store.js';
 import { migrate } from './migrations.js';
 import { ensureStoreDatabase } from './store-database.js';
@@ -15,7 +16,7 @@ export interface OpenStoreOptions {
 /** A store whose ensureReady() must resolve before use. */
 export function connectStore(options: OpenStoreOptions): HistoryStore {
   const pool = new pg.Pool({
-    connectionString: options.url,
+    ...urlConfig(options.url),
     max: options.poolSize ?? 4,
     application_name: 'pggit',
     idleTimeoutMillis: 30_000,

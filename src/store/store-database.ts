@@ -2,10 +2,11 @@
 // server). Create it on first start when our role may; otherwise say what
 // to create.
 import pg from 'pg';
+import { databaseConfig, databaseOfUrl, urlConfig } from './connection-config.js';
 import { StoreError } from './store-error.js';
 
 export async function ensureStoreDatabase(storeUrl: string): Promise<void> {
-  const probe = new pg.Client({ connectionString: storeUrl });
+  const probe = new pg.Client(urlConfig(storeUrl));
   try {
     await probe.connect();
     return;
@@ -14,10 +15,8 @@ export async function ensureStoreDatabase(storeUrl: string): Promise<void> {
   } finally {
     await probe.end().catch(() => undefined);
   }
-  const url = new URL(storeUrl);
-  const database = decodeURIComponent(url.pathname.slice(1));
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
+  const database = databaseOfUrl(storeUrl);
+  const admin = new pg.Client(databaseConfig(storeUrl, 'postgres'));
   try {
     await admin.connect();
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);

@@ -22,6 +22,19 @@ export function printSummary(runs: readonly ReportedRun[]): void {
   }
 }
 
+/** Issue 15: the suite through pggit takes at most this times its direct time. */
+const WALL_TIME_GOAL = 1.3;
+
+/** pg_regress wall times both ways and their ratio (the cost of the proxy on schema-heavy traffic). */
+export function printWallTimes(direct: ReportedRun, proxied: ReportedRun): void {
+  const ratio = proxied.run.durationMs / Math.max(1, direct.run.durationMs);
+  const verdict = ratio <= WALL_TIME_GOAL ? 'met' : 'NOT met';
+  say(
+    `wall time: direct ${seconds(direct.run.durationMs)}, proxied ${seconds(proxied.run.durationMs)}, ` +
+      `ratio ${ratio.toFixed(2)} (goal <= ${WALL_TIME_GOAL}: ${verdict})`,
+  );
+}
+
 export function printTable(direct: Verdicts, proxied: Verdicts, comparison: Comparison): void {
   const rows = [...new Set([...failures(direct), ...failures(proxied), ...comparison.missing])];
   if (rows.length === 0) {

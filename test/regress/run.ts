@@ -10,7 +10,7 @@ import { say, seconds, SetupError } from './log.js';
 import { buildModules } from './modules.js';
 import { parseCommand, usage, type RegressCommand } from './options.js';
 import { runPgRegress } from './pg-regress.js';
-import { printDiffHead, printFidelity, printSummary, printTable, writeDiffFiles, type ReportedRun } from './report.js';
+import { printDiffHead, printFidelity, printSummary, printTable, printWallTimes, writeDiffFiles, type ReportedRun } from './report.js';
 import { recordedFidelity, type RecordedFidelity } from './recorded.js';
 import { compare, parseVerdicts } from './results.js';
 import { installedServer, type InstalledServer } from './server.js';
@@ -118,6 +118,7 @@ async function judge(direct: Outcome, proxied: Outcome): Promise<number> {
   const comparison = compare(direct.verdicts, proxied.verdicts);
   say('');
   printSummary([direct, proxied]);
+  printWallTimes(direct, proxied);
   printTable(direct.verdicts, proxied.verdicts, comparison);
   const directDiffs = await writeDiffFiles(direct.run);
   const proxiedDiffs = await writeDiffFiles(proxied.run);

@@ -21,6 +21,9 @@ Options (flag, then environment variable; libpq's PG* variables also apply):
   --listen HOST:PORT       where clients connect            PGGIT_LISTEN (127.0.0.1:6432)
   --upstream URL           the PostgreSQL server, postgres://[user@]host[:port][/db]
                                                              PGGIT_UPSTREAM, else PGHOST/PGPORT
+                           TLS as libpq: ?sslmode=disable|allow|prefer|require|verify-ca|verify-full
+                           (default prefer) &sslrootcert=FILE|system &sslcert=FILE &sslkey=FILE,
+                           or PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY
   --tls-cert FILE          terminate TLS from clients with this certificate   PGGIT_TLS_CERT
   --tls-key FILE           ... and this private key                           PGGIT_TLS_KEY
   --connect-timeout SECS   give up connecting upstream after  PGGIT_CONNECT_TIMEOUT (10)
@@ -57,6 +60,8 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
   const listen = parseHostPort(setting(values.listen, env, ['PGGIT_LISTEN'], '127.0.0.1:6432'));
   const upstreamAddress = upstreamUrl(values.upstream, env);
   const upstream = upstreamFromUrl(upstreamAddress);
+  // Missing certificate files are a start-up error, not one per session.
+  await upstream.tls?.load();
   const certFile = optionalSetting(values['tls-cert'], env, ['PGGIT_TLS_CERT']);
   const keyFile = optionalSetting(values['tls-key'], env, ['PGGIT_TLS_KEY']);
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');

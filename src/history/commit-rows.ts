@@ -1,0 +1,66 @@
+// What the recorder writes: the metadata of observed and detected commits,
+// and the tree changes between a head and the objects that replace it.
+import type { ChangeSet } from '../ddl/index.js';
+import type { CommitKind, CommitMetadata, TreeChanges } from '../store/index.js';
+import { diffObjects, encodeObject, sameObject, type SchemaObject } from './catalog/index.js';
+import { summarise } from './commit-message.js';
+
+export function treeChanges(previous: readonly SchemaObject[], next: readonly SchemaObject[]): TreeChanges {
+  const diff = diffObjects(previous, next);
+  const changes = new Map<string, string | null>();
+  for (const object of diff.added) changes.set(object.key, encodeObject(object));
+  for (const { after } of diff.changed) changes.set(after.key, encodeObject(after));
+  for (const object of diff.removed) changes.set(object.key, null);
+  return changes;
+}
+
+export function observedMetadata(changeSet: ChangeSet): CommitMetadata {
+  const session = changeSet.session;
+  return {
+    kind: 'observed',
+    author: session.user,
+    database: session.database,
+    applicationName: session.applicationName,
+    clientAddress: session.clientAddress,
+    backendPid: session.backendPid ?? null,
+    message: changeSet.message ?? summarise(changeSet.statements),
+    statements: changeSet.statements.map((statement) => statement.text),
+    committedAt: changeSet.committedAt,
+  };
+}
+
+export function detectedMetadata(database: string, readAt: Date): CommitMetadata {
+  const kind: CommitKind = 'detected';
+  return {
+    kind,
+    author: null,
+    database,
+    applicationName: null,
+    clientAddress: null,
+    backendPid: null,
+    message: 'changes found in the catalog that the proxy did not see',
+    statements: [],
+    committedAt: readAt,
+  };
+}
+
+/** Keys whose recorded head changed since `before` was taken: an observed commit (of any proxy) recorded them meanwhile. */
+export function changedSince(before: ReadonlyMap<string, SchemaObject> | undefined, head: readonly SchemaObject[]): Set<string> {
+  const changed = new Set<string>();
+  if (before === undefined) return changed;
+  const seen = new Set<string>();
+  for (const object of head) {
+    seen.add(object.key);
+    const old = before.get(object.key);
+    if (old === undefined || !sameObject(old, object)) changed.add(object.key);
+  }
+  for (const key of before.keys()) if (!seen.has(key)) changed.add(key);
+  return changed;
+}
+
+/** The read, except that the head's version of the `kept` keys stays: they belong to observed commits. */
+export function keepHead(read: readonly SchemaObject[], head: readonly SchemaObject[], kept: ReadonlySet<string>): SchemaObject[] {
+  return [...read.filter((object) => !kept.has(object.key)), ...head.filter((object) => kept.has(object.key))].sort((a, b) =>
+    a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+  );
+}

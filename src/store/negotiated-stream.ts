@@ -1,0 +1,84 @@
+// A stream for node-postgres (its `stream` option) that opens the connection
+// with connectServer: pg itself knows no sslmode=prefer and does not check a
+// root certificate under `require`, so pggit's own connections (store,
+// catalog snapshots, branches) negotiate TLS exactly as client sessions do.
+import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { connectServer, type ServerTarget } from './server-connection.js';
+
+/** pg calls connect(port, host) or connect(socketPath); the target already says where. */
+export class NegotiatedStream extends Duplex {
+  private inner: Socket | undefined;
+
+  constructor(
+    private readonly target: ServerTarget,
+    private readonly timeoutMs: number,
+  ) {
+    super();
+  }
+
+  connect(): this {
+    connectServer(this.target, { timeoutMs: this.timeoutMs }).then(
+      (socket) => this.attach(socket),
+      (error: Error) => this.destroy(error),
+    );
+    return this;
+  }
+
+  private attach(socket: Socket): void {
+    if (this.destroyed) {
+      socket.destroy();
+      return;
+    }
+    this.inner = socket;
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('error', (error) => this.destroy(error));
+    socket.on('close', () => this.destroy());
+    socket.resume();
+    this.emit('connect');
+  }
+
+  override _read(): void {
+    this.inner?.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (!this.inner) {
+      callback(new Error('not connected'));
+      return;
+    }
+    this.inner.write(chunk, callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.inner?.end();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.inner?.destroy();
+    callback(error);
+  }
+
+  // pg sets these on a net.Socket; connectServer already did.
+  setNoDelay(): this {
+    return this;
+  }
+
+  setKeepAlive(): this {
+    return this;
+  }
+
+  ref(): this {
+    this.inner?.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.inner?.unref();
+    return this;
+  }
+}
