@@ -6,6 +6,7 @@ import { ProxyMetrics, type ImpactSeries } from '../metrics/index.js';
 import { branchRoutes, historyRoutes, impactRoutes, pageRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
 import { StoreBranchDirectory } from '../branch/index.js';
 import { connectUpstream, startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
+import { hostForUrl } from './listen-address.js';
 import { connectHistoryReader, connectStore, type HistoryReader, type HistoryStore } from '../store/index.js';
 import { CatalogPools, Recorder } from '../history/index.js';
 
@@ -28,6 +29,8 @@ export interface ServeOptions {
   /** How long a client may take to send its StartupMessage (default 60 s). */
   readonly startupTimeoutMs?: number | undefined;
   readonly logger: Logger;
+  /** The page's address as browsers reach it (dashboard links); default http://HOST:PORT of http. */
+  readonly publicUrl?: string | undefined;
   /** Bearer token for POST/DELETE /api/branches; undefined: those answer 403. */
   readonly apiToken?: string | undefined;
 }
@@ -84,6 +87,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
         },
         routes: apiRoutes(options, branchStore, reader, impact),
       });
+      metrics?.setPageUrl(options.publicUrl ?? `http://${hostForUrl(http.host)}:${http.port}`);
     } catch (error) {
       await proxy.shutdown(0);
       impact?.stop();
