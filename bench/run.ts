@@ -17,6 +17,9 @@ import { benchBranchCreate, formatBranchTimings, type BranchTiming } from './bra
 import { formatDdlResults, runDdlSuite } from './ddl-suite.js';
 import { benchHistoryScale, formatHistoryScale } from './history-scale.js';
 import { formatReport } from './report.js';
+import { benchHotPath, formatHotPath } from './hot-path.js';
+import { benchLatency, formatLatency } from './latency.js';
+import { benchStreaming, formatStreaming } from './streaming.js';
 import { runRounds, type LoopTarget } from './rounds.js';
 import { headlineRatios, summarise } from './summary.js';
 
@@ -118,10 +121,17 @@ async function runSelectSuite(bench: BenchCluster, options: BenchOptions, machin
     const descriptions = new Map(paths.map((path) => [path.name, path.description]));
     const loadAverageAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100);
     const report = formatReport({ machine, settings, summaries, ratios, descriptions, details, loadAverageAtEnd, skipped });
+    const who = { user: bench.target.user, database: bench.target.database, rounds: options.rounds };
+    const latencyTargets = targets.filter((t) => ['direct', 'pggit', 'pgbouncer', 'relay-onread'].includes(t.name));
+    const latency = await benchLatency(bench.pgbench, latencyTargets, { ...who, seconds: Math.max(2, Math.round(options.seconds / 2)) }, log);
+    const streamTargets = targets.filter((t) => ['direct', 'pggit', 'relay', 'relay-onread', 'pgbouncer'].includes(t.name));
+    const streaming = await benchStreaming(streamTargets, who, log);
     const prefilter = await runPrefilterBench();
+    const hotPath = options.modes.map((mode) => benchHotPath(mode));
+    const sections = [report, formatLatency(latency), formatStreaming(streaming), formatHotPath(hotPath), formatPrefilter(prefilter)];
     return {
-      text: `${report}\n${formatPrefilter(prefilter)}`,
-      results: { paths: details, skipped, measurements, summaries, ratios, prefilter },
+      text: sections.join('\n\n'),
+      results: { paths: details, skipped, measurements, summaries, ratios, latency, streaming, hotPath, prefilter },
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: Error) => log(`stopping: ${error.message}`));

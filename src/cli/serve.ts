@@ -81,10 +81,10 @@ export async function serve(options: ServeOptions): Promise<Serving> {
         ...options.http,
         registry,
         logger: options.logger,
-        readiness: {
-          upstream: () => reachable(options.upstream, options.connectTimeoutMs),
-          ...(history ? { store: () => history.store.ping() } : {}),
-        },
+        // Ready means clients can be served: the upstream. The store (shared by
+        // every proxy) is reported on /healthz, pggit_store_up and the log.
+        readiness: { upstream: () => reachable(options.upstream, options.connectTimeoutMs) },
+        health: history ? { store: () => history.store.ping() } : {},
         routes: apiRoutes(options, branchStore, reader, impact),
       });
       metrics?.setPageUrl(options.publicUrl ?? `http://${hostForUrl(http.host)}:${http.port}`);

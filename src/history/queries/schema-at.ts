@@ -19,9 +19,8 @@ export async function schemaAt(reader: HistoryReader, context: RefContext, ref =
   const { id } = await resolveRef(reader, context, ref);
   const commit = await reader.commit(context.repository, id);
   if (!commit) throw new StoreError('UNKNOWN_REF', `commit ${id} is not in "${context.repository}"`);
-  const tree = await reader.treeAt(id);
-  const texts = await reader.definitions(tree.values());
-  const objects = orderObjects([...tree].map(([key, hash]) => decodeObject(key, texts.get(hash) ?? '')));
+  const stored = await reader.definitionsAt(id);
+  const objects = orderObjects([...stored].map(([key, text]) => decodeObject(key, text)));
   return {
     repository: context.repository,
     ref,
