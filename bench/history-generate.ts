@@ -3,8 +3,8 @@
 // commits that each add a column to one table, with now and then a table
 // dropped and another created, so the schema keeps its size.
 import {
+  applyChanges,
   commitHash,
-  definitionHash,
   insertCommits,
   placeAfter,
   TreeHasher,
@@ -47,20 +47,7 @@ export async function generateHistory(
   let batch: PreparedCommit[] = [];
 
   const commit = (message: string, statements: string[], objects: Array<[string, string | null]>) => {
-    const definitions: Array<[string, string]> = [];
-    const changes = new Map<string, string | null>();
-    for (const [key, text] of objects) {
-      const hash = text === null ? null : definitionHash(text);
-      changes.set(key, hash);
-      if (hash === null) {
-        tree.delete(key);
-        hasher.delete(key);
-      } else {
-        tree.set(key, hash);
-        hasher.set(key, hash);
-        definitions.push([hash, text!]);
-      }
-    }
+    const { effective: changes, definitions } = applyChanges(tree, hasher, new Map(objects));
     const placement = placeAfter(head, tree.size);
     const parents = head ? [head.id] : [];
     const metadata = {

@@ -11,7 +11,10 @@ export type BranchErrorCode =
   | 'DATA_NEEDS_HEAD'
   | 'DATABASE_EXISTS'
   | 'BUILD_FAILED'
-  | 'COPY_FAILED';
+  | 'COPY_FAILED'
+  | 'REVERT_CONFLICT'
+  | 'DESTRUCTIVE'
+  | 'APPLY_FAILED';
 
 export class BranchError extends Error {
   constructor(
@@ -36,9 +39,12 @@ export function httpStatusOf(code: BranchErrorCode): number {
     case 'BRANCH_IN_USE':
     case 'DATABASE_EXISTS':
     case 'PROTECTED_BRANCH':
+    case 'REVERT_CONFLICT':
+    case 'DESTRUCTIVE':
       return 409;
     case 'BUILD_FAILED':
     case 'COPY_FAILED':
+    case 'APPLY_FAILED':
       return 500;
   }
 }

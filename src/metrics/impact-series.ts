@@ -67,9 +67,9 @@ export class ImpactSeries {
   }
 
   /**
-   * A schema commit happened at `at`: cut an interval there, so that what ran
-   * before it is not counted after it. (Its statements were counted by the
-   * time it is recorded; later ones may be too, by a few milliseconds.)
+   * A schema change committed at `at` (call it as the commit passes on the
+   * wire): cut an interval there, so that what ran before it is not counted
+   * after it.
    */
   mark(at: Date): void {
     this.sample(Math.min(Date.now(), Math.max(at.getTime(), this.lastSampleAt)));

@@ -29,8 +29,6 @@ export class ProxyMetrics {
   private readonly connectionErrors: ReadonlyMap<ConnectionErrorReason, ValueCell>;
   private readonly upstreamConnect: HistogramCell;
   private readonly recorderLagCell: HistogramCell;
-  /** Told of each schema commit, so its before and after windows split at the commit. */
-  private impact: ImpactSeries | undefined;
   private readonly readyHoldCell: HistogramCell;
 
   constructor(registry: Registry, options: ProxyMetricsOptions = {}) {
@@ -61,8 +59,7 @@ export class ProxyMetrics {
 
   /** A per-database series of what these metrics count, for per-migration impact (call start() on it). */
   impactSeries(options: ImpactSeriesOptions = {}): ImpactSeries {
-    this.impact = new ImpactSeries(this.families, options);
-    return this.impact;
+    return new ImpactSeries(this.families, options);
   }
 
   connectionError(reason: ConnectionErrorReason): void {
@@ -77,7 +74,6 @@ export class ProxyMetrics {
     this.families.schemaCommits.cell({ database, branch, kind }).value++;
     const last = this.families.lastSchemaCommit.cell({ database, branch });
     last.value = Math.max(last.value, at.getTime() / 1000);
-    this.impact?.mark(at);
   }
 
   recorderLag(seconds: number): void {

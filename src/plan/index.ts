@@ -8,3 +8,4 @@ export { HAZARD_KINDS, HAZARD_NAMES, type HazardKind } from './hazard-kinds.js';
 export { HAZARD_RULES, hazardsOf, relationName, type HazardRule } from './hazard-rules.js';
 export { diff, type Schema } from './planner.js';
 export { renderPlan, describeHazard, formatBytes } from './script.js';
+export { mergeTrees, type Conflict, type ConflictKind, type MergeResult } from './merge.js';

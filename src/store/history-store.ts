@@ -3,7 +3,8 @@
 // branch row FOR UPDATE, so several proxies can share one store.
 import pg from 'pg';
 import { insertCommits, type PreparedCommit } from './commit-writes.js';
-import { commitHash, definitionHash, TreeHasher, type Tree } from './hashing.js';
+import { commitHash, TreeHasher, type Tree } from './hashing.js';
+import { applyChanges } from './tree-update.js';
 import { StoreError } from './store-error.js';
 import { placeAfter, readTree } from './stored-trees.js';
 import type { BranchRow, CommitMetadata, CommitRow, TreeChanges } from './types.js';
@@ -126,7 +127,8 @@ export class HistoryStore {
       const prepared: PreparedCommit[] = [];
       for (const input of inputs) {
         const changes = typeof input.changes === 'function' ? input.changes(await this.definitionsOf(tree, client)) : input.changes;
-        const { effective, definitions } = this.applyChanges(tree, hasher, changes);
+        const { effective, definitions } = applyChanges(tree, hasher, changes);
+        for (const [hash, text] of definitions) this.definitionCache.set(hash, text);
         // The first commit of a branch is its baseline, even of an empty schema.
         if (effective.size === 0 && input.skipIfUnchanged && head !== null) {
           results.push(undefined);
@@ -165,27 +167,6 @@ export class HistoryStore {
     } finally {
       client.release();
     }
-  }
-
-  /** Applies changes to the head's tree in place: what really changed, and the new definition texts. */
-  private applyChanges(tree: Map<string, string>, hasher: TreeHasher, changes: TreeChanges): { effective: Map<string, string | null>; definitions: Array<[string, string]> } {
-    const effective = new Map<string, string | null>();
-    const definitions: Array<[string, string]> = [];
-    for (const [key, definition] of changes) {
-      const hash = definition === null ? null : definitionHash(definition);
-      if ((tree.get(key) ?? null) === hash) continue;
-      effective.set(key, hash);
-      if (hash === null) {
-        tree.delete(key);
-        hasher.delete(key);
-      } else {
-        tree.set(key, hash);
-        hasher.set(key, hash);
-        definitions.push([hash, definition!]);
-        this.definitionCache.set(hash, definition!);
-      }
-    }
-    return { effective, definitions };
   }
 
   /** The tree (key -> definition hash) at a commit. */

@@ -8,6 +8,7 @@ export { ensureStoreDatabase } from './store-database.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';
 export { definitionHash, treeHash, commitHash, TreeHasher, type Tree } from './hashing.js';
 export { insertCommits, type PreparedCommit } from './commit-writes.js';
+export { applyChanges, type TreeUpdate } from './tree-update.js';
 export { placeAfter, checkpointInterval, type Placement } from './stored-trees.js';
 export type { BranchRow, CommitKind, CommitMetadata, CommitRow, TreeChanges } from './types.js';
 export { openHistoryReader, connectHistoryReader, HistoryReader, displayUrl, type OpenReaderOptions, type RepositoryInfo } from './history-reader.js';

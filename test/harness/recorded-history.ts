@@ -70,29 +70,30 @@ export async function recordHistory(prefix: string, extraArgs: readonly string[]
 /** The story the page tests click through: users and orders on main, a branch "feature" with a column of its own. */
 export async function migrate(history: RecordedHistory): Promise<void> {
   const migrator = await history.connect(history.app, 'migrate');
-  await migrator.query('CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL)');
-  for (const statement of [
-    'BEGIN',
-    "SET LOCAL pggit.message = 'orders: a table of their own'",
-    'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users, total numeric(10,2))',
-    'COMMIT',
-  ]) {
-    await migrator.query(statement);
-  }
-  await migrator.query('CREATE INDEX orders_user ON orders (user_id)');
-  await migrator.end();
   const admin = await history.connect(history.app, 'admin-console');
-  await admin.query('ALTER TABLE users ADD COLUMN name text');
-  await admin.query('CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100');
+  // One change at a time, each recorded before the next: every commit is then exactly its own change.
+  const step = async (client: pg.Client, ...statements: string[]): Promise<void> => {
+    const branch = client.database?.includes('@') ? client.database.slice(client.database.lastIndexOf('@') + 1) : 'main';
+    const before = await commitCount(history, branch);
+    for (const statement of statements) await client.query(statement);
+    while ((await commitCount(history, branch)) <= before) await new Promise((resolve) => setTimeout(resolve, 50));
+  };
+  await step(migrator, 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL)');
+  await step(migrator, 'BEGIN', "SET LOCAL pggit.message = 'orders: a table of their own'", 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users, total numeric(10,2))', 'COMMIT');
+  await step(migrator, 'CREATE INDEX orders_user ON orders (user_id)');
+  await step(admin, 'ALTER TABLE users ADD COLUMN name text');
+  await step(admin, 'CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100');
+  await migrator.end();
   await admin.end();
-  await history.waitForCommit('big_orders');
   const created = await runCli(['branch', 'create', 'feature'], history.env);
   if (created.code !== 0) throw new Error(`branch create failed: ${created.stderr}`);
   const feature = await history.connect(`${history.app}@feature`, 'migrate');
-  await feature.query('ALTER TABLE users ADD COLUMN nickname text');
-  for (const statement of ['BEGIN', "SET LOCAL pggit.message = 'users: email may be empty'", 'ALTER TABLE users ALTER COLUMN email DROP NOT NULL', 'COMMIT']) {
-    await feature.query(statement);
-  }
+  await step(feature, 'ALTER TABLE users ADD COLUMN nickname text');
+  await step(feature, 'BEGIN', "SET LOCAL pggit.message = 'users: email may be empty'", 'ALTER TABLE users ALTER COLUMN email DROP NOT NULL', 'COMMIT');
   await feature.end();
-  await history.waitForCommit('users: email may be empty', 'feature');
+}
+
+async function commitCount(history: RecordedHistory, branch: string): Promise<number> {
+  const response = await fetch(`${history.proxy.http}/api/log?db=${history.app}&branch=${branch}`);
+  return response.ok ? ((await response.json()) as LogResult).commits.length : 0;
 }

@@ -86,6 +86,18 @@ function pgDumpPath(): string {
   return candidate && existsSync(candidate) ? candidate : 'pg_dump';
 }
 
+/**
+ * Why pg_dump cannot dump the server of client (it refuses servers of a
+ * newer major version than its own), or undefined when it can.
+ */
+export async function dumpRefusalReason(client: pg.ClientBase): Promise<string | undefined> {
+  const { stdout } = await run(pgDumpPath(), ['--version']);
+  const dumpMajor = Number(/(\d+)(?:\.\d+)?/.exec(stdout)?.[1]);
+  const server = Number((await client.query('SHOW server_version_num')).rows[0].server_version_num);
+  const serverMajor = Math.floor(server / 10000);
+  return dumpMajor >= serverMajor ? undefined : `no pg_dump ${serverMajor} here (${stdout.trim()} refuses a newer server)`;
+}
+
 /** pg_dump --schema-only --no-owner (privileges kept) of a database. */
 export async function dumpSchema(url: string): Promise<string> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PG')));

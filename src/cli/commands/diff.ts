@@ -6,7 +6,8 @@ import { loadParser } from '../../ddl/index.js';
 import { HAZARD_KINDS, renderPlan } from '../../plan/index.js';
 import { printJson, READ_HELP, withHistory } from '../history-read.js';
 import { UsageError } from '../listen-address.js';
-import { upstreamUrl, type Env } from '../settings.js';
+import type { Env } from '../settings.js';
+import { upstreamUrlFor } from '../targets.js';
 import { REF_HELP } from './show.js';
 
 export const diffHelp = `Usage: pggit diff FROM [TO] [options]
@@ -56,7 +57,7 @@ export async function runDiff(argv: string[], env: Env): Promise<number> {
   const result: DiffResult =
     isDatabaseUrl(from) && to !== undefined && isDatabaseUrl(to)
       ? await diffSchemas({ from, to })
-      : await withHistory(values, env, (reader, context) => diffSchemas({ from, to, reader, context, upstreamUrl: upstreamUrl(values.upstream, env) }));
+      : await withHistory(values, env, async (reader, context) => diffSchemas({ from, to, reader, context, upstreamUrl: await upstreamUrlFor(values.upstream, env) }));
   if (values.json) printJson(result);
   else process.stdout.write(renderPlan(result.statements, result));
   return values['exit-code'] && result.statements.length > 0 ? 1 : 0;

@@ -1,0 +1,122 @@
+// pggit revert end to end through a real proxy: DDL recorded from the wire,
+// then `pggit revert` (the CLI, as a user runs it) undoes one commit on the
+// branch's database, refuses to delete data without --force (saying how
+// many rows), records a commit of kind revert, lists conflicts when a later
+// commit changed the same object, and a revert of the revert restores.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { pino } from 'pino';
+import { CatalogPools, Recorder } from '../src/history/index.js';
+import { connectStore, type HistoryStore } from '../src/store/index.js';
+import { runCli, runCliJson } from './harness/cli.js';
+import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { dumpBlocks, dumpSchema } from './harness/scratch-database.js';
+
+const APP = 'rv_app';
+const STORE = 'rv_store';
+let proxy: TestProxy;
+let recorder: Recorder;
+let store: HistoryStore;
+let pools: CatalogPools;
+let client: pg.Client;
+
+const databaseUrl = (name: string): string => {
+  const url = new URL(upstreamUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+
+const cli = (args: string[]) => runCli([...args, '--db', APP, '--store', databaseUrl(STORE), '--upstream', upstreamUrl()]);
+
+async function head(): Promise<string> {
+  await recorder.idle();
+  return (await store.branch(APP, 'main'))!.head!;
+}
+
+async function run(sql: string): Promise<string> {
+  await client.query(sql);
+  return head();
+}
+
+async function dump(): Promise<string[]> {
+  return dumpBlocks(await dumpSchema(databaseUrl(APP)));
+}
+
+beforeAll(async () => {
+  const admin = new pg.Client({ connectionString: upstreamUrl() });
+  await admin.connect();
+  for (const name of [APP, STORE]) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${APP}`);
+  await admin.end();
+  store = connectStore({ url: databaseUrl(STORE) });
+  pools = new CatalogPools(upstreamUrl());
+  recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }), retryMs: 100 });
+  proxy = await startWiredProxy({
+    onChangeSet: (changeSet, route) => recorder.submit(route, changeSet),
+    onSessionReady: (route) => recorder.noteDatabase(route),
+  });
+  const url = new URL(upstreamUrl());
+  client = new pg.Client({ host: '127.0.0.1', port: proxy.proxy.port, user: decodeURIComponent(url.username || 'postgres'), database: APP });
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client?.end().catch(() => undefined);
+  await proxy?.stop();
+  recorder?.stop();
+  await pools?.end();
+  await store?.pool.end();
+});
+
+describe('pggit revert', () => {
+  it('undoes one commit, refuses to drop data without --force, records a revert, and a revert of it restores', async () => {
+    await run(`CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL); INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 42) g`);
+    const before = await dump();
+    const added = await run(`ALTER TABLE users ADD COLUMN email text`);
+    await client.query(`UPDATE users SET email = name || '@example.com'`);
+    await run(`CREATE INDEX users_name_idx ON users (name)`);
+    const withEmail = await dump();
+
+    const dry = await runCliJson<{ statements: Array<{ sql: string }>; applied: boolean; conflicts: unknown[] }>(['revert', added.slice(0, 12), '--dry-run', '--json', '--db', APP, '--store', databaseUrl(STORE), '--upstream', upstreamUrl()]);
+    expect(dry.applied).toBe(false);
+    expect(dry.conflicts).toEqual([]);
+    expect(dry.statements.map((s) => s.sql)).toEqual(['ALTER TABLE public.users DROP COLUMN email;']);
+
+    const refused = await cli(['revert', added.slice(0, 12)]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('drops column email and its data (42 rows)');
+    expect(refused.stderr).toContain('--force');
+    expect(await dump()).toEqual(withEmail);
+
+    const done = await cli(['revert', added.slice(0, 12), '--force']);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/applied 1 statement, recorded commit [0-9a-f]{12}/);
+    const reverted = await head();
+    const commit = await store.pool.query(`SELECT kind, message FROM pggit.commits WHERE id = $1`, [reverted]);
+    expect(commit.rows[0].kind).toBe('revert');
+    expect(commit.rows[0].message).toContain(`revert ${added.slice(0, 12)}`);
+    const afterRevert = await dump();
+    expect(afterRevert.some((block) => block.includes('email'))).toBe(false);
+    expect(afterRevert.some((block) => block.includes('users_name_idx'))).toBe(true);
+
+    // Reverting the revert brings the column back (empty: its data went with the drop).
+    const again = await cli(['revert', reverted.slice(0, 12)]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await dump()).toEqual(withEmail);
+    expect(before).not.toEqual(withEmail);
+  });
+
+  it('lists conflicts and applies nothing when a later commit changed the same object', async () => {
+    const addedNote = await run(`ALTER TABLE users ADD COLUMN note text`);
+    await run(`ALTER TABLE users ALTER COLUMN note SET DEFAULT 'none'`);
+    const state = await dump();
+    const headBefore = await head();
+    const result = await cli(['revert', addedNote.slice(0, 12), '--json']);
+    expect(result.code).toBe(1);
+    const json = JSON.parse(result.stdout) as { applied: boolean; conflicts: Array<{ key: string; kind: string }> };
+    expect(json.applied).toBe(false);
+    expect(json.conflicts).toEqual([expect.objectContaining({ key: 'table:public.users', kind: 'modify/modify' })]);
+    expect(await dump()).toEqual(state);
+    expect(await head()).toBe(headBefore);
+  });
+});

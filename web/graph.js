@@ -1,0 +1,70 @@
+// The commit graph: lanes as `git log --graph` draws them, newest first. Each
+// row gets its own small SVG (rows have a fixed height), so the list stays a
+// plain list that wraps nothing and scrolls as usual.
+import { s } from './dom.js';
+
+const LANE = 14;
+const ROW = 44; // keep in sync with --row in style.css
+const COLORS = ['#336791', '#e0703a', '#2e9e6a', '#a04cc0', '#c0392b', '#1f8fb3', '#8a6d1f'];
+
+/** For each commit: its lane and the lanes (commit ids expected) above and below its row. */
+export function layout(commits) {
+  const shown = new Set(commits.map((commit) => commit.id));
+  let lanes = [];
+  const rows = [];
+  for (const commit of commits) {
+    const before = lanes.slice();
+    let col = lanes.indexOf(commit.id);
+    if (col < 0) {
+      col = lanes.indexOf(null);
+      if (col < 0) col = lanes.length;
+    }
+    lanes = lanes.map((id, j) => (id === commit.id && j !== col ? null : id));
+    const parents = commit.parents.filter((id) => shown.has(id));
+    lanes[col] = parents[0] ?? null;
+    for (const parent of parents.slice(1)) {
+      if (lanes.includes(parent)) continue;
+      const free = lanes.indexOf(null);
+      if (free < 0) lanes.push(parent);
+      else lanes[free] = parent;
+    }
+    while (lanes.length > 0 && lanes[lanes.length - 1] === null) lanes.pop();
+    rows.push({ commit, col, before, after: lanes.slice(), parents });
+  }
+  const width = Math.max(1, ...rows.map((row) => Math.max(row.before.length, row.after.length, row.col + 1)));
+  return { rows, width };
+}
+
+/** The SVG slice of one row. */
+export function rowGraph(row, width, marked) {
+  const x = (lane) => LANE / 2 + lane * LANE;
+  const mid = ROW / 2;
+  const color = (lane) => COLORS[lane % COLORS.length];
+  const path = (d, lane) => s('path', { d, stroke: color(lane), 'stroke-width': 2, fill: 'none' });
+  const items = [];
+  row.before.forEach((id, j) => {
+    if (id === null) return;
+    if (id === row.commit.id) items.push(path(`M${x(j)} 0 C${x(j)} ${mid / 2} ${x(row.col)} ${mid / 2} ${x(row.col)} ${mid}`, j));
+    else {
+      const k = row.after[j] === id ? j : row.after.indexOf(id);
+      if (k >= 0) items.push(path(`M${x(j)} 0 C${x(j)} ${mid} ${x(k)} ${mid} ${x(k)} ${ROW}`, k));
+    }
+  });
+  row.parents.forEach((parent, i) => {
+    const k = i === 0 && row.after[row.col] === parent ? row.col : row.after.indexOf(parent);
+    if (k >= 0) items.push(path(`M${x(row.col)} ${mid} C${x(row.col)} ${ROW} ${x(k)} ${mid} ${x(k)} ${ROW}`, k));
+  });
+  const merge = row.commit.parents.length > 1;
+  items.push(
+    s('circle', {
+      cx: x(row.col),
+      cy: mid,
+      r: merge ? 6 : 5,
+      fill: marked ? '#c0392b' : merge ? '#fff' : color(row.col),
+      stroke: marked ? '#c0392b' : color(row.col),
+      'stroke-width': 2,
+      class: 'dot',
+    }),
+  );
+  return s('svg', { class: 'graph', width: width * LANE, height: ROW, viewBox: `0 0 ${width * LANE} ${ROW}`, 'aria-hidden': 'true' }, items);
+}
