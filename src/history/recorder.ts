@@ -150,7 +150,9 @@ export class Recorder {
     });
     const job: ObservedJob = { kind: 'observed', database, changeSet, read };
     void read.then((result) => (job.result = result ?? null));
-    void this.writes.push(job);
+    // Queued behind the database's first read (a session whose hold ran out
+    // may commit before it is taken): the baseline is always written first.
+    void first.then(() => this.writes.push(job));
     return read.then(
       () => undefined,
       () => undefined,
