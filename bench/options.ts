@@ -1,10 +1,11 @@
 // Command-line flags and PGGIT_BENCH_* environment variables of `npm run bench`.
 import { parseArgs } from 'node:util';
 
-export type QueryMode = 'simple' | 'prepared';
+export const QUERY_MODES = ['simple', 'extended', 'prepared'] as const;
+export type QueryMode = (typeof QUERY_MODES)[number];
 
 /** The parts of `npm run bench`; positional arguments pick some, none means all. */
-export const SUITES = ['select', 'lag', 'branch', 'ddl', 'history'] as const;
+export const SUITES = ['select', 'lag', 'branch', 'ddl', 'history', 'plan'] as const;
 export type Suite = (typeof SUITES)[number];
 
 export interface BenchOptions {
@@ -45,6 +46,8 @@ Suites (default: all of them):
            round; the recorder's commits/s and ReadyForQuery hold p50/p99
   history  a 100,000-commit history over 2,000 tables: show HEAD, schema
            --at HEAD~50000, log -n 20 timed; the store's bytes per commit
+  plan     the diff planner: empty vs a 2,000-table schema, and two snapshots
+           of it that differ in one table
 
   --quick            smoke run: scale 1, 2 s a path, 1 round, 1 s warm-up
   --seconds N        pgbench -T per measured run (default 10; env PGGIT_BENCH_SECONDS)
@@ -53,8 +56,10 @@ Suites (default: all of them):
   --scale N          pgbench -i scale (default 10; env PGGIT_BENCH_SCALE)
   --clients N        pgbench -c (default 8)
   --jobs N           pgbench -j (default 2)
-  --prepared         also run every path with -M prepared (default: simple only)
-  --paths a,b        only these paths (env PGGIT_BENCH_PATHS); direct is always run
+  --modes a,b        pgbench -M protocols (default simple,extended,prepared)
+  --paths a,b        only these paths (env PGGIT_BENCH_PATHS; default pggit, relay,
+                     relay-onread, relay-raw, pgbouncer; variants: pggit-metrics-off,
+                     pggit-ddl-off, pggit-store-off, pggit-bare); direct is always run
   --output FILE      JSON results (default bench/results/latest.json)
   --keep             keep the temp dir with the cluster and the logs
   --ddl-seconds N    pgbench -T per DDL run (default 8)
@@ -83,7 +88,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       scale: { type: 'string' },
       clients: { type: 'string' },
       jobs: { type: 'string' },
-      prepared: { type: 'boolean', default: false },
+      modes: { type: 'string' },
       paths: { type: 'string' },
       output: { type: 'string' },
       keep: { type: 'boolean', default: false },
@@ -105,7 +110,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     scale: positive('scale', values.scale ?? env['PGGIT_BENCH_SCALE'], quick ? 1 : 10),
     clients: positive('clients', values.clients, 8),
     jobs: positive('jobs', values.jobs, 2),
-    modes: values.prepared ? ['simple', 'prepared'] : ['simple'],
+    modes: queryModes(values.modes),
     paths: pathList ? pathList.split(',').map((name) => name.trim()).filter(Boolean) : undefined,
     output: values.output ?? new URL('./results/latest.json', import.meta.url).pathname,
     keep: values.keep === true,
@@ -120,6 +125,14 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       tables: positive('history-tables', values['history-tables'], quick ? 200 : 2000),
     },
   };
+}
+
+function queryModes(text: string | undefined): QueryMode[] {
+  if (text === undefined || text === '') return [...QUERY_MODES];
+  const names = text.split(',').map((part) => part.trim());
+  const unknown = names.filter((name) => !(QUERY_MODES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`unknown mode(s) ${unknown.join(', ')}; known: ${QUERY_MODES.join(', ')}`);
+  return QUERY_MODES.filter((mode) => names.includes(mode));
 }
 
 function list(name: string, text: string | undefined, fallback: readonly number[]): number[] {

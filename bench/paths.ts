@@ -8,15 +8,22 @@ import { relayPath } from './relay-path.js';
 export const ALL_PATHS: readonly BenchPath[] = [
   directPath,
   pggitPath('pggit', 'pggit proxy, default settings'),
-  relayPath,
+  relayPath('relay', 'pipe', 'bare Node relay, socket.pipe both ways'),
+  relayPath('relay-onread', 'onread', 'bare Node relay, server reads into a reused buffer (onread)'),
+  relayPath('relay-raw', 'onread-both', 'bare Node relay, onread both ways (moves an internal _handle)'),
   pgbouncerPath,
   pggitPath('pggit-metrics-off', 'pggit with metrics off', ['--metrics', 'off']),
   pggitPath('pggit-ddl-off', 'pggit with the DDL watcher off', ['--ddl', 'off']),
+  pggitPath('pggit-store-off', 'pggit with no metadata store (watcher on, nothing recorded)', ['--store', 'off']),
+  pggitPath('pggit-bare', 'pggit with watcher, metrics and store off', ['--ddl', 'off', '--metrics', 'off', '--store', 'off']),
 ];
+
+/** Run when no --paths are given; the pggit variants are there to find where time goes. */
+const DEFAULT_PATHS = ['pggit', 'relay', 'relay-onread', 'relay-raw', 'pgbouncer'];
 
 /** The selected paths; direct always comes first, the baseline of every ratio. */
 export function selectPaths(names: readonly string[] | undefined): BenchPath[] {
-  if (!names) return [...ALL_PATHS];
+  if (!names) return selectPaths(DEFAULT_PATHS);
   const unknown = names.filter((name) => !ALL_PATHS.some((path) => path.name === name));
   if (unknown.length > 0) {
     throw new Error(`unknown path(s) ${unknown.join(', ')}; known: ${ALL_PATHS.map((path) => path.name).join(', ')}`);

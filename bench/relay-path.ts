@@ -1,5 +1,6 @@
-// The bare Node relay (relay-server.ts) in a process of its own: the floor a
-// Node proxy cannot beat, so pggit/relay says what pggit's own work costs.
+// The bare Node relays (relay-server.ts) in a process of their own: the
+// floor a Node proxy cannot beat, so pggit/relay says what pggit's own work
+// costs and relay/pgbouncer what Node's socket APIs cost.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/cluster/index.js';
@@ -8,20 +9,22 @@ import type { BenchPath } from './path.js';
 
 const RELAY_SCRIPT = fileURLToPath(new URL('./relay-server.ts', import.meta.url));
 
-export const relayPath: BenchPath = {
-  name: 'relay',
-  description: 'bare Node socket.pipe relay, separate process',
-  async start(context) {
-    const host = '127.0.0.1';
-    const port = await freePort(host);
-    const { upstream } = context;
-    const server = await spawnServer({
-      name: 'relay',
-      command: process.execPath,
-      args: ['--import', 'tsx', RELAY_SCRIPT, `${host}:${port}`, `${upstream.host}:${upstream.port}`],
-      logFile: join(context.workDir, 'relay.log'),
-    });
-    await waitForPostgres(server, 'relay', `postgres://${upstream.user}@${host}:${port}/${upstream.database}`);
-    return { host, port, pid: server.pid, details: { pid: String(server.pid) }, stop: () => server.stop() };
-  },
-};
+export function relayPath(name: string, mode: 'pipe' | 'onread' | 'onread-both', description: string): BenchPath {
+  return {
+    name,
+    description,
+    async start(context) {
+      const host = '127.0.0.1';
+      const port = await freePort(host);
+      const { upstream } = context;
+      const server = await spawnServer({
+        name,
+        command: process.execPath,
+        args: ['--import', 'tsx', RELAY_SCRIPT, mode, `${host}:${port}`, `${upstream.host}:${upstream.port}`],
+        logFile: join(context.workDir, `${name}.log`),
+      });
+      await waitForPostgres(server, name, `postgres://${upstream.user}@${host}:${port}/${upstream.database}`);
+      return { host, port, pid: server.pid, details: { pid: String(server.pid) }, stop: () => server.stop() };
+    },
+  };
+}

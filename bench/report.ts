@@ -16,6 +16,9 @@ export interface ReportInput {
 
 /** pggit against the bare relay: the floor of issue 3. */
 const RELAY_TARGET = 0.9;
+/** pggit against pgbouncer (issue 14): TPS at least this, CPU per transaction at most that. */
+const PGBOUNCER_TPS_TARGET = 0.95;
+const PGBOUNCER_CPU_TARGET = 1.25;
 
 export function formatReport(input: ReportInput): string {
   const { machine } = input;
@@ -36,10 +39,11 @@ export function formatReport(input: ReportInput): string {
     '',
     ...table(input.summaries, input.descriptions),
     '',
-    'ratios (median TPS / median TPS):',
+    'ratios (median TPS / median TPS; "cpu": median proxy CPU µs per transaction / the same):',
     ...input.ratios.map((ratio) => {
       const rounds = ratio.perRound.length > 1 ? `   per round ${ratio.perRound.map((value) => value.toFixed(2)).join(' ')}` : '';
-      return `  ${`${ratio.name} (${ratio.mode})`.padEnd(30)} ${ratio.value.toFixed(3)}${verdict(ratio)}${rounds}`;
+      const name = `${ratio.name} ${ratio.of === 'cpu' ? 'cpu ' : ''}(${ratio.mode})`;
+      return `  ${name.padEnd(34)} ${ratio.value.toFixed(3)}${verdict(ratio)}${rounds}`;
     }),
   ];
   for (const { path, reason } of input.skipped) lines.push(`skipped ${path}: ${reason}`);
@@ -54,13 +58,19 @@ function busyWarning(machine: MachineInfo): string[] {
 }
 
 function verdict(ratio: Ratio): string {
-  if (!/^pggit[^/]*\/relay$/.test(ratio.name)) return '';
-  return ratio.value >= RELAY_TARGET ? `   (target >= ${RELAY_TARGET}: met)` : `   (target >= ${RELAY_TARGET}: NOT met)`;
+  if (ratio.name === 'pggit/pgbouncer' && ratio.of === 'cpu') return target(ratio.value <= PGBOUNCER_CPU_TARGET, `<= ${PGBOUNCER_CPU_TARGET}`);
+  if (ratio.name === 'pggit/pgbouncer') return target(ratio.value >= PGBOUNCER_TPS_TARGET, `>= ${PGBOUNCER_TPS_TARGET}`);
+  if (/^pggit[^/]*\/relay$/.test(ratio.name) && ratio.of === 'tps') return target(ratio.value >= RELAY_TARGET, `>= ${RELAY_TARGET}`);
+  return '';
+}
+
+function target(met: boolean, bound: string): string {
+  return `   (target ${bound}: ${met ? 'met' : 'NOT met'})`;
 }
 
 function table(summaries: readonly PathSummary[], descriptions: ReadonlyMap<string, string>): string[] {
   const rounds = Math.max(0, ...summaries.map((s) => s.tps.length));
-  const header = ['path', 'mode', ...Array.from({ length: rounds }, (_, i) => `round ${i + 1}`), 'median TPS', 'latency ms', 'proxy CPU µs/txn', 'vs direct', 'what'];
+  const header = ['path', 'mode', ...Array.from({ length: rounds }, (_, i) => `round ${i + 1}`), 'median TPS', 'latency ms', 'CPU µs/txn', 'user', 'sys', 'vs direct', 'what'];
   const rows = summaries.map((s) => [
     s.path,
     s.mode,
@@ -68,6 +78,8 @@ function table(summaries: readonly PathSummary[], descriptions: ReadonlyMap<stri
     s.medianTps.toFixed(0),
     s.medianLatencyMs === undefined ? '-' : s.medianLatencyMs.toFixed(3),
     s.medianProxyCpuUs === undefined ? '-' : s.medianProxyCpuUs.toFixed(1),
+    s.medianUserUs === undefined ? '-' : s.medianUserUs.toFixed(1),
+    s.medianSystemUs === undefined ? '-' : s.medianSystemUs.toFixed(1),
     s.ratioToDirect === undefined ? '-' : s.ratioToDirect.toFixed(3),
     descriptions.get(s.path) ?? '',
   ]);

@@ -1,7 +1,7 @@
 // The measurement loop: a warm-up per path, then rounds in which every path
 // runs once, in an order that rotates each round, so machine noise (a
 // neighbour, thermal throttling, a checkpoint) hits all paths alike.
-import { cpuSeconds } from './cpu.js';
+import { cpuTime, perTransaction } from './cpu.js';
 import type { QueryMode } from './options.js';
 import { pgbenchSelectOnly, type PgbenchTarget } from './pgbench.js';
 
@@ -12,8 +12,10 @@ export interface Measurement {
   readonly tps: number;
   readonly latencyMs: number | undefined;
   readonly transactions: number | undefined;
-  /** The proxy process's CPU time per transaction, in microseconds. */
+  /** The proxy process's CPU time per transaction, in microseconds (user + system). */
   readonly proxyCpuUsPerTxn: number | undefined;
+  readonly proxyUserUsPerTxn: number | undefined;
+  readonly proxySystemUsPerTxn: number | undefined;
 }
 
 export interface LoopTarget {
@@ -50,16 +52,20 @@ export async function runRounds(targets: readonly LoopTarget[], options: LoopOpt
   for (let round = 1; round <= options.rounds; round++) {
     for (const target of rotate(targets, round - 1)) {
       for (const mode of options.modes) {
-        const cpuBefore = await cpuSeconds(target.pid);
+        const cpuBefore = await cpuTime(target.pid);
         const result = await run(target, mode, options.seconds);
-        const cpuAfter = await cpuSeconds(target.pid);
-        const proxyCpuUsPerTxn =
-          cpuBefore !== undefined && cpuAfter !== undefined && result.transactions
-            ? ((cpuAfter - cpuBefore) * 1e6) / result.transactions
-            : undefined;
-        const cpuNote = proxyCpuUsPerTxn === undefined ? '' : `, proxy ${proxyCpuUsPerTxn.toFixed(1)} µs CPU/txn`;
+        const cpu = perTransaction(cpuBefore, await cpuTime(target.pid), result.transactions);
+        const cpuNote = cpu === undefined ? '' : `, proxy CPU µs/txn ${cpu.user.toFixed(1)} user + ${cpu.system.toFixed(1)} sys`;
         log(`round ${round}/${options.rounds} ${target.name} (${mode}): ${result.tps.toFixed(0)} tps${cpuNote}`);
-        measurements.push({ round, path: target.name, mode, ...result, proxyCpuUsPerTxn });
+        measurements.push({
+          round,
+          path: target.name,
+          mode,
+          ...result,
+          proxyCpuUsPerTxn: cpu && cpu.user + cpu.system,
+          proxyUserUsPerTxn: cpu?.user,
+          proxySystemUsPerTxn: cpu?.system,
+        });
       }
     }
   }

@@ -16,7 +16,11 @@ import { benchRecorderLag, formatLag, type LagResult } from './recorder-lag.js';
 import { benchBranchCreate, formatBranchTimings, type BranchTiming } from './branch-create.js';
 import { formatDdlResults, runDdlSuite } from './ddl-suite.js';
 import { benchHistoryScale, formatHistoryScale } from './history-scale.js';
+import { benchPlanDiff, formatPlanDiff, type PlanDiffResult } from './plan-diff.js';
 import { formatReport } from './report.js';
+import { benchHotPath, formatHotPath } from './hot-path.js';
+import { benchLatency, formatLatency } from './latency.js';
+import { benchStreaming, formatStreaming } from './streaming.js';
 import { runRounds, type LoopTarget } from './rounds.js';
 import { headlineRatios, summarise } from './summary.js';
 
@@ -66,6 +70,11 @@ async function main(options: BenchOptions): Promise<void> {
     const history = await benchHistoryScale(bench.cluster.url(), options.history.tables, options.history.commits, log);
     results['historyScale'] = history;
     printed.push(formatHistoryScale(history));
+  }
+  if (runs('plan')) {
+    log('measuring the diff planner (empty vs 2,000 tables; one table changed)');
+    results['planDiff'] = await benchPlanDiff(bench.cluster.url(), options.quick ? 200 : 2000);
+    printed.push(formatPlanDiff(results['planDiff'] as PlanDiffResult));
   }
   await cleanUp();
 
@@ -118,10 +127,17 @@ async function runSelectSuite(bench: BenchCluster, options: BenchOptions, machin
     const descriptions = new Map(paths.map((path) => [path.name, path.description]));
     const loadAverageAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100);
     const report = formatReport({ machine, settings, summaries, ratios, descriptions, details, loadAverageAtEnd, skipped });
+    const who = { user: bench.target.user, database: bench.target.database, rounds: options.rounds };
+    const latencyTargets = targets.filter((t) => ['direct', 'pggit', 'pgbouncer', 'relay-onread'].includes(t.name));
+    const latency = await benchLatency(bench.pgbench, latencyTargets, { ...who, seconds: Math.max(2, Math.round(options.seconds / 2)) }, log);
+    const streamTargets = targets.filter((t) => ['direct', 'pggit', 'relay', 'relay-onread', 'pgbouncer'].includes(t.name));
+    const streaming = await benchStreaming(streamTargets, who, log);
     const prefilter = await runPrefilterBench();
+    const hotPath = options.modes.map((mode) => benchHotPath(mode));
+    const sections = [report, formatLatency(latency), formatStreaming(streaming), formatHotPath(hotPath), formatPrefilter(prefilter)];
     return {
-      text: `${report}\n${formatPrefilter(prefilter)}`,
-      results: { paths: details, skipped, measurements, summaries, ratios, prefilter },
+      text: sections.join('\n\n'),
+      results: { paths: details, skipped, measurements, summaries, ratios, latency, streaming, hotPath, prefilter },
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: Error) => log(`stopping: ${error.message}`));

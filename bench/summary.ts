@@ -10,14 +10,18 @@ export interface PathSummary {
   readonly tps: readonly number[];
   readonly medianTps: number;
   readonly medianLatencyMs: number | undefined;
-  /** Median CPU time of the proxy process per transaction, µs. */
+  /** Median CPU time of the proxy process per transaction, µs: user + system, user, system. */
   readonly medianProxyCpuUs: number | undefined;
+  readonly medianUserUs: number | undefined;
+  readonly medianSystemUs: number | undefined;
   readonly ratioToDirect: number | undefined;
 }
 
 export interface Ratio {
   /** e.g. "pggit/relay" */
   readonly name: string;
+  /** What is divided: TPS, or the proxy's CPU µs per transaction. */
+  readonly of: 'tps' | 'cpu';
   readonly mode: QueryMode;
   readonly value: number;
   /** The same ratio within each round (adjacent runs): its spread says how far to trust value. */
@@ -34,6 +38,8 @@ export function summarise(measurements: readonly Measurement[], paths: readonly 
       const medianTps = median(runs.map((m) => m.tps));
       const latencies = runs.flatMap((m) => (m.latencyMs === undefined ? [] : [m.latencyMs]));
       const cpu = runs.flatMap((m) => (m.proxyCpuUsPerTxn === undefined ? [] : [m.proxyCpuUsPerTxn]));
+      const user = runs.flatMap((m) => (m.proxyUserUsPerTxn === undefined ? [] : [m.proxyUserUsPerTxn]));
+      const system = runs.flatMap((m) => (m.proxySystemUsPerTxn === undefined ? [] : [m.proxySystemUsPerTxn]));
       summaries.push({
         path,
         mode,
@@ -41,6 +47,8 @@ export function summarise(measurements: readonly Measurement[], paths: readonly 
         medianTps,
         medianLatencyMs: latencies.length > 0 ? median(latencies) : undefined,
         medianProxyCpuUs: cpu.length > 0 ? median(cpu) : undefined,
+        medianUserUs: user.length > 0 ? median(user) : undefined,
+        medianSystemUs: system.length > 0 ? median(system) : undefined,
         ratioToDirect: directTps > 0 ? medianTps / directTps : undefined,
       });
     }
@@ -54,24 +62,27 @@ export function summarise(measurements: readonly Measurement[], paths: readonly 
  */
 export function headlineRatios(summaries: readonly PathSummary[], measurements: readonly Measurement[]): Ratio[] {
   const ratios: Ratio[] = [];
-  const tps = (path: string, mode: QueryMode) => summaries.find((s) => s.path === path && s.mode === mode)?.medianTps;
-  const add = (a: string, b: string, mode: QueryMode) => {
-    const top = tps(a, mode);
-    const bottom = tps(b, mode);
+  const summary = (path: string, mode: QueryMode) => summaries.find((s) => s.path === path && s.mode === mode);
+  const value = { tps: (m: Measurement) => m.tps, cpu: (m: Measurement) => m.proxyCpuUsPerTxn ?? 0 };
+  const add = (a: string, b: string, mode: QueryMode, of: 'tps' | 'cpu' = 'tps') => {
+    const top = of === 'tps' ? summary(a, mode)?.medianTps : summary(a, mode)?.medianProxyCpuUs;
+    const bottom = of === 'tps' ? summary(b, mode)?.medianTps : summary(b, mode)?.medianProxyCpuUs;
     if (top === undefined || bottom === undefined || bottom <= 0) return;
     const perRound = select(measurements, a, mode).flatMap((m) => {
       const other = measurements.find((o) => o.path === b && o.mode === mode && o.round === m.round);
-      return other && other.tps > 0 ? [m.tps / other.tps] : [];
+      return other && value[of](other) > 0 ? [value[of](m) / value[of](other)] : [];
     });
-    ratios.push({ name: `${a}/${b}`, mode, value: top / bottom, perRound });
+    ratios.push({ name: `${a}/${b}`, of, mode, value: top / bottom, perRound });
   };
   for (const summary of summaries) {
     const { path, mode } = summary;
     if (path === DIRECT) continue;
     add(path, DIRECT, mode);
+    if (path.startsWith('relay')) add(path, 'pgbouncer', mode, 'cpu');
     if (!path.startsWith('pggit')) continue;
     add(path, 'relay', mode);
     add(path, 'pgbouncer', mode);
+    add(path, 'pgbouncer', mode, 'cpu');
     if (path !== 'pggit') add(path, 'pggit', mode);
   }
   return ratios;

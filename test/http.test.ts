@@ -7,6 +7,7 @@ import { ProxyMetrics } from '../src/metrics/index.js';
 let server: RunningHttpServer;
 let base: string;
 let storeReady = true;
+let upstreamReady = true;
 
 beforeAll(async () => {
   const registry = new Registry();
@@ -16,7 +17,8 @@ beforeAll(async () => {
   server = await startHttpServer({
     port: 0,
     registry,
-    readiness: { upstream: () => true, store: async () => storeReady },
+    readiness: { upstream: async () => upstreamReady },
+    health: { store: async () => storeReady },
     readinessTimeoutMs: 200,
     routes: [
       {
@@ -70,23 +72,29 @@ describe('HTTP endpoints', () => {
     expect(await response.text()).toBe('');
   });
 
-  it('says ok on /healthz', async () => {
+  it('says ok on /healthz with the store as a detail, up or down', async () => {
     const response = await fetch(`${base}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.text()).toBe('ok\n');
+    expect(await response.json()).toEqual({ status: 'ok', checks: { store: true }, failing: [], errors: {} });
+    storeReady = false;
+    const storeDown = await fetch(`${base}/healthz`);
+    expect(storeDown.status).toBe(200);
+    expect(await storeDown.json()).toMatchObject({ status: 'ok', checks: { store: false }, failing: ['store'] });
+    storeReady = true;
   });
 
-  it('is ready when every check passes and 503 naming the failing ones when not', async () => {
-    storeReady = true;
+  it('is ready while the upstream answers, whatever the store does, and 503 naming the upstream when not', async () => {
+    storeReady = false;
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ready: true, checks: { upstream: true, store: true } });
+    expect(await ready.json()).toEqual({ ready: true, checks: { upstream: true }, failing: [], errors: {} });
 
-    storeReady = false;
+    upstreamReady = false;
     const notReady = await fetch(`${base}/readyz`);
     expect(notReady.status).toBe(503);
     expect(notReady.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect(await notReady.json()).toMatchObject({ ready: false, failing: ['store'] });
+    expect(await notReady.json()).toMatchObject({ ready: false, failing: ['upstream'] });
+    upstreamReady = true;
     storeReady = true;
   });
 

@@ -14,8 +14,13 @@ export interface HttpServerOptions {
   /** 0 picks a free port (see RunningHttpServer.port). */
   readonly port: number;
   readonly registry: Registry;
-  /** Named checks behind /readyz, e.g. { upstream, store }. None: always ready. */
+  /** Named checks behind /readyz: what clients need (the upstream). None: always ready. */
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
+  /**
+   * Checks /healthz reports without failing on them (the store): an outage
+   * of a store shared by every proxy must not take them all out of rotation.
+   */
+  readonly health?: Readonly<Record<string, ReadinessCheck>>;
   /** Per check. Default 2000 ms, below the usual 5 s probe timeouts. */
   readonly readinessTimeoutMs?: number;
   readonly logger?: Logger;
@@ -60,7 +65,14 @@ function builtinRoutes(options: HttpServerOptions): Route[] {
       path: '/metrics',
       handler: async () => ({ status: 200, body: await registry.metrics(), contentType: registry.contentType }),
     },
-    { method: 'GET', path: '/healthz', handler: () => ({ status: 200, body: 'ok\n' }) },
+    {
+      method: 'GET',
+      path: '/healthz',
+      handler: async () => {
+        const report = await checkReadiness(options.health ?? {}, timeoutMs);
+        return { status: 200, body: { status: 'ok', checks: report.checks, failing: report.failing, errors: report.errors } };
+      },
+    },
     {
       method: 'GET',
       path: '/readyz',

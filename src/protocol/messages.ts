@@ -10,6 +10,19 @@ export function readCString(body: Buffer, offset: number): [value: string, next:
   return [body.toString('utf8', offset, end), end + 1];
 }
 
+/** The NUL-terminated string at offset: readCString without the tuple; an empty name allocates nothing. */
+export function cString(body: Buffer, offset: number): string {
+  if (body[offset] === 0) return '';
+  return readCString(body, offset)[0];
+}
+
+/** The offset just after the NUL-terminated string at offset. */
+export function afterCString(body: Buffer, offset: number): number {
+  const end = body.indexOf(0, offset);
+  if (end < 0) throw new FrameError('MALFORMED_MESSAGE', 'string not terminated');
+  return end + 1;
+}
+
 /** CommandComplete: the tag, e.g. "INSERT 0 1" or "CREATE TABLE". */
 export function commandTag(body: Buffer): string {
   return readCString(body, 0)[0];
@@ -81,24 +94,23 @@ export function backendKeyData(body: Buffer): CancelKey {
 /** Query: the SQL text. */
 export function queryText(body: Buffer, complete = true): string {
   // A body cut at a capture limit ends before its NUL: the text seen so far.
-  return complete ? readCString(body, 0)[0] : body.toString('utf8');
+  return complete ? cString(body, 0) : body.toString('utf8');
 }
 
 /** Parse: statement name and SQL text (its start only when `complete` is false: the body was cut). */
 export function parseMessage(body: Buffer, complete = true): { statement: string; text: string } {
-  const [statement, next] = readCString(body, 0);
-  return { statement, text: complete ? readCString(body, next)[0] : body.toString('utf8', next) };
+  const next = afterCString(body, 0);
+  return { statement: cString(body, 0), text: complete ? cString(body, next) : body.toString('utf8', next) };
 }
 
 /** Bind: portal and statement names (the first two strings; parameters follow). */
 export function bindNames(body: Buffer): { portal: string; statement: string } {
-  const [portal, next] = readCString(body, 0);
-  return { portal, statement: readCString(body, next)[0] };
+  return { portal: cString(body, 0), statement: cString(body, afterCString(body, 0)) };
 }
 
 /** Execute: portal name. */
 export function executePortal(body: Buffer): string {
-  return readCString(body, 0)[0];
+  return cString(body, 0);
 }
 
 /** Close: 'S' statement or 'P' portal, and its name. */

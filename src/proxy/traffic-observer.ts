@@ -5,13 +5,13 @@
 import {
   BackendCode,
   FrontendCode,
-  bindNames,
+  afterCString,
   captureTable,
   closeTarget,
   commandTag,
   errorFields,
   executePortal,
-  parseMessage,
+  cString,
   queryText,
   readCString,
   transactionStatus,
@@ -65,8 +65,15 @@ export const BACKEND_CAPTURE = captureTable([
   [BackendCode.ReadyForQuery, 1],
 ]);
 
-const ROLLBACK_TAG = Buffer.from('ROLLBACK\0');
 const APPLICATION_NAME = 'application_name';
+const ROLLBACK = [0x52, 0x4f, 0x4c, 0x4c, 0x42, 0x41, 0x43, 0x4b, 0x00]; // "ROLLBACK\0"
+
+/** The CommandComplete tag is exactly ROLLBACK: a few byte comparisons, no native call. */
+function isRollbackTag(body: Buffer): boolean {
+  if (body.length !== ROLLBACK.length || body[0] !== 0x52) return false;
+  for (let i = 1; i < ROLLBACK.length; i++) if (body[i] !== ROLLBACK[i]) return false;
+  return true;
+}
 
 export interface ObserverEvents {
   /** The server's BackendKeyData body (borrowed). */
@@ -81,6 +88,8 @@ export class TrafficObserver {
   private readonly clock = new RequestClock();
   private readonly outcome = new TransactionOutcome();
   private metrics: SessionMetrics = NO_SESSION_METRICS;
+  /** Statement timings and transaction outcomes feed only the metrics: off without them. */
+  private timed = false;
   private tracker: TransactionTracker | undefined;
   private authenticated = false;
   /** The CommandComplete body being handled, read by readTag only when the tracker needs it. */
@@ -96,6 +105,7 @@ export class TrafficObserver {
 
   attachMetrics(metrics: SessionMetrics): void {
     this.metrics = metrics;
+    this.timed = true;
   }
 
   /** The DDL watcher's tracker; it then sees every request and reply. */
@@ -106,31 +116,31 @@ export class TrafficObserver {
   private onFrontend(code: number, body: Buffer, bodyLength: number): void {
     switch (code) {
       case FrontendCode.Query:
-        this.clock.query(performance.now());
+        if (this.timed) this.clock.query(performance.now());
         if (this.tracker) {
           const complete = body.length === bodyLength;
           this.tracker.query(queryText(body, complete), !complete);
         }
         return;
       case FrontendCode.FunctionCall:
-        this.clock.query(performance.now());
+        if (this.timed) this.clock.query(performance.now());
         this.tracker?.functionCall();
         return;
       case FrontendCode.Parse:
         if (this.tracker) {
           const complete = body.length === bodyLength;
-          const { statement, text } = parseMessage(body, complete);
-          this.tracker.parse(statement, text, !complete);
+          const next = afterCString(body, 0);
+          const text = complete ? cString(body, next) : body.toString('utf8', next);
+          this.tracker.parse(cString(body, 0), text, !complete);
         }
         return;
       case FrontendCode.Bind:
         if (this.tracker) {
-          const { portal, statement } = bindNames(body);
-          this.tracker.bind(portal, statement);
+          this.tracker.bind(cString(body, 0), cString(body, afterCString(body, 0)));
         }
         return;
       case FrontendCode.Execute:
-        this.clock.execute(performance.now());
+        if (this.timed) this.clock.execute(performance.now());
         this.tracker?.execute(executePortal(body));
         return;
       case FrontendCode.Close:
@@ -140,7 +150,7 @@ export class TrafficObserver {
         }
         return;
       case FrontendCode.Sync:
-        this.clock.sync(performance.now());
+        if (this.timed) this.clock.sync(performance.now());
         this.tracker?.sync();
         return;
       case FrontendCode.Terminate:
@@ -152,20 +162,22 @@ export class TrafficObserver {
   private onBackend(code: number, body: Buffer): void {
     switch (code) {
       case BackendCode.CommandComplete:
-        this.metrics.commandComplete(body, this.clock.statementDone(performance.now(), false));
-        this.outcome.statementDone();
-        if (body.equals(ROLLBACK_TAG)) this.outcome.rollbackTag();
+        if (this.timed) {
+          this.metrics.commandComplete(body, this.clock.statementDone(performance.now(), false));
+          this.outcome.statementDone();
+          if (isRollbackTag(body)) this.outcome.rollbackTag();
+        }
         if (this.tracker) {
           this.tagBody = body;
           this.tracker.commandComplete(this.readTag);
         }
         return;
       case BackendCode.EmptyQueryResponse:
-        this.clock.statementDone(performance.now(), false);
+        if (this.timed) this.clock.statementDone(performance.now(), false);
         this.tracker?.emptyQuery();
         return;
       case BackendCode.PortalSuspended:
-        this.clock.statementDone(performance.now(), false);
+        if (this.timed) this.clock.statementDone(performance.now(), false);
         this.tracker?.portalSuspended();
         return;
       case BackendCode.ErrorResponse:
@@ -189,8 +201,10 @@ export class TrafficObserver {
       this.events.onFatalError();
       return;
     }
-    this.metrics.error(fields.sqlstate, this.clock.statementDone(performance.now(), true));
-    this.outcome.statementFailed();
+    if (this.timed) {
+      this.metrics.error(fields.sqlstate, this.clock.statementDone(performance.now(), true));
+      this.outcome.statementFailed();
+    }
     this.tracker?.error(fields.sqlstate);
   }
 
@@ -199,10 +213,12 @@ export class TrafficObserver {
       this.authenticated = true;
       this.events.onAuthenticated(this.applicationName);
     }
-    this.clock.ready();
     const status = transactionStatus(body);
-    const ended = this.outcome.ready(status);
-    if (ended) this.metrics.transaction(ended);
+    if (this.timed) {
+      this.clock.ready();
+      const ended = this.outcome.ready(status);
+      if (ended) this.metrics.transaction(ended);
+    }
     this.tracker?.readyForQuery(status);
   }
 

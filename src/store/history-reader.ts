@@ -9,7 +9,7 @@ import { StoreError } from './store-error.js';
 import type { BranchRow, CommitRow } from './types.js';
 import { ancestors, firstParentAncestor, firstParentRootId, type AncestorOptions } from './ancestry.js';
 import { COMMIT_COLUMNS, commitRow } from './commit-rows.js';
-import { readTree } from './stored-trees.js';
+import { readTree, readTreeDefinitions } from './stored-trees.js';
 
 export interface OpenReaderOptions {
   readonly url: string;
@@ -238,6 +238,11 @@ export class HistoryReader {
   /** The tree (key -> definition hash) at a commit, or only its entries for keys. */
   async treeAt(commitId: string | null, keys?: readonly string[]): Promise<Map<string, string>> {
     return readTree(this.pool, commitId, keys);
+  }
+
+  /** The tree at a commit with its stored definition texts (key -> text). */
+  async definitionsAt(commitId: string): Promise<Map<string, string>> {
+    return readTreeDefinitions(this.pool, commitId);
   }
 
   /** Stored definition texts by hash. */

