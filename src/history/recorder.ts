@@ -287,7 +287,7 @@ export class Recorder {
   private recordedCommit(database: string, commit: CommitRow, changeSet: ChangeSet | undefined): void {
     const target = this.targetOf(database);
     const kind = commit.kind === 'observed' ? 'observed' : 'detected';
-    this.options.metrics?.schemaCommit(target.repository, target.branch, kind, commit.committedAt);
+    this.options.metrics?.schemaCommit(target.repository, target.branch, kind, commit.committedAt, commit.id);
     if (changeSet) this.options.metrics?.recorderLag((Date.now() - changeSet.committedAt.getTime()) / 1000);
     this.log.info({ commit: commit.id.slice(0, 12), database, branch: target.branch, kind: commit.kind, message: commit.message }, 'recorded');
   }
