@@ -14,7 +14,11 @@ interface CachedHead {
   readonly head: string | null;
   readonly tree: Map<string, string>;
   readonly hasher: TreeHasher;
+  /** The head's depth and checkpoint; undefined for no head. */
+  readonly position: HeadPosition | undefined;
 }
+
+type HeadPosition = { depth: number; checkpoint: string; sinceCheckpoint: number };
 
 /** Computes the changes from the head's definitions (key -> definition), under the branch lock. */
 export type ChangesFromHead = (head: ReadonlyMap<string, string>) => TreeChanges;
@@ -104,24 +108,22 @@ export class HistoryStore {
       );
       if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${input.branch}" of "${input.repository}" does not exist`);
       const head = locked.rows[0].head;
-      // A statement of its own: after waiting for the lock, only a new snapshot sees the head another writer just committed.
-      const headRow = head === null ? undefined : await headPlacement(client, head);
       // Taken out of the cache while it changes: put back only once committed.
-      const { tree, hasher } = await this.takeCachedHead(client, input.repository, input.branch, head);
+      const { tree, hasher, position } = await this.takeCachedHead(client, input.repository, input.branch, head);
       const changes = typeof input.changes === 'function' ? input.changes(await this.definitionsOf(tree, client)) : input.changes;
       const { effective, definitions } = applyChanges(tree, hasher, changes);
       for (const [hash, text] of definitions) this.definitionCache.set(hash, text);
       // The first commit of a branch is its baseline, even of an empty schema.
       if (effective.size === 0 && input.skipIfUnchanged && head !== null) {
         await client.query('ROLLBACK');
-        this.heads.set(cacheKey(input.repository, input.branch), { head, tree, hasher });
+        this.heads.set(cacheKey(input.repository, input.branch), { head, tree, hasher, position });
         return undefined;
       }
       const parents = head ? [head] : [];
       const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
       const commit = this.commitRow({ ...input, metadata }, parents, hasher.digest());
       const placement = placeAfter(
-        headRow ?? null,
+        position ?? null,
         tree.size,
       );
       await insertCommits(client, repositoryId, [{ commit, placement, tree, definitions, changes: effective }]);
@@ -131,7 +133,12 @@ export class HistoryStore {
         commit.id,
       ]);
       await client.query('COMMIT');
-      this.heads.set(cacheKey(input.repository, input.branch), { head: commit.id, tree, hasher });
+      const next = {
+        depth: placement.depth,
+        checkpoint: placement.checkpoint ?? commit.id,
+        sinceCheckpoint: placement.checkpoint === null ? 0 : position!.sinceCheckpoint + 1,
+      };
+      this.heads.set(cacheKey(input.repository, input.branch), { head: commit.id, tree, hasher, position: next });
       return commit;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -165,9 +172,11 @@ export class HistoryStore {
     const cached = this.heads.get(key);
     this.heads.delete(key);
     if (cached && cached.head === head) return cached;
-    // Another proxy moved the head (or first use): read the tree from the store.
+    // Another proxy moved the head (or first use): read the tree from the store, in statements of
+    // their own: after waiting for the lock, only a new snapshot sees a head another writer just committed.
     const tree = await this.treeAt(head, client);
-    return { head, tree, hasher: new TreeHasher(tree) };
+    const position = head === null ? undefined : await headPosition(client, head);
+    return { head, tree, hasher: new TreeHasher(tree), position };
   }
 
   private commitRow(input: RecordInput, parents: string[], tree: string): CommitRow {
@@ -177,7 +186,7 @@ export class HistoryStore {
   }
 }
 
-async function headPlacement(client: pg.ClientBase, head: string): Promise<{ depth: number; checkpoint: string; sinceCheckpoint: number }> {
+async function headPosition(client: pg.ClientBase, head: string): Promise<HeadPosition> {
   const { rows } = await client.query<{ depth: number; checkpoint: string; since_checkpoint: number }>(
     `SELECT h.depth, h.checkpoint, h.depth - cp.depth AS since_checkpoint
        FROM pggit.commits h JOIN pggit.commits cp ON cp.id = h.checkpoint WHERE h.id = $1`,
