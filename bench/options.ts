@@ -5,7 +5,7 @@ export const QUERY_MODES = ['simple', 'extended', 'prepared'] as const;
 export type QueryMode = (typeof QUERY_MODES)[number];
 
 /** The parts of `npm run bench`; positional arguments pick some, none means all. */
-export const SUITES = ['select', 'lag', 'branch', 'ddl', 'history'] as const;
+export const SUITES = ['select', 'lag', 'branch', 'ddl', 'history', 'plan'] as const;
 export type Suite = (typeof SUITES)[number];
 
 export interface BenchOptions {
@@ -46,6 +46,8 @@ Suites (default: all of them):
            round; the recorder's commits/s and ReadyForQuery hold p50/p99
   history  a 100,000-commit history over 2,000 tables: show HEAD, schema
            --at HEAD~50000, log -n 20 timed; the store's bytes per commit
+  plan     the diff planner: empty vs a 2,000-table schema, and two snapshots
+           of it that differ in one table
 
   --quick            smoke run: scale 1, 2 s a path, 1 round, 1 s warm-up
   --seconds N        pgbench -T per measured run (default 10; env PGGIT_BENCH_SECONDS)

@@ -16,6 +16,7 @@ import { benchRecorderLag, formatLag, type LagResult } from './recorder-lag.js';
 import { benchBranchCreate, formatBranchTimings, type BranchTiming } from './branch-create.js';
 import { formatDdlResults, runDdlSuite } from './ddl-suite.js';
 import { benchHistoryScale, formatHistoryScale } from './history-scale.js';
+import { benchPlanDiff, formatPlanDiff, type PlanDiffResult } from './plan-diff.js';
 import { formatReport } from './report.js';
 import { benchHotPath, formatHotPath } from './hot-path.js';
 import { benchLatency, formatLatency } from './latency.js';
@@ -69,6 +70,11 @@ async function main(options: BenchOptions): Promise<void> {
     const history = await benchHistoryScale(bench.cluster.url(), options.history.tables, options.history.commits, log);
     results['historyScale'] = history;
     printed.push(formatHistoryScale(history));
+  }
+  if (runs('plan')) {
+    log('measuring the diff planner (empty vs 2,000 tables; one table changed)');
+    results['planDiff'] = await benchPlanDiff(bench.cluster.url(), options.quick ? 200 : 2000);
+    printed.push(formatPlanDiff(results['planDiff'] as PlanDiffResult));
   }
   await cleanUp();
 

@@ -3,7 +3,7 @@
 // read returns for a name (the object and what depends on it, nothing else).
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCatalog, readScope, type SchemaObject } from '../src/history/catalog/index.js';
+import { ownerOf, readCatalog, readScope, withoutOwner, type SchemaObject } from '../src/history/catalog/index.js';
 import { createScratchDatabase, type ScratchDatabase } from './harness/scratch-database.js';
 
 let db: ScratchDatabase;
@@ -67,10 +67,11 @@ afterAll(async () => {
   await db.drop();
 });
 
+/** The object, without its OWNER TO line (checked on its own below). */
 function get(key: string): SchemaObject {
   const object = objects.get(key);
   if (!object) throw new Error(`no ${key} among ${[...objects.keys()].join(', ')}`);
-  return object;
+  return { ...object, definition: withoutOwner(object.definition) };
 }
 
 describe('catalog families', () => {
@@ -107,6 +108,22 @@ describe('catalog families', () => {
     expect(get('table:shop.orders')).toMatchObject({ kind: 'table', schema: 'shop', name: 'orders' });
     expect(get('function:shop.order_total(shop.orders)')).toMatchObject({ kind: 'function', schema: 'shop', name: 'order_total' });
     expect(get('schema:shop')).toMatchObject({ kind: 'schema', schema: null, name: 'shop' });
+  });
+
+  it('records the owner of every kind that has one as the last line, and none for the others', () => {
+    const owner = ownerOf(objects.get('table:shop.orders')!.definition);
+    expect(owner).toMatch(/\S/);
+    expect(objects.get('table:shop.orders')!.definition.endsWith(`\nALTER TABLE shop.orders OWNER TO ${owner};`)).toBe(true);
+    expect(objects.get('function:shop.order_total(shop.orders)')!.definition).toMatch(/\nALTER FUNCTION shop\.order_total\(shop\.orders\) OWNER TO \S+;$/);
+    expect(objects.get('procedure:shop.noop()')!.definition).toMatch(/\nALTER PROCEDURE shop\.noop\(\) OWNER TO \S+;$/);
+    expect(objects.get('aggregate:shop.total_cents(bigint)')!.definition).toMatch(/\nALTER AGGREGATE shop\.total_cents\(bigint\) OWNER TO \S+;$/);
+    for (const key of ['type:shop.status', 'domain:shop.sku', 'view:shop.open_orders', 'materialized_view:shop.order_counts', 'schema:shop', 'sequence:shop.invoice_no', 'statistics:shop.orders_stats']) {
+      expect(ownerOf(objects.get(key)!.definition), key).toBe(owner);
+    }
+    // public belongs to pg_database_owner; a column's sequence follows its table; these kinds have no owner
+    for (const key of ['schema:public', 'sequence:shop.orders_id_seq', 'index:shop.orders_placed_idx', 'constraint:shop.orders.orders_pkey', 'trigger:shop.orders.orders_touch', 'policy:shop.orders.own_orders', 'extension:plpgsql']) {
+      expect(ownerOf(objects.get(key)!.definition), key).toBeNull();
+    }
   });
 
   it('writes a table with its columns, owned sequences, RLS flag, comments and grants', () => {
@@ -217,7 +234,7 @@ describe('scoped reads', () => {
       'constraint:shop.orders.orders_customer_id_fkey',
       'table:shop.customers',
     ]);
-    for (const object of read.objects) expect(object).toEqual(get(object.key));
+    for (const object of read.objects) expect(object).toEqual(objects.get(object.key));
   });
 
   it('return what hangs off a table and what mentions it, but not a view over that view', async () => {
@@ -252,6 +269,8 @@ describe('scoped reads', () => {
       { schema: null, name: 'status', kind: undefined },
       { schema: 'shop', name: 'status', kind: undefined },
       { schema: 'public', name: 'status', kind: undefined },
+      // where pg_catalog's tables are looked up when the path does not name it
+      { schema: 'pg_catalog', name: 'status', kind: undefined },
     ]);
   });
 

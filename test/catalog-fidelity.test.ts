@@ -1,7 +1,7 @@
 // The fidelity bar of the catalog snapshot: for every script of the corpus,
 // the schema read from a database that ran it, rendered and replayed into an
-// empty database, gives the same pg_dump --schema-only (privileges included;
-// ownership is not recorded, so --no-owner) and the same snapshot again;
+// empty database, gives the same pg_dump --schema-only (privileges and
+// owners included) and the same snapshot again;
 // and a scoped read of any object's name agrees with the full read.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -95,7 +95,7 @@ describe('catalog fidelity corpus', () => {
       // pg_dump refuses a server newer than itself (Debian 12 ships pg_dump 15 only).
       if (dumpRefusal) context.skip(dumpRefusal);
       const { original, replay: copy } = await replay();
-      const [left, right] = await Promise.all([dumpSchema(original.url), dumpSchema(copy.url)]);
+      const [left, right] = await Promise.all([dumpSchema(original.url, { owners: true }), dumpSchema(copy.url, { owners: true })]);
       expect(dumpBlocks(right)).toEqual(dumpBlocks(left));
     });
   });

@@ -191,6 +191,10 @@ describe('pggit schema and revisions', () => {
       at(`@{${between}}~1`),
       cli(['schema']),
     ]);
+    const unowned = await json<SchemaAt>(['schema', '--no-owners']);
+    expect(current.sql).toMatch(/^ALTER TABLE public\.users OWNER TO \S+;$/m);
+    expect(unowned.sql).not.toContain(' OWNER TO ');
+    expect(unowned.sql).toContain('CREATE VIEW public.recent_orders');
     expect(current.commit.id).toBe(heads[5]);
     expect(current.sql).toContain('CREATE VIEW public.recent_orders');
     expect(current.objects.map((object) => object.key)).toContain('index:public.users_email_idx');

@@ -141,6 +141,31 @@ describe('recorder', () => {
     expect(keys.filter((key) => key.includes('users'))).toEqual([]);
   });
 
+  it('records operators and publications (kinds read whole) in observed commits, and what a DROP CASCADE takes', async () => {
+    const before = (await commits()).length;
+    await client.query('CREATE FUNCTION same_parity(int, int) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT $1 % 2 = $2 % 2 $$');
+    await client.query('CREATE OPERATOR ~~~ (FUNCTION = same_parity, LEFTARG = int, RIGHTARG = int)');
+    await client.query('CREATE TABLE pub_items (id int PRIMARY KEY)');
+    await client.query('CREATE PUBLICATION items_pub FOR TABLE pub_items');
+    await recorder.idle();
+    expect(await headKeys()).toEqual(expect.arrayContaining(['operator:public.~~~(integer,integer)', 'publication:items_pub']));
+    await client.query('DROP FUNCTION same_parity(int, int) CASCADE');
+    await client.query('ALTER PUBLICATION items_pub DROP TABLE pub_items');
+    await recorder.idle();
+    const keys = await headKeys();
+    expect(keys).not.toContain('operator:public.~~~(integer,integer)');
+    expect(keys).toContain('publication:items_pub');
+    const added = (await commits()).slice(before);
+    expect(added.map((commit) => [commit.kind, commit.message])).toEqual([
+      ['observed', 'create function same_parity'],
+      ['observed', 'create operator ~~~'],
+      ['observed', 'create table pub_items'],
+      ['observed', 'create publication items_pub'],
+      ['observed', 'drop function same_parity'],
+      ['observed', 'alter publication items_pub'],
+    ]);
+  });
+
   it('detects DDL run around the proxy and inside a DO block', async () => {
     const direct = new pg.Client({ connectionString: urlFor(APP) });
     await direct.connect();

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { pino } from 'pino';
 import { CatalogPools, Recorder } from '../src/history/index.js';
-import { connectStore, type HistoryStore } from '../src/store/index.js';
+import { Registry } from 'prom-client';
+import { planRoutes, startHttpServer, type RunningHttpServer } from '../src/http/index.js';
+import { connectStore, HistoryReader, type HistoryStore } from '../src/store/index.js';
 import { runCli, runCliJson } from './harness/cli.js';
 import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { dumpBlocks, dumpSchema } from './harness/scratch-database.js';
@@ -19,6 +21,7 @@ let recorder: Recorder;
 let store: HistoryStore;
 let pools: CatalogPools;
 let client: pg.Client;
+let http: RunningHttpServer;
 
 const databaseUrl = (name: string): string => {
   const url = new URL(upstreamUrl());
@@ -58,10 +61,13 @@ beforeAll(async () => {
   const url = new URL(upstreamUrl());
   client = new pg.Client({ host: '127.0.0.1', port: proxy.proxy.port, user: decodeURIComponent(url.username || 'postgres'), database: APP });
   await client.connect();
+  const context = { store, upstreamUrl: upstreamUrl() };
+  http = await startHttpServer({ port: 0, registry: new Registry(), routes: planRoutes({ context, reader: new HistoryReader(store.pool, STORE), apiToken: 'sekrit' }) });
 });
 
 afterAll(async () => {
   await client?.end().catch(() => undefined);
+  await http?.close();
   await proxy?.stop();
   recorder?.stop();
   await pools?.end();
@@ -104,7 +110,7 @@ describe('pggit revert', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(await dump()).toEqual(withEmail);
     expect(before).not.toEqual(withEmail);
-  });
+  }, 240_000); // five CLI processes: slow on a loaded machine
 
   it('lists conflicts and applies nothing when a later commit changed the same object', async () => {
     const addedNote = await run(`ALTER TABLE users ADD COLUMN note text`);
@@ -118,5 +124,28 @@ describe('pggit revert', () => {
     expect(json.conflicts).toEqual([expect.objectContaining({ key: 'table:public.users', kind: 'modify/modify' })]);
     expect(await dump()).toEqual(state);
     expect(await head()).toBe(headBefore);
+  });
+
+  it('answers GET /api/diff and POST /api/revert (behind the token) with the CLI\'s JSON', async () => {
+    const last = await run(`CREATE TABLE audit (at timestamptz NOT NULL DEFAULT now())`);
+    const base = `http://127.0.0.1:${http.port}/api`;
+    const diffed = await fetch(`${base}/diff?db=${APP}&from=HEAD~1&to=HEAD`);
+    expect(diffed.status).toBe(200);
+    const plan = (await diffed.json()) as { statements: Array<{ sql: string; action: string }> };
+    expect(plan.statements).toEqual([expect.objectContaining({ action: 'create', sql: expect.stringContaining('CREATE TABLE public.audit') })]);
+    const live = (await (await fetch(`${base}/diff?db=${APP}&from=HEAD`)).json()) as { statements: unknown[]; to: string };
+    expect(live, JSON.stringify(live)).toMatchObject({ statements: [] });
+    expect(live.to).toContain('live');
+
+    const body = JSON.stringify({ db: APP, ref: last, dryRun: true });
+    expect((await fetch(`${base}/revert`, { method: 'POST', body })).status).toBe(401);
+    const dry = await fetch(`${base}/revert`, { method: 'POST', body, headers: { authorization: 'Bearer sekrit' } });
+    expect(dry.status).toBe(200);
+    const result = (await dry.json()) as { applied: boolean; statements: Array<{ sql: string }> };
+    expect(result.applied).toBe(false);
+    expect(result.statements.map((s) => s.sql)).toEqual(['DROP TABLE public.audit;']);
+    const refused = await fetch(`${base}/revert`, { method: 'POST', body: JSON.stringify({ db: APP, ref: last }), headers: { authorization: 'Bearer sekrit' } });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ code: 'DESTRUCTIVE', message: expect.stringContaining('drops table public.audit and its data (0 rows)') });
   });
 });

@@ -28,6 +28,28 @@ const KIND_OF_OBJTYPE: Readonly<Record<string, ScopeKind>> = {
   schema: 'schema',
   extension: 'extension',
   'event trigger': 'event_trigger',
+  // Kinds a scoped read reads whole (catalog WHOLE_KINDS): the name does not matter.
+  operator: 'other',
+  'operator class': 'other',
+  'operator family': 'other',
+  'operator family member': 'other',
+  'operator family function': 'other',
+  cast: 'other',
+  transform: 'other',
+  conversion: 'other',
+  'text search parser': 'other',
+  'text search template': 'other',
+  'text search dictionary': 'other',
+  'text search configuration': 'other',
+  language: 'other',
+  'access method': 'other',
+  'foreign data wrapper': 'other',
+  server: 'other',
+  'user mapping': 'other',
+  publication: 'other',
+  'publication schema': 'other',
+  'publication table': 'other',
+  subscription: 'other',
 };
 
 export function scopeOfChangeSet(changeSet: ChangeSet): ScopeName[] | undefined {
@@ -51,7 +73,7 @@ export function scopeOfChangeSet(changeSet: ChangeSet): ScopeName[] | undefined 
 
 function scopeName(object: DdlObject): ScopeName | undefined {
   const kind = KIND_OF_OBJTYPE[object.objtype];
-  // Objects this list does not know (operators, FDWs, ...) are found by a full read.
+  // Objects this list does not know (roles, tablespaces, ...) are found by a full read.
   if (!kind) return undefined;
   let name = object.name;
   const on = name.lastIndexOf(' ON ');

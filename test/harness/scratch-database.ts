@@ -98,10 +98,10 @@ export async function dumpRefusalReason(client: pg.ClientBase): Promise<string |
   return dumpMajor >= serverMajor ? undefined : `no pg_dump ${serverMajor} here (${stdout.trim()} refuses a newer server)`;
 }
 
-/** pg_dump --schema-only --no-owner (privileges kept) of a database. */
-export async function dumpSchema(url: string): Promise<string> {
+/** pg_dump --schema-only (privileges kept) of a database; --no-owner unless owners is set. */
+export async function dumpSchema(url: string, options: { owners?: boolean } = {}): Promise<string> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PG')));
-  const { stdout } = await run(pgDumpPath(), ['--schema-only', '--no-owner', '--dbname', url], {
+  const { stdout } = await run(pgDumpPath(), ['--schema-only', ...(options.owners ? [] : ['--no-owner']), '--dbname', url], {
     env,
     maxBuffer: 64 * 1024 * 1024,
     timeout: 30_000,

@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { say, seconds } from './log.js';
 import type { RegressRun } from './pg-regress.js';
+import type { RecordedFidelity } from './recorded.js';
 import { failures, splitDiffs, type Comparison, type Verdicts } from './results.js';
 
 export interface ReportedRun {
@@ -75,4 +76,16 @@ export async function printDiffHead(file: string, lines = 60): Promise<void> {
     process.stdout.write(`    ${shown}\n`);
   }
   if (all.length > lines) process.stdout.write(`    ... (${all.length - lines} more lines in ${file})\n`);
+}
+
+/** Prints the recorded schema's fidelity; true when it is not exact. */
+export function printFidelity({ fidelity, recorderErrors }: RecordedFidelity): boolean {
+  say(`recorded head of "regression" (pggit schema --at HEAD, replayed into an empty database):`);
+  say(`  pg_dump -s lines compared: ${fidelity.linesCompared}, differing: ${fidelity.linesDiffering}`);
+  say(`  replay errors: ${fidelity.replayErrors}`);
+  say(`  recorder errors in the proxy log: ${recorderErrors.length}`);
+  for (const line of fidelity.errorSample) say(`    ${line}`);
+  for (const line of fidelity.diffSample) say(`    ${line}`);
+  for (const line of recorderErrors.slice(0, 20)) say(`    recorder: ${line}`);
+  return fidelity.linesDiffering > 0 || fidelity.replayErrors > 0 || recorderErrors.length > 0;
 }

@@ -10,7 +10,8 @@ import { say, seconds, SetupError } from './log.js';
 import { buildModules } from './modules.js';
 import { parseCommand, usage, type RegressCommand } from './options.js';
 import { runPgRegress } from './pg-regress.js';
-import { printDiffHead, printSummary, printTable, printWallTimes, writeDiffFiles, type ReportedRun } from './report.js';
+import { printDiffHead, printFidelity, printSummary, printTable, printWallTimes, writeDiffFiles, type ReportedRun } from './report.js';
+import { recordedFidelity, type RecordedFidelity } from './recorded.js';
 import { compare, parseVerdicts } from './results.js';
 import { installedServer, type InstalledServer } from './server.js';
 import { regressionSource, versionCacheDir } from './source.js';
@@ -67,6 +68,8 @@ async function main(): Promise<number> {
 
 interface Outcome extends ReportedRun {
   readonly frontDeath: string | undefined;
+  /** Through pggit: the recorded head of `regression` against the live database. */
+  readonly recorded?: RecordedFidelity;
 }
 
 async function runOnce({ command, server, user, work }: Setup, label: string, via: FrontKind | undefined): Promise<Outcome> {
@@ -91,7 +94,15 @@ async function runOnce({ command, server, user, work }: Setup, label: string, vi
       tests: command.tests,
     });
     say(`${label}: pg_regress exited with ${run.exitCode} after ${seconds(run.durationMs)}`);
-    return { run, target, verdicts: parseVerdicts(run.log), frontDeath: front?.death() };
+    const frontDeath = front?.death();
+    let recorded: RecordedFidelity | undefined;
+    if (via === 'pggit' && front) {
+      // Stopping the proxy lets the recorder finish what it queued.
+      await front.close();
+      say(`${label}: replaying the recorded schema of "regression" and comparing pg_dump -s`);
+      recorded = await recordedFidelity(cluster, server.binaries.binDir, join(dir, 'pggit.log'));
+    }
+    return { run, target, verdicts: parseVerdicts(run.log), frontDeath, ...(recorded ? { recorded } : {}) };
   } finally {
     await front?.close();
     await cluster.stop();
@@ -118,6 +129,7 @@ async function judge(direct: Outcome, proxied: Outcome): Promise<number> {
     say(`failed only directly (flaky?): ${name}: ${directDiffs.get(name) ?? '?'}`);
   }
   if (proxied.frontDeath) say(`the proxy died during the run: ${proxied.frontDeath}`);
+  const unfaithful = proxied.recorded ? printFidelity(proxied.recorded) : false;
   if (comparison.missing.length > 0) {
     const some = comparison.missing.slice(0, 20).join(' ');
     const more = comparison.missing.length > 20 ? ` and ${comparison.missing.length - 20} more` : '';
@@ -128,11 +140,13 @@ async function judge(direct: Outcome, proxied: Outcome): Promise<number> {
     say(`FAILED ONLY THROUGH THE PROXY: ${name}: ${file ?? join(proxied.run.outputDir, 'regression.diffs')}`);
     if (file) await printDiffHead(file);
   }
-  const bad = comparison.proxiedOnly.length > 0 || comparison.missing.length > 0 || proxied.frontDeath !== undefined;
+  const extra = comparison.proxiedOnly.length + comparison.missing.length;
+  const bad = extra > 0 || proxied.frontDeath !== undefined || unfaithful;
+  say(`extra failures through the proxy: ${extra}`);
   say(
     bad
-      ? `FAIL: ${comparison.proxiedOnly.length + comparison.missing.length} test(s) fail only through the proxy`
-      : `PASS: no test fails through the proxy that does not fail directly (${proxied.verdicts.size} tests)`,
+      ? `FAIL: ${extra > 0 ? `${extra} test(s) fail only through the proxy` : unfaithful ? 'the recorded schema differs from the live one' : 'the proxy died'}`
+      : `PASS: no test fails through the proxy that does not fail directly (${proxied.verdicts.size} tests), and the recorded schema replays to the live one`,
   );
   return bad ? 1 : 0;
 }

@@ -3,7 +3,7 @@
 // hypothetical-set forms), comment and EXECUTE privileges.
 import type { CatalogObject, FamilyReader } from './family.js';
 import { familyStatement, runFamily } from './statement.js';
-import { aclLines, inFilter, lines, notExtensionMember, qualified, quoteLiteral, userSchema } from './sql.js';
+import { aclLines, inFilter, lines, notExtensionMember, ownerLine, qualified, quoteLiteral, userSchema } from './sql.js';
 
 const proc = (column: string): string => `CASE WHEN ${column} <> 0 THEN ${column}::regproc::text END`;
 
@@ -24,7 +24,8 @@ SELECT n.nspname AS schema, p.proname AS name, ${qualified('n.nspname', 'p.prona
     WHERE o.oid = a.aggsortop) END AS sortop,
   p.proparallel AS parallel,
   (SELECT d.description FROM pg_description d WHERE d.classoid = 'pg_proc'::regclass AND d.objoid = p.oid AND d.objsubid = 0) AS comment,
-  ${aclLines({ acl: 'p.proacl', owner: 'p.proowner', type: 'f', target: `'FUNCTION ' || q.signature` })} AS grants
+  ${aclLines({ acl: 'p.proacl', owner: 'p.proowner', type: 'f', target: `'FUNCTION ' || q.signature` })} AS grants,
+  ${ownerLine(`'AGGREGATE ' || ${qualified('n.nspname', 'p.proname')} || '(' || CASE WHEN p.pronargs = 0 THEN '*' ELSE pg_get_function_identity_arguments(p.oid) END || ')'`, 'p.proowner')} AS owner
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace
   CROSS JOIN LATERAL (SELECT p.oid::regprocedure::text AS signature) q
 WHERE ${userSchema('n')} AND ${notExtensionMember('pg_proc', 'p.oid')} AND ${inFilter('p.oid')}`;
@@ -61,6 +62,7 @@ interface Row extends Record<string, unknown> {
   parallel: 's' | 'r' | 'u';
   comment: string | null;
   grants: string | null;
+  owner: string;
 }
 
 const MODIFY = { r: 'READ_ONLY', s: 'SHAREABLE', w: 'READ_WRITE' } as const;
@@ -104,6 +106,7 @@ export const readAggregates: FamilyReader = async (query, filter) => {
         `CREATE AGGREGATE ${name}(${row.arguments}) (\n    ${options(row).join(',\n    ')}\n);`,
         row.comment === null ? null : `COMMENT ON AGGREGATE ${name}(${row.identity_arguments}) IS ${quoteLiteral(row.comment)};`,
         row.grants,
+        row.owner,
       ),
     };
   });

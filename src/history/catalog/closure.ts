@@ -22,7 +22,8 @@
 // to the view, and a sequence to the table that owns it (OWNED BY,
 // identity). One round trip; cost grows with the closure, not the schema.
 import type { ScopeName, ScopeRoot } from './model.js';
-import { parseKey } from './object-key.js';
+import { parseKey, WHOLE_KINDS } from './object-key.js';
+import { WHOLE_CATALOGS } from './whole.js';
 import type { CatalogQuery } from './session.js';
 import { FILTER_FAMILIES, type FilterFamily, type OidFilter } from './filter.js';
 
@@ -37,13 +38,13 @@ exact(kind, nsp, name, sub) AS (SELECT * FROM unnest($5::text[], $6::text[], $7:
 exact_roots(classid, objid) AS (
   SELECT 'pg_class'::regclass::oid, c.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
     JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = e.name
-    WHERE e.kind IN ('table', 'view', 'materialized_view', 'sequence', 'index')
+    WHERE e.kind IN ('table', 'view', 'materialized_view', 'sequence', 'index', 'foreign_table', 'system_privileges')
   UNION ALL
   SELECT 'pg_statistic_ext'::regclass::oid, s.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
     JOIN pg_statistic_ext s ON s.stxnamespace = n.oid AND s.stxname = e.name WHERE e.kind = 'statistics'
   UNION ALL
   SELECT 'pg_type'::regclass::oid, t.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
-    JOIN pg_type t ON t.typnamespace = n.oid AND t.typname = e.name WHERE e.kind IN ('type', 'domain')
+    JOIN pg_type t ON t.typnamespace = n.oid AND t.typname = e.name WHERE e.kind IN ('type', 'domain', 'shell_type')
   UNION ALL
   SELECT 'pg_collation'::regclass::oid, o.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
     JOIN pg_collation o ON o.collnamespace = n.oid AND o.collname = e.name WHERE e.kind = 'collation'
@@ -148,6 +149,15 @@ members(family, oid) AS (
       WHEN 'pg_extension'::regclass THEN 'extensions' WHEN 'pg_event_trigger'::regclass THEN 'eventTriggers'
       WHEN 'pg_default_acl'::regclass THEN 'defaultAcls' WHEN 'pg_collation'::regclass THEN 'collations' END, x.objid
     FROM closure x
+  UNION ALL
+  SELECT 'whole', x.objid FROM closure x WHERE x.classid = ANY(${WHOLE_CATALOGS})
+  UNION ALL
+  -- a partition's clone of a trigger is written by the trigger it was cloned from
+  SELECT 'triggers', (WITH RECURSIVE up(oid, parent) AS (
+      SELECT g.oid, g.tgparentid FROM pg_trigger g WHERE g.oid = x.objid
+      UNION ALL SELECT p.oid, p.tgparentid FROM up JOIN pg_trigger p ON p.oid = up.parent)
+    SELECT up.oid FROM up WHERE up.parent = 0)
+    FROM closure x JOIN pg_trigger g ON x.classid = 'pg_trigger'::regclass AND g.oid = x.objid AND g.tgparentid <> 0
 )
 SELECT m.family, array_agg(DISTINCT m.oid)::text[] AS oids FROM members m
 WHERE m.family IS NOT NULL AND m.oid <> 0
@@ -163,11 +173,14 @@ export function scopeRoots(names: readonly ScopeName[], searchPath: readonly str
       roots.push({ schema, name, kind });
       continue;
     }
-    if (kind === undefined || kind === 'schema' || kind === 'extension' || kind === 'event_trigger' || kind === 'default_acl') {
+    if (kind === undefined || kind === 'schema' || kind === 'extension' || kind === 'event_trigger' || kind === 'default_acl' || kind === 'other') {
       roots.push({ schema: null, name, kind });
     }
     if (kind === undefined || kind === 'relation' || kind === 'type' || kind === 'function') {
       for (const path of searchPath) roots.push({ schema: path, name, kind });
+      // pg_catalog is searched first when the path does not name it: a
+      // GRANT on one of its tables (system_privileges) says pg_authid.
+      if ((kind === undefined || kind === 'relation') && !searchPath.includes('pg_catalog')) roots.push({ schema: 'pg_catalog', name, kind });
     }
   }
   return roots;
@@ -199,7 +212,8 @@ export async function resolveScope(
   keys: readonly string[],
   searchPath: readonly string[],
 ): Promise<OidFilter> {
-  const exact = keys.map(exactLookup);
+  const wholeKeys = keys.filter((key) => WHOLE_KINDS.has(parseKey(key).kind));
+  const exact = keys.filter((key) => !WHOLE_KINDS.has(parseKey(key).kind)).map(exactLookup);
   const rows = await query<{ family: FilterFamily; oids: string[] }>(
     CLOSURE_SQL,
     [
@@ -210,5 +224,6 @@ export async function resolveScope(
   );
   const filter = Object.fromEntries(FILTER_FAMILIES.map((family) => [family, [] as string[]])) as Record<FilterFamily, string[]>;
   for (const row of rows) filter[row.family] = row.oids;
+  if (filter.whole.length === 0 && (wholeKeys.length > 0 || names.some((name) => name.kind === 'other'))) filter.whole = ['0'];
   return filter;
 }

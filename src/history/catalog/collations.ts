@@ -2,13 +2,14 @@
 // determinism, and the comment.
 import type { CatalogObject, FamilyReader } from './family.js';
 import { familyStatement, runFamily } from './statement.js';
-import { commentLine, inFilter, lines, notExtensionMember, qualified, quoteLiteral, userSchema } from './sql.js';
+import { commentLine, inFilter, lines, notExtensionMember, ownerLine, qualified, quoteLiteral, userSchema } from './sql.js';
 
 // to_jsonb reads the ICU locale whatever this server version calls it.
 const SQL = `
 SELECT n.nspname AS schema, c.collname AS name, q.qname, c.collprovider AS provider, c.collisdeterministic AS deterministic,
   c.collcollate AS collate, c.collctype AS ctype, coalesce(to_jsonb(c) ->> 'colliculocale', to_jsonb(c) ->> 'colllocale') AS locale,
-  ${commentLine(`'COLLATION ' || q.qname`, 'pg_collation', 'c.oid')} AS comment
+  ${commentLine(`'COLLATION ' || q.qname`, 'pg_collation', 'c.oid')} AS comment,
+  ${ownerLine(`'COLLATION ' || q.qname`, 'c.collowner')} AS owner
 FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 'c.collname')} AS qname) q
 WHERE ${userSchema('n')} AND ${notExtensionMember('pg_collation', 'c.oid')} AND ${inFilter('c.oid')}`;
@@ -25,6 +26,7 @@ interface Row extends Record<string, unknown> {
   ctype: string | null;
   locale: string | null;
   comment: string | null;
+  owner: string;
 }
 
 function options(row: Row): string[] {
@@ -48,7 +50,7 @@ export const readCollations: FamilyReader = async (query, filter) => {
       kind: 'collation',
       schema: row.schema,
       name: row.name,
-      definition: lines(`CREATE COLLATION ${row.qname} (${options(row).join(', ')});`, row.comment),
+      definition: lines(`CREATE COLLATION ${row.qname} (${options(row).join(', ')});`, row.comment, row.owner),
     }),
   );
 };

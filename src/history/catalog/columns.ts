@@ -13,7 +13,8 @@ export interface Column {
   readonly generated: string | null;
   readonly notNull: boolean;
   readonly identity: '' | 'a' | 'd';
-  readonly identitySequence: (SequenceParameters & { readonly name: string }) | null;
+  /** logged: set when the sequence's persistence differs from its table's. */
+  readonly identitySequence: (SequenceParameters & { readonly name: string; readonly logged: boolean | null }) | null;
   readonly local: boolean;
   readonly statistics: number | null;
   readonly storage: 'p' | 'e' | 'm' | 'x' | null;
@@ -35,7 +36,8 @@ export function columnsSql(rel: string): string {
       'identity', a.attidentity,
       'identitySequence', CASE WHEN a.attidentity <> '' THEN (SELECT json_build_object(
           'name', ${qualified('sn.nspname', 'sc.relname')}, 'type', format_type(s.seqtypid, NULL), 'start', s.seqstart::text,
-          'increment', s.seqincrement::text, 'min', s.seqmin::text, 'max', s.seqmax::text, 'cache', s.seqcache::text, 'cycle', s.seqcycle)
+          'increment', s.seqincrement::text, 'min', s.seqmin::text, 'max', s.seqmax::text, 'cache', s.seqcache::text, 'cycle', s.seqcycle,
+          'logged', CASE WHEN sc.relpersistence <> (SELECT tc.relpersistence FROM pg_class tc WHERE tc.oid = a.attrelid) THEN sc.relpersistence = 'p' END)
         FROM pg_depend d JOIN pg_sequence s ON s.seqrelid = d.objid JOIN pg_class sc ON sc.oid = s.seqrelid
           JOIN pg_namespace sn ON sn.oid = sc.relnamespace
         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = a.attrelid
@@ -65,7 +67,8 @@ export function columnSpec(column: Column): string {
   if (column.notNull) spec += ' NOT NULL';
   if (column.identity !== '' && column.identitySequence) {
     const sequence = column.identitySequence;
-    const options = [`SEQUENCE NAME ${sequence.name}`, ...sequenceOptions(sequence, column.type)];
+    const persistence = sequence.logged === null ? [] : [sequence.logged ? 'LOGGED' : 'UNLOGGED'];
+    const options = [`SEQUENCE NAME ${sequence.name}`, ...persistence, ...sequenceOptions(sequence, column.type)];
     spec += ` GENERATED ${column.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY (${options.join(' ')})`;
   }
   return spec;

@@ -18,9 +18,15 @@ SELECT n.nspname AS schema, t.relname AS table_name, k.conname AS name, q.qtable
   pg_get_constraintdef(k.oid) AS def,
   (SELECT ${qualified('n.nspname', 'ci.relname')} FROM pg_class ci WHERE ci.oid = k.conindid) AS index_name,
   (SELECT quote_ident(ci.relname) FROM pg_class ci WHERE ci.oid = k.conindid) AS index_ident,
-  CASE WHEN k.conparentid <> 0 THEN (SELECT ${qualified('pn.nspname', 'pi.relname')} FROM pg_inherits h
+  -- a partition's key index attached to its parent's index (a constraint's or a plain one)
+  CASE WHEN k.contype IN ('p', 'u', 'x') THEN (SELECT ${qualified('pn.nspname', 'pi.relname')} FROM pg_inherits h
       JOIN pg_class pi ON pi.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = pi.relnamespace WHERE h.inhrelid = k.conindid) END AS parent_index,
   (SELECT ci.reloptions::text[] FROM pg_class ci WHERE ci.oid = i.indexrelid) AS index_options,
+  -- A NOT VALID check merged into a child's own valid one of that name came
+  -- after it: the child's must exist first (the other way round is refused).
+  CASE WHEN k.contype = 'c' AND NOT k.convalidated THEN (SELECT array_agg('constraint:' || ${qualified('cn.nspname', 'c.relname')} || '.' || quote_ident(ck.conname))
+    FROM pg_inherits h JOIN pg_constraint ck ON ck.conrelid = h.inhrelid AND ck.conname = k.conname AND ck.contype = 'c' AND ck.conislocal AND ck.convalidated
+      JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace WHERE h.inhparent = k.conrelid) END AS requires,
   coalesce(i.indisclustered, false) AS clustered, coalesce(i.indisreplident, false) AS replica_identity,
   ${commentLine(`format('CONSTRAINT %I ON %s', k.conname, q.qtable)`, 'pg_constraint', 'k.oid')} AS comment,
   CASE WHEN k.contype IN ('p', 'u', 'x') THEN ${commentLine(`'INDEX ' || (SELECT ${qualified('n.nspname', 'ci.relname')} FROM pg_class ci WHERE ci.oid = k.conindid)`, 'pg_class', 'k.conindid')} END AS index_comment
@@ -28,7 +34,7 @@ FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n O
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.relname')} AS qtable) q
   LEFT JOIN pg_index i ON i.indexrelid = k.conindid AND k.contype IN ('p', 'u', 'x')
 WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND NOT (k.contype = 'c' AND NOT k.conislocal) AND NOT (k.contype = 'f' AND k.conparentid <> 0)
-  AND t.relkind IN ('r', 'p') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('k.oid')}`;
+  AND t.relkind IN ('r', 'p', 'f') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 't.oid')} AND ${inFilter('k.oid')}`;
 
 const STATEMENT = familyStatement('constraints', SQL);
 
@@ -48,6 +54,7 @@ interface Row extends Record<string, unknown> {
   replica_identity: boolean;
   comment: string | null;
   index_comment: string | null;
+  requires: string[] | null;
 }
 
 function definition(row: Row): string {
@@ -73,6 +80,7 @@ export const readConstraints: FamilyReader = async (query, filter) => {
       schema: row.schema,
       name: row.name,
       definition: definition(row),
+      ...(row.requires ? { requires: row.requires } : {}),
     }),
   );
 };

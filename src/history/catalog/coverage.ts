@@ -22,13 +22,14 @@
 // Callers must put both names of a rename in the scope (ALTER TABLE a RENAME
 // TO b names a and b; ALTER ... SET SCHEMA names the new schema.name too).
 import type { SchemaObject, ScopeName, ScopeRoot, ScopedRead, SnapshotScope } from './model.js';
-import { anchorOf, parseKey, schemaOfKey } from './object-key.js';
+import { anchorOf, parseKey, schemaOfKey, WHOLE_KINDS } from './object-key.js';
 import { kindMatches, SchemaTree, SCOPE_KIND_OF } from './tree.js';
 
 /** True when `root` (schema null = any schema for unqualified matching) names `key`. */
 function rootNames(root: ScopeRoot, key: string, anySchema: boolean): boolean {
   const { kind } = parseKey(key);
   if (root.kind === 'default_acl') return kind === 'default_acl';
+  if (root.kind === 'other') return WHOLE_KINDS.has(kind);
   if (root.schema === null && !anySchema) {
     if ((root.kind === undefined || root.kind === 'schema') && schemaOfKey(key) === root.name) return true;
     if ((kind === 'extension' || kind === 'event_trigger') && kindMatches(root.kind, kind)) return anchorOf(key)?.name === root.name;
@@ -50,6 +51,7 @@ export function scopeNameFor(key: string): ScopeName {
   const anchor = anchorOf(key);
   const kind = SCOPE_KIND_OF[parseKey(key).kind];
   if (anchor === null) return { name: '', kind: 'default_acl' };
+  if (kind === 'other') return { name: '', kind };
   return anchor.schema === null ? { name: anchor.name, kind } : { schema: anchor.schema, name: anchor.name, kind };
 }
 

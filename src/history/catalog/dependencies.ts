@@ -8,13 +8,17 @@ import type { ReadFilter } from './filter.js';
 import { keysCte } from './key-sql.js';
 import type { CatalogQuery } from './session.js';
 import { FIRST_USER_OID } from './sql.js';
+import { WHOLE_CATALOGS } from './whole.js';
 
 const EDGE_FILTER = `d.deptype IN ('n', 'a', 'i', 'P', 'S') AND d.objid >= ${FIRST_USER_OID}
     AND (d.refobjid >= ${FIRST_USER_OID} OR d.refclassid = 'pg_namespace'::regclass)`;
 
 const EDGE_COLUMNS = `d.classid::text, d.objid::text, d.refclassid::text, d.refobjid::text,
     (d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
-      AND EXISTS (SELECT 1 FROM pg_class q WHERE q.oid = d.objid AND q.relkind = 'S')) AS owned`;
+      AND EXISTS (SELECT 1 FROM pg_class q WHERE q.oid = d.objid AND q.relkind = 'S')) AS owned,
+    (d.classid = 'pg_proc'::regclass AND d.refclassid = 'pg_type'::regclass AND EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = d.refobjid
+      AND t.typtype = 'b' AND d.objid IN (t.typinput::oid, t.typoutput::oid, t.typreceive::oid, t.typsend::oid, t.typmodin::oid,
+        t.typmodout::oid, t.typanalyze::oid, t.typsubscript::oid))) AS shell`;
 
 const FULL_EDGES = `SELECT DISTINCT ${EDGE_COLUMNS} FROM pg_depend d WHERE ${EDGE_FILTER}`;
 
@@ -41,6 +45,7 @@ WITH members(classid, objid) AS (
   UNION ALL SELECT 'pg_extension'::regclass::oid, unnest($10::oid[])
   UNION ALL SELECT 'pg_event_trigger'::regclass::oid, unnest($11::oid[])
   UNION ALL SELECT 'pg_collation'::regclass::oid, unnest($12::oid[])
+  UNION ALL SELECT d.classid, d.objid FROM pg_depend d WHERE cardinality($13::oid[]) > 0 AND d.classid = ANY(${WHOLE_CATALOGS})
 )
 SELECT DISTINCT ${EDGE_COLUMNS}
 FROM (SELECT DISTINCT classid, objid FROM members) m
@@ -58,6 +63,8 @@ interface Edge extends Record<string, unknown> {
   refclassid: string;
   refobjid: string;
   owned: boolean;
+  /** A base type's I/O function's edge to its type, which goes to the shell instead (base-types.ts). */
+  shell: boolean;
 }
 
 /**
@@ -72,7 +79,7 @@ export async function readDependencies(query: CatalogQuery, filter: ReadFilter, 
           SCOPED_EDGES,
           [
             filter.relations, filter.types, filter.routines, filter.constraints, filter.triggers, filter.policies, filter.rules,
-            filter.statistics, filter.schemas, filter.extensions, filter.eventTriggers, filter.collations,
+            filter.statistics, filter.schemas, filter.extensions, filter.eventTriggers, filter.collations, filter.whole,
           ],
           'pggit_catalog_edges',
         );
@@ -94,7 +101,8 @@ export async function readDependencies(query: CatalogQuery, filter: ReadFilter, 
   const deps = new Map<string, Set<string>>();
   for (const edge of edges) {
     const source = keyOf.get(`${edge.classid}/${edge.objid}`);
-    const target = keyOf.get(`${edge.refclassid}/${edge.refobjid}`);
+    let target = keyOf.get(`${edge.refclassid}/${edge.refobjid}`);
+    if (target && edge.shell && target.startsWith('type:')) target = `shell_type:${target.slice('type:'.length)}`;
     if (!source || !target || source === target) continue;
     const [from, to] = edge.owned ? [target, source] : [source, target];
     if (!keys.has(from)) continue;

@@ -3,7 +3,7 @@
 // carries NOT VALID), comments and privileges.
 import type { CatalogObject, FamilyReader } from './family.js';
 import { familyStatement, runFamily } from './statement.js';
-import { aclLines, collationSql, commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
+import { aclLines, collationSql, commentLine, inFilter, lines, notExtensionMember, ownerLine, qualified, userSchema } from './sql.js';
 
 const SQL = `
 SELECT n.nspname AS schema, t.typname AS name, q.qname, format_type(t.typbasetype, t.typtypmod) AS base,
@@ -15,7 +15,8 @@ SELECT n.nspname AS schema, t.typname AS name, q.qname, format_type(t.typbasetyp
     FROM pg_constraint k JOIN pg_description d ON d.classoid = 'pg_constraint'::regclass AND d.objoid = k.oid AND d.objsubid = 0
     WHERE k.contypid = t.oid) AS constraint_comments,
   ${commentLine(`'DOMAIN ' || q.qname`, 'pg_type', 't.oid')} AS comment,
-  ${aclLines({ acl: 't.typacl', owner: 't.typowner', type: 'T', target: `'DOMAIN ' || q.qname` })} AS grants
+  ${aclLines({ acl: 't.typacl', owner: 't.typowner', type: 'T', target: `'DOMAIN ' || q.qname` })} AS grants,
+  ${ownerLine(`'DOMAIN ' || q.qname`, 't.typowner')} AS owner
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type bt ON bt.oid = t.typbasetype
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.typname')} AS qname) q
 WHERE t.typtype = 'd' AND ${userSchema('n')} AND ${notExtensionMember('pg_type', 't.oid')} AND ${inFilter('t.oid')}`;
@@ -34,6 +35,7 @@ interface Row extends Record<string, unknown> {
   constraint_comments: string | null;
   comment: string | null;
   grants: string | null;
+  owner: string;
 }
 
 export const readDomains: FamilyReader = async (query, filter) => {
@@ -48,7 +50,7 @@ export const readDomains: FamilyReader = async (query, filter) => {
       kind: 'domain',
       schema: row.schema,
       name: row.name,
-      definition: lines(`${create};`, row.constraints, row.comment, row.constraint_comments, row.grants),
+      definition: lines(`${create};`, row.constraints, row.comment, row.constraint_comments, row.grants, row.owner),
     };
   });
 };

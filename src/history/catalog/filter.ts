@@ -16,6 +16,8 @@ export interface OidFilter {
   readonly extensions: readonly string[];
   readonly eventTriggers: readonly string[];
   readonly defaultAcls: readonly string[];
+  /** Non-empty: read every object of the kinds read whole (WHOLE_KINDS). */
+  readonly whole: readonly string[];
 }
 
 export type ReadFilter = OidFilter | null;
@@ -24,7 +26,7 @@ export type FilterFamily = keyof OidFilter;
 
 export const FILTER_FAMILIES: readonly FilterFamily[] = [
   'relations', 'types', 'collations', 'routines', 'constraints', 'triggers', 'policies', 'rules', 'statistics', 'schemas',
-  'extensions', 'eventTriggers', 'defaultAcls',
+  'extensions', 'eventTriggers', 'defaultAcls', 'whole',
 ];
 
 export function isEmpty(filter: OidFilter): boolean {

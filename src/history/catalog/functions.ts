@@ -4,14 +4,18 @@
 // (range constructors) belong to the type. Aggregates: aggregates.ts.
 import type { CatalogObject, FamilyReader } from './family.js';
 import { familyStatement, runFamily } from './statement.js';
-import { aclLines, commentLine, inFilter, lines, notExtensionMember, userSchema } from './sql.js';
+import { aclLines, commentLine, ownerLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
 
 const SQL = `
 SELECT n.nspname AS schema, p.proname AS name, p.prokind AS kind, q.signature, pg_get_functiondef(p.oid) AS def,
-  ${commentLine(`CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || q.signature`, 'pg_proc', 'p.oid')} AS comment,
-  ${aclLines({ acl: 'p.proacl', owner: 'p.proowner', type: 'f', target: `CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || q.signature` })} AS grants
+  ${commentLine(`CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || q.target`, 'pg_proc', 'p.oid')} AS comment,
+  ${aclLines({ acl: 'p.proacl', owner: 'p.proowner', type: 'f', target: `CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || q.target` })} AS grants,
+  ${ownerLine(`CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END || q.target`, 'p.proowner')} AS owner
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-  CROSS JOIN LATERAL (SELECT p.oid::regprocedure::text AS signature) q
+  CROSS JOIN LATERAL (SELECT p.oid::regprocedure::text AS signature,
+    -- with argument modes: a procedure's OUT arguments tell apart two that regprocedure prints alike
+    CASE WHEN p.prokind = 'p' THEN ${qualified('n.nspname', 'p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+      ELSE p.oid::regprocedure::text END AS target) q
 WHERE p.prokind IN ('f', 'p', 'w') AND ${userSchema('n')} AND ${notExtensionMember('pg_proc', 'p.oid')} AND ${inFilter('p.oid')}
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')`;
 
@@ -25,6 +29,7 @@ interface Row extends Record<string, unknown> {
   def: string;
   comment: string | null;
   grants: string | null;
+  owner: string;
 }
 
 export const readFunctions: FamilyReader = async (query, filter) => {
@@ -36,7 +41,7 @@ export const readFunctions: FamilyReader = async (query, filter) => {
       kind,
       schema: row.schema,
       name: row.name,
-      definition: lines(`${row.def.replace(/\s+$/, '')};`, row.comment, row.grants),
+      definition: lines(`${row.def.replace(/\s+$/, '')};`, row.comment, row.grants, row.owner),
     };
   });
 };

@@ -9,7 +9,8 @@
 // a store keeps definitions so a tree read back renders in order.
 export type { ObjectKind, SchemaDiff, SchemaObject, ScopeName, ScopeRoot, ScopedRead, SnapshotScope } from './model.js';
 export { readCatalog, readScope } from './snapshot.js';
-export { renderSchema, PREAMBLE } from './render.js';
+export { renderSchema, PREAMBLE, type RenderOptions } from './render.js';
+export { ownerOf, withoutOwner } from './owner.js';
 export { orderObjects } from './order.js';
 export { diffObjects, isEmptyDiff, sameObject } from './diff.js';
 export { applyScopedRead, coveredBy, coveredKeys, expandScope, scopeNameFor } from './coverage.js';

@@ -10,7 +10,7 @@
 // makes: inherited checks, cloned foreign keys and triggers; internal
 // triggers) and system objects map to NULL. The family readers build the
 // same keys.
-import { qualified, userSchema } from './sql.js';
+import { FIRST_USER_OID, qualified, userSchema } from './sql.js';
 
 const CLASS = "'pg_class'::regclass::oid";
 const TYPE = "'pg_type'::regclass::oid";
@@ -25,10 +25,18 @@ export function keysCte(source: string): string {
   return `
 key_step1 AS (
   SELECT o.classid, o.objid,
-    CASE WHEN ad.oid IS NOT NULL OR rw.oid IS NOT NULL THEN ${CLASS} WHEN dc.oid IS NOT NULL OR pi.objid IS NOT NULL THEN ${TYPE} ELSE o.classid END AS cls,
+    CASE WHEN ad.oid IS NOT NULL OR rw.oid IS NOT NULL THEN ${CLASS} WHEN dc.oid IS NOT NULL OR pi.objid IS NOT NULL THEN ${TYPE}
+      WHEN om.refclassid IS NOT NULL THEN om.refclassid WHEN pr.pub IS NOT NULL THEN 'pg_publication'::regclass::oid ELSE o.classid END AS cls,
     CASE WHEN ad.oid IS NOT NULL THEN ad.adrelid WHEN rw.oid IS NOT NULL THEN rw.ev_class WHEN dc.oid IS NOT NULL THEN dc.contypid
-      WHEN pi.objid IS NOT NULL THEN pi.refobjid ELSE o.objid END AS obj
+      WHEN pi.objid IS NOT NULL THEN pi.refobjid WHEN om.refclassid IS NOT NULL THEN om.refobjid WHEN pr.pub IS NOT NULL THEN pr.pub
+      ELSE o.objid END AS obj
   FROM ${source} o
+    -- an operator class's or family's member belongs to it
+    LEFT JOIN LATERAL (SELECT d.refclassid, d.refobjid FROM pg_depend d WHERE o.classid IN ('pg_amop'::regclass, 'pg_amproc'::regclass)
+      AND d.classid = o.classid AND d.objid = o.objid AND d.refclassid IN ('pg_opclass'::regclass, 'pg_opfamily'::regclass) LIMIT 1) om ON true
+    -- a publication's table or schema belongs to the publication
+    LEFT JOIN LATERAL (SELECT r.prpubid AS pub FROM pg_publication_rel r WHERE o.classid = 'pg_publication_rel'::regclass AND r.oid = o.objid
+      UNION ALL SELECT pn.pnpubid FROM pg_publication_namespace pn WHERE o.classid = 'pg_publication_namespace'::regclass AND pn.oid = o.objid) pr ON true
     LEFT JOIN LATERAL (SELECT ad.oid, ad.adrelid FROM pg_attrdef ad WHERE o.classid = 'pg_attrdef'::regclass AND ad.oid = o.objid) ad ON true
     LEFT JOIN LATERAL (SELECT rw.oid, rw.ev_class FROM pg_rewrite rw
       WHERE o.classid = 'pg_rewrite'::regclass AND rw.oid = o.objid AND rw.rulename = '_RETURN') rw ON true
@@ -72,7 +80,7 @@ keys AS (
     CASE k.cls
       WHEN ${CLASS} THEN (SELECT CASE WHEN NOT ${userSchema('n')} THEN NULL
           WHEN c.relkind IN ('r', 'p') THEN 'table:' WHEN c.relkind = 'v' THEN 'view:' WHEN c.relkind = 'm' THEN 'materialized_view:'
-          WHEN c.relkind = 'S' THEN 'sequence:' WHEN c.relkind IN ('i', 'I') THEN 'index:' END || ${qualified('n.nspname', 'c.relname')}
+          WHEN c.relkind = 'S' THEN 'sequence:' WHEN c.relkind IN ('i', 'I') THEN 'index:' WHEN c.relkind = 'f' THEN 'foreign_table:' END || ${qualified('n.nspname', 'c.relname')}
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = k.obj)
       WHEN ${TYPE} THEN (SELECT CASE WHEN NOT ${userSchema('n')} THEN NULL WHEN t.typtype = 'd' THEN 'domain:' ELSE 'type:' END
           || ${qualified('n.nspname', 't.typname')}
@@ -99,6 +107,35 @@ keys AS (
       WHEN 'pg_collation'::regclass::oid THEN (SELECT CASE WHEN ${userSchema('n')} THEN 'collation:' || ${qualified('n.nspname', 'c.collname')} END
         FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace WHERE c.oid = k.obj)
       WHEN 'pg_event_trigger'::regclass::oid THEN (SELECT 'event_trigger:' || quote_ident(v.evtname) FROM pg_event_trigger v WHERE v.oid = k.obj)
+      WHEN 'pg_operator'::regclass::oid THEN (SELECT CASE WHEN ${userSchema('n')} THEN 'operator:' || o.oid::regoperator::text END
+        FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE o.oid = k.obj)
+      WHEN 'pg_opclass'::regclass::oid THEN (SELECT CASE WHEN ${userSchema('n')} THEN 'operator_class:' || ${qualified('n.nspname', 'c.opcname')}
+          || '(' || quote_ident(am.amname) || ')' END
+        FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am am ON am.oid = c.opcmethod WHERE c.oid = k.obj)
+      WHEN 'pg_opfamily'::regclass::oid THEN (SELECT CASE WHEN ${userSchema('n')} THEN 'operator_family:' || ${qualified('n.nspname', 'f.opfname')}
+          || '(' || quote_ident(am.amname) || ')' END
+        FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am am ON am.oid = f.opfmethod WHERE f.oid = k.obj)
+      WHEN 'pg_cast'::regclass::oid THEN (SELECT format('cast:(%s AS %s)', format_type(c.castsource, NULL), format_type(c.casttarget, NULL))
+        FROM pg_cast c WHERE c.oid = k.obj AND c.oid >= ${FIRST_USER_OID})
+      WHEN 'pg_transform'::regclass::oid THEN (SELECT format('transform:FOR %s LANGUAGE %s', format_type(t.trftype, NULL), quote_ident(l.lanname))
+        FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang WHERE t.oid = k.obj)
+      WHEN 'pg_conversion'::regclass::oid THEN (SELECT CASE WHEN ${userSchema('n')} THEN 'conversion:' || ${qualified('n.nspname', 'c.conname')} END
+        FROM pg_conversion c JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.oid = k.obj)
+      WHEN 'pg_ts_parser'::regclass::oid THEN (SELECT CASE WHEN ${userSchema('n')} THEN 'text_search_parser:' || ${qualified('n.nspname', 'p.prsname')} END
+        FROM pg_ts_parser p JOIN pg_namespace n ON n.oid = p.prsnamespace WHERE p.oid = k.obj)
+      WHEN 'pg_ts_template'::regclass::oid THEN (SELECT CASE WHEN ${userSchema('n')} THEN 'text_search_template:' || ${qualified('n.nspname', 't.tmplname')} END
+        FROM pg_ts_template t JOIN pg_namespace n ON n.oid = t.tmplnamespace WHERE t.oid = k.obj)
+      WHEN 'pg_ts_dict'::regclass::oid THEN (SELECT CASE WHEN ${userSchema('n')} THEN 'text_search_dictionary:' || ${qualified('n.nspname', 'd.dictname')} END
+        FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace WHERE d.oid = k.obj)
+      WHEN 'pg_ts_config'::regclass::oid THEN (SELECT CASE WHEN ${userSchema('n')} THEN 'text_search_configuration:' || ${qualified('n.nspname', 'c.cfgname')} END
+        FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace WHERE c.oid = k.obj)
+      WHEN 'pg_language'::regclass::oid THEN (SELECT 'language:' || quote_ident(l.lanname) FROM pg_language l WHERE l.oid = k.obj AND l.oid >= ${FIRST_USER_OID})
+      WHEN 'pg_am'::regclass::oid THEN (SELECT 'access_method:' || quote_ident(a.amname) FROM pg_am a WHERE a.oid = k.obj AND a.oid >= ${FIRST_USER_OID})
+      WHEN 'pg_foreign_data_wrapper'::regclass::oid THEN (SELECT 'foreign_data_wrapper:' || quote_ident(w.fdwname) FROM pg_foreign_data_wrapper w WHERE w.oid = k.obj)
+      WHEN 'pg_foreign_server'::regclass::oid THEN (SELECT 'server:' || quote_ident(s.srvname) FROM pg_foreign_server s WHERE s.oid = k.obj)
+      WHEN 'pg_user_mapping'::regclass::oid THEN (SELECT format('user_mapping:FOR %s SERVER %I', CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(m.usename::text) END, m.srvname)
+        FROM pg_user_mappings m WHERE m.umid = k.obj)
+      WHEN 'pg_publication'::regclass::oid THEN (SELECT 'publication:' || quote_ident(p.pubname) FROM pg_publication p WHERE p.oid = k.obj)
     END) AS key
   FROM key_step4 k
 )`;

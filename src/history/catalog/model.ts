@@ -22,7 +22,31 @@ export type ObjectKind =
   | 'rule'
   | 'policy'
   | 'event_trigger'
-  | 'default_acl';
+  | 'default_acl'
+  // Base types written in C come in two objects: the shell (CREATE TYPE x;)
+  // their I/O functions need, and the type itself.
+  | 'shell_type'
+  | 'foreign_table'
+  // GRANT/REVOKE on a table or view of pg_catalog (system-privileges.ts)
+  | 'system_privileges'
+  // Read whole by every scoped read that reaches one of them (closure.ts).
+  | 'operator'
+  | 'operator_class'
+  | 'operator_family'
+  | 'cast'
+  | 'transform'
+  | 'conversion'
+  | 'text_search_parser'
+  | 'text_search_template'
+  | 'text_search_dictionary'
+  | 'text_search_configuration'
+  | 'language'
+  | 'access_method'
+  | 'foreign_data_wrapper'
+  | 'server'
+  | 'user_mapping'
+  | 'publication'
+  | 'subscription';
 
 export interface SchemaObject {
   /** Stable identity, e.g. `table:public.users`, `function:public.add(integer,integer)`. See object-key.ts. */
@@ -50,9 +74,12 @@ export interface ScopeName {
   /**
    * What the name is, when the caller knows it. Without it every reading is
    * tried (a schema, a relation, a type, a function, an extension, ...).
-   * `default_acl` ignores name and covers every ALTER DEFAULT PRIVILEGES entry.
+   * `default_acl` ignores name and covers every ALTER DEFAULT PRIVILEGES entry;
+   * `other` ignores name and covers every object of the kinds a scoped read
+   * reads whole (WHOLE_KINDS in object-key.ts: operators, casts, text search,
+   * foreign data wrappers, publications, ...).
    */
-  readonly kind?: 'schema' | 'relation' | 'type' | 'function' | 'extension' | 'event_trigger' | 'default_acl';
+  readonly kind?: 'schema' | 'relation' | 'type' | 'function' | 'extension' | 'event_trigger' | 'default_acl' | 'other';
 }
 
 export interface SnapshotScope {

@@ -12,9 +12,12 @@ import type { ObjectKind, SchemaObject } from './model.js';
 import { isForeignKeyDefinition } from './constraints.js';
 
 const PHASES: ReadonlyArray<ObjectKind | 'foreign_key'> = [
-  'schema', 'extension', 'collation', 'type', 'domain', 'function', 'procedure', 'aggregate', 'sequence', 'table', 'view',
-  'materialized_view', 'index', 'constraint', 'foreign_key', 'statistics', 'trigger', 'rule', 'policy', 'event_trigger',
-  'default_acl',
+  'schema', 'extension', 'language', 'foreign_data_wrapper', 'server', 'user_mapping', 'collation', 'shell_type', 'type',
+  'domain', 'function', 'procedure', 'access_method', 'operator', 'operator_family', 'operator_class', 'aggregate', 'cast',
+  'transform', 'conversion', 'text_search_parser', 'text_search_template', 'text_search_dictionary',
+  'text_search_configuration', 'sequence', 'table', 'foreign_table', 'view', 'materialized_view', 'index', 'constraint',
+  'foreign_key', 'statistics', 'trigger', 'rule', 'policy', 'publication', 'subscription', 'event_trigger', 'default_acl',
+  'system_privileges',
 ];
 
 export function phaseOf(object: SchemaObject): number {

@@ -2,6 +2,7 @@
 // then every object in dependency order, each under a `-- <key>` line.
 import type { SchemaObject } from './model.js';
 import { orderObjects } from './order.js';
+import { withoutOwner } from './owner.js';
 
 export const PREAMBLE = [
   'SET statement_timeout = 0;',
@@ -18,8 +19,15 @@ export const PREAMBLE = [
   'SET default_table_access_method = heap;',
 ].join('\n');
 
-export function renderSchema(objects: readonly SchemaObject[]): string {
+export interface RenderOptions {
+  /** Leave out each object's OWNER TO line (like pg_dump --no-owner): whoever replays owns everything. */
+  readonly noOwners?: boolean;
+}
+
+export function renderSchema(objects: readonly SchemaObject[], options: RenderOptions = {}): string {
   const parts = [PREAMBLE];
-  for (const object of orderObjects(objects)) parts.push(`-- ${object.key}\n${object.definition}`);
+  for (const object of orderObjects(objects)) {
+    parts.push(`-- ${object.key}\n${options.noOwners ? withoutOwner(object.definition) : object.definition}`);
+  }
   return `${parts.join('\n\n')}\n`;
 }

@@ -4,7 +4,7 @@
 // PUBLIC, the comment 'standard public schema').
 import type { CatalogObject, FamilyReader } from './family.js';
 import { familyStatement, runFamily } from './statement.js';
-import { aclLines, commentLine, commentOf, inFilter, lines, notExtensionMember, userSchema } from './sql.js';
+import { aclLines, ownerLine, commentLine, commentOf, inFilter, lines, notExtensionMember, userSchema } from './sql.js';
 
 const PUBLIC_COMMENT = 'standard public schema';
 
@@ -19,9 +19,12 @@ SELECT n.nspname AS name, quote_ident(n.nspname) AS qname,
       type: 'n',
       target: `'SCHEMA public'`,
       baseline: `acldefault('n', 'pg_database_owner'::regrole) || makeaclitem(0, 'pg_database_owner'::regrole, 'USAGE', false)`,
+      // public exists before the replay, owned by pg_database_owner
+      namedOwner: true,
     })}
     ELSE ${aclLines({ acl: 'n.nspacl', owner: 'n.nspowner', type: 'n', target: `'SCHEMA ' || quote_ident(n.nspname)` })}
-  END AS grants
+  END AS grants,
+  CASE WHEN n.nspowner <> 'pg_database_owner'::regrole THEN ${ownerLine(`'SCHEMA ' || quote_ident(n.nspname)`, 'n.nspowner')} END AS owner
 FROM pg_namespace n
 WHERE ${userSchema('n')} AND ${notExtensionMember('pg_namespace', 'n.oid')} AND ${inFilter('n.oid')}`;
 
@@ -33,6 +36,7 @@ interface Row extends Record<string, unknown> {
   comment: string | null;
   comment_line: string | null;
   grants: string | null;
+  owner: string | null;
 }
 
 export const readSchemas: FamilyReader = async (query, filter) => {
@@ -47,7 +51,7 @@ export const readSchemas: FamilyReader = async (query, filter) => {
       kind: 'schema',
       schema: null,
       name: row.name,
-      definition: lines(isPublic ? 'CREATE SCHEMA IF NOT EXISTS public;' : `CREATE SCHEMA ${row.qname};`, comment, row.grants),
+      definition: lines(isPublic ? 'CREATE SCHEMA IF NOT EXISTS public;' : `CREATE SCHEMA ${row.qname};`, comment, row.grants, row.owner),
     };
   });
 };

@@ -4,7 +4,7 @@
 // need the table. The current value is data, not schema.
 import type { CatalogObject, FamilyReader } from './family.js';
 import { familyStatement, runFamily } from './statement.js';
-import { aclLines, commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
+import { aclLines, commentLine, inFilter, lines, notExtensionMember, ownerLine, qualified, userSchema } from './sql.js';
 import { sequenceOptions } from './sequence-options.js';
 
 const SQL = `
@@ -12,7 +12,10 @@ SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relpersistence = 'u' A
   format_type(s.seqtypid, NULL) AS type, s.seqstart::text AS start, s.seqincrement::text AS increment,
   s.seqmin::text AS min, s.seqmax::text AS max, s.seqcache::text AS cache, s.seqcycle AS cycle,
   ${commentLine(`'SEQUENCE ' || q.qname`, 'pg_class', 'c.oid')} AS comment,
-  ${aclLines({ acl: 'c.relacl', owner: 'c.relowner', type: 's', target: `'SEQUENCE ' || q.qname` })} AS grants
+  ${aclLines({ acl: 'c.relacl', owner: 'c.relowner', type: 's', target: `'SEQUENCE ' || q.qname` })} AS grants,
+  -- a sequence a column owns goes with its table (ALTER TABLE ... OWNER TO takes it along)
+  CASE WHEN NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+    AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a') THEN ${ownerLine(`'SEQUENCE ' || q.qname`, 'c.relowner')} END AS owner
 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 'c.relname')} AS qname) q
 WHERE ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')} AND ${inFilter('c.oid')}
@@ -35,6 +38,7 @@ interface Row extends Record<string, unknown> {
   cycle: boolean;
   comment: string | null;
   grants: string | null;
+  owner: string | null;
 }
 
 export const readSequences: FamilyReader = async (query, filter) => {
@@ -47,7 +51,7 @@ export const readSequences: FamilyReader = async (query, filter) => {
       kind: 'sequence',
       schema: row.schema,
       name: row.name,
-      definition: lines(create, row.comment, row.grants),
+      definition: lines(create, row.comment, row.grants, row.owner),
     };
   });
 };

@@ -33,6 +33,22 @@ export class CatalogSessionError extends Error {
   readonly code = 'TRANSACTION_ABORTED';
 }
 
+/** A concurrent DROP removed an object between the read's snapshot and a pg_get_*def call. */
+export class CatalogRaceError extends Error {
+  readonly code = 'CONCURRENT_DROP';
+}
+
+// What the server says when a pg_get_*def function or a cast to regclass
+// looks up an object that a transaction committed after our snapshot dropped.
+const RACE_MESSAGES = /cache lookup failed for|could not open relation with OID|could not find tuple for/;
+
+/** True for an error that a new read (a new snapshot) does not meet again. */
+export function isCatalogRace(error: unknown): boolean {
+  if (error instanceof CatalogRaceError) return true;
+  const { code, message } = error as { code?: string; message?: string };
+  return code === 'XX000' && RACE_MESSAGES.test(message ?? '');
+}
+
 /**
  * Runs work in a catalog read session; it also gets the schemas the
  * connection's own search_path resolved to before the session cleared it.

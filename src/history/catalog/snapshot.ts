@@ -5,6 +5,15 @@
 // only that.
 import type pg from 'pg';
 import { readAggregates } from './aggregates.js';
+import { readBaseTypes } from './base-types.js';
+import { readCasts, readTransforms } from './casts.js';
+import { readConversions } from './conversions.js';
+import { readForeignDataWrappers, readForeignServers, readUserMappings } from './foreign-data.js';
+import { readAccessMethods, readLanguages } from './languages.js';
+import { readOperatorClasses, readOperatorFamilies } from './operator-classes.js';
+import { readOperators } from './operators.js';
+import { readPublications, readSubscriptions } from './publications.js';
+import { readTextSearchConfigurations, readTextSearchDictionaries, readTextSearchParsers, readTextSearchTemplates } from './text-search.js';
 import { resolveScope, scopeRoots } from './closure.js';
 import { readCollations } from './collations.js';
 import { readConstraints } from './constraints.js';
@@ -22,8 +31,9 @@ import { readPolicies } from './policies.js';
 import { readRules } from './rules.js';
 import { readSchemas } from './schemas.js';
 import { readSequences } from './sequences.js';
-import { withCatalogSession, type CatalogQuery } from './session.js';
+import { isCatalogRace, withCatalogSession, type CatalogQuery } from './session.js';
 import { readStatistics } from './statistics.js';
+import { readSystemPrivileges } from './system-privileges.js';
 import { readTables } from './tables.js';
 import { readTriggers } from './triggers.js';
 import { readTypes } from './user-types.js';
@@ -36,6 +46,7 @@ const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
   [readExtensions, 'extensions'],
   [readCollations, 'collations'],
   [readTypes, 'types'],
+  [readBaseTypes, 'types'],
   [readDomains, 'types'],
   [readFunctions, 'routines'],
   [readAggregates, 'routines'],
@@ -50,6 +61,24 @@ const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
   [readPolicies, 'policies'],
   [readEventTriggers, 'eventTriggers'],
   [readDefaultAcls, 'defaultAcls'],
+  [readSystemPrivileges, 'relations'],
+  [readOperators, 'whole'],
+  [readOperatorFamilies, 'whole'],
+  [readOperatorClasses, 'whole'],
+  [readCasts, 'whole'],
+  [readTransforms, 'whole'],
+  [readConversions, 'whole'],
+  [readTextSearchParsers, 'whole'],
+  [readTextSearchTemplates, 'whole'],
+  [readTextSearchDictionaries, 'whole'],
+  [readTextSearchConfigurations, 'whole'],
+  [readLanguages, 'whole'],
+  [readAccessMethods, 'whole'],
+  [readForeignDataWrappers, 'whole'],
+  [readForeignServers, 'whole'],
+  [readUserMappings, 'whole'],
+  [readPublications, 'whole'],
+  [readSubscriptions, 'whole'],
 ];
 
 /**
@@ -59,18 +88,41 @@ const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
  * recorded). Sorted by key.
  */
 export async function readCatalog(client: pg.ClientBase, scope?: SnapshotScope): Promise<SchemaObject[]> {
-  if (scope === undefined) return withCatalogSession(client, (query) => readFiltered(query, null));
+  if (scope === undefined) return retryingRaces(() => withCatalogSession(client, (query) => readFiltered(query, null)));
   return (await readScope(client, scope)).objects;
+}
+
+const RACE_ATTEMPTS = 5;
+
+/**
+ * Runs a read again, in a new snapshot, when a concurrent DROP made it
+ * meet an object that its snapshot still listed (isCatalogRace): the read
+ * is what a commit is recorded from, so it must not be lost.
+ */
+async function retryingRaces<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await read();
+    } catch (error) {
+      if (attempt >= RACE_ATTEMPTS || !isCatalogRace(error)) throw error;
+    }
+  }
 }
 
 /** A scoped read, with the qualified names it resolved the scope to (see coverage.ts). */
 export async function readScope(client: pg.ClientBase, scope: SnapshotScope): Promise<ScopedRead> {
+  return retryingRaces(() => readScopeOnce(client, scope));
+}
+
+async function readScopeOnce(client: pg.ClientBase, scope: SnapshotScope): Promise<ScopedRead> {
   return withCatalogSession(client, async (query, connectionPath) => {
     const searchPath = scope.searchPath ?? connectionPath;
     const roots = scopeRoots(scope.names, searchPath);
     const keys = [...(scope.keys ?? [])];
     if (scope.names.length === 0 && keys.length === 0) return { objects: [], roots, keys };
     const filter = await resolveScope(query, scope.names, keys, searchPath);
+    // Reading the kinds read whole covers all of them.
+    if (filter.whole.length > 0 && !roots.some((root) => root.kind === 'other')) roots.push({ schema: null, name: '', kind: 'other' });
     return { objects: isEmpty(filter) ? [] : await readFiltered(query, filter), roots, keys };
   });
 }

@@ -42,12 +42,12 @@ export function commentLine(target: string, catalog: string, oid: string, subid 
 
 /**
  * How a grantee is written: PUBLIC, CURRENT_USER for the object's owner
- * (ownership is not recorded: whoever replays the schema owns what it
- * creates), otherwise the role's quoted name. pg_database_owner keeps its
- * name: it owns the public schema whoever replays.
+ * (a replay grants as whoever runs it, who owns the object until the OWNER
+ * TO line at the end hands it and the owner's privileges over), otherwise
+ * the role's quoted name.
  */
 function grantee(role: string, owner: string, namedOwner: boolean): string {
-  const asCurrentUser = namedOwner ? '' : `WHEN ${role} = ${owner} AND pg_get_userbyid(${owner}) <> 'pg_database_owner' THEN 'CURRENT_USER' `;
+  const asCurrentUser = namedOwner ? '' : `WHEN ${role} = ${owner} THEN 'CURRENT_USER' `;
   return `CASE WHEN ${role} = 0 THEN 'PUBLIC' ${asCurrentUser}ELSE quote_ident(pg_get_userbyid(${role})) END`;
 }
 
@@ -65,8 +65,10 @@ export interface AclSpec {
   readonly baseline?: string;
   /** SQL text expression put before GRANT/REVOKE (ALTER DEFAULT PRIVILEGES ...). */
   readonly prefix?: string;
-  /** Write the owner's own entries with its name instead of CURRENT_USER. */
+  /** Write the owner's own entries with its name instead of CURRENT_USER (an object the replay does not create). */
   readonly namedOwner?: boolean;
+  /** SQL text expression: the quoted column the privileges are on (`SELECT (col)`). */
+  readonly column?: string;
 }
 
 /**
@@ -81,15 +83,16 @@ export function aclLines(spec: AclSpec): string {
   const current = `coalesce(${spec.acl}, acldefault(${type}, ${spec.owner}))`;
   const prefix = spec.prefix ?? `''`;
   const named = spec.namedOwner ?? false;
+  const on = (privilege: string): string => (spec.column ? `${privilege} || ' (' || ${spec.column} || ')'` : privilege);
   // GRANTs keep the order of the ACL (grantees in the order they were first
   // granted), which is what a replay reproduces and pg_dump prints.
   return `(SELECT string_agg(acl_l.line, E'\\n' ORDER BY acl_l.ord, acl_l.pos, acl_l.line) FROM (
-      SELECT 0 AS ord, min(acl_r.pos) AS pos, format('%sREVOKE %s ON %s FROM %s;', ${prefix}, string_agg(acl_r.privilege_type, ', ' ORDER BY acl_r.privilege_type), ${spec.target}, ${grantee('acl_r.grantee', spec.owner, named)}) AS line
+      SELECT 0 AS ord, min(acl_r.pos) AS pos, format('%sREVOKE %s ON %s FROM %s;', ${prefix}, string_agg(${on('acl_r.privilege_type')}, ', ' ORDER BY acl_r.privilege_type), ${spec.target}, ${grantee('acl_r.grantee', spec.owner, named)}) AS line
       FROM (SELECT acl_b.grantee, acl_b.privilege_type, acl_b.pos FROM aclexplode(${base}) WITH ORDINALITY AS acl_b(grantor, grantee, privilege_type, is_grantable, pos)
             WHERE (acl_b.grantee, acl_b.privilege_type) NOT IN (SELECT acl_c.grantee, acl_c.privilege_type FROM aclexplode(${current}) acl_c)) acl_r
       GROUP BY acl_r.grantee
       UNION ALL
-      SELECT 1, min(acl_g.pos), format('%sGRANT %s ON %s TO %s%s;', ${prefix}, string_agg(acl_g.privilege_type, ', ' ORDER BY acl_g.privilege_type), ${spec.target}, ${grantee('acl_g.grantee', spec.owner, named)}, CASE WHEN acl_g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+      SELECT 1, min(acl_g.pos), format('%sGRANT %s ON %s TO %s%s;', ${prefix}, string_agg(${on('acl_g.privilege_type')}, ', ' ORDER BY acl_g.privilege_type), ${spec.target}, ${grantee('acl_g.grantee', spec.owner, named)}, CASE WHEN acl_g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
       FROM (SELECT acl_c.grantee, acl_c.privilege_type, acl_c.is_grantable, acl_c.pos FROM aclexplode(${current}) WITH ORDINALITY AS acl_c(grantor, grantee, privilege_type, is_grantable, pos)
             WHERE (acl_c.grantee, acl_c.privilege_type, acl_c.is_grantable) NOT IN (SELECT acl_b.grantee, acl_b.privilege_type, acl_b.is_grantable FROM aclexplode(${base}) acl_b)) acl_g
       GROUP BY acl_g.grantee, acl_g.is_grantable
@@ -107,6 +110,16 @@ export function columnAclLines(rel: string, owner: string, target: string): stri
       WHERE acl_a.attrelid = ${rel} AND acl_a.attnum > 0 AND NOT acl_a.attisdropped AND acl_a.attacl IS NOT NULL
       GROUP BY acl_a.attnum, acl_x.grantee, acl_x.is_grantable
     ) acl_l)`;
+}
+
+/**
+ * `ALTER <target> OWNER TO <role>;` as an SQL expression. It is always the
+ * last line of a definition (owner.ts), after the grants: a replay creates
+ * and grants as whoever runs it, then hands the object over, and the
+ * owner's own privileges go along with it.
+ */
+export function ownerLine(target: string, owner: string): string {
+  return `format('ALTER %s OWNER TO %s;', ${target}, quote_ident(pg_get_userbyid(${owner})))`;
 }
 
 /** Joins non-empty SQL pieces with newlines. */

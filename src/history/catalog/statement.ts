@@ -3,7 +3,7 @@
 // repeated scoped reads on one connection skip planning: their queries are
 // large and cheap to execute, so planning is most of their cost.
 import type { FilterFamily, ReadFilter } from './filter.js';
-import type { CatalogQuery } from './session.js';
+import { CatalogRaceError, type CatalogQuery } from './session.js';
 
 export interface FamilyStatement {
   readonly name: string;
@@ -22,11 +22,21 @@ export function familyStatement(name: string, sql: string): FamilyStatement {
   };
 }
 
-export function runFamily<R extends Record<string, unknown>>(
+export async function runFamily<R extends Record<string, unknown>>(
   query: CatalogQuery,
   statement: FamilyStatement,
   filter: ReadFilter,
   family: FilterFamily,
 ): Promise<R[]> {
-  return filter === null ? query<R>(statement.full) : query<R>(statement.scoped, [filter[family]], statement.name);
+  // The kinds read whole ignore which of their rows the scope reached.
+  const rows =
+    filter === null || family === 'whole'
+      ? await query<R>(statement.full)
+      : await query<R>(statement.scoped, [filter[family]], statement.name);
+  // pg_get_*def reads the latest catalog, not the read's snapshot: NULL
+  // means the object was dropped after the snapshot was taken.
+  if (rows.some((row) => 'def' in row && row.def === null)) {
+    throw new CatalogRaceError(`${statement.name}: an object was dropped while the catalog was read`);
+  }
+  return rows;
 }

@@ -2,12 +2,13 @@
 // comment.
 import type { CatalogObject, FamilyReader } from './family.js';
 import { familyStatement, runFamily } from './statement.js';
-import { commentLine, inFilter, lines, notExtensionMember, qualified, userSchema } from './sql.js';
+import { commentLine, inFilter, lines, notExtensionMember, ownerLine, qualified, userSchema } from './sql.js';
 
 const SQL = `
 SELECT n.nspname AS schema, s.stxname AS name, q.qname, pg_get_statisticsobjdef(s.oid) AS def,
   CASE WHEN s.stxstattarget >= 0 THEN s.stxstattarget END AS target,
-  ${commentLine(`'STATISTICS ' || q.qname`, 'pg_statistic_ext', 's.oid')} AS comment
+  ${commentLine(`'STATISTICS ' || q.qname`, 'pg_statistic_ext', 's.oid')} AS comment,
+  ${ownerLine(`'STATISTICS ' || q.qname`, 's.stxowner')} AS owner
 FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace JOIN pg_class t ON t.oid = s.stxrelid
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 's.stxname')} AS qname) q
 WHERE t.relkind IN ('r', 'p', 'm') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 's.stxrelid')} AND ${inFilter('s.oid')}`;
@@ -21,6 +22,7 @@ interface Row extends Record<string, unknown> {
   def: string;
   target: number | null;
   comment: string | null;
+  owner: string;
 }
 
 export const readStatistics: FamilyReader = async (query, filter) => {
@@ -35,6 +37,7 @@ export const readStatistics: FamilyReader = async (query, filter) => {
         `${row.def};`,
         row.target === null ? null : `ALTER STATISTICS ${row.qname} SET STATISTICS ${row.target};`,
         row.comment,
+        row.owner,
       ),
     }),
   );

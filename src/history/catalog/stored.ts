@@ -6,7 +6,7 @@
 //   -- pggit:depends ["schema:public","type:public.mood"]
 //   CREATE TABLE public.users (...);
 import type { SchemaObject } from './model.js';
-import { parseKey } from './object-key.js';
+import { isSchemaLevel, parseKey } from './object-key.js';
 
 const HEADER = '-- pggit:depends ';
 
@@ -24,7 +24,7 @@ export function decodeObject(key: string, stored: string): SchemaObject {
     definition = newline < 0 ? '' : stored.slice(newline + 1);
   }
   const { kind, parts } = parseKey(key);
-  const schemaLevel = kind === 'schema' || kind === 'extension' || kind === 'event_trigger';
+  const schemaLevel = isSchemaLevel(kind);
   const schema = schemaLevel ? null : kind === 'default_acl' ? (parts.length === 3 ? parts[1]! : null) : parts[0]!;
   const name = schemaLevel ? parts[0]! : parts[parts.length - 1]!;
   return { key, kind, schema, name, definition, dependsOn };

@@ -13,6 +13,8 @@ export interface HookRow extends Record<string, unknown> {
   def: string;
   enabled: 'O' | 'D' | 'R' | 'A';
   comment: string | null;
+  /** Triggers: the enabled states of its partitions' clones (triggers.ts). */
+  clone_states?: string | null;
 }
 
 const ENABLED = { O: null, D: 'DISABLE', R: 'ENABLE REPLICA', A: 'ENABLE ALWAYS' } as const;
@@ -33,7 +35,12 @@ export function hookReader(
         kind,
         schema: row.schema,
         name: row.name,
-        definition: lines(createOf(row), state ? `ALTER TABLE ${row.qtable} ${state} ${keyword} ${row.qname};` : null, row.comment),
+        definition: lines(
+          createOf(row),
+          state ? `ALTER TABLE ${row.qtable} ${state} ${keyword} ${row.qname};` : null,
+          row.clone_states,
+          row.comment,
+        ),
       };
     });
   };

@@ -1,5 +1,6 @@
 // Tables: ordinary, unlogged, typed (OF type), partitioned (PARTITION BY),
-// partitions and inheritance children. A partition is written as pg_dump writes it, a table
+// partitions and inheritance children, and foreign tables (key
+// `foreign_table:`, with their server and table and column OPTIONS). A partition is written as pg_dump writes it, a table
 // with all its columns then ATTACH PARTITION, so its own column order, defaults
 // and NOT NULLs survive; an inheritance child lists only its local columns
 // (INHERITS brings the rest) plus ALTERs where an inherited column differs.
@@ -8,12 +9,17 @@
 // on it and its columns, and its (column) privileges. Constraints, indexes,
 // triggers, policies and rules are objects of their own.
 import type { CatalogObject, FamilyReader } from './family.js';
+import { optionsClause } from './foreign-data.js';
 import { familyStatement, runFamily } from './statement.js';
 import { columnSettings, columnSpec, columnsSql, inheritedColumnChanges, reloption, type Column } from './columns.js';
-import { aclLines, columnAclLines, commentLine, inFilter, lines, list, notExtensionMember, qualified, userSchema } from './sql.js';
+import { aclLines, columnAclLines, ownerLine, commentLine, inFilter, lines, list, notExtensionMember, qualified, userSchema } from './sql.js';
 
 const SQL = `
-SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relpersistence = 'u' AS unlogged,
+SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relkind = 'f' AS foreign, c.relpersistence = 'u' AS unlogged,
+  (SELECT format(' SERVER %I', s.srvname) || ${optionsClause('ft.ftoptions')} FROM pg_foreign_table ft
+    JOIN pg_foreign_server s ON s.oid = ft.ftserver WHERE ft.ftrelid = c.oid) AS server,
+  (SELECT string_agg(format('ALTER FOREIGN TABLE ONLY %s ALTER COLUMN %I%s;', q.qname, a.attname, ${optionsClause('a.attfdwoptions')}), E'\n' ORDER BY a.attnum)
+    FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attfdwoptions IS NOT NULL) AS column_options,
   c.relrowsecurity AS rls, c.relforcerowsecurity AS force_rls, c.relreplident AS replica_identity,
   c.reloptions::text[] AS options,
   (SELECT t.reloptions::text[] FROM pg_class t WHERE t.oid = c.reltoastrelid) AS toast_options,
@@ -29,7 +35,7 @@ SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relpersistence = 'u' A
     FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
       JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.deptype = 'a') AS owned_sequences,
-  ${commentLine(`'TABLE ' || q.qname`, 'pg_class', 'c.oid')} AS comment,
+  ${commentLine(`CASE WHEN c.relkind = 'f' THEN 'FOREIGN TABLE ' ELSE 'TABLE ' END || q.qname`, 'pg_class', 'c.oid')} AS comment,
   (SELECT string_agg(format('COMMENT ON COLUMN %s.%I IS %L;', q.qname, a.attname, d.description), E'\\n' ORDER BY a.attnum)
     FROM pg_attribute a JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = a.attrelid AND d.objsubid = a.attnum
     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS column_comments,
@@ -38,10 +44,11 @@ SELECT n.nspname AS schema, c.relname AS name, q.qname, c.relpersistence = 'u' A
   (SELECT string_agg(${aclLines({ acl: 's.relacl', owner: 's.relowner', type: 's', target: `'SEQUENCE ' || ${qualified('sn.nspname', 's.relname')}` })}, E'\\n'
       ORDER BY s.relname)
     FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
-    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.deptype = 'i') AS identity_grants
+    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.deptype = 'i') AS identity_grants,
+  ${ownerLine(`CASE WHEN c.relkind = 'f' THEN 'FOREIGN TABLE ' ELSE 'TABLE ' END || q.qname`, 'c.relowner')} AS owner
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_am am ON am.oid = c.relam
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 'c.relname')} AS qname) q
-WHERE c.relkind IN ('r', 'p') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')}
+WHERE c.relkind IN ('r', 'p', 'f') AND ${userSchema('n')} AND ${notExtensionMember('pg_class', 'c.oid')}
   AND ${inFilter('c.oid')}`;
 
 const STATEMENT = familyStatement('tables', SQL);
@@ -50,6 +57,9 @@ interface Row extends Record<string, unknown> {
   schema: string;
   name: string;
   qname: string;
+  foreign: boolean;
+  server: string | null;
+  column_options: string | null;
   unlogged: boolean;
   rls: boolean;
   force_rls: boolean;
@@ -68,6 +78,7 @@ interface Row extends Record<string, unknown> {
   grants: string | null;
   column_grants: string | null;
   identity_grants: string | null;
+  owner: string;
 }
 
 function definition(row: Row): string {
@@ -86,14 +97,21 @@ function definition(row: Row): string {
       .map((column) => `${column.name} WITH OPTIONS${column.default !== null ? ` DEFAULT ${column.default}` : ''}${column.notNull ? ' NOT NULL' : ''}`);
     create = `CREATE ${unlogged}TABLE ${row.qname} OF ${row.of_type}${options.length > 0 ? ` (${list(options)})` : ''}`;
   } else {
-    create = `CREATE ${unlogged}TABLE ${row.qname} (${list(written.map(columnSpec))})`;
+    create = `CREATE ${row.foreign ? 'FOREIGN ' : unlogged}TABLE ${row.qname} (${list(written.map(columnSpec))})`;
   }
-  if (partitionOf === undefined && parents.length > 0) create += `\nINHERITS (${parents.join(', ')})`;
+  // A child that has every column of its own, some also inherited, is
+  // written with ALTER TABLE ... INHERIT: CREATE TABLE ... INHERITS would put
+  // the inherited columns first (not the child's order) and refuses a
+  // child's own generated column.
+  const lateInherit =
+    partitionOf === undefined && parents.length > 0 && columns.every((column) => column.local) && columns.some((column) => column.parentDefaults !== null);
+  if (partitionOf === undefined && parents.length > 0 && !lateInherit) create += `\nINHERITS (${parents.join(', ')})`;
   if (row.partition_key !== null) create += `\nPARTITION BY ${row.partition_key}`;
+  if (row.foreign) create += `\n${row.server?.trimStart() ?? ''}`;
   if (row.access_method !== null) create += `\nUSING ${row.access_method}`;
   const options = [...(row.options ?? []), ...(row.toast_options ?? []).map((option) => `toast.${option}`)];
   if (options.length > 0) create += `\nWITH (${options.map(reloption).join(', ')})`;
-  const alters: string[] = [];
+  const alters: string[] = lateInherit ? parents.map((parent) => `ALTER TABLE ${row.qname} INHERIT ${parent};`) : [];
   if (partitionOf !== undefined) alters.push(`ALTER TABLE ONLY ${partitionOf} ATTACH PARTITION ${row.qname} ${row.partition_bound};`);
   for (const column of columns) {
     if (!written.includes(column)) alters.push(...inheritedColumnChanges(row.qname, column));
@@ -101,10 +119,12 @@ function definition(row: Row): string {
   }
   if (row.rls) alters.push(`ALTER TABLE ${row.qname} ENABLE ROW LEVEL SECURITY;`);
   if (row.force_rls) alters.push(`ALTER TABLE ${row.qname} FORCE ROW LEVEL SECURITY;`);
-  if (row.replica_identity === 'f') alters.push(`ALTER TABLE ONLY ${row.qname} REPLICA IDENTITY FULL;`);
-  if (row.replica_identity === 'n') alters.push(`ALTER TABLE ONLY ${row.qname} REPLICA IDENTITY NOTHING;`);
+  // A foreign table has no replica identity (relreplident 'n' by default).
+  if (row.replica_identity === 'f' && !row.foreign) alters.push(`ALTER TABLE ONLY ${row.qname} REPLICA IDENTITY FULL;`);
+  if (row.replica_identity === 'n' && !row.foreign) alters.push(`ALTER TABLE ONLY ${row.qname} REPLICA IDENTITY NOTHING;`);
   return lines(
     `${create};`,
+    row.column_options,
     ...alters,
     row.owned_sequences,
     row.comment,
@@ -112,6 +132,7 @@ function definition(row: Row): string {
     row.grants,
     row.column_grants,
     row.identity_grants,
+    row.owner,
   );
 }
 
@@ -119,8 +140,8 @@ export const readTables: FamilyReader = async (query, filter) => {
   const rows = await runFamily<Row>(query, STATEMENT, filter, 'relations');
   return rows.map(
     (row): CatalogObject => ({
-      key: `table:${row.qname}`,
-      kind: 'table',
+      key: `${row.foreign ? 'foreign_table' : 'table'}:${row.qname}`,
+      kind: row.foreign ? 'foreign_table' : 'table',
       schema: row.schema,
       name: row.name,
       definition: definition(row),

@@ -9,7 +9,7 @@
 // which is what expandScope and applyScopedRead (coverage.ts) do for plain
 // arrays, without rebuilding anything.
 import type { ObjectKind, SchemaObject, ScopeName, ScopeRoot, ScopedRead, SnapshotScope } from './model.js';
-import { anchorOf, schemaOfKey } from './object-key.js';
+import { anchorOf, schemaOfKey, WHOLE_KINDS } from './object-key.js';
 
 type Kind = ScopeName['kind'];
 
@@ -18,6 +18,11 @@ export const SCOPE_KIND_OF: Readonly<Record<ObjectKind, NonNullable<Kind>>> = {
   statistics: 'relation', constraint: 'relation', trigger: 'relation', policy: 'relation', rule: 'relation',
   type: 'type', domain: 'type', collation: 'type', function: 'function', procedure: 'function', aggregate: 'function',
   schema: 'schema', extension: 'extension', event_trigger: 'event_trigger', default_acl: 'default_acl',
+  shell_type: 'type', foreign_table: 'relation', system_privileges: 'relation',
+  operator: 'other', operator_class: 'other', operator_family: 'other', cast: 'other', transform: 'other', conversion: 'other',
+  text_search_parser: 'other', text_search_template: 'other', text_search_dictionary: 'other', text_search_configuration: 'other',
+  language: 'other', access_method: 'other', foreign_data_wrapper: 'other', server: 'other', user_mapping: 'other',
+  publication: 'other', subscription: 'other',
 };
 
 /** Whether a scope name of kind `wanted` can mean an object of kind `kind`. */
@@ -49,6 +54,8 @@ export class SchemaTree {
   private readonly byName = new Map<string, Set<string>>();
   private readonly bySchema = new Map<string, Set<string>>();
   private readonly defaultAcls = new Set<string>();
+  /** Keys of the kinds read whole (WHOLE_KINDS). */
+  private readonly wholeKeys = new Set<string>();
 
   constructor(objects: Iterable<SchemaObject> = []) {
     for (const object of objects) this.set(object);
@@ -71,6 +78,7 @@ export class SchemaTree {
     this.delete(object.key);
     this.objects.set(object.key, object);
     for (const dep of object.dependsOn) add(this.dependents, dep, object.key);
+    if (WHOLE_KINDS.has(object.kind)) this.wholeKeys.add(object.key);
     const anchor = anchorOf(object.key);
     if (anchor === null) this.defaultAcls.add(object.key);
     else {
@@ -86,6 +94,7 @@ export class SchemaTree {
     if (!object) return;
     this.objects.delete(key);
     for (const dep of object.dependsOn) remove(this.dependents, dep, key);
+    this.wholeKeys.delete(key);
     const anchor = anchorOf(key);
     if (anchor === null) this.defaultAcls.delete(key);
     else {
@@ -106,6 +115,7 @@ export class SchemaTree {
     const matching = (keys: Iterable<string> | undefined): string[] =>
       [...(keys ?? [])].filter((key) => kindMatches(root.kind, this.objects.get(key)!.kind));
     if (root.kind === 'default_acl') return [...this.defaultAcls];
+    if (root.kind === 'other') return [...this.wholeKeys];
     if (root.schema !== null) return matching(this.byAnchor.get(anchorId(root.schema, root.name)));
     if (anySchema) return matching(this.byName.get(root.name));
     const keys: string[] = [];

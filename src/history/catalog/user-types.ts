@@ -3,7 +3,7 @@
 // and shell types (C code) are not recorded.
 import type { CatalogObject, FamilyReader } from './family.js';
 import { familyStatement, runFamily } from './statement.js';
-import { aclLines, collationSql, commentLine, inFilter, lines, list, notExtensionMember, qualified, userSchema } from './sql.js';
+import { aclLines, ownerLine, collationSql, commentLine, inFilter, lines, list, notExtensionMember, qualified, userSchema } from './sql.js';
 
 const SQL = `
 SELECT n.nspname AS schema, t.typname AS name, q.qname, t.typtype AS type,
@@ -24,7 +24,8 @@ SELECT n.nspname AS schema, t.typname AS name, q.qname, t.typtype AS type,
   CASE WHEN r.rngsubdiff <> 0 THEN r.rngsubdiff::regproc::text END AS subtype_diff,
   (SELECT ${qualified('mn.nspname', 'mt.typname')} FROM pg_type mt JOIN pg_namespace mn ON mn.oid = mt.typnamespace WHERE mt.oid = r.rngmultitypid) AS multirange,
   ${commentLine(`'TYPE ' || q.qname`, 'pg_type', 't.oid')} AS comment,
-  ${aclLines({ acl: 't.typacl', owner: 't.typowner', type: 'T', target: `'TYPE ' || q.qname` })} AS grants
+  ${aclLines({ acl: 't.typacl', owner: 't.typowner', type: 'T', target: `'TYPE ' || q.qname` })} AS grants,
+  ${ownerLine(`'TYPE ' || q.qname`, 't.typowner')} AS owner
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
   CROSS JOIN LATERAL (SELECT ${qualified('n.nspname', 't.typname')} AS qname) q
   LEFT JOIN pg_range r ON r.rngtypid = t.oid LEFT JOIN pg_type st ON st.oid = r.rngsubtype
@@ -49,6 +50,7 @@ interface Row extends Record<string, unknown> {
   multirange: string | null;
   comment: string | null;
   grants: string | null;
+  owner: string;
 }
 
 function body(row: Row): string {
@@ -79,7 +81,7 @@ export const readTypes: FamilyReader = async (query, filter) => {
       kind: 'type',
       schema: row.schema,
       name: row.name,
-      definition: lines(body(row), row.comment, row.attribute_comments, row.grants),
+      definition: lines(body(row), row.comment, row.attribute_comments, row.grants, row.owner),
     }),
   );
 };

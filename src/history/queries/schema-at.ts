@@ -15,7 +15,12 @@ export interface SchemaAt {
   readonly sql: string;
 }
 
-export async function schemaAt(reader: HistoryReader, context: RefContext, ref = 'HEAD'): Promise<SchemaAt> {
+export interface SchemaAtOptions {
+  /** Leave out the OWNER TO lines (`pggit schema --no-owners`). */
+  readonly noOwners?: boolean;
+}
+
+export async function schemaAt(reader: HistoryReader, context: RefContext, ref = 'HEAD', options: SchemaAtOptions = {}): Promise<SchemaAt> {
   const { id } = await resolveRef(reader, context, ref);
   const commit = await reader.commit(context.repository, id);
   if (!commit) throw new StoreError('UNKNOWN_REF', `commit ${id} is not in "${context.repository}"`);
@@ -26,6 +31,6 @@ export async function schemaAt(reader: HistoryReader, context: RefContext, ref =
     ref,
     commit: summarizeCommit(commit),
     objects: objects.map((object) => ({ key: object.key, kind: object.kind, definition: object.definition, dependsOn: object.dependsOn })),
-    sql: renderSchema(objects),
+    sql: renderSchema(objects, { noOwners: options.noOwners ?? false }),
   };
 }
