@@ -17,7 +17,7 @@ ALTER TABLE ddl_:client_id ADD COLUMN extra int;
 DROP TABLE ddl_:client_id;
 `;
 const STATEMENTS_PER_SCRIPT = 3;
-const DRAIN_TIMEOUT_MS = 180_000;
+const DRAIN_TIMEOUT_MS = 120_000;
 /** pggit's default store: database pggit on the upstream server. */
 const STORE_DATABASE = 'pggit';
 
