@@ -27,6 +27,8 @@ export interface ServeOptions {
   readonly connectTimeoutMs: number;
   /** How long a client may take to send its StartupMessage (default 60 s). */
   readonly startupTimeoutMs?: number | undefined;
+  /** Client connections at once; more are refused with 53300 (default 10,000). */
+  readonly maxConnections?: number | undefined;
   readonly logger: Logger;
   /** Bearer token for POST/DELETE /api/branches; undefined: those answer 403. */
   readonly apiToken?: string | undefined;
@@ -57,6 +59,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     logger: options.logger,
     connectTimeoutMs: options.connectTimeoutMs,
     ...(options.startupTimeoutMs === undefined ? {} : { startupTimeoutMs: options.startupTimeoutMs }),
+    maxConnections: options.maxConnections,
     metrics,
     onChangeSet: options.ddl
       ? (changeSet, route) => {

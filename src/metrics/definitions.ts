@@ -25,6 +25,8 @@ export const CONNECTION_ERROR_REASONS = [
   'tls',
   'unknown_branch',
   'shutdown',
+  'too_many_connections',
+  'authentication_timeout',
 ] as const;
 
 export type ConnectionErrorReason = (typeof CONNECTION_ERROR_REASONS)[number];

@@ -18,7 +18,9 @@ export interface ProxyOptions {
   readonly tls?: TlsFiles | undefined;
   readonly logger?: Logger;
   readonly connectTimeoutMs?: number;
-  /** Like PostgreSQL's authentication_timeout (60 s). */
+  /** Client connections served at once; more are refused with 53300 (default 10,000). */
+  readonly maxConnections?: number | undefined;
+  /** Like PostgreSQL's authentication_timeout (60 s): until the session's first ReadyForQuery. */
   readonly startupTimeoutMs?: number;
   readonly metrics?: ProxyMetrics | undefined;
   /** Turns the DDL watcher on: every committed transaction with schema changes arrives here. */
@@ -60,8 +62,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   if (context.ddl) await loadParser();
   const sessions = new Set<Session>();
   let nextId = 1;
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const server = createServer((socket) => {
-    const session = new Session(`${process.pid.toString(36)}-${(nextId++).toString(36)}`, socket, context);
+    // Like the server at max_connections: SSL and cancel requests are still answered, the session is refused after its startup packet.
+    const refusal = sessions.size >= maxConnections ? TOO_MANY_CLIENTS : undefined;
+    const session = new Session(`${process.pid.toString(36)}-${(nextId++).toString(36)}`, socket, context, refusal);
     sessions.add(session);
     session.onClosed(() => sessions.delete(session));
   });
@@ -81,6 +86,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     shutdown: (drainMs) => drain(server, sessions, drainMs, context.logger),
   };
 }
+
+const DEFAULT_MAX_CONNECTIONS = 10_000;
+
+const TOO_MANY_CLIENTS = { severity: 'FATAL', sqlstate: '53300', message: 'sorry, too many clients already' } as const;
 
 function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {

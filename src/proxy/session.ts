@@ -56,6 +56,8 @@ export class Session {
     readonly id: string,
     socket: Socket,
     private readonly context: ProxyContext,
+    /** Past --max-connections: the startup is answered as usual (SSL, cancel), then this error. */
+    private readonly refusal?: ErrorToSend,
   ) {
     this.client = socket;
     this.log = context.logger.child({ session: id });
@@ -102,14 +104,25 @@ export class Session {
     socket.on('close', this.onClientClose);
   }
 
+  /** Like authentication_timeout: from accept until the server's first ReadyForQuery. */
   private startupTimedOut(): void {
-    if (this.phase !== 'startup' || !this.startup.waiting) return;
-    this.fail({ severity: 'FATAL', sqlstate: '08P01', message: 'timed out waiting for the startup packet' });
+    if (this.phase === 'closed' || this.phase === 'cancelling') return;
+    if (this.phase === 'startup' && this.startup.waiting) {
+      this.fail({ severity: 'FATAL', sqlstate: '08P01', message: 'timed out waiting for the startup packet' });
+      return;
+    }
+    this.countError('authentication_timeout');
+    this.fail({ severity: 'FATAL', sqlstate: '57014', message: 'canceling authentication due to timeout' });
   }
 
   private started(info: SessionInfo, packet: Buffer, rest: Buffer): void {
     this.info = info;
-    clearTimeout(this.startupTimer);
+    if (this.refusal) {
+      this.log.warn(info.logFields(), this.refusal.message);
+      this.countError('too_many_connections');
+      this.fail(this.refusal);
+      return;
+    }
     this.phase = 'connecting';
     this.relay = new Relay(
       this.client,
@@ -202,6 +215,7 @@ export class Session {
 
   /** Authentication is over: metric labels are known (bytes so far count then), the recorder learns the database. */
   private authenticated(applicationName: string): void {
+    clearTimeout(this.startupTimer);
     if (!this.info) return;
     const route = routeOf(this.info);
     const baselineTaken = this.context.onSessionReady?.(route);

@@ -30,6 +30,7 @@ export interface DefaultProxyOptions {
   /** Where client sessions go (default: the test server); the proxy's own connections always use the test server. */
   readonly upstream?: UpstreamTarget;
   readonly startupTimeoutMs?: number;
+  readonly maxConnections?: number;
 }
 
 /** The proxy with every default of `pggit proxy` (HTTP on a free port instead of 9187). */
@@ -49,6 +50,7 @@ export async function startTestProxy(options: DefaultProxyOptions = {}): Promise
     logger: options.logger ?? pino({ level: 'error' }, { write: (line: string) => void errors.push(line) }),
     connectTimeoutMs: 10_000,
     startupTimeoutMs: options.startupTimeoutMs,
+    maxConnections: options.maxConnections,
   });
   const stop = async (): Promise<void> => {
     await serving.stop(0);

@@ -26,7 +26,13 @@ Options (flag, then environment variable; libpq's PG* variables also apply):
                            or PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY
   --tls-cert FILE          terminate TLS from clients with this certificate   PGGIT_TLS_CERT
   --tls-key FILE           ... and this private key                           PGGIT_TLS_KEY
+                           (TLS 1.2 or later; SSLRequest or direct TLS with ALPN
+                           "postgresql"; SIGHUP reads both files again)
   --connect-timeout SECS   give up connecting upstream after  PGGIT_CONNECT_TIMEOUT (10)
+  --authentication-timeout SECS  end a client not authenticated after this
+                                                             PGGIT_AUTHENTICATION_TIMEOUT (60)
+  --max-connections N      client connections at once; more get 53300
+                                                             PGGIT_MAX_CONNECTIONS (10000)
   --drain-timeout SECS     on SIGTERM, wait this long for sessions to end
                                                              PGGIT_DRAIN_TIMEOUT (30)
   --log-level LEVEL        fatal|error|warn|info|debug|trace|silent
@@ -45,6 +51,8 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'connect-timeout': { type: 'string' },
+      'authentication-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
       'drain-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       ...HTTP_OPTIONS,
@@ -65,6 +73,12 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
   const certFile = optionalSetting(values['tls-cert'], env, ['PGGIT_TLS_CERT']);
   const keyFile = optionalSetting(values['tls-key'], env, ['PGGIT_TLS_KEY']);
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const authenticationTimeout = secondsSetting(
+    setting(values['authentication-timeout'], env, ['PGGIT_AUTHENTICATION_TIMEOUT'], '60'),
+    '--authentication-timeout',
+  );
+  const maxConnections = Number(setting(values['max-connections'], env, ['PGGIT_MAX_CONNECTIONS'], '10000'));
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new UsageError('--max-connections must be a whole number of at least 1');
   const connectTimeout = secondsSetting(setting(values['connect-timeout'], env, ['PGGIT_CONNECT_TIMEOUT'], '10'), '--connect-timeout');
   const drainTimeout = secondsSetting(setting(values['drain-timeout'], env, ['PGGIT_DRAIN_TIMEOUT'], '30'), '--drain-timeout');
   const logger = createLogger(setting(values['log-level'], env, ['PGGIT_LOG_LEVEL'], 'info'));
@@ -79,6 +93,8 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     logger,
     connectTimeoutMs: connectTimeout * 1000,
+    startupTimeoutMs: authenticationTimeout * 1000,
+    maxConnections,
   });
   const http = serving.http ? `${serving.http.host}:${serving.http.port}` : 'off';
   logger.info({ upstream: describeUpstream(upstream), port: serving.proxy.port, http }, 'ready');
@@ -94,7 +110,17 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
     http: serving.http ? `http://${hostForUrl(serving.http.host)}:${serving.http.port}` : null,
     dataDir: null,
   });
+  // Like the server's SIGHUP: read the certificate again (new sessions use it).
+  const reload = (): void => {
+    if (!serving.proxy.hasTls) return;
+    serving.proxy.reloadTls().then(
+      () => logger.info('TLS certificate and key reloaded'),
+      (error: unknown) => logger.error({ err: error }, 'could not reload the TLS certificate; keeping the previous one'),
+    );
+  };
+  process.on('SIGHUP', reload);
   const signal = await untilSignal(['SIGTERM', 'SIGINT']);
+  process.removeListener('SIGHUP', reload);
   logger.info({ signal, drainSeconds: drainTimeout }, 'shutting down');
   await removeState();
   await serving.stop(drainTimeout * 1000);
