@@ -45,9 +45,13 @@ export function formatLatency(results: readonly LatencyResult[]): string {
   }
   const pggit = results.find((r) => r.path === 'pggit')?.addedUs;
   const pgbouncer = results.find((r) => r.path === 'pgbouncer')?.addedUs;
-  if (pggit !== undefined && pgbouncer !== undefined && pgbouncer > 0) {
-    const ratio = pggit / pgbouncer;
-    lines.push(`  pggit added / pgbouncer added   ${ratio.toFixed(2)}   (target <= 1.25: ${ratio <= 1.25 ? 'met' : 'NOT met'})`);
+  if (pggit !== undefined && pgbouncer !== undefined) {
+    if (pggit < 0 || pgbouncer <= 0) {
+      lines.push('  pggit added / pgbouncer added   -   (a proxy came out faster than direct: the machine is too busy to tell)');
+    } else {
+      const ratio = pggit / pgbouncer;
+      lines.push(`  pggit added / pgbouncer added   ${ratio.toFixed(2)}   (target <= 1.25: ${ratio <= 1.25 ? 'met' : 'NOT met'})`);
+    }
   }
   return lines.join('\n');
 }
