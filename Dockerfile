@@ -14,7 +14,10 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY sql ./sql
+# The web page: static files, served by the same HTTP server as /metrics and the API.
+COPY web ./web
 USER node
 EXPOSE 6432 9187
 ENTRYPOINT ["node", "/app/bin/pggit.js"]
-CMD ["proxy", "--listen", "0.0.0.0:6432"]
+# HTTP on all interfaces inside the container (the page, the API, /metrics): publish it with -p.
+CMD ["proxy", "--listen", "0.0.0.0:6432", "--http", "0.0.0.0:9187"]

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { findEmbeddedBinDir } from './src/cluster/binaries.js';
 
@@ -13,6 +15,8 @@ const embedded = process.env['PGGIT_TEST_DATABASE_URL'] ? undefined : findEmbedd
 export default defineConfig({
   test: {
     globalSetup: ['test/harness/global-setup.ts'],
+    // Processes that tests start write their state files here, never in ~/.pggit/run.
+    env: { PGGIT_STATE_DIR: join(tmpdir(), `pggit-test-state-${process.pid}`) },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

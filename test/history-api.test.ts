@@ -18,7 +18,7 @@ const cli = <T>(args: string[]) => runCliJson<T>([...args, '--db', history.app],
 beforeAll(async () => {
   history = await recordHistory('hapi');
   await migrate(history);
-});
+}, 300_000);
 
 afterAll(async () => {
   await history?.stop();

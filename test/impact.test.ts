@@ -42,7 +42,7 @@ beforeAll(async () => {
   await history.waitForCommit('drop view');
   await traffic('SELECT * FROM items_v', 60);
   await migrator.end();
-});
+}, 300_000);
 
 afterAll(async () => {
   await app?.end();

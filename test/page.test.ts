@@ -47,7 +47,7 @@ beforeAll(async () => {
   page.on('request', (request) => {
     if (!request.url().startsWith(history.proxy.http)) problems.push(`request elsewhere: ${request.url()}`);
   });
-});
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -71,7 +71,7 @@ function someActivity(metrics: ProxyMetrics, sessions: SessionMetrics[], round: 
   metrics.upstreamConnected(0.002 + round / 1000);
   metrics.recorderLag(0.05 + round / 100);
   metrics.connectionError('upstream_unreachable');
-  metrics.schemaCommit('app', 'main', round % 3 === 2 ? 'detected' : 'observed', new Date());
+  metrics.schemaCommit('app', 'main', round % 3 === 2 ? 'detected' : 'observed', new Date(), `${round}`.repeat(64));
 }
 
 describe.skipIf(!prometheusBinary)('a real Prometheus', () => {
@@ -92,6 +92,7 @@ describe.skipIf(!prometheusBinary)('a real Prometheus', () => {
     metrics.setStoreUpSource(() => true);
     someActivity(metrics, sessions, 0);
     http = await startHttpServer({ host: '127.0.0.1', port: 0, registry });
+    metrics.setPageUrl(`http://127.0.0.1:${http.port}`);
     prometheus = await PrometheusServer.start(prometheusBinary!, `127.0.0.1:${http.port}`);
 
     // Counters need samples before and after a change for rate() and increase():
@@ -154,6 +155,8 @@ describe.skipIf(!prometheusBinary)('a real Prometheus', () => {
     expect(titles).toEqual(['Statement latency', 'Errors / s by SQLSTATE class']);
     const result = await prometheus.query(substitute(schemaCommits.expr!, templateNames));
     expect(result.length).toBeGreaterThan(0);
+    // Each annotation links to its commit's page (the newest head: round 4).
+    expect(result.map((sample) => sample.metric['page'])).toEqual([`http://127.0.0.1:${http.port}/#/r/app/commit/444444444444?branch=main`]);
   });
 });
 

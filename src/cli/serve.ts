@@ -6,6 +6,7 @@ import { ProxyMetrics, type ImpactSeries } from '../metrics/index.js';
 import { branchRoutes, historyRoutes, impactRoutes, pageRoutes, planRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
 import { StoreBranchDirectory } from '../branch/index.js';
 import { connectUpstream, startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
+import { hostForUrl } from './listen-address.js';
 import { connectHistoryReader, connectStore, type HistoryReader, type HistoryStore } from '../store/index.js';
 import { CatalogPools, Recorder } from '../history/index.js';
 
@@ -30,6 +31,8 @@ export interface ServeOptions {
   /** Client connections at once; more are refused with 53300 (default 10,000). */
   readonly maxConnections?: number | undefined;
   readonly logger: Logger;
+  /** The page's address as browsers reach it (dashboard links); default http://HOST:PORT of http. */
+  readonly publicUrl?: string | undefined;
   /** Bearer token for POST/DELETE /api/branches; undefined: those answer 403. */
   readonly apiToken?: string | undefined;
 }
@@ -87,6 +90,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
         health: history ? { store: () => history.store.ping() } : {},
         routes: apiRoutes(options, branchStore, reader, impact),
       });
+      metrics?.setPageUrl(options.publicUrl ?? `http://${hostForUrl(http.host)}:${http.port}`);
     } catch (error) {
       await proxy.shutdown(0);
       impact?.stop();

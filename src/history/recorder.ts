@@ -275,7 +275,7 @@ export class Recorder {
       return;
     }
     const kind = commit.kind === 'observed' ? 'observed' : 'detected';
-    this.options.metrics?.schemaCommit(target.repository, target.branch, kind, commit.committedAt);
+    this.options.metrics?.schemaCommit(target.repository, target.branch, kind, commit.committedAt, commit.id);
     if (job.kind === 'observed') this.options.metrics?.recorderLag((Date.now() - job.changeSet.committedAt.getTime()) / 1000);
     this.log.info({ commit: commit.id.slice(0, 12), database: job.database, branch: target.branch, kind: commit.kind, message: commit.message }, 'recorded');
   }

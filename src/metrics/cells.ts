@@ -68,6 +68,11 @@ abstract class CellFamily<L extends string, C extends { readonly labels: Labels<
     return this.cells.size;
   }
 
+  /** Forgets a cell: its series disappears from the next scrape. */
+  remove(cell: C): void {
+    this.cells.delete(this.labelNames.map((name) => cell.labels[name]).join('\u0000'));
+  }
+
   /** Every cell so far (read off the hot path, e.g. by the impact series). */
   allCells(): IterableIterator<C> {
     return this.cells.values();

@@ -123,6 +123,15 @@ export function defineMetrics(registry: Registry) {
       },
       'counter',
     ),
+    schemaHead: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_schema_head_info',
+        help: 'The newest schema commit of each branch (always 1): its short id and the URL of its page, for dashboard links.',
+        labelNames: ['database', 'branch', 'commit', 'page'],
+      },
+      'gauge',
+    ),
     lastSchemaCommit: new ValueFamily(
       registry,
       {

@@ -36,7 +36,7 @@ describe('ProxyMetrics registry output', () => {
     metrics.upstreamConnected(0.003);
     metrics.recorderLag(0.1);
     metrics.readyForQueryHeld(0.004);
-    metrics.schemaCommit('app', 'main', 'observed', new Date());
+    metrics.schemaCommit('app', 'main', 'observed', new Date(), 'f'.repeat(64));
     metrics.setQueueDepthSource(() => 2);
     metrics.setStoreUpSource(() => true);
 
@@ -52,6 +52,7 @@ describe('ProxyMetrics registry output', () => {
       pggit_transactions_total: ['counter', ['database', 'branch', 'outcome']],
       pggit_upstream_connect_duration_seconds: ['histogram', ['le']],
       pggit_schema_commits_total: ['counter', ['database', 'branch', 'kind']],
+      pggit_schema_head_info: ['gauge', ['database', 'branch', 'commit', 'page']],
       pggit_last_schema_commit_timestamp_seconds: ['gauge', ['database', 'branch']],
       pggit_recorder_lag_seconds: ['histogram', ['le']],
       pggit_ready_for_query_hold_seconds: ['histogram', ['le']],
@@ -155,6 +156,19 @@ describe('ProxyMetrics registry output', () => {
     expect(await sample(registry, 'pggit_schema_commits_total', { kind: 'observed' })).toBe(1);
     expect(await sample(registry, 'pggit_schema_commits_total', { kind: 'detected' })).toBe(1);
     expect(await sample(registry, 'pggit_last_schema_commit_timestamp_seconds', { branch: 'main' })).toBe(2_000_000_000);
+  });
+
+  it("names each branch's head commit and links its page, one series per branch", async () => {
+    const { registry, metrics } = fresh();
+    metrics.setPageUrl('http://pggit.example:9187/');
+    metrics.schemaCommit('app', 'main', 'observed', new Date(), 'a'.repeat(64));
+    metrics.schemaCommit('app', 'main', 'observed', new Date(), 'b'.repeat(64));
+    metrics.schemaCommit('app', 'feature/x', 'observed', new Date(), 'c'.repeat(64));
+    const { values } = await registry.getSingleMetric('pggit_schema_head_info')!.get();
+    expect(values.map((value) => value.labels)).toEqual([
+      { database: 'app', branch: 'main', commit: 'bbbbbbbbbbbb', page: 'http://pggit.example:9187/#/r/app/commit/bbbbbbbbbbbb?branch=main' },
+      { database: 'app', branch: 'feature/x', commit: 'cccccccccccc', page: 'http://pggit.example:9187/#/r/app/commit/cccccccccccc?branch=feature%2Fx' },
+    ]);
   });
 
   it('reads computed gauges at scrape time and leaves store_up out without a store', async () => {

@@ -29,6 +29,10 @@ export class ProxyMetrics {
   private readonly connectionErrors: ReadonlyMap<ConnectionErrorReason, ValueCell>;
   private readonly upstreamConnect: HistogramCell;
   private readonly recorderLagCell: HistogramCell;
+  /** Where the web page is, for the links in pggit_schema_head_info ('' : no page). */
+  private pageUrl = '';
+  /** The pggit_schema_head_info cell of each (database, branch). */
+  private readonly heads = new Map<string, ValueCell>();
   private readonly readyHoldCell: HistogramCell;
 
   constructor(registry: Registry, options: ProxyMetricsOptions = {}) {
@@ -43,6 +47,11 @@ export class ProxyMetrics {
     this.upstreamConnect = families.upstreamConnectDuration.cell({});
     this.recorderLagCell = families.recorderLag.cell({});
     this.readyHoldCell = families.readyForQueryHold.cell({});
+  }
+
+  /** http://host:port of the web page (known once the HTTP server listens). */
+  setPageUrl(url: string): void {
+    this.pageUrl = url.replace(/\/+$/, '');
   }
 
   /**
@@ -70,10 +79,23 @@ export class ProxyMetrics {
     this.upstreamConnect.observe(seconds);
   }
 
-  schemaCommit(database: string, branch: string, kind: 'observed' | 'detected', at: Date): void {
+  schemaCommit(database: string, branch: string, kind: 'observed' | 'detected', at: Date, commitId?: string): void {
     this.families.schemaCommits.cell({ database, branch, kind }).value++;
     const last = this.families.lastSchemaCommit.cell({ database, branch });
     last.value = Math.max(last.value, at.getTime() / 1000);
+    if (commitId !== undefined) this.schemaHead(database, branch, commitId);
+  }
+
+  /** One series per branch names its head; a new head replaces the old series (schema commits are rare: little churn). */
+  private schemaHead(database: string, branch: string, commitId: string): void {
+    const key = `${database}\u0000${branch}`;
+    const previous = this.heads.get(key);
+    if (previous) this.families.schemaHead.remove(previous);
+    const commit = commitId.slice(0, 12);
+    const page = this.pageUrl ? `${this.pageUrl}/#/r/${encodeURIComponent(database)}/commit/${commit}?branch=${encodeURIComponent(branch)}` : '';
+    const cell = this.families.schemaHead.cell({ database, branch, commit, page });
+    cell.value = 1;
+    this.heads.set(key, cell);
   }
 
   recorderLag(seconds: number): void {

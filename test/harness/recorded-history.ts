@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { LogResult } from '../../src/history/index.js';
-import { runCli } from './cli.js';
 import { upstreamUrl } from './proxy.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 
@@ -85,8 +84,13 @@ export async function migrate(history: RecordedHistory): Promise<void> {
   await step(admin, 'CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100');
   await migrator.end();
   await admin.end();
-  const created = await runCli(['branch', 'create', 'feature'], history.env);
-  if (created.code !== 0) throw new Error(`branch create failed: ${created.stderr}`);
+  // Through the API (no CLI child process: those are slow on a busy machine; test/running-state.test.ts runs the CLI).
+  const created = await fetch(`${history.proxy.http}/api/branches`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer test-token' },
+    body: JSON.stringify({ name: 'feature', db: history.app }),
+  });
+  if (created.status !== 201) throw new Error(`branch create failed: ${await created.text()}`);
   const feature = await history.connect(`${history.app}@feature`, 'migrate');
   await step(feature, 'ALTER TABLE users ADD COLUMN nickname text');
   await step(feature, 'BEGIN', "SET LOCAL pggit.message = 'users: email may be empty'", 'ALTER TABLE users ALTER COLUMN email DROP NOT NULL', 'COMMIT');
