@@ -119,4 +119,33 @@ describe('metadata store', () => {
     expect(new Set(parents).size).toBe(parents.length);
     expect(commits.filter((c) => c.parents.length === 0)).toHaveLength(1);
   });
+
+  it('records a batch of commits one on top of the other in one transaction, checkpoints included', async () => {
+    const store = await openStore({ url: storeUrl });
+    const fresh = await openStore({ url: storeUrl });
+    try {
+      await store.repositoryId('batch');
+      // More commits than a checkpoint interval (16), so some commit in the batch stores its whole tree.
+      const inputs = Array.from({ length: 40 }, (_, i) => ({
+        repository: 'batch', branch: 'main', metadata: meta(`commit ${i}`),
+        changes: new Map<string, string | null>(i === 20 ? [['table:public.t0', null]] : [[`table:public.t${i}`, `CREATE TABLE t${i} ()`]]),
+      }));
+      const skipped = { repository: 'batch', branch: 'main', metadata: meta('nothing', 'detected'), skipIfUnchanged: true, changes: new Map([['table:public.t1', 'CREATE TABLE t1 ()']]) };
+      const commits = await store.recordMany([...inputs.slice(0, 30), skipped, ...inputs.slice(30)]);
+      expect(commits[30]).toBeUndefined();
+      const written = commits.filter((commit) => commit !== undefined);
+      expect(written).toHaveLength(40);
+      written.slice(1).forEach((commit, i) => expect(commit.parents).toEqual([written[i]!.id]));
+      expect((await store.branch('batch', 'main'))!.head).toBe(written.at(-1)!.id);
+      const tree = await store.treeAt(written.at(-1)!.id);
+      expect(tree.size).toBe(38); // t0..t39 but t20, and t0 dropped
+      expect(tree.has('table:public.t0')).toBe(false);
+      // A fresh store (no cache) reads every commit's tree back as written.
+      expect((await fresh.treeAt(written[25]!.id)).size).toBe(24);
+      expect((await fresh.treeAt(written[10]!.id)).has('table:public.t0')).toBe(true);
+    } finally {
+      await store.pool.end();
+      await fresh.pool.end();
+    }
+  });
 });

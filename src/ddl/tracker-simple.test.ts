@@ -259,13 +259,15 @@ describe('DDL in flight (for reconciliation)', () => {
     expect(events).toEqual([true, false]);
   });
 
-  it('stays on through an explicit transaction, and for a later statement of a multi-statement Query', () => {
+  it('is off while a block that ran DDL waits for the client, on again for its COMMIT, and on for a later statement of a Query', () => {
     const { tracker, events } = watched();
     simpleQuery(tracker, 'BEGIN', 'BEGIN', 'Z:T');
     simpleQuery(tracker, 'ALTER TABLE t ADD c int', 'ALTER TABLE', 'Z:T');
+    expect(events).toEqual([true, false]);
     simpleQuery(tracker, 'COMMIT', 'COMMIT', 'Z:I');
+    expect(events).toEqual([true, false, true, false]);
     tracker.query('SET search_path = app; CREATE TABLE t ()');
     server(tracker, 'SET', 'CREATE TABLE', 'Z:I');
-    expect(events).toEqual([true, false, true, false]);
+    expect(events).toEqual([true, false, true, false, true, false]);
   });
 });

@@ -20,10 +20,11 @@ export interface TransactionTrackerOptions {
   /** Shared by every session of the process, so COMMIT PREPARED may come from any of them. */
   readonly preparedTransactions?: PreparedTransactions;
   /**
-   * True once a request that may change the schema is sent (the server may
-   * commit it before any reply), false at the ReadyForQuery that ends its
-   * transaction, after its change set was emitted. Reconciliation waits for
-   * such transactions rather than claim their changes.
+   * True once a request that may commit schema changes is sent (the server
+   * may commit it before any reply): a statement that may be DDL, or any
+   * request in a block that ran some. False at the ReadyForQuery that
+   * answers the last request (after a commit's change set was emitted).
+   * Reconciliation waits for these rather than claim their changes.
    */
   readonly onDdlInFlight?: (inFlight: boolean) => void;
 }
@@ -87,7 +88,7 @@ export class TransactionTracker {
     item.sql = sql;
     item.lead = classifyLead(sql);
     item.cut = cut;
-    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || hasLaterStatement(sql)) this.inFlight(true);
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || hasLaterStatement(sql)) this.inFlight(true);
   }
 
   parse(statementName: string, sql: string, cut = false): void {
@@ -122,7 +123,7 @@ export class TransactionTracker {
     item.lead = portal?.lead ?? (portalName === '' ? this.portalLead : 'other');
     item.sql = portal?.sql ?? (portalName === '' ? this.portalSql : '');
     item.statement = portal?.statement ?? (portalName === '' ? this.portalStatement : undefined);
-    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call') this.inFlight(true);
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || this.holdsDdl()) this.inFlight(true);
   }
 
   close(kind: 'S' | 'P', name: string): void {
@@ -199,8 +200,14 @@ export class TransactionTracker {
       if (this.content.failed) this.content.reset();
       else this.emit(this.content.take());
       if (this.portals.size > 0) this.portals.clear(); // portals end with their transaction
-      if (this.pending.length === 0) this.inFlight(false);
     }
+    // Waiting for the client, nothing can commit: an open transaction does not hold reconciliation up.
+    if (this.pending.length === 0) this.inFlight(false);
+  }
+
+  /** Inside a block that already ran schema changes: the next request may be its COMMIT. */
+  private holdsDdl(): boolean {
+    return this.inBlock && !this.content.isEmpty;
   }
 
   private inFlight(value: boolean): void {

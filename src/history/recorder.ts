@@ -9,14 +9,14 @@
 import type { Logger } from 'pino';
 import type { ChangeSet } from '../ddl/index.js';
 import type { ProxyMetrics } from '../metrics/index.js';
-import { StoreError, type HistoryStore } from '../store/index.js';
-import { applyScopedRead, decodeObject, expandScope, readCatalog, readScope, type SchemaObject, type ScopedRead, type SnapshotScope } from './catalog/index.js';
+import { StoreError, type CommitRow, type HistoryStore } from '../store/index.js';
+import { applyScopedRead, decodeObject, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
-import { scopeOfChangeSet } from './change-scope.js';
 import { changedSince, detectedMetadata, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
 import { DdlInFlight } from './ddl-in-flight.js';
 import { Reconciliation, type FullRead } from './reconciliation.js';
-import { resolvedThroughPath, userSchemas } from './search-path.js';
+import { isConnectionError } from './connection-errors.js';
+import { ObservedReader, type ObservedRead } from './observed-read.js';
 import { SerialQueue } from './serial-queue.js';
 
 export interface RecorderOptions {
@@ -44,21 +44,30 @@ export interface RecordTarget {
   readonly database: string;
 }
 
-/** What an observed commit's read found. */
-type ObservedRead = { readonly full: SchemaObject[] } | { readonly scope: SnapshotScope; readonly scoped: ScopedRead };
 
-type WriteJob =
-  | { readonly kind: 'observed'; readonly database: string; readonly changeSet: ChangeSet; readonly read: Promise<ObservedRead | undefined> }
-  | { readonly kind: 'detected'; readonly database: string; readonly full: FullRead; readonly done: (clean: boolean) => void };
+interface ObservedJob {
+  readonly kind: 'observed';
+  readonly database: string;
+  readonly changeSet: ChangeSet;
+  readonly read: Promise<ObservedRead | undefined>;
+  /** Set once the read settled (null: it failed). */
+  result?: ObservedRead | null;
+  /** Written along with an earlier job of the queue. */
+  written?: boolean;
+}
+
+type WriteJob = ObservedJob | { readonly kind: 'detected'; readonly database: string; readonly full: FullRead; readonly done: (clean: boolean) => void };
+
+/** Commits written in one store transaction when they queued up. */
+const MAX_BATCH = 64;
 
 const MAIN = 'main';
-/** A scoped read that races a concurrent DROP ("cache lookup failed", "could not open relation") is tried again. */
-const READ_ATTEMPTS = 3;
 
 export class Recorder {
   private readonly log: Logger;
   private readonly writes: SerialQueue<WriteJob>;
   private readonly inFlight = new DdlInFlight();
+  private readonly reader: ObservedReader;
   private readonly reconciliation: Reconciliation;
   /** Each database's objects as last recorded, for widening scopes (drops cascade). */
   private readonly recorded = new Map<string, SchemaObject[]>();
@@ -74,6 +83,7 @@ export class Recorder {
 
   constructor(private readonly options: RecorderOptions) {
     this.log = options.logger.child({ component: 'recorder' });
+    this.reader = new ObservedReader(options.pools, this.log);
     this.writes = new SerialQueue((job) => this.write(job), {
       limit: options.queueLimit ?? 10_000,
       retryMs: options.retryMs ?? 1_000,
@@ -133,8 +143,16 @@ export class Recorder {
     const first = this.noteDatabase(database) ?? Promise.resolve();
     if (changeSet.mayContainUnseenDdl) void this.scheduleReconcile(database);
     if (changeSet.statements.length === 0) return undefined;
-    const read = first.then(() => this.readObserved(database, changeSet));
-    void this.writes.push({ kind: 'observed', database, changeSet, read });
+    const read = first.then(async () => {
+      const found = await this.reader.read(database, changeSet, this.recorded.get(database) ?? []);
+      if (found === undefined) void this.scheduleReconcile(database);
+      return found;
+    });
+    const job: ObservedJob = { kind: 'observed', database, changeSet, read };
+    void read.then((result) => (job.result = result ?? null));
+    // Queued behind the database's first read (a session whose hold ran out
+    // may commit before it is taken): the baseline is always written first.
+    void first.then(() => this.writes.push(job));
     return read.then(
       () => undefined,
       () => undefined,
@@ -191,93 +209,87 @@ export class Recorder {
     return this.reconciliation.schedule(database);
   }
 
-  private async readObserved(database: string, changeSet: ChangeSet): Promise<ObservedRead | undefined> {
-    const names = scopeOfChangeSet(changeSet);
-    for (let attempt = 1; ; attempt++) {
-      const client = await this.options.pools.pool(database).connect();
-      try {
-        if (names === undefined) return { full: await readCatalog(client) };
-        const searchPath = names.some(resolvedThroughPath) ? await userSchemas(client) : undefined;
-        const scope = expandScope({ names, ...(searchPath ? { searchPath } : {}) }, this.recorded.get(database) ?? []);
-        return { scope, scoped: await readScope(client, scope) };
-      } catch (error) {
-        if (attempt >= READ_ATTEMPTS || isConnectionError(error)) {
-          this.log.warn({ err: error, database }, 'could not read the catalog; reconciling');
-          void this.scheduleReconcile(database);
-          return undefined;
-        }
-        this.log.debug({ err: error, database, attempt }, 'catalog read raced a concurrent change; reading again');
-      } finally {
-        client.release();
-      }
-    }
-  }
-
-  /**
-   * A commit read while earlier ones were still being written may have
-   * widened its scope with an older tree: objects since made to depend on
-   * what it dropped or renamed are read again now, by key.
-   */
-  private async completeScope(database: string, read: ObservedRead): Promise<ObservedRead> {
-    if (!('scope' in read)) return read;
-    const asked = new Set(read.scope.keys ?? []);
-    const wider = expandScope(read.scope, this.recorded.get(database) ?? []);
-    const missing = (wider.keys ?? []).filter((key) => !asked.has(key));
-    if (missing.length === 0) return read;
-    const client = await this.options.pools.pool(database).connect();
-    try {
-      const extra = await readScope(client, { names: [], keys: missing });
-      const found = new Set(read.scoped.objects.map((object) => object.key));
-      return {
-        scope: read.scope,
-        scoped: {
-          objects: [...read.scoped.objects, ...extra.objects.filter((object) => !found.has(object.key))],
-          roots: read.scoped.roots,
-          keys: [...read.scoped.keys, ...extra.keys],
-        },
-      };
-    } finally {
-      client.release();
-    }
-  }
-
   private async write(job: WriteJob): Promise<void> {
-    const target = this.targetOf(job.database);
-    let observed: ObservedRead | undefined;
-    if (job.kind === 'observed') {
-      const read = await job.read;
-      if (read === undefined) return; // the read failed: reconciliation records the change
-      observed = await this.completeScope(job.database, read);
+    if (job.kind === 'detected') return this.writeDetected(job.database, job.full, job.done);
+    if (job.written) return;
+    const first = await job.read;
+    if (first === undefined) return; // the read failed: reconciliation records the change
+    const batch = [job, ...this.readyFollowers(job)];
+    // Each commit's scope is completed against the tree its predecessors in the batch leave.
+    let tree: readonly SchemaObject[] = this.recorded.get(job.database) ?? [];
+    const reads: ObservedRead[] = [];
+    for (const member of batch) {
+      const read = await this.reader.complete(job.database, member.result ?? first, tree);
+      reads.push(read);
+      if (batch.length > 1) tree = 'full' in read ? read.full : applyScopedRead(tree, read.scoped);
     }
+    const target = this.targetOf(job.database);
+    let next: SchemaObject[] = [];
+    await this.options.store.ensureReady();
+    const commits = await this.options.store.recordMany(
+      batch.map((member, index) => ({
+        repository: target.repository,
+        branch: target.branch,
+        metadata: observedMetadata(member.changeSet),
+        changes: (head: ReadonlyMap<string, string>) => {
+          const previous = [...head].map(([key, stored]) => this.decode(job.database, key, stored));
+          const read = reads[index]!;
+          next = 'full' in read ? read.full : applyScopedRead(previous, read.scoped);
+          return treeChanges(previous, next);
+        },
+      })),
+    );
+    this.storeUp = true;
+    this.recorded.set(job.database, next);
+    batch.forEach((member, index) => {
+      member.written = true;
+      const commit = commits[index];
+      if (commit) this.recordedCommit(job.database, commit, member.changeSet);
+    });
+  }
+
+  /** Observed commits of the same database queued right behind `job` whose reads are done. */
+  private readyFollowers(job: ObservedJob): ObservedJob[] {
+    const followers: ObservedJob[] = [];
+    for (const next of this.writes.waiting()) {
+      if (followers.length + 1 >= MAX_BATCH || next.kind !== 'observed' || next.database !== job.database) break;
+      if (next.result === undefined || next.result === null || next.written) break;
+      followers.push(next);
+    }
+    return followers;
+  }
+
+  private async writeDetected(database: string, full: FullRead, done: (clean: boolean) => void): Promise<void> {
+    const target = this.targetOf(database);
     let next: SchemaObject[] = [];
     let leftOut = 0;
     await this.options.store.ensureReady();
     const commit = await this.options.store.record({
       repository: target.repository,
       branch: target.branch,
-      metadata: job.kind === 'observed' ? observedMetadata(job.changeSet) : detectedMetadata(job.database, job.full.readAt),
-      skipIfUnchanged: job.kind === 'detected',
+      metadata: detectedMetadata(database, full.readAt),
+      skipIfUnchanged: true,
       changes: (head) => {
-        const previous = [...head].map(([key, stored]) => this.decode(job.database, key, stored));
-        if (job.kind === 'detected') {
-          const changed = changedSince(job.full.before, previous);
-          leftOut = changed.size;
-          next = changed.size === 0 ? job.full.objects : keepHead(job.full.objects, previous, changed);
-        } else next = 'full' in observed! ? observed.full : applyScopedRead(previous, observed!.scoped);
+        const previous = [...head].map(([key, stored]) => this.decode(database, key, stored));
+        const changed = changedSince(full.before, previous);
+        leftOut = changed.size;
+        next = changed.size === 0 ? full.objects : keepHead(full.objects, previous, changed);
         return treeChanges(previous, next);
       },
     });
     this.storeUp = true;
-    this.recorded.set(job.database, next);
-    if (job.kind === 'detected') job.done(leftOut === 0);
-    if (!commit) {
-      this.log.debug({ database: job.database, leftOut }, 'reconciled: no difference');
-      return;
-    }
+    this.recorded.set(database, next);
+    done(leftOut === 0);
+    if (commit) this.recordedCommit(database, commit, undefined);
+    else this.log.debug({ database, leftOut }, 'reconciled: no difference');
+  }
+
+  private recordedCommit(database: string, commit: CommitRow, changeSet: ChangeSet | undefined): void {
+    const target = this.targetOf(database);
     const kind = commit.kind === 'observed' ? 'observed' : 'detected';
     this.options.metrics?.schemaCommit(target.repository, target.branch, kind, commit.committedAt, commit.id);
-    if (job.kind === 'observed') this.options.metrics?.recorderLag((Date.now() - job.changeSet.committedAt.getTime()) / 1000);
-    this.log.info({ commit: commit.id.slice(0, 12), database: job.database, branch: target.branch, kind: commit.kind, message: commit.message }, 'recorded');
+    if (changeSet) this.options.metrics?.recorderLag((Date.now() - changeSet.committedAt.getTime()) / 1000);
+    this.log.info({ commit: commit.id.slice(0, 12), database, branch: target.branch, kind: commit.kind, message: commit.message }, 'recorded');
   }
 
   private writeFailed(error: unknown, job: WriteJob): void {
@@ -312,18 +324,4 @@ export class Recorder {
     this.log.warn({ database: job.database }, 'recorder queue full: dropped the oldest commit; reconciliation will record the difference');
     void this.scheduleReconcile(job.database);
   }
-}
-
-/** Errors that mean "the store is not there right now", as opposed to a bug. */
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: string } | undefined)?.code ?? '';
-  // The store database is missing and we may not create it: wait for someone to.
-  if (error instanceof StoreError) return code === 'STORE_DATABASE_MISSING';
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code) ||
-    code.startsWith('08') ||
-    code === '57P01' ||
-    code === '57P03' ||
-    /Connection terminated|connection timeout/i.test((error as Error)?.message ?? '')
-  );
 }

@@ -24,6 +24,11 @@ export class SerialQueue<T> {
     return this.jobs.length;
   }
 
+  /** The jobs queued behind the one running now, in order (to do some of them along with it). */
+  waiting(): readonly T[] {
+    return this.jobs.slice(1);
+  }
+
   /** Resolves once the job has run (or failed, or was dropped). */
   push(job: T): Promise<void> {
     const done = new Promise<void>((resolve) => this.settled.set(job, resolve));

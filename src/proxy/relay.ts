@@ -17,7 +17,9 @@ import { ChannelBindingFilter } from './channel-binding.js';
 /** What one read may take from the server (Node's own default). */
 export const READ_BUFFER_SIZE = 64 * 1024;
 /** A bounded hold: after this the reply goes anyway and reconciliation keeps history right. */
-const SNAPSHOT_HOLD_MS = 2_000;
+// Long enough for a catalog read on a busy server (exactness needs it to
+// finish first); short enough that a stuck recorder never stalls clients.
+const SNAPSHOT_HOLD_MS = 10_000;
 
 /** Why server reads are paused: bits, so that two reasons never resume each other's pause. */
 const CLIENT_FULL = 1;

@@ -2,7 +2,7 @@
 // Every move of a branch head happens inside a transaction that holds the
 // branch row FOR UPDATE, so several proxies can share one store.
 import pg from 'pg';
-import { insertCommits } from './commit-writes.js';
+import { insertCommits, type PreparedCommit } from './commit-writes.js';
 import { commitHash, TreeHasher, type Tree } from './hashing.js';
 import { applyChanges } from './tree-update.js';
 import { StoreError } from './store-error.js';
@@ -14,11 +14,7 @@ interface CachedHead {
   readonly head: string | null;
   readonly tree: Map<string, string>;
   readonly hasher: TreeHasher;
-  /** The head's depth and checkpoint; undefined for no head. */
-  readonly position: HeadPosition | undefined;
 }
-
-type HeadPosition = { depth: number; checkpoint: string; sinceCheckpoint: number };
 
 /** Computes the changes from the head's definitions (key -> definition), under the branch lock. */
 export type ChangesFromHead = (head: ReadonlyMap<string, string>) => TreeChanges;
@@ -98,51 +94,75 @@ export class HistoryStore {
    * undefined when skipIfUnchanged and the changes change nothing.
    */
   async record(input: RecordInput): Promise<CommitRow | undefined> {
-    const repositoryId = await this.repositoryId(input.repository);
+    return (await this.recordMany([input]))[0];
+  }
+
+  /**
+   * Records commits one on top of the other, all on the same branch, in one
+   * transaction under one branch lock (commits that queued up while the
+   * store was busy). One result per input, undefined where skipIfUnchanged
+   * and nothing changed.
+   */
+  async recordMany(inputs: readonly RecordInput[]): Promise<Array<CommitRow | undefined>> {
+    const first = inputs[0];
+    if (first === undefined) return [];
+    if (inputs.some((input) => input.repository !== first.repository || input.branch !== first.branch)) {
+      throw new Error('recordMany: every commit must go to the same branch');
+    }
+    const repositoryId = await this.repositoryId(first.repository);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const locked = await client.query<{ head: string | null }>(
         'SELECT head FROM pggit.branches WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE',
-        [repositoryId, input.branch],
+        [repositoryId, first.branch],
       );
-      if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${input.branch}" of "${input.repository}" does not exist`);
-      const head = locked.rows[0].head;
+      if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${first.branch}" of "${first.repository}" does not exist`);
+      let head = locked.rows[0].head;
+      // A statement of its own: after waiting for the lock, only a new snapshot sees the head another writer just committed.
+      let headRow = head === null ? null : await headPlacement(client, head);
       // Taken out of the cache while it changes: put back only once committed.
-      const { tree, hasher, position } = await this.takeCachedHead(client, input.repository, input.branch, head);
-      const changes = typeof input.changes === 'function' ? input.changes(await this.definitionsOf(tree, client)) : input.changes;
-      const { effective, definitions } = applyChanges(tree, hasher, changes);
-      for (const [hash, text] of definitions) this.definitionCache.set(hash, text);
-      // The first commit of a branch is its baseline, even of an empty schema.
-      if (effective.size === 0 && input.skipIfUnchanged && head !== null) {
-        await client.query('ROLLBACK');
-        this.heads.set(cacheKey(input.repository, input.branch), { head, tree, hasher, position });
-        return undefined;
+      const { tree, hasher } = await this.takeCachedHead(client, first.repository, first.branch, head);
+      const results: Array<CommitRow | undefined> = [];
+      const prepared: PreparedCommit[] = [];
+      for (const input of inputs) {
+        const changes = typeof input.changes === 'function' ? input.changes(await this.definitionsOf(tree, client)) : input.changes;
+        const { effective, definitions } = applyChanges(tree, hasher, changes);
+        for (const [hash, text] of definitions) this.definitionCache.set(hash, text);
+        // The first commit of a branch is its baseline, even of an empty schema.
+        if (effective.size === 0 && input.skipIfUnchanged && head !== null) {
+          results.push(undefined);
+          continue;
+        }
+        const parents = head ? [head] : [];
+        const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
+        const commit = this.commitRow({ ...input, metadata }, parents, hasher.digest());
+        const placement = placeAfter(headRow, tree.size);
+        // A checkpoint stores its whole tree, which the next commit of the batch goes on changing.
+        prepared.push({ commit, placement, tree: placement.checkpoint === null ? new Map(tree) : tree, definitions, changes: effective });
+        results.push(commit);
+        head = commit.id;
+        headRow = placement.checkpoint === null
+          ? { depth: placement.depth, checkpoint: commit.id, sinceCheckpoint: 0 }
+          : { depth: placement.depth, checkpoint: placement.checkpoint, sinceCheckpoint: headRow!.sinceCheckpoint + 1 };
       }
-      const parents = head ? [head] : [];
-      const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
-      const commit = this.commitRow({ ...input, metadata }, parents, hasher.digest());
-      const placement = placeAfter(
-        position ?? null,
-        tree.size,
-      );
-      await insertCommits(client, repositoryId, [{ commit, placement, tree, definitions, changes: effective }]);
+      if (prepared.length === 0) {
+        await client.query('ROLLBACK');
+        this.heads.set(cacheKey(first.repository, first.branch), { head, tree, hasher });
+        return results;
+      }
+      await insertCommits(client, repositoryId, prepared);
       await client.query('UPDATE pggit.branches SET head = $3 WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL', [
         repositoryId,
-        input.branch,
-        commit.id,
+        first.branch,
+        head,
       ]);
       await client.query('COMMIT');
-      const next = {
-        depth: placement.depth,
-        checkpoint: placement.checkpoint ?? commit.id,
-        sinceCheckpoint: placement.checkpoint === null ? 0 : position!.sinceCheckpoint + 1,
-      };
-      this.heads.set(cacheKey(input.repository, input.branch), { head: commit.id, tree, hasher, position: next });
-      return commit;
+      this.heads.set(cacheKey(first.repository, first.branch), { head, tree, hasher });
+      return results;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      this.heads.delete(cacheKey(input.repository, input.branch));
+      this.heads.delete(cacheKey(first.repository, first.branch));
       throw error;
     } finally {
       client.release();
@@ -172,11 +192,9 @@ export class HistoryStore {
     const cached = this.heads.get(key);
     this.heads.delete(key);
     if (cached && cached.head === head) return cached;
-    // Another proxy moved the head (or first use): read the tree from the store, in statements of
-    // their own: after waiting for the lock, only a new snapshot sees a head another writer just committed.
+    // Another proxy moved the head (or first use): read the tree from the store.
     const tree = await this.treeAt(head, client);
-    const position = head === null ? undefined : await headPosition(client, head);
-    return { head, tree, hasher: new TreeHasher(tree), position };
+    return { head, tree, hasher: new TreeHasher(tree) };
   }
 
   private commitRow(input: RecordInput, parents: string[], tree: string): CommitRow {
@@ -186,7 +204,7 @@ export class HistoryStore {
   }
 }
 
-async function headPosition(client: pg.ClientBase, head: string): Promise<HeadPosition> {
+async function headPlacement(client: pg.ClientBase, head: string): Promise<{ depth: number; checkpoint: string; sinceCheckpoint: number }> {
   const { rows } = await client.query<{ depth: number; checkpoint: string; since_checkpoint: number }>(
     `SELECT h.depth, h.checkpoint, h.depth - cp.depth AS since_checkpoint
        FROM pggit.commits h JOIN pggit.commits cp ON cp.id = h.checkpoint WHERE h.id = $1`,

@@ -1,0 +1,68 @@
+// The catalog read of an observed commit: the objects its statements name
+// (unqualified names looked up in every user schema, see search-path.ts)
+// plus what depends on them in the tree recorded so far; or the whole
+// catalog when the statements cannot be scoped. A read that races a
+// concurrent DROP ("cache lookup failed", "could not open relation") is
+// tried again.
+import type { Logger } from 'pino';
+import type { ChangeSet } from '../ddl/index.js';
+import { expandScope, readCatalog, readScope, type SchemaObject, type ScopedRead, type SnapshotScope } from './catalog/index.js';
+import type { CatalogPools } from './catalog-pools.js';
+import { scopeOfChangeSet } from './change-scope.js';
+import { isConnectionError } from './connection-errors.js';
+import { resolvedThroughPath, userSchemas } from './search-path.js';
+
+/** What an observed commit's read found. */
+export type ObservedRead = { readonly full: SchemaObject[] } | { readonly scope: SnapshotScope; readonly scoped: ScopedRead };
+
+const READ_ATTEMPTS = 3;
+
+export class ObservedReader {
+  constructor(
+    private readonly pools: CatalogPools,
+    private readonly log: Logger,
+  ) {}
+
+  /** Undefined when the catalog could not be read (the caller reconciles). */
+  async read(database: string, changeSet: ChangeSet, tree: readonly SchemaObject[]): Promise<ObservedRead | undefined> {
+    const names = scopeOfChangeSet(changeSet);
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pools.pool(database).connect();
+      try {
+        if (names === undefined) return { full: await readCatalog(client) };
+        const searchPath = names.some(resolvedThroughPath) ? await userSchemas(client) : undefined;
+        const scope = expandScope({ names, ...(searchPath ? { searchPath } : {}) }, tree);
+        return { scope, scoped: await readScope(client, scope) };
+      } catch (error) {
+        if (attempt >= READ_ATTEMPTS || isConnectionError(error)) {
+          this.log.warn({ err: error, database }, 'could not read the catalog; reconciling');
+          return undefined;
+        }
+        this.log.debug({ err: error, database, attempt }, 'catalog read raced a concurrent change; reading again');
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  /**
+   * A commit read while earlier ones were still being written may have
+   * widened its scope with an older tree: objects since made to depend on
+   * what it dropped or renamed are read again now, by key.
+   */
+  async complete(database: string, read: ObservedRead, tree: readonly SchemaObject[]): Promise<ObservedRead> {
+    if (!('scope' in read)) return read;
+    const asked = new Set(read.scope.keys ?? []);
+    const missing = (expandScope(read.scope, tree).keys ?? []).filter((key) => !asked.has(key));
+    if (missing.length === 0) return read;
+    const client = await this.pools.pool(database).connect();
+    try {
+      const extra = await readScope(client, { names: [], keys: missing });
+      const found = new Set(read.scoped.objects.map((object) => object.key));
+      const objects = [...read.scoped.objects, ...extra.objects.filter((object) => !found.has(object.key))];
+      return { scope: read.scope, scoped: { objects, roots: read.scoped.roots, keys: [...read.scoped.keys, ...extra.keys] } };
+    } finally {
+      client.release();
+    }
+  }
+}
