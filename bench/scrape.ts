@@ -54,10 +54,13 @@ export function buckets(samples: Scrape, histogram: string): Array<[number, numb
  * The q-quantile of the observations made between two scrapes, interpolated
  * linearly inside its bucket like PromQL's histogram_quantile; undefined
  * when nothing was observed. Past the last finite bound: that bound.
+ * `zeros` counts events that were never observed because their value was 0
+ * (a ReadyForQuery that was not held at all).
  */
-export function quantileBetween(before: Scrape, after: Scrape, histogram: string, q: number): number | undefined {
+export function quantileBetween(before: Scrape, after: Scrape, histogram: string, q: number, zeros = 0): number | undefined {
   const earlier = new Map(buckets(before, histogram));
-  const delta = buckets(after, histogram).map(([bound, count]) => [bound, count - (earlier.get(bound) ?? 0)] as const);
+  const delta: Array<readonly [number, number]> = [[0, zeros]];
+  for (const [bound, count] of buckets(after, histogram)) delta.push([bound, count - (earlier.get(bound) ?? 0) + zeros]);
   const count = delta.at(-1)?.[1] ?? 0;
   if (count <= 0) return undefined;
   const rank = q * count;
