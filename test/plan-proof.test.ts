@@ -145,6 +145,6 @@ describe('diff proof over the fidelity corpus', () => {
       } finally {
         await Promise.all([build.drop(), walk.drop(), ...rebuilt.map((db) => db.drop())]);
       }
-    });
+    }, 600_000); // a dozen psql runs and pg_dumps per script: minutes on a loaded machine
   });
 });
