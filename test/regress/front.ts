@@ -15,6 +15,8 @@ export interface Front {
   readonly logFile: string | undefined;
   /** Why it stopped, if it stopped by itself. */
   death(): string | undefined;
+  /** Resolves once the recorder has nothing queued (pggit only; the relay records nothing). */
+  drained(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export function startFront(kind: FrontKind, upstream: { host: string; port: numb
 async function startPggit(upstream: { host: string; port: number }, logFile: string): Promise<Front> {
   const host = '127.0.0.1';
   const port = await freePort(host);
+  const httpPort = await freePort(host);
   const args = [
     '--import',
     'tsx',
@@ -41,6 +44,8 @@ async function startPggit(upstream: { host: string; port: number }, logFile: str
     `postgres://postgres@${upstream.host}:${upstream.port}/postgres`,
     '--drain-timeout',
     '0',
+    '--http',
+    `${host}:${httpPort}`,
     '--log-level',
     'info',
   ];
@@ -62,6 +67,7 @@ async function startPggit(upstream: { host: string; port: number }, logFile: str
     port,
     logFile,
     death: () => death,
+    drained: () => recorderDrained(`http://${host}:${httpPort}/metrics`, () => death),
     close: async () => {
       closing = true;
       if (child.exitCode === null && child.signalCode === null) {
@@ -82,6 +88,21 @@ async function startPggit(upstream: { host: string; port: number }, logFile: str
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return front;
+}
+
+const DRAIN_TIMEOUT_MS = 30 * 60_000;
+
+/** Polls /metrics until pggit_recorder_queue_depth reads 0 (the recorder wrote every queued commit). */
+async function recorderDrained(metricsUrl: string, death: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  for (;;) {
+    const text = await fetch(metricsUrl).then((response) => response.text()).catch(() => '');
+    const depths = [...text.matchAll(/^pggit_recorder_queue_depth(?:\{[^}]*\})? (\S+)$/gm)].map((m) => Number(m[1]));
+    if (depths.length > 0 && depths.every((depth) => depth === 0)) return;
+    if (death() !== undefined) throw new Error(death());
+    if (Date.now() > deadline) throw new Error(`the recorder still had commits queued after 30 min (${metricsUrl})`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 function accepts(host: string, port: number): Promise<boolean> {

@@ -30,6 +30,7 @@ export function startRelay(upstream: { host: string; port: number }): Promise<Fr
         port: address.port,
         logFile: undefined,
         death: () => undefined,
+        drained: () => Promise.resolve(),
         close: () =>
           new Promise<void>((done) => {
             for (const socket of sockets) socket.destroy();

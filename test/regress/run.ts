@@ -97,7 +97,10 @@ async function runOnce({ command, server, user, work }: Setup, label: string, vi
     const frontDeath = front?.death();
     let recorded: RecordedFidelity | undefined;
     if (via === 'pggit' && front) {
-      // Stopping the proxy lets the recorder finish what it queued.
+      // The recorder may still be behind the traffic: let it write every
+      // queued commit before the proxy stops, so the head is the run's end.
+      say(`${label}: waiting for the recorder to write what it queued`);
+      await front.drained();
       await front.close();
       say(`${label}: replaying the recorded schema of "regression" and comparing pg_dump -s`);
       recorded = await recordedFidelity(cluster, server.binaries.binDir, join(dir, 'pggit.log'));
