@@ -52,13 +52,15 @@ export class ObservedReader {
    */
   async complete(database: string, read: ObservedRead, tree: readonly SchemaObject[]): Promise<ObservedRead> {
     if (!('scope' in read)) return read;
-    const asked = new Set(read.scope.keys ?? []);
+    // What the read already found was read while the session's reply was
+    // held: reading it again now could see the session's next change.
+    const found = new Set(read.scoped.objects.map((object) => object.key));
+    const asked = new Set([...(read.scope.keys ?? []), ...read.scoped.keys, ...found]);
     const missing = (expandScope(read.scope, tree).keys ?? []).filter((key) => !asked.has(key));
     if (missing.length === 0) return read;
     const client = await this.pools.pool(database).connect();
     try {
       const extra = await readScope(client, { names: [], keys: missing });
-      const found = new Set(read.scoped.objects.map((object) => object.key));
       const objects = [...read.scoped.objects, ...extra.objects.filter((object) => !found.has(object.key))];
       return { scope: read.scope, scoped: { objects, roots: read.scoped.roots, keys: [...read.scoped.keys, ...extra.keys] } };
     } finally {
