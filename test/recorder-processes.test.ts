@@ -70,12 +70,7 @@ async function allCommits(store: pg.Client): Promise<Array<{ kind: string; appli
 }
 
 describe('two proxy processes sharing one store', () => {
-  // Known bug, left open in issue 11 (item 7): the second proxy to start on
-  // a shared store records each of its sessions' commits with the state of
-  // that session's next change (so its last commit per session is empty),
-  // even with reconciliation every 20 s. `fails` keeps the assertion running:
-  // this turns red the day the bug is fixed, and must then become `it`.
-  it.fails('records every commit of concurrent sessions on one line of history, none claimed by reconciliation', async () => {
+  it('records every commit of concurrent sessions on one line of history, none claimed by reconciliation', async () => {
     const sessions = ports.flatMap((port, p) =>
       Array.from({ length: SESSIONS_PER_PROXY }, async (_, s) => {
         const name = `p${p}s${s}`;
