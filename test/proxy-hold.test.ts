@@ -14,7 +14,7 @@ import { startProxyProcess, type ProxyProcess } from './harness/proxy-process.js
 
 const APP = 'hold_app';
 const STORE = 'hold_store';
-const COLUMNS = 40;
+const COLUMNS = 20;
 let stateDir: string;
 let proxy: ProxyProcess;
 let store: HistoryStore;
