@@ -9,6 +9,7 @@ import { connectServer, type ServerTarget } from './server-connection.js';
 /** pg calls connect(port, host) or connect(socketPath); the target already says where. */
 export class NegotiatedStream extends Duplex {
   private inner: Socket | undefined;
+  private corked = false;
 
   constructor(
     private readonly target: ServerTarget,
@@ -46,11 +47,35 @@ export class NegotiatedStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (!this.inner) {
+    this.send([chunk], callback);
+  }
+
+  // pg corks its stream around each query's messages (Parse, Bind, Describe,
+  // Execute, Sync): they arrive here together.
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.send(chunks.map(({ chunk }) => chunk), callback);
+  }
+
+  /**
+   * Writes in one system call what is written in the same tick (a query's
+   * messages, the queries of a pipelined read): the socket stays corked
+   * until the tick ends.
+   */
+  private send(chunks: readonly Buffer[], callback: (error?: Error | null) => void): void {
+    const inner = this.inner;
+    if (!inner) {
       callback(new Error('not connected'));
       return;
     }
-    this.inner.write(chunk, callback);
+    if (!this.corked) {
+      this.corked = true;
+      inner.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        inner.uncork();
+      });
+    }
+    inner.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
