@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { ChangeSet } from '../ddl/index.js';
 import type { ProxyMetrics } from '../metrics/index.js';
-import { StoreError, writeIdentities, type CommitRow, type HistoryStore } from '../store/index.js';
+import { StoreError, writeIdentities, type CommitRow, type HistoryStore, type StoredIdentity } from '../store/index.js';
 import { applyScopedRead, decodeObject, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { changedSince, detectedMetadata, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
@@ -243,7 +243,10 @@ export class Recorder {
         },
       })),
     );
-    for (const [index, commit] of commits.entries()) if (commit) await this.recordIdentities(job.database, commit.id, written[index] ?? []);
+    await this.recordIdentities(
+      job.database,
+      commits.flatMap((commit, index) => (commit ? [{ commitId: commit.id, keys: written[index] ?? [] }] : [])),
+    );
     this.storeUp = true;
     this.recorded.set(job.database, next);
     batch.forEach((member, index) => {
@@ -265,21 +268,30 @@ export class Recorder {
   }
 
   /**
-   * Who the objects a commit added or changed are (oid, column attnums), so
-   * a rename stays a rename in diff and revert. Read after the commit; a
-   * failure only costs that: those objects diff as drop and add.
+   * Who the objects the commits added or changed are (oid, column attnums),
+   * so a rename stays a rename in diff and revert. Read after the commits,
+   * all at once; a failure only costs that: those objects diff as drop and
+   * add.
    */
-  private async recordIdentities(database: string, commitId: string, keys: readonly string[]): Promise<void> {
+  private async recordIdentities(database: string, commits: ReadonlyArray<{ readonly commitId: string; readonly keys: readonly string[] }>): Promise<void> {
+    const keys = [...new Set(commits.flatMap((commit) => commit.keys))];
     if (keys.length === 0) return;
     try {
       const client = await this.options.pools.pool(database).connect();
+      let found: Map<string, StoredIdentity>;
       try {
-        await writeIdentities(this.options.store.pool, commitId, await readIdentities(client, keys));
+        found = await readIdentities(client, keys);
       } finally {
         client.release();
       }
+      const identities = commits.map(({ commitId, keys: written }) => ({
+        commitId,
+        identities: new Map(written.flatMap((key) => (found.has(key) ? [[key, found.get(key)!] as const] : []))),
+      }));
+      await writeIdentities(this.options.store.pool, identities);
     } catch (error) {
-      this.log.warn({ err: error, database, commit: commitId.slice(0, 12) }, 'could not record object identities: renames in this commit will diff as drop and add');
+      const ids = commits.map((commit) => commit.commitId.slice(0, 12));
+      this.log.warn({ err: error, database, commits: ids }, 'could not record object identities: renames in these commits will diff as drop and add');
     }
   }
 

@@ -9,17 +9,23 @@ export interface StoredIdentity {
   readonly columns: Readonly<Record<string, number>> | null;
 }
 
-export async function writeIdentities(pool: pg.Pool | pg.ClientBase, commitId: string, identities: ReadonlyMap<string, StoredIdentity>): Promise<void> {
-  if (identities.size === 0) return;
-  const keys = [...identities.keys()];
+/** Identities of the keys each commit added or changed; many commits in one statement. */
+export async function writeIdentities(
+  pool: pg.Pool | pg.ClientBase,
+  commits: ReadonlyArray<{ readonly commitId: string; readonly identities: ReadonlyMap<string, StoredIdentity> }>,
+): Promise<void> {
+  const rows = commits.flatMap(({ commitId, identities }) => [...identities].map(([key, found]) => [commitId, key, found] as const));
+  if (rows.length === 0) return;
   await pool.query(
     `INSERT INTO pggit.object_identities (commit_id, key, identity, columns)
-     SELECT $1, k, i, c::jsonb FROM unnest($2::text[], $3::text[], $4::text[]) AS t(k, i, c)
+     SELECT c, k, i, j::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(c, k, i, j)
      ON CONFLICT DO NOTHING`,
-    [commitId, keys, keys.map((key) => identities.get(key)!.identity), keys.map((key) => {
-      const columns = identities.get(key)!.columns;
-      return columns === null ? null : JSON.stringify(columns);
-    })],
+    [
+      rows.map(([commitId]) => commitId),
+      rows.map(([, key]) => key),
+      rows.map(([, , found]) => found.identity),
+      rows.map(([, , found]) => (found.columns === null ? null : JSON.stringify(found.columns))),
+    ],
   );
 }
 
