@@ -67,3 +67,27 @@ function creationOrOther(sql: string, from: number, orCreate: boolean): LeadClas
 export function mayBeDdl(sql: string): boolean {
   return classifyLead(sql) === 'ddl-candidate';
 }
+
+/**
+ * Maintenance commands that change no schema but can still hold a big
+ * table (VACUUM FULL, CLUSTER, REINDEX, LOCK, TRUNCATE): the guard parses
+ * them too. Checked only for statements classifyLead calls `other`.
+ */
+export function isMaintenanceLead(sql: string, from = 0): boolean {
+  const start = skipToFirstWord(sql, from);
+  const end = wordEnd(sql, start);
+  switch (sql.charCodeAt(start) & ~0x20) {
+    case 67: // C
+      return wordIs(sql, start, end, 'CLUSTER');
+    case 76: // L
+      return wordIs(sql, start, end, 'LOCK');
+    case 82: // R
+      return wordIs(sql, start, end, 'REINDEX');
+    case 84: // T
+      return wordIs(sql, start, end, 'TRUNCATE');
+    case 86: // V
+      return wordIs(sql, start, end, 'VACUUM');
+    default:
+      return false;
+  }
+}

@@ -9,7 +9,7 @@ import { PendingRing, type PendingItem } from './pending-ring.js';
 import { PreparedTransactions } from './prepared-transactions.js';
 import { commitMessageOf } from './commit-message.js';
 import { classifyLead, type LeadClass } from './prefilter.js';
-import { PreparedStatement, splitCutQuery, splitQuery, type QueryPart } from './query-parts.js';
+import { hasLaterStatement, PreparedStatement, splitCutQuery, splitQuery, type QueryPart } from './query-parts.js';
 import { readTransactionCommand } from './transaction-command.js';
 import { TransactionContent, type TakenContent } from './transaction-content.js';
 
@@ -327,14 +327,6 @@ export class TransactionTracker {
       ...(taken.message === undefined ? {} : { message: taken.message }),
     });
   }
-}
-
-/** A statement after the first one (any of them may be DDL); a trailing semicolon is not one. */
-function hasLaterStatement(sql: string): boolean {
-  const semicolon = sql.indexOf(';');
-  if (semicolon < 0) return false;
-  for (let at = semicolon + 1; at < sql.length; at++) if (sql.charCodeAt(at) > 0x20) return true;
-  return false;
 }
 
 /** Syntax, permission, "cannot run inside a transaction block": refused before anything was done. */

@@ -6,13 +6,16 @@ import { databaseConfig } from '../store/index.js';
 export class CatalogPools {
   private readonly pools = new Map<string, pg.Pool>();
 
-  constructor(private readonly upstreamUrl: string) {}
+  constructor(
+    private readonly upstreamUrl: string,
+    private readonly applicationName = 'pggit recorder',
+  ) {}
 
   pool(database: string): pg.Pool {
     let pool = this.pools.get(database);
     if (!pool) {
       // Observed commits are read in parallel; reconciliation takes one more.
-      pool = new pg.Pool({ ...databaseConfig(this.upstreamUrl, database), max: 5, idleTimeoutMillis: 30_000, application_name: 'pggit recorder' });
+      pool = new pg.Pool({ ...databaseConfig(this.upstreamUrl, database), max: 5, idleTimeoutMillis: 30_000, application_name: this.applicationName });
       pool.on('error', () => undefined); // an idle connection lost: the next checkout reconnects
       this.pools.set(database, pool);
     }

@@ -1,0 +1,73 @@
+// --ddl-lock-timeout: a DDL statement that has waited longer than the
+// timeout for a lock is cancelled, from the proxy's own connection, before
+// it queues every other query on the table behind it. Like lock_timeout,
+// but only for DDL and only when asked. The check and the cancel are one
+// query, and it cancels only while the backend is still running this very
+// statement and still waiting, so it cannot hit the client's next one.
+import type pg from 'pg';
+
+const CANCEL_SQL = `
+SELECT (SELECT string_agg(b.pid || ' (' || coalesce(b.state, '?') || ', ' || left(regexp_replace(b.query, '\\s+', ' ', 'g'), 80) || ')', '; ')
+          FROM pg_stat_activity b WHERE b.pid = ANY (pg_blocking_pids(a.pid))) AS blockers,
+       l.mode AS mode, c.relname AS relation,
+       extract(epoch FROM now() - l.waitstart)::float8 AS waited,
+       pg_cancel_backend(a.pid) AS cancelled
+FROM pg_stat_activity a
+JOIN pg_locks l ON l.pid = a.pid AND NOT l.granted
+LEFT JOIN pg_class c ON c.oid = l.relation
+WHERE a.pid = $1 AND a.state = 'active' AND starts_with($2, a.query)
+  AND l.waitstart <= now() - make_interval(secs => $3)
+LIMIT 1`;
+
+export interface LockCancel {
+  readonly waitedSeconds: number;
+  readonly mode: string;
+  readonly relation: string | undefined;
+  readonly blockers: string | undefined;
+}
+
+export interface LockWatchTarget {
+  readonly pool: pg.Pool;
+  readonly backendPid: number;
+  /** The statement text as the server sees it (pg_stat_activity.query). */
+  readonly sql: string;
+  readonly timeoutMs: number;
+  readonly onCancel: (cancel: LockCancel) => void;
+}
+
+/** Watches one statement until stop(); checks at the timeout, then every quarter of it. */
+export class LockWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly target: LockWatchTarget) {
+    this.schedule(target.timeoutMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => void this.check(), ms);
+    this.timer.unref();
+  }
+
+  private async check(): Promise<void> {
+    if (this.stopped) return;
+    const { pool, backendPid, sql, timeoutMs } = this.target;
+    try {
+      const result = await pool.query(CANCEL_SQL, [backendPid, sql, timeoutMs / 1000]);
+      const row = result.rows[0] as { blockers: string | null; mode: string; relation: string | null; waited: number; cancelled: boolean } | undefined;
+      if (row?.cancelled && !this.stopped) {
+        this.stopped = true;
+        this.target.onCancel({ waitedSeconds: row.waited, mode: row.mode, relation: row.relation ?? undefined, blockers: row.blockers ?? undefined });
+        return;
+      }
+    } catch {
+      // The proxy's connection failed: the statement simply waits, as it would without the guard.
+    }
+    if (!this.stopped) this.schedule(Math.max(50, timeoutMs / 4));
+  }
+}
