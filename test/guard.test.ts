@@ -5,6 +5,7 @@
 // through, and small tables pass without a word.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import postgres from 'postgres';
 import type { NoticeMessage } from 'pg-protocol/dist/messages.js';
 import { DEFAULT_GUARD_POLICY, type GuardPolicy } from '../src/proxy/index.js';
 import { startTestProxy, upstreamUrl, type DefaultTestProxy } from './harness/proxy.js';
@@ -81,6 +82,25 @@ describe('guard warn (the default)', () => {
       expect(notices).toEqual([]);
     } finally {
       await client.end();
+    }
+  });
+
+  it('warns postgres.js in a pipeline and every query gets its own answer', async () => {
+    const notices: postgres.Notice[] = [];
+    const sql = postgres(warning.url(), { max: 1, onnotice: (notice) => void notices.push(notice) });
+    try {
+      const [, , created, , after] = await Promise.all([
+        sql`BEGIN`,
+        sql`SELECT 1`,
+        sql.unsafe(`CREATE INDEX guard_pipelined ON ${BIG} (v)`),
+        sql`ROLLBACK`,
+        sql`SELECT 2 AS n`,
+      ]);
+      expect(created.command).toBe('CREATE INDEX');
+      expect(after[0]?.n).toBe(2);
+      expect(notices.map((notice) => notice.message)).toEqual([expect.stringMatching(/^pggit guard warning: SHARE_LOCK on guard_big/)]);
+    } finally {
+      await sql.end();
     }
   });
 
@@ -179,6 +199,23 @@ describe('guard deny', () => {
       expect(migrator.notices).toEqual([]);
     } finally {
       await migrator.client.end();
+    }
+  });
+
+  it('keeps postgres.js in sync when a denied statement sits in the middle of a pipeline', async () => {
+    const notices: postgres.Notice[] = [];
+    const sql = postgres(denying.url(), { max: 1, onnotice: (notice) => void notices.push(notice) });
+    try {
+      const before = sql`SELECT 1 AS n`;
+      const denied = sql.unsafe(`CREATE INDEX ON ${BIG} (v)`).then(() => 'ran', (error: { code?: string }) => error.code);
+      const after = sql`SELECT 2 AS n`;
+      const small = sql.unsafe(`CREATE INDEX guard_small_v ON ${SMALL} (v)`);
+      const [one, code, two] = await Promise.all([before, denied, after, small]);
+      expect([one[0]?.n, code, two[0]?.n]).toEqual([1, 'PGG01', 2]);
+      await sql.unsafe('DROP INDEX guard_small_v');
+      expect(notices).toEqual([]);
+    } finally {
+      await sql.end();
     }
   });
 

@@ -160,7 +160,7 @@ export class SessionGuard {
   private lockCancelled(cancel: LockCancel, sql: string): void {
     const notice: NoticeToSend = {
       sqlstate: GUARD_WARNING_SQLSTATE,
-      message: `pggit guard cancelled a DDL statement: it waited ${cancel.waitedSeconds.toFixed(1)} s for a ${cancel.mode} on ${cancel.relation ?? 'an object'} (--ddl-lock-timeout ${this.shared.policy.lockTimeoutMs! / 1000} s), and every query on it queued behind it`,
+      message: `pggit guard cancelled a DDL statement: it waited ${cancel.waitedSeconds.toFixed(1)} s for ${cancel.mode} on ${cancel.relation ?? 'an object'} (--ddl-lock-timeout ${this.shared.policy.lockTimeoutMs! / 1000} s), and every query on it queued behind it`,
       detail: cancel.blockers === undefined ? undefined : `Waiting behind: ${cancel.blockers}.`,
       hint: 'Run it again when the blocking transactions have ended, or with a retry loop.',
     };
