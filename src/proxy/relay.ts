@@ -114,7 +114,8 @@ export class Relay {
 
   /** Holds the chunk that ends the current server read until `until` settles (see forwardHeld). */
   holdNextReply(until: Promise<void>): void {
-    this.hold = until;
+    // Two reasons to hold (a snapshot, the guard's lock check) both must end.
+    this.hold = this.hold === undefined ? until : Promise.all([this.hold, until]).then(() => undefined);
   }
 
   /**
@@ -220,14 +221,14 @@ export class Relay {
   private fromServer(received: Buffer, reusedBuffer: boolean): void {
     if (this.stopped) return;
     let chunk = received;
+    let startsAtBoundary = false;
     try {
       if (this.channelBinding !== undefined) {
         chunk = this.channelBinding.push(received);
         if (this.channelBinding.done) this.channelBinding = undefined;
         if (chunk.length === 0) return;
       }
-      // Our own messages go in only between two server messages.
-      if (this.toClient !== undefined && this.backend.atBoundary) this.flushToClient();
+      startsAtBoundary = this.backend.atBoundary;
       this.backend.push(chunk);
     } catch (error) {
       this.events.frameError(error, true);
@@ -238,9 +239,11 @@ export class Relay {
     const hold = this.hold;
     if (hold !== undefined) {
       this.hold = undefined;
-      this.forwardHeld(hold, reusedBuffer ? Buffer.from(chunk) : chunk);
+      this.forwardHeld(hold, reusedBuffer ? Buffer.from(chunk) : chunk, startsAtBoundary);
       return;
     }
+    // Our own messages go in only between two server messages.
+    if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
     if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
   }
 
@@ -251,7 +254,7 @@ export class Relay {
    * at the first session of a new database, so the baseline is read before
    * the client changes anything. Bounded by SNAPSHOT_HOLD_MS.
    */
-  private forwardHeld(hold: Promise<void>, chunk: Buffer): void {
+  private forwardHeld(hold: Promise<void>, chunk: Buffer, startsAtBoundary: boolean): void {
     this.pauseServer(HOLDING);
     const heldSince = performance.now();
     let timer: NodeJS.Timeout | undefined;
@@ -263,6 +266,7 @@ export class Relay {
       clearTimeout(timer);
       this.events.replyHeld((performance.now() - heldSince) / 1000);
       if (this.stopped) return;
+      if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
       if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
       this.resumeServer(HOLDING);
     });

@@ -231,6 +231,7 @@ export class Session {
         backendPid: () => this.backendPid,
         gate: (bodyLength, decision) => relay.gateCurrentMessage(bodyLength, decision),
         sendToClient: (message) => relay.sendToClient(message),
+        holdReply: (until) => relay.holdNextReply(until),
       },
       this.log,
     );

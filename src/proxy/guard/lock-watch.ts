@@ -19,6 +19,9 @@ WHERE a.pid = $1 AND a.state = 'active' AND starts_with($2, a.query)
   AND l.waitstart <= now() - make_interval(secs => $3)
 LIMIT 1`;
 
+/** The check itself must not hang the session's held replies. */
+const CHECK_TIMEOUT_MS = 2_000;
+
 export interface LockCancel {
   readonly waitedSeconds: number;
   readonly mode: string;
@@ -33,6 +36,8 @@ export interface LockWatchTarget {
   readonly sql: string;
   readonly timeoutMs: number;
   readonly onCancel: (cancel: LockCancel) => void;
+  /** Holds the server's next reply until the promise settles: the cancel's error must not overtake onCancel's notice. */
+  readonly holdReply: (until: Promise<void>) => void;
 }
 
 /** Watches one statement until stop(); checks at the timeout, then every quarter of it. */
@@ -57,17 +62,18 @@ export class LockWatch {
   private async check(): Promise<void> {
     if (this.stopped) return;
     const { pool, backendPid, sql, timeoutMs } = this.target;
-    try {
-      const result = await pool.query(CANCEL_SQL, [backendPid, sql, timeoutMs / 1000]);
+    const checked = (async () => {
+      const result = await pool.query({ text: CANCEL_SQL, values: [backendPid, sql, timeoutMs / 1000], query_timeout: CHECK_TIMEOUT_MS } as pg.QueryConfig);
       const row = result.rows[0] as { blockers: string | null; mode: string; relation: string | null; waited: number; cancelled: boolean } | undefined;
-      if (row?.cancelled && !this.stopped) {
-        this.stopped = true;
-        this.target.onCancel({ waitedSeconds: row.waited, mode: row.mode, relation: row.relation ?? undefined, blockers: row.blockers ?? undefined });
-        return;
-      }
-    } catch {
-      // The proxy's connection failed: the statement simply waits, as it would without the guard.
-    }
-    if (!this.stopped) this.schedule(Math.max(50, timeoutMs / 4));
+      // Even if the statement's reply already arrived (stop() was called): the hold keeps it until the notice is queued.
+      if (!row?.cancelled) return false;
+      this.stopped = true;
+      this.target.onCancel({ waitedSeconds: row.waited, mode: row.mode, relation: row.relation ?? undefined, blockers: row.blockers ?? undefined });
+      return true;
+    })();
+    // The proxy's connection failed: the statement simply waits, as it would without the guard.
+    const cancelled = checked.catch(() => false);
+    this.target.holdReply(cancelled.then(() => undefined));
+    if (!(await cancelled) && !this.stopped) this.schedule(Math.max(50, timeoutMs / 4));
   }
 }

@@ -47,6 +47,8 @@ export interface GuardedSession {
   gate(bodyLength: number, decision: GateDecision | Promise<GateDecision>): boolean;
   /** See Relay.sendToClient. */
   sendToClient(message: Buffer): void;
+  /** See Relay.holdNextReply. */
+  holdReply(until: Promise<void>): void;
 }
 
 export class SessionGuard {
@@ -154,6 +156,7 @@ export class SessionGuard {
       sql,
       timeoutMs,
       onCancel: (cancel) => this.lockCancelled(cancel, sql),
+      holdReply: (until) => this.session.holdReply(until),
     });
   }
 
