@@ -17,7 +17,8 @@ export interface GuardAllowance {
 export function guardAllowanceOf(sql: string): GuardAllowance | undefined {
   let at = 0;
   while (at < sql.length && sql.charCodeAt(at) <= 0x20) at++;
-  if ((sql.charCodeAt(at) | 0x20) !== 0x73) return undefined;
+  // Cheap gate, no allocation: the first word must be SET (SELECT must not reach the regular expression).
+  if ((sql.charCodeAt(at) | 0x20) !== 0x73 || (sql.charCodeAt(at + 1) | 0x20) !== 0x65 || (sql.charCodeAt(at + 2) | 0x20) !== 0x74) return undefined;
   const match = PATTERN.exec(sql);
   if (!match) return undefined;
   const list = match[2] ?? match[3] ?? '';

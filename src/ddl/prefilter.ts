@@ -69,25 +69,30 @@ export function mayBeDdl(sql: string): boolean {
 }
 
 /**
- * Maintenance commands that change no schema but can still hold a big
- * table (VACUUM FULL, CLUSTER, REINDEX, LOCK, TRUNCATE): the guard parses
- * them too. Checked only for statements classifyLead calls `other`.
+ * For the guard, of a statement classifyLead calls `other`: a maintenance
+ * command that changes no schema but can hold a big table (VACUUM FULL,
+ * CLUSTER, REINDEX, LOCK, TRUNCATE), a SET (maybe of pggit.allow), or
+ * neither. One pass over the first keyword, like classifyLead.
  */
-export function isMaintenanceLead(sql: string, from = 0): boolean {
+export type GuardLead = 'maintenance' | 'set' | 'other';
+
+export function guardLead(sql: string, from = 0): GuardLead {
   const start = skipToFirstWord(sql, from);
   const end = wordEnd(sql, start);
   switch (sql.charCodeAt(start) & ~0x20) {
     case 67: // C
-      return wordIs(sql, start, end, 'CLUSTER');
+      return wordIs(sql, start, end, 'CLUSTER') ? 'maintenance' : 'other';
     case 76: // L
-      return wordIs(sql, start, end, 'LOCK');
+      return wordIs(sql, start, end, 'LOCK') ? 'maintenance' : 'other';
     case 82: // R
-      return wordIs(sql, start, end, 'REINDEX');
+      return wordIs(sql, start, end, 'REINDEX') ? 'maintenance' : 'other';
+    case 83: // S
+      return wordIs(sql, start, end, 'SET') ? 'set' : 'other';
     case 84: // T
-      return wordIs(sql, start, end, 'TRUNCATE');
+      return wordIs(sql, start, end, 'TRUNCATE') ? 'maintenance' : 'other';
     case 86: // V
-      return wordIs(sql, start, end, 'VACUUM');
+      return wordIs(sql, start, end, 'VACUUM') ? 'maintenance' : 'other';
     default:
-      return false;
+      return 'other';
   }
 }

@@ -57,6 +57,8 @@ export class TransactionTracker {
   private portalSql = '';
   private portalStatement: PreparedStatement | undefined;
   private readonly statements = new Map<string, PreparedStatement>();
+  /** The lead class of the last Query or Parse text, for the guard (which would otherwise classify it again). */
+  lastLead: LeadClass = 'other';
   private readonly portals = new Map<string, Runnable>();
 
   constructor(options: TransactionTrackerOptions) {
@@ -86,13 +88,13 @@ export class TransactionTracker {
     this.unnamedCut = this.portalStatement = undefined;
     const item = this.pending.push('query');
     item.sql = sql;
-    item.lead = classifyLead(sql);
+    item.lead = this.lastLead = classifyLead(sql);
     item.cut = cut;
     if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || hasLaterStatement(sql)) this.inFlight(true);
   }
 
   parse(statementName: string, sql: string, cut = false): void {
-    const lead = classifyLead(sql);
+    const lead = (this.lastLead = classifyLead(sql));
     if (statementName !== '') {
       // Named statements live as long as the session: keep the text only when it can matter.
       const kept = lead !== 'other' || commitMessageOf(sql) !== undefined ? sql : '';

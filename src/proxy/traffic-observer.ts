@@ -133,7 +133,7 @@ export class TrafficObserver {
           const complete = body.length === bodyLength;
           const sql = queryText(body, complete);
           this.tracker?.query(sql, !complete);
-          this.guard?.query(sql, bodyLength, !complete);
+          this.guard?.query(sql, bodyLength, !complete, this.tracker?.lastLead);
         }
         return;
       case FrontendCode.FunctionCall:
@@ -146,7 +146,7 @@ export class TrafficObserver {
           const next = afterCString(body, 0);
           const text = complete ? cString(body, next) : body.toString('utf8', next);
           this.tracker?.parse(cString(body, 0), text, !complete);
-          this.guard?.parse(text, body, bodyLength, !complete);
+          this.guard?.parse(text, body, bodyLength, !complete, this.tracker?.lastLead);
         }
         return;
       case FrontendCode.Bind:

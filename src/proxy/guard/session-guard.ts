@@ -12,10 +12,11 @@ import {
   classifyLead,
   guardAllowanceOf,
   hasLaterStatement,
-  isMaintenanceLead,
+  guardLead,
   parseStatements,
   redactSecrets,
   splitByScanner,
+  type LeadClass,
   type ParsedStatement,
 } from '../../ddl/index.js';
 import type { ProxyMetrics } from '../../metrics/index.js';
@@ -64,16 +65,20 @@ export class SessionGuard {
     private readonly log: Logger,
   ) {}
 
-  /** A simple Query; `cut`: only its start was read (it is forwarded as it came). */
-  query(sql: string, bodyLength: number, cut: boolean): void {
-    if (cut || !this.mayConcern(sql)) return;
+  /**
+   * A simple Query; `cut`: only its start was read (it is forwarded as it
+   * came); `lead`: its first statement's class when the DDL watcher already
+   * computed it.
+   */
+  query(sql: string, bodyLength: number, cut: boolean, lead?: LeadClass): void {
+    if (cut || !this.mayConcern(sql, lead ?? classifyLead(sql))) return;
     const statements = parseStatements(sql);
     this.inspect(statements, bodyLength, sql, (verdict) => queryMessage(deniedQueryText(statements, verdict.statement, verdict.notice)));
   }
 
   /** A Parse; `body` is its body (borrowed), complete unless `cut`. */
-  parse(sql: string, body: Buffer, bodyLength: number, cut: boolean): void {
-    if (cut || !this.mayConcern(sql)) return;
+  parse(sql: string, body: Buffer, bodyLength: number, cut: boolean, lead?: LeadClass): void {
+    if (cut || !this.mayConcern(sql, lead ?? classifyLead(sql))) return;
     const statements = parseStatements(sql);
     const original = Buffer.from(body);
     this.inspect(statements, bodyLength, sql, (verdict) => parseMessage(original, raiseStatement(verdict.notice)));
@@ -91,14 +96,17 @@ export class SessionGuard {
   }
 
   /** The cheap pass: DDL, maintenance, an allowance, or several statements (any of which may be one). */
-  private mayConcern(sql: string): boolean {
-    const lead = classifyLead(sql);
-    if (lead === 'ddl-candidate' || isMaintenanceLead(sql)) return !this.exempt();
-    if (lead === 'other') this.noteAllowance(sql);
+  private mayConcern(sql: string, lead: LeadClass): boolean {
+    if (lead === 'ddl-candidate') return !this.exempt();
+    if (lead === 'other') {
+      const other = guardLead(sql);
+      if (other === 'maintenance') return !this.exempt();
+      if (other === 'set') this.noteAllowance(sql);
+    }
     if (!hasLaterStatement(sql)) return false;
     const pieces = splitByScanner(sql);
     for (const piece of pieces.slice(1)) this.noteAllowance(piece);
-    return pieces.some((piece) => classifyLead(piece) === 'ddl-candidate' || isMaintenanceLead(piece)) && !this.exempt();
+    return pieces.some((piece) => classifyLead(piece) === 'ddl-candidate' || guardLead(piece) === 'maintenance') && !this.exempt();
   }
 
   private exempt(): boolean {
