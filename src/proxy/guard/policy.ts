@@ -9,9 +9,10 @@ export const GUARD_MODES: readonly GuardMode[] = ['off', 'warn', 'deny'];
 
 /**
  * Hazards that hurt a live table: the guard acts on these by default (with
- * the --guard mode) when the table is big enough. Privileges, untrackable
- * references and non-transactional statements are not outages: only a
- * per-hazard override (--guard-warn AUTHZ) turns them on.
+ * the --guard mode) when the table is big enough. Dropped indexes,
+ * privileges, untrackable references and non-transactional statements are
+ * not outages at the door: only a per-hazard override (--guard-warn
+ * INDEX_DROPPED) turns them on.
  */
 export const OUTAGE_HAZARDS: ReadonlySet<HazardKind> = new Set<HazardKind>([
   'DELETES_DATA',
@@ -19,7 +20,6 @@ export const OUTAGE_HAZARDS: ReadonlySet<HazardKind> = new Set<HazardKind>([
   'ACCESS_EXCLUSIVE_LOCK',
   'SHARE_LOCK',
   'VALIDATES_ROWS',
-  'INDEX_DROPPED',
 ]);
 
 export interface GuardPolicy {

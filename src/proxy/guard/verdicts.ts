@@ -3,7 +3,7 @@
 // tables at stake, decide per statement: pass, warn or deny, with the words
 // the client reads (hazard, table and size, lock, safer form).
 import { formatBytes, hazardsOf, type Hazard, type HazardKind } from '../../plan/index.js';
-import type { ParsedStatement } from '../../ddl/index.js';
+import { bodyOf, type ParsedStatement } from '../../ddl/index.js';
 import type { NoticeToSend } from '../../protocol/index.js';
 import { modeFor, type GuardPolicy } from './policy.js';
 
@@ -46,13 +46,29 @@ const SAFER: Partial<Record<HazardKind, string>> = {
 export function candidatesOf(statements: readonly ParsedStatement[], policy: GuardPolicy, allowed: ReadonlySet<string>): Candidate[] {
   const found: Candidate[] = [];
   statements.forEach((statement, index) => {
+    const acted: Candidate[] = [];
     for (const hazard of hazardsOf(statement)) {
       const mode = modeFor(policy, hazard.kind);
       if (mode === 'off' || hazard.relation === undefined || allowed.has(hazard.kind)) continue;
-      found.push({ statement: index, hazard: hazard as Candidate['hazard'], action: mode });
+      acted.push({ statement: index, hazard: hazard as Candidate['hazard'], action: mode });
     }
+    // VALIDATE CONSTRAINT scans under a lock that lets reads and writes go on: it is the safe form.
+    const blocking = lockOf(statement) !== 'SHARE UPDATE EXCLUSIVE';
+    found.push(...acted.filter((candidate) => !briefLock(candidate, acted, statement) && (blocking || candidate.hazard.kind !== 'VALIDATES_ROWS')));
   });
   return found;
+}
+
+/**
+ * An ACCESS EXCLUSIVE lock held only for a catalog change (ADD COLUMN with a
+ * constant default, a NOT VALID constraint, RENAME, DROP INDEX) lasts
+ * milliseconds: the guard names it only with a hazard that makes it last
+ * (a rewrite, a scan, a drop) or when LOCK TABLE holds it to the end of the
+ * transaction. Waiting for it behind a long query is --ddl-lock-timeout's job.
+ */
+function briefLock(candidate: Candidate, acted: readonly Candidate[], statement: ParsedStatement): boolean {
+  if (candidate.hazard.kind !== 'ACCESS_EXCLUSIVE_LOCK' || statement.nodeType === 'LockStmt') return false;
+  return !acted.some((other) => other.hazard.kind !== 'ACCESS_EXCLUSIVE_LOCK' && other.hazard.relation === candidate.hazard.relation);
 }
 
 /** The relations whose size the candidates need. */
@@ -92,8 +108,14 @@ export function lockOf(statement: ParsedStatement): string {
   const kinds = new Set(hazardsOf(statement).map((hazard) => hazard.kind));
   if (kinds.has('ACCESS_EXCLUSIVE_LOCK')) return 'ACCESS EXCLUSIVE';
   if (kinds.has('SHARE_LOCK')) return 'SHARE';
-  if (statement.nodeType === 'AlterTableStmt') return kinds.has('VALIDATES_ROWS') ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE ROW EXCLUSIVE';
+  // ALTER TABLE's weaker locks: VALIDATE CONSTRAINT, and ADD FOREIGN KEY (on both tables).
+  if (statement.nodeType === 'AlterTableStmt') return validates(statement) ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE ROW EXCLUSIVE';
   return 'none that blocks reads or writes';
+}
+
+function validates(statement: ParsedStatement): boolean {
+  const cmds = bodyOf(statement.node, 'AlterTableStmt')?.cmds ?? [];
+  return cmds.some((cmd) => bodyOf(cmd, 'AlterTableCmd')?.subtype === 'AT_ValidateConstraint');
 }
 
 function noticeOf(text: string, action: 'warn' | 'deny', hazards: readonly Hazard[], lock: string): NoticeToSend {
