@@ -18,7 +18,6 @@ export interface ApplyInput {
   /** What failed, for the error: `reverting 1a2b3c4d5e6f`. */
   readonly doing: string;
   readonly secondParent?: string | undefined;
-  readonly expectedHead?: string | undefined;
 }
 
 export interface Applied {
@@ -43,7 +42,6 @@ export async function applyAndRecord(context: BranchContext, input: ApplyInput):
     repository: input.repository,
     branch: branch.name,
     ...(input.secondParent !== undefined ? { secondParent: input.secondParent } : {}),
-    ...(input.expectedHead !== undefined ? { expectedHead: input.expectedHead } : {}),
     metadata: {
       kind: input.kind,
       author: database.user ?? null,

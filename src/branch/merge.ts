@@ -172,8 +172,8 @@ async function finish(context: BranchContext, repository: string, repositoryId: 
     kind: 'merge',
     message: `merge branch '${source}' into ${target.name}${fastForward ? ' (fast-forward: the target had no commits of its own)' : ''}`,
     doing: `merging "${source}"`,
+    // A detected commit of these very changes may land between apply and record: the merge then sits on top of it.
     secondParent: commits.theirs,
-    expectedHead: commits.ours,
   });
   await aliasMerged(context.store.pool, repositoryId, applied.identities, computed.merged.targetIdentities);
   return { applied: true, commit: applied.commit };

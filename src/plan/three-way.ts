@@ -48,7 +48,9 @@ interface Decided {
   taken?: SchemaObject | undefined;
   columns?: Map<string, string>;
   changedBy: Set<'ours' | 'theirs'>;
-  conflict?: { kind: ConflictKind; detail: string };
+  conflict?: { kind: ConflictKind; detail: string } | undefined;
+  /** What a resolution taking a side puts in the target, where that is more than the side's object. */
+  onResolve?: ((take: 'ours' | 'theirs') => SchemaObject[]) | undefined;
 }
 
 function byKey(schema: Schema): Map<string, SchemaObject> {
@@ -63,6 +65,7 @@ const OVER_TABLE = new Set(['view', 'materialized_view', 'index', 'constraint', 
 
 function plainKind(base?: SchemaObject, ours?: SchemaObject, theirs?: SchemaObject): ConflictKind {
   const any = (ours ?? theirs)!;
+  if (ours && theirs && isPrimaryKey(ours) && isPrimaryKey(theirs)) return 'primary-key';
   if (base === undefined) return 'add/add';
   if (theirs === undefined) return 'modify/delete';
   if (ours === undefined) return 'delete/modify';
@@ -100,7 +103,7 @@ export function mergeSchemas(input: ThreeWayInput): ThreeWayResult {
     const b = unit.base === undefined ? undefined : rewrite.base.object(base.get(unit.base)!);
     const o = unit.ours === undefined ? undefined : rewrite.ours.object(ours.get(unit.ours)!);
     const t = unit.theirs === undefined ? undefined : rewrite.theirs.object(theirs.get(unit.theirs)!);
-    const key = unit.target ?? unit.ours ?? unit.base!;
+    const key = unit.target ?? unit.base!;
     const changedBy = new Set<'ours' | 'theirs'>();
     if (!same(b, o) || (unit.ours !== undefined && unit.ours !== unit.base)) changedBy.add('ours');
     if (!same(b, t) || (unit.theirs !== undefined && unit.theirs !== unit.base)) changedBy.add('theirs');
@@ -128,29 +131,35 @@ export function mergeSchemas(input: ThreeWayInput): ThreeWayResult {
     return { definition: object.definition, columnIds: columnIdsOf(ids?.[side], key, object) };
   }
 
-  nameTaken(decided);
-  danglingReferences(decided, { base, ours, theirs }, ids);
+  nameTaken(decided, theirs);
+  danglingReferences(decided, { base, ours, theirs }, rewrite, ids);
 
   const conflicts: MergeConflict[] = [];
   const target: SchemaObject[] = [];
+  const placed = new Map<string, Decided>();
   for (const item of decided) {
-    let taken = item.taken;
+    let taken = item.taken ? [item.taken] : [];
     if (item.conflict) {
       const resolution = input.resolutions?.get(item.key) ?? null;
       conflicts.push({ key: item.key, kind: item.conflict.kind, detail: item.conflict.detail, base: item.base ?? null, ours: item.ours ?? null, theirs: item.theirs ?? null, resolution });
-      if (resolution) taken = resolved(item, resolution);
+      if (resolution) taken = 'take' in resolution && item.onResolve ? item.onResolve(resolution.take) : resolved(item, resolution);
       delete item.columns;
     }
-    if (taken) target.push({ ...taken, key: item.key });
+    for (const object of taken) {
+      if (placed.has(object.key)) continue;
+      placed.set(object.key, item);
+      target.push(object);
+    }
   }
-  const targetIdentities = identitiesOf(decided, ids);
+  const targetIdentities = identitiesOf(placed, ids);
   return { target, conflicts: conflicts.sort((a, b) => a.key.localeCompare(b.key)), identities: ids ? { from: ids.ours, to: targetIdentities } : {}, targetIdentities };
 }
 
-function resolved(item: Decided, resolution: MergeResolution): SchemaObject | undefined {
-  if ('take' in resolution) return resolution.take === 'ours' ? item.ours : item.theirs;
+function resolved(item: Decided, resolution: MergeResolution): SchemaObject[] {
+  const taken = 'take' in resolution ? (resolution.take === 'ours' ? item.ours : item.theirs) : undefined;
+  if ('take' in resolution) return taken ? [taken] : [];
   const like = (item.ours ?? item.theirs ?? item.base)!;
-  return resolution.sql.trim() === '' ? undefined : { ...like, key: item.key, definition: resolution.sql.trim() };
+  return resolution.sql.trim() === '' ? [] : [{ ...like, key: item.key, definition: resolution.sql.trim() }];
 }
 
 /** Column name -> identity on one side (the name itself without identities). */
@@ -161,18 +170,29 @@ function columnIdsOf(side: SideIdentities | undefined, key: string, object: Sche
   return new Map((head?.columns ?? []).map((column) => [column.name, `name:${column.name}`]));
 }
 
-/** Two objects that end up under one name (one side renamed into a name the other side took). */
-function nameTaken(decided: Decided[]): void {
+/**
+ * Two objects that end up under one name (one side renamed into a name the
+ * other side gave a new object). Taking a side gives the name to that
+ * side's object; the other object stays as that side has it.
+ */
+function nameTaken(decided: Decided[], theirsTree: ReadonlyMap<string, SchemaObject>): void {
   const byTarget = new Map<string, Decided[]>();
   for (const item of decided) if (item.taken || item.theirs) byTarget.set(item.key, [...(byTarget.get(item.key) ?? []), item]);
   for (const [key, items] of byTarget) {
     if (items.length < 2) continue;
     const [first, ...others] = items;
-    first!.ours = items.find((item) => item.unit.ours !== undefined)?.ours;
-    first!.theirs = items.find((item) => item.unit.theirs !== undefined)?.theirs;
+    const oursObject = items.find((item) => item.unit.ours !== undefined)?.ours;
+    const theirsObject = items.find((item) => item.unit.theirs === key)?.theirs;
+    const movedByOurs = items.filter((item) => item.unit.theirs !== undefined && item.unit.theirs !== key).map((item) => theirsTree.get(item.unit.theirs!)!);
+    first!.ours = oursObject;
+    first!.theirs = theirsObject;
     first!.base = items.find((item) => item.base)?.base;
-    first!.taken = first!.ours;
+    first!.taken = oursObject;
     first!.conflict = { kind: 'name-taken', detail: `${key} names different objects on the two sides` };
+    first!.onResolve = (take) =>
+      take === 'ours'
+        ? (oursObject ? [oursObject] : [])
+        : [...(theirsObject ? [theirsObject] : []), ...movedByOurs];
     for (const other of others) (other.taken = undefined), (other.conflict = undefined), (other.theirs = undefined);
   }
 }
@@ -182,7 +202,12 @@ function nameTaken(decided: Decided[]): void {
  * dropped: an object it depends on, or a column of its table (dropped or
  * retyped) that its definition names.
  */
-function danglingReferences(decided: Decided[], trees: Record<'base' | 'ours' | 'theirs', Map<string, SchemaObject>>, ids: ThreeWayInput['identities']): void {
+function danglingReferences(
+  decided: Decided[],
+  trees: Record<'base' | 'ours' | 'theirs', Map<string, SchemaObject>>,
+  rewrite: Record<'ours' | 'theirs', { object(object: SchemaObject): SchemaObject }>,
+  ids: ThreeWayInput['identities'],
+): void {
   const present = new Set(decided.filter((item) => item.taken || item.conflict).map((item) => item.key));
   const lostColumns = { ours: new Map<string, Set<string>>(), theirs: new Map<string, Set<string>>() };
   for (const item of decided) {
@@ -210,8 +235,14 @@ function danglingReferences(decided: Decided[], trees: Record<'base' | 'ours' | 
     const other = side === 'ours' ? 'theirs' : 'ours';
     const object = item[side]!;
     const original = trees[side].get(item.unit[side]!)!;
-    const missing = object.dependsOn.find((dep, i) => !present.has(dep) && trees[side].has(original.dependsOn[i]!));
-    let detail = missing === undefined ? undefined : `needs ${missing}, which the ${other} side dropped`;
+    const missing = object.dependsOn.findIndex((dep, i) => !present.has(dep) && trees[side].has(original.dependsOn[i]!));
+    let detail = missing < 0 ? undefined : `needs ${object.dependsOn[missing]}, which the ${other} side dropped`;
+    // Taking the side that added the reference keeps what it needs.
+    if (missing >= 0) {
+      const needed = rewrite[side].object(trees[side].get(original.dependsOn[missing]!)!);
+      const otherObject = item[other];
+      item.onResolve = (take) => (take === side ? [object, needed] : otherObject ? [otherObject] : []);
+    }
     if (detail === undefined && OVER_TABLE.has(object.kind)) {
       for (const dep of object.dependsOn) {
         const column = [...(lostColumns[other].get(dep) ?? [])].find((name) => mentionsColumn(object.definition.replace(/^\S+ \S+ \S+/, ''), name));
@@ -223,19 +254,18 @@ function danglingReferences(decided: Decided[], trees: Record<'base' | 'ours' | 
   }
 }
 
-function identitiesOf(decided: readonly Decided[], ids: ThreeWayInput['identities']): SideIdentities {
+function identitiesOf(placed: ReadonlyMap<string, Decided>, ids: ThreeWayInput['identities']): SideIdentities {
   const objects = new Map<string, string>();
   const columns = new Map<string, Map<string, string>>();
   if (!ids) return { objects, columns };
-  for (const item of decided) {
-    if (!item.taken && !item.conflict) continue;
+  for (const [key, item] of placed) {
     const from = item.unit.ours !== undefined ? ids.ours.objects.get(item.unit.ours) : item.unit.theirs !== undefined ? ids.theirs.objects.get(item.unit.theirs) : undefined;
-    if (from !== undefined) objects.set(item.key, from);
-    if (item.columns) columns.set(item.key, item.columns);
+    if (from !== undefined) objects.set(key, from);
+    if (item.columns) columns.set(key, item.columns);
     else {
       const side = item.taken === item.theirs && item.unit.theirs !== undefined ? 'theirs' : 'ours';
       const known = item.unit[side] === undefined ? undefined : ids[side].columns?.get(item.unit[side]!);
-      if (known) columns.set(item.key, new Map(known));
+      if (known) columns.set(key, new Map(known));
     }
   }
   return { objects, columns };

@@ -28,8 +28,6 @@ export interface RecordInput {
   readonly skipIfUnchanged?: boolean;
   /** A merge's second parent (the source branch's head). */
   readonly secondParent?: string;
-  /** Refuse (HEAD_MOVED) unless the branch head is this commit when the lock is taken. */
-  readonly expectedHead?: string;
 }
 
 export class HistoryStore {
@@ -123,9 +121,6 @@ export class HistoryStore {
       );
       if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${first.branch}" of "${first.repository}" does not exist`);
       let head = locked.rows[0].head;
-      if (first.expectedHead !== undefined && head !== first.expectedHead) {
-        throw new StoreError('HEAD_MOVED', `branch "${first.branch}" moved to ${head?.slice(0, 12) ?? 'nothing'} (expected ${first.expectedHead.slice(0, 12)}): another commit came first`);
-      }
       // A statement of its own: after waiting for the lock, only a new snapshot sees the head another writer just committed.
       let headRow = head === null ? null : await headPlacement(client, head);
       // Taken out of the cache while it changes: put back only once committed.
