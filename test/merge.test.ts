@@ -5,6 +5,9 @@
 // resolved both ways (a fresh repository each) and checked the same way
 // against base + the side taken. Then --abort, --with-data, fast-forward,
 // and a merge started by one process and continued by another.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -184,4 +187,119 @@ describe('pggit merge: each conflict kind, resolved both ways', () => {
       expect((await store.pool.query('SELECT count(*)::int AS n FROM pggit.merges m JOIN pggit.repositories r ON r.id = m.repository_id WHERE r.name = $1', [repo])).rows[0].n).toBe(0);
     }
   }, 180_000);
+});
+
+const cli = (args: string[]) => runCli([...args, '--store', databaseUrl(STORE), '--upstream', upstreamUrl()]);
+
+async function storeState(repo: string): Promise<unknown> {
+  const { rows } = await store.pool.query(
+    `SELECT (SELECT json_agg(c.id ORDER BY c.seq) FROM pggit.commits c WHERE c.repository_id = r.id) AS commits,
+            (SELECT json_agg(json_build_array(b.name, b.head) ORDER BY b.name) FROM pggit.branches b WHERE b.repository_id = r.id) AS heads,
+            (SELECT count(*)::int FROM pggit.merges m WHERE m.repository_id = r.id) AS merges
+       FROM pggit.repositories r WHERE r.name = $1`,
+    [repo],
+  );
+  return rows[0];
+}
+
+describe('pggit merge: the merge in progress', () => {
+  it('--abort leaves both branches and the store exactly as before', async () => {
+    const repo = await repository(CONFLICTS[1]!);
+    const before = { main: await schemaOf(repo), feature: await schemaOf(`${repo}@feature`), store: await storeState(repo) };
+    const started = await cli(['merge', 'feature', '--db', repo]);
+    expect(started.code, started.stderr).toBe(1);
+    expect(started.stdout).toContain('modify/modify');
+    expect(started.stdout).toContain('table:public.t');
+    expect(await storeState(repo)).not.toEqual(before.store);
+    const again = await cli(['merge', 'feature', '--db', repo]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('in progress');
+    const aborted = await cli(['merge', '--abort', '--db', repo]);
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect({ main: await schemaOf(repo), feature: await schemaOf(`${repo}@feature`), store: await storeState(repo) }).toEqual(before);
+    expect((await cli(['merge', '--status', '--db', repo])).code).toBe(1);
+  }, 120_000);
+
+  it('one process starts a merge, another resolves with --sql, the HTTP API continues it', async () => {
+    const repo = await repository(CONFLICTS[1]!);
+    const dry = await cli(['merge', 'feature', '--db', repo, '--dry-run', '--json']);
+    expect(dry.code).toBe(1);
+    const shown = JSON.parse(dry.stdout) as Record<string, unknown>;
+    expect(Object.keys(shown)).toEqual(expect.arrayContaining(['source', 'target', 'base', 'fastForward', 'plan', 'conflicts']));
+    expect(shown['conflicts']).toEqual([expect.objectContaining({ key: 'table:public.t', kind: 'modify/modify', base: expect.stringContaining('CREATE TABLE public.t'), resolution: null })]);
+    expect((await storeState(repo)) as { merges: number }).toMatchObject({ merges: 0 });
+
+    expect((await cli(['merge', 'feature', '--db', repo])).code).toBe(1);
+    const status = JSON.parse((await cli(['merge', '--status', '--json', '--db', repo])).stdout) as { conflicts: Array<{ ours: string; theirs: string }> };
+    const file = join(mkdtempSync(join(tmpdir(), 'pggit-merge-')), 'resolution.sql');
+    writeFileSync(file, status.conflicts[0]!.theirs.replace('DEFAULT 2', 'DEFAULT 3'));
+    const resolved = await cli(['merge', '--resolve', 'table:public.t', '--sql', file, '--db', repo, '--json']);
+    expect(resolved.code, resolved.stderr).toBe(0);
+    expect((JSON.parse(resolved.stdout) as { plan: Array<{ sql: string }> }).plan.map((s) => s.sql)).toContain('ALTER TABLE public.t ALTER COLUMN b SET DEFAULT 3;');
+
+    const url = `http://127.0.0.1:${http.port}/api/merge`;
+    expect((await fetch(`${url}/continue`, { method: 'POST', body: JSON.stringify({ db: repo }) })).status).toBe(401);
+    const continued = await fetch(`${url}/continue`, { method: 'POST', body: JSON.stringify({ db: repo }), headers: { authorization: 'Bearer sekrit' } });
+    expect(continued.status).toBe(200);
+    expect(await continued.json()).toMatchObject({ applied: true, inProgress: false });
+    const main = await direct(repo);
+    expect((await main.query(`SELECT column_default FROM information_schema.columns WHERE table_name = 't' AND column_name = 'b'`)).rows).toEqual([{ column_default: '3' }]);
+    expect((await fetch(`${url}?db=${repo}`)).status).toBe(404);
+  }, 120_000);
+
+  it('the HTTP API starts, shows, resolves and aborts a merge', async () => {
+    const repo = await repository(CONFLICTS[0]!);
+    const url = `http://127.0.0.1:${http.port}/api/merge`;
+    const headers = { authorization: 'Bearer sekrit' };
+    const started = await fetch(url, { method: 'POST', body: JSON.stringify({ db: repo, source: 'feature' }), headers });
+    expect(started.status).toBe(409);
+    expect(await started.json()).toMatchObject({ inProgress: true, conflicts: [{ key: 'table:public.n', kind: 'add/add' }] });
+    const resolved = await fetch(`${url}/resolve`, { method: 'POST', body: JSON.stringify({ db: repo, key: 'table:public.n', take: 'theirs' }), headers });
+    expect(await resolved.json()).toMatchObject({ conflicts: [{ resolution: { take: 'theirs' } }], plan: [expect.objectContaining({ sql: 'ALTER TABLE public.n ALTER COLUMN a TYPE text USING a::text;' })] });
+    expect((await fetch(`${url}/resolve`, { method: 'POST', body: JSON.stringify({ db: repo, key: 'table:public.nope', take: 'theirs' }), headers })).status).toBe(404);
+    expect((await (await fetch(`${url}?db=${repo}`)).json()) as { conflicts: unknown[] }).toMatchObject({ conflicts: [{ key: 'table:public.n' }] });
+    expect((await fetch(`${url}/abort`, { method: 'POST', body: JSON.stringify({ db: repo }), headers })).status).toBe(200);
+    expect(await storeState(repo)).toMatchObject({ merges: 0 });
+  }, 120_000);
+
+  it('an index that one side adds on a column the other side drops is a dangling reference', async () => {
+    const repo = await repository({ name: 'column', base: T, ours: 'ALTER TABLE t DROP COLUMN b;', theirs: 'CREATE INDEX t_b_idx ON t (b);' });
+    const result = await mergeBranches(context, { repository: repo, source: 'feature', dryRun: true });
+    expect(result.conflicts.map((c) => [c.key, c.kind])).toEqual([['index:public.t_b_idx', 'dangling-reference']]);
+  }, 60_000);
+});
+
+describe('pggit merge: rows, fast-forward, both directions', () => {
+  it('keeps the rows of branches created --with-data, merging into main and back', async () => {
+    const repo = await repository({ name: 'data', base: 'CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, g::text FROM generate_series(1, 1000) g;', ours: '', theirs: '' }, { withData: true });
+    const main = await through(repo);
+    const feature = await through(`${repo}@feature`);
+    await feature.query(`ALTER TABLE items ADD COLUMN price numeric DEFAULT 0; UPDATE items SET price = id WHERE id <= 10`);
+    await main.query(`INSERT INTO items VALUES (1001, 'main only')`);
+    await recorder.idle();
+    const into = await mergeBranches(context, { repository: repo, source: 'feature' });
+    expect(into.fastForward).toBe(true);
+    expect(into.plan.map((s) => s.sql)).toEqual(['ALTER TABLE public.items ADD COLUMN price numeric DEFAULT 0;']);
+    expect((await main.query(`SELECT count(*)::int AS n, sum(price)::int AS p FROM items`)).rows[0]).toEqual({ n: 1001, p: 0 });
+
+    await main.query(`CREATE INDEX items_name_idx ON items (name); ALTER TABLE items ADD COLUMN note text`);
+    await recorder.idle();
+    const back = await mergeBranches(context, { repository: repo, source: 'main', target: 'feature' });
+    expect(back.applied).toBe(true);
+    expect((await feature.query(`SELECT count(*)::int AS n, sum(price)::int AS p FROM items`)).rows[0]).toEqual({ n: 1000, p: 55 });
+    expect(await schemaOf(`${repo}@feature`)).toEqual(await schemaOf(repo));
+    const commit = await store.pool.query('SELECT kind, cardinality(parents) AS n FROM pggit.commits WHERE id = $1', [await headOf(repo, 'feature')]);
+    expect(commit.rows[0]).toEqual({ kind: 'merge', n: 2 });
+    // Each side now has the other: the next merge either way is a no-op.
+    expect((await mergeBranches(context, { repository: repo, source: 'feature' })).plan).toEqual([]);
+  }, 120_000);
+
+  it('refuses a plan that deletes data without --force, saying how many rows', async () => {
+    const repo = await repository({ name: 'drop', base: 'CREATE TABLE gone (id int); INSERT INTO gone VALUES (1), (2);', ours: '', theirs: 'DROP TABLE gone;' });
+    await expect(mergeBranches(context, { repository: repo, source: 'feature' })).rejects.toThrow(/drops table public\.gone and its data \(2 rows\)[\s\S]*/);
+    const forced = await cli(['merge', 'feature', '--db', repo, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain('fast-forward');
+    expect(forced.stdout).toMatch(/recorded merge commit [0-9a-f]{12}/);
+  }, 120_000);
 });
