@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { ChangeSet } from '../ddl/index.js';
 import type { ProxyMetrics } from '../metrics/index.js';
-import { StoreError, writeIdentities, type CommitRow, type HistoryStore, type StoredIdentity } from '../store/index.js';
+import { StoreError, writeCommitsIdentities, type CommitRow, type HistoryStore, type StoredIdentity } from '../store/index.js';
 import { applyScopedRead, decodeObject, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { changedSince, detectedMetadata, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
@@ -288,7 +288,7 @@ export class Recorder {
         commitId,
         identities: new Map(written.flatMap((key) => (found.has(key) ? [[key, found.get(key)!] as const] : []))),
       }));
-      await writeIdentities(this.options.store.pool, identities);
+      await writeCommitsIdentities(this.options.store.pool, identities);
     } catch (error) {
       const ids = commits.map((commit) => commit.commitId.slice(0, 12));
       this.log.warn({ err: error, database, commits: ids }, 'could not record object identities: renames in these commits will diff as drop and add');

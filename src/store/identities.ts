@@ -9,8 +9,12 @@ export interface StoredIdentity {
   readonly columns: Readonly<Record<string, number>> | null;
 }
 
+export async function writeIdentities(pool: pg.Pool | pg.ClientBase, commitId: string, identities: ReadonlyMap<string, StoredIdentity>): Promise<void> {
+  await writeCommitsIdentities(pool, [{ commitId, identities }]);
+}
+
 /** Identities of the keys each commit added or changed; many commits in one statement. */
-export async function writeIdentities(
+export async function writeCommitsIdentities(
   pool: pg.Pool | pg.ClientBase,
   commits: ReadonlyArray<{ readonly commitId: string; readonly identities: ReadonlyMap<string, StoredIdentity> }>,
 ): Promise<void> {
