@@ -252,6 +252,7 @@ describe('DDL in flight (for reconciliation)', () => {
     const { tracker, events } = watched();
     simpleQuery(tracker, 'SELECT 1', 'SELECT 1', 'Z:I');
     simpleQuery(tracker, 'SELECT 1;', 'SELECT 1', 'Z:I');
+    simpleQuery(tracker, "SET application_name = 'x'; SELECT 1", 'SET', 'SELECT 1', 'Z:I');
     expect(events).toEqual([]);
     tracker.query('CREATE TABLE t ()');
     expect(events).toEqual([true]);

@@ -88,7 +88,7 @@ export class TransactionTracker {
     item.sql = sql;
     item.lead = classifyLead(sql);
     item.cut = cut;
-    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || hasLaterStatement(sql)) this.inFlight(true);
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || this.laterMayChangeSchema(item)) this.inFlight(true);
   }
 
   parse(statementName: string, sql: string, cut = false): void {
@@ -203,6 +203,12 @@ export class TransactionTracker {
     }
     // Waiting for the client, nothing can commit: an open transaction does not hold reconciliation up.
     if (this.pending.length === 0) this.inFlight(false);
+  }
+
+  /** A later statement of a multi-statement Query may be DDL (its parts are needed for the replies anyway). */
+  private laterMayChangeSchema(item: PendingItem): boolean {
+    if (!hasLaterStatement(item.sql)) return false;
+    return this.partsOf(item).some((part) => part.lead === 'ddl-candidate' || part.lead === 'do-or-call');
   }
 
   /** Inside a block that already ran schema changes: the next request may be its COMMIT. */

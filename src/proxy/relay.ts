@@ -2,8 +2,9 @@
 // chunk is forwarded whole the moment it arrives; a frame tracker per
 // direction hands the observer the few messages it reads. This class is the
 // one owner of backpressure (a full socket on either side pauses the other
-// side's reads) and of the snapshot hold (a ReadyForQuery held back until the
-// recorder has read the catalog).
+// side's reads) and of the two holds: a ReadyForQuery held back until the
+// recorder has read the catalog, and client bytes held back until the
+// recorder holds the schema-change lock (before a statement that may be DDL).
 //
 // Server bytes are read into a reused buffer (net's `onread`), which saves an
 // allocation and the stream machinery per read. A buffer that a pending write
@@ -50,6 +51,10 @@ export class Relay {
   /** The read buffer is referenced by a write not yet flushed. */
   private lent = false;
   private hold: Promise<void> | undefined;
+  /** Requested while the current client chunk was read: hold it (and what follows) until this settles. */
+  private clientGate: Promise<void> | undefined;
+  /** Client bytes waiting for a gate, in order; undefined when none is closed. */
+  private heldFromClient: Buffer[] | undefined;
   /** Until authentication is over: hides SCRAM-SHA-256-PLUS (see channel-binding.ts). */
   private channelBinding: ChannelBindingFilter | undefined = new ChannelBindingFilter();
   private stopped = false;
@@ -102,6 +107,11 @@ export class Relay {
     this.hold = until;
   }
 
+  /** Holds the client chunk being read, and everything after it, until `until` settles (bounded like a reply hold). */
+  holdClientBytes(until: Promise<void>): void {
+    this.clientGate = this.clientGate ? Promise.all([this.clientGate, until]).then(() => undefined) : until;
+  }
+
   /** No more forwarding (the session is closing). */
   stop(): void {
     this.stopped = true;
@@ -117,14 +127,45 @@ export class Relay {
     }
     this.bytesFromClient += chunk.length;
     this.metrics.bytesFromClient(chunk.length);
+    if (this.heldFromClient !== undefined || this.clientGate !== undefined) {
+      this.holdFromClient(chunk);
+      return;
+    }
     if (!this.upstream!.write(chunk) && !this.clientPaused) {
       this.clientPaused = true;
       this.client.pause();
     }
   }
 
+  /** Queues a client chunk behind the gate; the first one opens the wait (client reads paused meanwhile). */
+  private holdFromClient(chunk: Buffer): void {
+    if (this.heldFromClient !== undefined) {
+      this.heldFromClient.push(chunk);
+      return;
+    }
+    this.heldFromClient = [chunk];
+    this.client.pause();
+    void this.openGates();
+  }
+
+  /** Waits for every gate requested meanwhile, then forwards the held chunks in order. */
+  private async openGates(): Promise<void> {
+    for (let gate = this.clientGate; gate !== undefined; gate = this.clientGate) {
+      this.clientGate = undefined;
+      await bounded(gate);
+    }
+    const chunks = this.heldFromClient ?? [];
+    this.heldFromClient = undefined;
+    if (this.stopped) return;
+    let full = false;
+    for (const chunk of chunks) if (!this.upstream!.write(chunk)) full = true;
+    // Full: the upstream's drain resumes the client (resumeClient).
+    this.clientPaused = full;
+    if (!full) this.client.resume();
+  }
+
   private resumeClient(): void {
-    if (!this.clientPaused || this.stopped) return;
+    if (!this.clientPaused || this.stopped || this.heldFromClient !== undefined) return;
     this.clientPaused = false;
     this.client.resume();
   }
@@ -180,13 +221,7 @@ export class Relay {
   private forwardHeld(hold: Promise<void>, chunk: Buffer): void {
     this.pauseServer(HOLDING);
     const heldSince = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, SNAPSHOT_HOLD_MS);
-      timer.unref();
-    });
-    void Promise.race([hold.catch(() => undefined), timeout]).then(() => {
-      clearTimeout(timer);
+    void bounded(hold).then(() => {
       this.events.replyHeld((performance.now() - heldSince) / 1000);
       if (this.stopped) return;
       if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
@@ -204,4 +239,15 @@ export class Relay {
     this.serverPause &= ~reason;
     if (this.serverPause === 0 && !this.stopped) this.upstream!.resume();
   }
+}
+
+/** Settles when `hold` does (failed or not), or after SNAPSHOT_HOLD_MS. */
+async function bounded(hold: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, SNAPSHOT_HOLD_MS);
+    timer.unref();
+  });
+  await Promise.race([hold.catch(() => undefined), timeout]);
+  clearTimeout(timer);
 }
