@@ -1,9 +1,10 @@
 // Two recorders share one store, as two proxies do. Proxy A's store
 // connection runs through a relay the test can stall, so A's observed commit
 // stays unwritten for as long as the test wants: B's reconciliation must
-// leave that change alone (no grace period to outlast), and still record DDL
-// run around the proxies as detected. A statement that may be DDL waits for
-// a reconciliation read under way; other statements never do.
+// leave that change alone (no grace period to outlast), skip while a block
+// with schema changes is open, and still record DDL run around the proxies
+// as detected. A statement that may be DDL waits for a reconciliation read
+// under way; other statements never do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -119,13 +120,26 @@ describe('reconciliation beside another proxy sharing the store', () => {
     expect(history[1]!.keys).toEqual(['table:public.written_late']);
   });
 
-  it('records DDL run around the proxies as detected', async () => {
-    const direct = new pg.Client({ connectionString: urlFor(APP) });
-    await direct.connect();
-    await direct.query('CREATE TABLE around_the_proxies (id int)');
-    await direct.end();
+  it('leaves the database alone while a block with schema changes is open, then records DDL run around the proxies as detected', async () => {
+    await throughProxyA(async (client) => {
+      await client.query('BEGIN');
+      await client.query('ALTER TABLE written_late ADD COLUMN in_block int');
+      // Committed meanwhile around the proxies: the catalog differs, so the next round must read it.
+      const direct = new pg.Client({ connectionString: urlFor(APP) });
+      await direct.connect();
+      await direct.query('CREATE TABLE around_the_proxies (id int)');
+      await direct.end();
+      const skippedBefore = await skippedRounds();
+      // A read now would wait for the block's lock on written_late: the round is skipped instead.
+      await reconcileB();
+      expect(await skippedRounds()).toBe(skippedBefore + 1);
+      await client.query('COMMIT');
+    });
+    await recorderA.idle();
     await reconcileB();
-    expect((await commits()).at(-1)).toEqual({ kind: 'detected', keys: ['table:public.around_the_proxies'] });
+    const [observed, detected] = (await commits()).slice(-2);
+    expect(observed).toEqual({ kind: 'observed', keys: ['table:public.written_late'] });
+    expect(detected).toEqual({ kind: 'detected', keys: ['table:public.around_the_proxies'] });
   });
 
   it('holds a statement that may be DDL while a reconciliation read is under way, and nothing else', async () => {

@@ -25,6 +25,9 @@ export interface FullRead {
   readonly before: ReadonlyMap<string, SchemaObject> | undefined;
 }
 
+/** SQLSTATE 55P03: lock_timeout ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 export interface ReconciliationHost {
   readonly pools: CatalogPools;
   readonly logger: Logger;
@@ -106,6 +109,12 @@ export class Reconciliation {
         if (locked) await releaseReconcileLock(client);
       }
     } catch (error) {
+      if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) {
+        // A transaction that did not come through a proxy holds a lock on what the read needs: next round.
+        this.host.logger.debug({ database }, 'reconciliation skipped: a relation it reads is locked');
+        this.host.skipped(database);
+        return;
+      }
       broken = error as Error;
       throw error;
     } finally {

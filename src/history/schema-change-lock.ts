@@ -4,11 +4,13 @@
 // Every proxy holds a session-level SHARED advisory lock (SCHEMA_CHANGE_LOCK,
 // per database) on a connection of its own while it has anything that may
 // commit or record schema changes there: from before a statement that may be
-// DDL (or the COMMIT of a block that ran some) is forwarded, until that
-// transaction ended and its observed commit is written to the store.
+// DDL is forwarded (the session's bytes wait for it when the lock is not held
+// yet: one round trip) until that transaction ended (a block that ran DDL
+// stays covered while it is open) and its observed commit is written.
 // Reconciliation takes the lock EXCLUSIVELY with a try (never waits, never
 // queues in front of the proxies) before its catalog read begins, holds it
-// until the read is over, and skips the round when it is taken.
+// until the read is over, and skips the round when it is taken. Proxied DDL
+// waits for a read under way; nothing else ever does.
 //
 // Why that is enough. Let L be when reconciliation got the lock, S its
 // snapshot (taken after L, inside the read) and U when it let go. A proxied
@@ -30,7 +32,12 @@ import type { Logger } from 'pino';
 /** The advisory lock key ('pggit' in ASCII). Advisory locks are per database: one per branch database. */
 export const SCHEMA_CHANGE_LOCK = 0x70_67_67_69_74;
 
-/** How long a reconciliation read may wait for a relation lock before it gives up (the next round retries). */
+/**
+ * How long a reconciliation read may wait for a relation lock (catalog
+ * lookups wait for a table's ALTER to commit) held by a transaction that did
+ * not come through a proxy, before it gives up until the next round: proxied
+ * DDL waits for the read meanwhile.
+ */
 const RECONCILE_LOCK_TIMEOUT = '1s';
 
 /** A hold on the shared lock: `ready` settles once it is held (undefined: it already was). */
