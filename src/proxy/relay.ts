@@ -99,7 +99,7 @@ export class Relay {
     this.client.on('data', this.onClientData);
     this.client.on('drain', this.onClientDrain);
     if (pending.length > 0) this.fromClient(pending);
-    if (!this.stopped) this.client.resume();
+    if (!this.stopped && this.heldFromClient === undefined) this.client.resume();
   }
 
   /** Holds the chunk that ends the current server read until `until` settles (see forwardHeld). */
