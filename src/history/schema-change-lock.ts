@@ -40,6 +40,9 @@ export const SCHEMA_CHANGE_LOCK = 0x70_67_67_69_74;
  */
 const RECONCILE_LOCK_TIMEOUT = '1s';
 
+/** A lock connection unused this long is closed (like the catalog pools' idle connections), so it never keeps DROP DATABASE out. */
+const IDLE_CLOSE_MS = 30_000;
+
 /** A hold on the shared lock: `ready` settles once it is held (undefined: it already was). */
 export interface SchemaChangeHold {
   readonly ready: Promise<void> | undefined;
@@ -100,6 +103,7 @@ class DatabaseLock {
   private converging: Promise<void> | undefined;
   /** Taking the lock failed: no retry until every hold of that time has ended. */
   private failed = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly newClient: () => pg.Client,
@@ -108,6 +112,7 @@ class DatabaseLock {
 
   hold(): SchemaChangeHold {
     this.holds += 1;
+    clearTimeout(this.idleTimer);
     let released = false;
     return {
       // Only the first hold costs a round trip; later ones find the lock held.
@@ -129,6 +134,7 @@ class DatabaseLock {
   }
 
   async end(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const client = this.client;
     this.client = undefined;
     this.locked = false;
@@ -141,8 +147,17 @@ class DatabaseLock {
       this.converging = undefined;
       // A hold taken or released while the last statement was under way.
       if (this.mismatch()) void this.converge();
+      else if (this.holds === 0 && this.client) this.closeWhenIdle();
     });
     return this.converging;
+  }
+
+  private closeWhenIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.holds === 0 && this.converging === undefined) void this.end();
+    }, IDLE_CLOSE_MS);
+    this.idleTimer.unref();
   }
 
   private mismatch(): boolean {
