@@ -8,7 +8,10 @@ export class CatalogPools {
   /** Connections kept outside the pools (schema-change locks), by database. */
   private readonly own = new Map<string, Set<pg.Client>>();
 
-  constructor(private readonly upstreamUrl: string) {}
+  constructor(
+    private readonly upstreamUrl: string,
+    private readonly applicationName = 'pggit recorder',
+  ) {}
 
   pool(database: string): pg.Pool {
     let pool = this.pools.get(database);
@@ -19,7 +22,7 @@ export class CatalogPools {
         ...databaseConfig(this.upstreamUrl, database),
         max: 5,
         idleTimeoutMillis: 30_000,
-        application_name: 'pggit recorder',
+        application_name: this.applicationName,
         pipeline: true,
       });
       surviveLostConnections(pool); // a lost connection: the next checkout reconnects

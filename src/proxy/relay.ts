@@ -26,6 +26,15 @@ const SNAPSHOT_HOLD_MS = 10_000;
 const CLIENT_FULL = 1;
 const HOLDING = 2;
 
+/** What a gate decided for one client message: undefined forwards it as it came, bytes go instead. */
+export type GateDecision = Buffer | undefined;
+
+interface Gate {
+  readonly start: number;
+  readonly end: number;
+  readonly decision: GateDecision | Promise<GateDecision>;
+}
+
 export interface RelaySinks {
   readonly frontend: FrameSink;
   readonly backend: FrameSink;
@@ -53,11 +62,15 @@ export class Relay {
   private hold: Promise<void> | undefined;
   /** Requested while the current client chunk was read: hold it (and what follows) until this settles. */
   private clientGate: Promise<void> | undefined;
-  /** Client bytes waiting for a gate, in order; undefined when none is closed. */
-  private heldFromClient: Buffer[] | undefined;
   /** Until authentication is over: hides SCRAM-SHA-256-PLUS (see channel-binding.ts). */
   private channelBinding: ChannelBindingFilter | undefined = new ChannelBindingFilter();
   private stopped = false;
+  /** Gates set by the frontend sink while the current client chunk was pushed. */
+  private gates: Gate[] | undefined;
+  /** Client chunks that arrived while a gate's decision was pending (forwarded in order after it). */
+  private waiting: Buffer[] | undefined;
+  /** Messages of the proxy's own for the client, sent at the next server message boundary. */
+  private toClient: Buffer[] | undefined;
   bytesFromClient = 0;
   bytesFromServer = 0;
   /** Replaced once the session authenticated and its labels are known. */
@@ -99,12 +112,31 @@ export class Relay {
     this.client.on('data', this.onClientData);
     this.client.on('drain', this.onClientDrain);
     if (pending.length > 0) this.fromClient(pending);
-    if (!this.stopped && this.heldFromClient === undefined) this.client.resume();
+    if (!this.stopped && this.waiting === undefined) this.client.resume();
   }
 
   /** Holds the chunk that ends the current server read until `until` settles (see forwardHeld). */
   holdNextReply(until: Promise<void>): void {
-    this.hold = until;
+    // Two reasons to hold (a snapshot, the guard's lock check) both must end.
+    this.hold = this.hold === undefined ? until : Promise.all([this.hold, until]).then(() => undefined);
+  }
+
+  /**
+   * Called by the frontend sink from inside its onMessage: the message being
+   * handed out is forwarded only as `decision` says (the guard's denial
+   * replaces it). False when the message is not wholly in the current chunk
+   * (its start was already forwarded): it goes as it came.
+   */
+  gateCurrentMessage(bodyLength: number, decision: GateDecision | Promise<GateDecision>): boolean {
+    const start = this.frontend.messageStart;
+    if (start < 0) return false;
+    (this.gates ??= []).push({ start, end: start + 5 + bodyLength, decision });
+    return true;
+  }
+
+  /** A message of the proxy's own (a guard warning) for the client, sent before the next server message. */
+  sendToClient(message: Buffer): void {
+    (this.toClient ??= []).push(message);
   }
 
   /** Holds the client chunk being read, and everything after it, until `until` settles (bounded like a reply hold). */
@@ -119,6 +151,10 @@ export class Relay {
   }
 
   private fromClient(chunk: Buffer): void {
+    if (this.waiting !== undefined) {
+      this.waiting.push(chunk);
+      return;
+    }
     try {
       this.frontend.push(chunk);
     } catch (error) {
@@ -127,47 +163,57 @@ export class Relay {
     }
     this.bytesFromClient += chunk.length;
     this.metrics.bytesFromClient(chunk.length);
-    if (this.heldFromClient !== undefined || this.clientGate !== undefined) {
-      this.holdFromClient(chunk);
+    const gates = this.gates;
+    const until = this.clientGate;
+    if (gates !== undefined || until !== undefined) {
+      this.gates = undefined;
+      this.clientGate = undefined;
+      this.forwardGated(chunk, gates ?? [], until);
       return;
     }
+    this.writeUpstream(chunk);
+  }
+
+  private writeUpstream(chunk: Buffer): void {
     if (!this.upstream!.write(chunk) && !this.clientPaused) {
       this.clientPaused = true;
       this.client.pause();
     }
   }
 
-  /** Queues a client chunk behind the gate; the first one opens the wait (client reads paused meanwhile). */
-  private holdFromClient(chunk: Buffer): void {
-    if (this.heldFromClient !== undefined) {
-      this.heldFromClient.push(chunk);
+  /**
+   * A chunk with gated messages, or held for the schema-change lock (`until`):
+   * forwarded once every decision is known and `until` settled (bounded);
+   * later chunks wait their turn.
+   */
+  private forwardGated(chunk: Buffer, gates: readonly Gate[], until?: Promise<void>): void {
+    if (until === undefined && !gates.some((gate) => gate.decision instanceof Promise)) {
+      this.writeUpstream(assemble(chunk, gates, gates.map((gate) => gate.decision as GateDecision)));
       return;
     }
-    this.heldFromClient = [chunk];
+    this.waiting = [];
     this.client.pause();
-    void this.openGates();
-  }
-
-  /** Waits for every gate requested meanwhile, then forwards the held chunks in order. */
-  private async openGates(): Promise<void> {
-    for (let gate = this.clientGate; gate !== undefined; gate = this.clientGate) {
-      this.clientGate = undefined;
-      await bounded(gate);
-    }
-    const chunks = this.heldFromClient ?? [];
-    this.heldFromClient = undefined;
-    if (this.stopped) return;
-    let full = false;
-    for (const chunk of chunks) if (!this.upstream!.write(chunk)) full = true;
-    // Full: the upstream's drain resumes the client (resumeClient).
-    this.clientPaused = full;
-    if (!full) this.client.resume();
+    const decided = gates.map((gate) => Promise.resolve(gate.decision).catch(() => undefined));
+    void Promise.all([Promise.all(decided), until && bounded(until)]).then(([decisions]) => {
+      if (this.stopped) return;
+      this.writeUpstream(assemble(chunk, gates, decisions));
+      const queued = this.waiting ?? [];
+      this.waiting = undefined;
+      while (queued.length > 0) {
+        this.fromClient(queued.shift()!);
+        if (this.waiting !== undefined) {
+          (this.waiting as Buffer[]).push(...queued);
+          return;
+        }
+      }
+      if (!this.clientPaused && !this.stopped) this.client.resume();
+    });
   }
 
   private resumeClient(): void {
-    if (!this.clientPaused || this.stopped || this.heldFromClient !== undefined) return;
+    if (!this.clientPaused || this.stopped) return;
     this.clientPaused = false;
-    this.client.resume();
+    if (this.waiting === undefined) this.client.resume();
   }
 
   /** Returns true: pausing is done by pauseServer, never by this return value. */
@@ -189,12 +235,14 @@ export class Relay {
   private fromServer(received: Buffer, reusedBuffer: boolean): void {
     if (this.stopped) return;
     let chunk = received;
+    let startsAtBoundary = false;
     try {
       if (this.channelBinding !== undefined) {
         chunk = this.channelBinding.push(received);
         if (this.channelBinding.done) this.channelBinding = undefined;
         if (chunk.length === 0) return;
       }
+      startsAtBoundary = this.backend.atBoundary;
       this.backend.push(chunk);
     } catch (error) {
       this.events.frameError(error, true);
@@ -205,9 +253,11 @@ export class Relay {
     const hold = this.hold;
     if (hold !== undefined) {
       this.hold = undefined;
-      this.forwardHeld(hold, reusedBuffer ? Buffer.from(chunk) : chunk);
+      this.forwardHeld(hold, reusedBuffer ? Buffer.from(chunk) : chunk, startsAtBoundary);
       return;
     }
+    // Our own messages go in only between two server messages.
+    if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
     if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
   }
 
@@ -218,15 +268,22 @@ export class Relay {
    * at the first session of a new database, so the baseline is read before
    * the client changes anything. Bounded by SNAPSHOT_HOLD_MS.
    */
-  private forwardHeld(hold: Promise<void>, chunk: Buffer): void {
+  private forwardHeld(hold: Promise<void>, chunk: Buffer, startsAtBoundary: boolean): void {
     this.pauseServer(HOLDING);
     const heldSince = performance.now();
     void bounded(hold).then(() => {
       this.events.replyHeld((performance.now() - heldSince) / 1000);
       if (this.stopped) return;
+      if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
       if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
       this.resumeServer(HOLDING);
     });
+  }
+
+  private flushToClient(): void {
+    const messages = this.toClient!;
+    this.toClient = undefined;
+    for (const message of messages) this.client.write(message);
   }
 
   private pauseServer(reason: number): void {
@@ -250,4 +307,19 @@ async function bounded(hold: Promise<void>): Promise<void> {
   });
   await Promise.race([hold.catch(() => undefined), timeout]);
   clearTimeout(timer);
+}
+
+/** The chunk with each gated message as decided (no copy when nothing changed). */
+function assemble(chunk: Buffer, gates: readonly Gate[], decisions: readonly GateDecision[]): Buffer {
+  if (decisions.every((decision) => decision === undefined)) return chunk;
+  const parts: Buffer[] = [];
+  let at = 0;
+  gates.forEach((gate, index) => {
+    const decision = decisions[index];
+    if (decision === undefined || gate.end > chunk.length) return;
+    parts.push(chunk.subarray(at, gate.start), decision);
+    at = gate.end;
+  });
+  parts.push(chunk.subarray(at));
+  return Buffer.concat(parts);
 }
