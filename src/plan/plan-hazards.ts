@@ -25,6 +25,6 @@ export function classifyPlanned(steps: ReadonlyArray<PlannedSql & { object: stri
       hazards.push(hazard);
     }
     const statement: PlanStatement = { sql: step.sql, object: step.object, action: step.action, hazards, transactional: step.transactional };
-    return step.phase ? { ...statement, phase: step.phase } : statement;
+    return step.phase && !step.transactional ? { ...statement, phase: step.phase } : statement;
   });
 }

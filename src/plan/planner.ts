@@ -10,7 +10,9 @@
 //      the tables whose defaults and checks use them, tables before
 //      constraints, foreign keys last so cycles need no special case);
 //   5. drops that had to wait for a table to stop using them (a sequence
-//      or type a column no longer uses).
+//      or type a column no longer uses);
+//   6. after the transaction: indexes built or dropped CONCURRENTLY on
+//      tables that stay (concurrently.ts).
 import type { SchemaObject, SchemaTree } from '../history/index.js';
 import { orderObjects, sameObject } from '../history/index.js';
 import { alterInPlace, statementsOf, type PlannedSql } from './alter-in-place.js';
@@ -21,6 +23,7 @@ import { findRenames, NameRewriter } from './renames.js';
 import { classifyPlanned } from './plan-hazards.js';
 import { rawNameParts } from './sql-tokens.js';
 import { undoStatement } from './undo.js';
+import { concurrentCreate, concurrentDrop, type ConcurrentContext } from './concurrently.js';
 import type { Identities, PlanAction, PlanStatement } from './types.js';
 
 export type Schema = readonly SchemaObject[] | SchemaTree;
@@ -94,53 +97,92 @@ export function diff(fromSchema: Schema, toSchema: Schema, identities: Identitie
     }
   }
 
+  remakeWithBaseTypes(from, to, drops, creates);
   const late = closeOverDependents(from, to, { drops, creates, alters, renamed, columnsChanged, toKeyOf });
 
   const steps: Step[] = [];
   for (const [key, statements] of alters) for (const s of statements) if (s.phase === 'before') steps.push({ ...s, object: key, action: 'alter' });
   const dropOrder = (keys: Iterable<string>): SchemaObject[] => orderObjects([...keys].map((key) => from.get(key)!)).reverse();
   const early = [...drops].filter((key) => !late.has(key));
+  const concurrency: ConcurrentContext = { from, to, creates, altered: new Set(alters.keys()), drops, columnsChanged };
+  const afterwards: Step[] = []; // CONCURRENTLY: after the transaction
   for (const object of dropOrder(early)) {
-    if (takenByTable(object, drops, late)) continue;
-    steps.push(...dropSteps(object, drops));
+    if (takenByTable(object, drops, late) || takenByType(object, drops)) continue;
+    const concurrent = concurrentDrop(object, concurrency);
+    if (concurrent) afterwards.push({ sql: concurrent, transactional: false, phase: 'after', object: object.key, action: 'drop' });
+    else steps.push(...dropSteps(object, drops));
   }
   steps.push(...renameSteps(from, renamed, renames.columns));
   const building = orderObjects([...new Set([...creates, ...alters.keys()])].map((key) => to.get(key)!));
-  const deferred = deferredAttachments(building, creates);
+  const deferred = deferredAttachments(building, creates, to);
+  const linked: Step[] = []; // INHERIT of altered tables: after the constraints it needs
   for (const object of building) {
     if (creates.has(object.key)) {
       const replaced = drops.has(object.key) || [...drops].some((key) => toKeyOf(key) === object.key);
-      steps.push({ sql: withoutDeferred(object, deferred), transactional: true, object: object.key, action: replaced ? 'replace' : 'create' });
+      const action = replaced ? 'replace' : 'create';
+      const concurrent = concurrentCreate(object, concurrency);
+      if (concurrent) afterwards.push({ sql: concurrent, transactional: false, phase: 'after', object: object.key, action });
+      else steps.push({ sql: withoutDeferred(object, deferred), transactional: true, object: object.key, action });
     } else {
-      for (const s of alters.get(object.key)!) if (s.phase !== 'before') steps.push({ ...s, object: object.key, action: 'alter' });
+      for (const s of alters.get(object.key)!) {
+        if (s.phase === 'before') continue;
+        (s.transactional && s.phase === 'after' ? linked : steps).push({ ...s, object: object.key, action: 'alter' });
+      }
     }
   }
-  for (const [key, sql] of deferred) steps.push({ sql, transactional: true, object: key, action: 'create' });
+  for (const [key, { sql }] of deferred) steps.push({ sql, transactional: true, object: key, action: 'create' });
+  steps.push(...linked);
   for (const object of dropOrder(late)) steps.push(...dropSteps(object, drops));
+  steps.push(...afterwards);
   return classifyPlanned(steps, createdTables(to, creates));
 }
 
 /**
- * A new partition of a table that already has indexes: attached last, after
- * its own indexes exist, so PostgreSQL attaches those (instead of building
- * its own copies under other names). Table key -> its ATTACH PARTITION.
+ * A new partition of a table that already exists: attached last, after its
+ * own indexes exist, so PostgreSQL attaches those (instead of building its
+ * own copies under other names), and after it got its parent's CHECK
+ * constraints, which ATTACH requires and then takes as inherited. A new
+ * child of an existing table (INHERIT) likewise waits for the constraints
+ * it must share with its parent. Table key -> the statements, and the
+ * lines they take out of the table's definition.
  */
-function deferredAttachments(building: readonly SchemaObject[], creates: ReadonlySet<string>): Map<string, string> {
-  const deferred = new Map<string, string>();
+function deferredAttachments(building: readonly SchemaObject[], creates: ReadonlySet<string>, to: ReadonlyMap<string, SchemaObject>): Map<string, { sql: string; lines: string[] }> {
+  const deferred = new Map<string, { sql: string; lines: string[] }>();
   for (const object of building) {
+    if (!creates.has(object.key) || object.kind !== 'table') continue;
     const parent = partitionParent(object);
-    if (!creates.has(object.key) || parent === undefined || creates.has(parent)) continue;
-    deferred.set(object.key, /^ALTER TABLE ONLY \S+ ATTACH PARTITION .*$/m.exec(object.definition)![0]);
+    if (parent !== undefined && !creates.has(parent)) {
+      const attach = /^ALTER TABLE ONLY \S+ ATTACH PARTITION .*$/m.exec(object.definition)![0];
+      const checks = parentChecks(to, parent, qualifiedName(object.key));
+      deferred.set(object.key, { sql: [...checks, attach].join('\n'), lines: [attach] });
+      continue;
+    }
+    const inherits = [...object.definition.matchAll(/^ALTER TABLE \S+ INHERIT (\S+);$/gm)].filter((m) => !creates.has(`table:${m[1]}`)).map((m) => m[0]);
+    if (inherits.length > 0) deferred.set(object.key, { sql: inherits.join('\n'), lines: inherits });
   }
   return deferred;
 }
 
+/** The parent's CHECK constraints (but NO INHERIT ones) added to a table about to become its partition. */
+function parentChecks(to: ReadonlyMap<string, SchemaObject>, parent: string, partition: string): string[] {
+  const prefix = `constraint:${parent.slice('table:'.length)}.`;
+  const checks: string[] = [];
+  for (const [key, object] of to) {
+    if (!key.startsWith(prefix)) continue;
+    const add = object.definition.split('\n', 1)[0]!;
+    const match = /^ALTER TABLE (?:ONLY )?\S+ (ADD CONSTRAINT \S+ CHECK .*);$/.exec(add);
+    if (match && !/ NO INHERIT( NOT VALID)?;$/.test(add)) checks.push(`ALTER TABLE ${partition} ${match[1]};`);
+  }
+  return checks;
+}
+
 /** The definition without what a deferred ATTACH PARTITION does itself. */
-function withoutDeferred(object: SchemaObject, deferred: ReadonlyMap<string, string>): string {
+function withoutDeferred(object: SchemaObject, deferred: ReadonlyMap<string, { sql: string; lines: string[] }>): string {
   if (deferred.size === 0) return object.definition;
-  if (deferred.has(object.key)) return object.definition.replace(deferred.get(object.key)!, '').replace(/\n\n+/g, '\n').trim();
+  const own = deferred.get(object.key);
+  if (own) return own.lines.reduce((text, line) => text.replace(line, ''), object.definition).replace(/\n\n+/g, '\n').trim();
   const table = object.kind === 'index' ? object.dependsOn.find((dep) => dep.startsWith('table:')) : object.kind === 'constraint' ? `table:${tableAndName(object.key).table}` : undefined;
-  if (table === undefined || !deferred.has(table)) return object.definition;
+  if (table === undefined || !deferred.get(table)?.lines[0]?.includes(' ATTACH PARTITION ')) return object.definition;
   return object.definition.replace(/^ALTER INDEX \S+ ATTACH PARTITION .*$\n?/gm, '').trim();
 }
 
@@ -224,16 +266,39 @@ function closeOverDependents(from: ReadonlyMap<string, SchemaObject>, to: Readon
 /**
  * An index or constraint that hangs off another (attached to a partitioned
  * index, or inherited from a parent's constraint) goes with its parent and
- * cannot be dropped alone; an attached one also goes with its partition.
+ * cannot be dropped alone; an attached one also goes with its partition,
+ * and a constraint (but a foreign key) with its table.
  */
 function takenByTable(object: SchemaObject, drops: ReadonlySet<string>, late: ReadonlySet<string>): boolean {
   if (object.kind !== 'index' && object.kind !== 'constraint') return false;
   const gone = (key: string): boolean => drops.has(key) && !late.has(key);
   const foreignKey = / FOREIGN KEY \(/.test(object.definition.split('\n', 1)[0]!);
   if (!foreignKey && object.dependsOn.some((dep) => (dep.startsWith('index:') || dep.startsWith('constraint:')) && gone(dep))) return true;
+  // DROP TABLE takes the table's own constraints, and only it can take one that is also inherited.
+  if (object.kind === 'constraint' && !foreignKey && gone(`table:${tableAndName(object.key).table}`)) return true;
   if (!/^ALTER INDEX \S+ ATTACH PARTITION /m.test(object.definition)) return false;
   const table = object.kind === 'index' ? object.dependsOn.find((dep) => dep.startsWith('table:')) : `table:${tableAndName(object.key).table}`;
   return table !== undefined && gone(table);
+}
+
+/**
+ * A base type dropped for good or made again is dropped with CASCADE (its
+ * I/O functions depend on it and it on them); its shell and those functions
+ * go with it, so they are made again too when they stay.
+ */
+function remakeWithBaseTypes(from: ReadonlyMap<string, SchemaObject>, to: ReadonlyMap<string, SchemaObject>, drops: Set<string>, creates: Set<string>): void {
+  for (const key of [...drops]) {
+    const shell = `shell_type:${key.slice('type:'.length)}`;
+    if (!key.startsWith('type:') || !from.has(shell)) continue;
+    drops.add(shell);
+    if (to.has(shell)) creates.add(shell);
+  }
+}
+
+/** The shell of a dropped base type, and the I/O functions written over that shell, go with the type's DROP ... CASCADE. */
+function takenByType(object: SchemaObject, drops: ReadonlySet<string>): boolean {
+  const shells = object.kind === 'shell_type' ? [object.key] : object.kind === 'function' ? object.dependsOn.filter((dep) => dep.startsWith('shell_type:')) : [];
+  return shells.some((shell) => drops.has(`type:${shell.slice('shell_type:'.length)}`));
 }
 
 function dropSteps(object: SchemaObject, drops: ReadonlySet<string>): Step[] {
