@@ -63,7 +63,7 @@ export function statementsOf(definition: string): ParsedStatement[] {
 
 const stripLocations = (node: unknown): string => JSON.stringify(node, (key, value: unknown) => (key === 'location' ? undefined : value));
 
-function enumLabels(head: string): string[] | undefined {
+export function enumLabels(head: string): string[] | undefined {
   const sql = new SqlText(head);
   const at = sql.tokens.findIndex((_, i) => sql.keyword(i) === 'ENUM');
   if (at < 0 || sql.tokens[at + 1]?.text !== '(') return undefined;

@@ -24,7 +24,9 @@ import { classifyPlanned } from './plan-hazards.js';
 import { rawNameParts } from './sql-tokens.js';
 import { undoStatement } from './undo.js';
 import { concurrentCreate, concurrentDrop, type ConcurrentContext } from './concurrently.js';
-import type { Identities, PlanAction, PlanStatement } from './types.js';
+import { closeOverDependents } from './dependents.js';
+import { dropRetiredSql, enumLosses, lossHazard, retireSql, retypeColumns } from './enum-remake.js';
+import type { Hazard, Identities, PlanAction, PlanStatement } from './types.js';
 
 export type Schema = readonly SchemaObject[] | SchemaTree;
 
@@ -33,12 +35,11 @@ function byKey(schema: Schema): Map<string, SchemaObject> {
   return new Map(list.map((object) => [object.key, object]));
 }
 
-/** Kinds that must be made again when a column of their table is dropped or retyped. */
-const OVER_COLUMNS = new Set(['view', 'materialized_view', 'rule', 'policy', 'trigger', 'function', 'procedure']);
-
 interface Step extends PlannedSql {
   readonly object: string;
   readonly action: PlanAction;
+  /** Hazards the statement's text does not show (see classifyPlanned). */
+  readonly hazards?: readonly Hazard[];
 }
 
 export function diff(fromSchema: Schema, toSchema: Schema, identities: Identities = {}): PlanStatement[] {
@@ -63,6 +64,7 @@ export function diff(fromSchema: Schema, toSchema: Schema, identities: Identitie
   const alters = new Map<string, PlannedSql[]>(); // to key -> statements
   const columnsChanged = new Set<string>(); // from keys of tables
   const renamed = new Map(renames.objects);
+  const enumRemakes = new Map<string, string[]>(); // enum key -> the values it loses
 
   for (const object of removed) if (!renamed.has(object.key)) drops.add(object.key);
   for (const key of added.keys()) if (![...renamed.values()].includes(key)) creates.add(key);
@@ -94,11 +96,15 @@ export function diff(fromSchema: Schema, toSchema: Schema, identities: Identitie
       drops.add(fromKey);
       creates.add(toKey);
       renamed.delete(fromKey);
+      const losses = enumLosses(before, after);
+      if (losses) enumRemakes.set(fromKey, losses);
     }
   }
 
   remakeWithBaseTypes(from, to, drops, creates);
-  const late = closeOverDependents(from, to, { drops, creates, alters, renamed, columnsChanged, toKeyOf });
+  const retyped = new Map<string, Set<string>>();
+  const late = closeOverDependents(from, to, { drops, creates, alters, renamed, columnsChanged, toKeyOf, enumRemakes: new Set(enumRemakes.keys()), retyped });
+  castOverColumns(to, retyped, drops, toKeyOf, alters);
 
   const steps: Step[] = [];
   for (const [key, statements] of alters) for (const s of statements) if (s.phase === 'before') steps.push({ ...s, object: key, action: 'alter' });
@@ -108,6 +114,10 @@ export function diff(fromSchema: Schema, toSchema: Schema, identities: Identitie
   const afterwards: Step[] = []; // CONCURRENTLY: after the transaction
   for (const object of dropOrder(early)) {
     if (takenByTable(object, drops, late) || takenByType(object, drops)) continue;
+    if (enumRemakes.has(object.key)) {
+      steps.push({ sql: retireSql(object), transactional: true, object: object.key, action: 'rename' });
+      continue;
+    }
     const concurrent = concurrentDrop(object, concurrency);
     if (concurrent) afterwards.push({ sql: concurrent, transactional: false, phase: 'after', object: object.key, action: 'drop' });
     else steps.push(...dropSteps(object, drops));
@@ -122,7 +132,10 @@ export function diff(fromSchema: Schema, toSchema: Schema, identities: Identitie
       const action = replaced ? 'replace' : 'create';
       const concurrent = concurrentCreate(object, concurrency);
       if (concurrent) afterwards.push({ sql: concurrent, transactional: false, phase: 'after', object: object.key, action });
-      else steps.push({ sql: withoutDeferred(object, deferred), transactional: true, object: object.key, action });
+      else {
+        const losses = enumRemakes.get(object.key);
+        steps.push({ sql: withoutDeferred(object, deferred), transactional: true, object: object.key, action, ...(losses ? { hazards: [lossHazard(object, losses)] } : {}) });
+      }
     } else {
       for (const s of alters.get(object.key)!) {
         if (s.phase === 'before') continue;
@@ -133,8 +146,40 @@ export function diff(fromSchema: Schema, toSchema: Schema, identities: Identitie
   for (const [key, { sql }] of deferred) steps.push({ sql, transactional: true, object: key, action: 'create' });
   steps.push(...linked);
   for (const object of dropOrder(late)) steps.push(...dropSteps(object, drops));
+  for (const key of enumRemakes.keys()) steps.push({ sql: dropRetiredSql(from.get(key)!), transactional: true, object: key, action: 'drop' });
   steps.push(...afterwards);
   return classifyPlanned(steps, createdTables(to, creates));
+}
+
+/**
+ * The columns of tables over a remade enum are cast over to the new type,
+ * before the table's other changes. A partition or inheritance child whose
+ * parent is cast over gets it from the parent.
+ */
+function castOverColumns(
+  to: ReadonlyMap<string, SchemaObject>,
+  retyped: ReadonlyMap<string, ReadonlySet<string>>,
+  drops: ReadonlySet<string>,
+  toKeyOf: (fromKey: string) => string | undefined,
+  alters: Map<string, PlannedSql[]>,
+): void {
+  const tables = new Set([...retyped.keys()].filter((key) => !drops.has(key)).map((key) => toKeyOf(key)!));
+  for (const [fromKey, types] of retyped) {
+    const toKey = toKeyOf(fromKey);
+    if (drops.has(fromKey) || toKey === undefined) continue;
+    const table = to.get(toKey)!;
+    if (parentsOf(table).some((parent) => tables.has(parent))) continue;
+    const statements = [...types].flatMap((type) => retypeColumns(table, to.get(type)!)).map((sql): PlannedSql => ({ sql, transactional: true }));
+    if (statements.length > 0) alters.set(toKey, [...statements, ...(alters.get(toKey) ?? [])]);
+  }
+}
+
+/** The tables a table inherits from or is a partition of. */
+function parentsOf(table: SchemaObject): string[] {
+  const attached = partitionParent(table);
+  const inherits = /^INHERITS \((.*)\);?$/m.exec(table.definition)?.[1]?.split(', ') ?? [];
+  const late = [...table.definition.matchAll(/^ALTER TABLE \S+ INHERIT (\S+);$/gm)].map((m) => m[1]!);
+  return [...(attached ? [attached] : []), ...[...inherits, ...late].map((name) => `table:${name}`)];
 }
 
 /**
@@ -191,76 +236,6 @@ function partitionParent(table: SchemaObject): string | undefined {
   if (table.kind !== 'table') return undefined;
   const match = /^ALTER TABLE ONLY (\S+) ATTACH PARTITION /m.exec(table.definition);
   return match ? `table:${match[1]}` : undefined;
-}
-
-interface Sets {
-  readonly drops: Set<string>;
-  readonly creates: Set<string>;
-  readonly alters: Map<string, PlannedSql[]>;
-  readonly renamed: Map<string, string>;
-  readonly columnsChanged: ReadonlySet<string>;
-  readonly toKeyOf: (fromKey: string) => string | undefined;
-}
-
-/**
- * What else must go: whatever depends on a dropped object is dropped first
- * and made again (unless it is gone from `to` anyway). A table is never
- * made again for a dependency it no longer has in `to`: the dependency is
- * dropped late instead, after the table was altered. Returns the late drops.
- */
-function closeOverDependents(from: ReadonlyMap<string, SchemaObject>, to: ReadonlyMap<string, SchemaObject>, sets: Sets): Set<string> {
-  const late = new Set<string>();
-  if (sets.drops.size === 0 && sets.columnsChanged.size === 0) return late;
-  const dependents = new Map<string, string[]>();
-  for (const object of from.values()) {
-    for (const dep of object.dependsOn) {
-      let list = dependents.get(dep);
-      if (!list) dependents.set(dep, (list = []));
-      list.push(object.key);
-    }
-  }
-  const remake = (key: string, queue: string[]): void => {
-    if (sets.drops.has(key)) return;
-    sets.drops.add(key);
-    const toKey = sets.toKeyOf(key);
-    if (toKey !== undefined) {
-      sets.creates.add(toKey);
-      sets.alters.delete(toKey);
-    }
-    sets.renamed.delete(key);
-    queue.push(key);
-  };
-  const queue: string[] = [];
-  for (const table of sets.columnsChanged) {
-    for (const key of dependents.get(table) ?? []) if (OVER_COLUMNS.has(from.get(key)!.kind)) remake(key, queue);
-  }
-  queue.push(...sets.drops);
-  while (queue.length > 0) {
-    const key = queue.pop()!;
-    for (const dependent of dependents.get(key) ?? []) {
-      if (sets.drops.has(dependent)) continue;
-      const object = from.get(dependent)!;
-      const toKey = sets.toKeyOf(dependent);
-      const after = toKey === undefined ? undefined : to.get(toKey);
-      const stillNeeds = after?.dependsOn.includes(sets.toKeyOf(key) ?? key) === true;
-      if (object.kind === 'table' && after && !stillNeeds && sets.toKeyOf(key) === undefined) {
-        late.add(key);
-        continue;
-      }
-      remake(dependent, queue);
-    }
-  }
-  // What a late drop lives in must wait for it too.
-  const pending = [...late];
-  while (pending.length > 0) {
-    for (const dep of from.get(pending.pop()!)!.dependsOn) {
-      if (sets.drops.has(dep) && !late.has(dep) && sets.toKeyOf(dep) === undefined) {
-        late.add(dep);
-        pending.push(dep);
-      }
-    }
-  }
-  return late;
 }
 
 /**
