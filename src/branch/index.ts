@@ -12,5 +12,6 @@ export { deleteBranch, type DeleteBranchInput, type DeletedBranch } from './dele
 export type { TableProgress } from './copy-data.js';
 export { diffSchemas, summarize, withSizes, type DiffInput, type DiffResult, type DiffSummary } from './diff.js';
 export { isDatabaseUrl, objectsAt, readLive, readSide, relationSizes, type SchemaSide } from './schema-source.js';
-export { revertCommit, destructiveSteps, type RevertInput, type RevertResult, type RevertConflict } from './revert.js';
+export { revertCommit, destructiveSteps, type RevertInput, type RevertResult } from './revert.js';
+export type { RevertConflict } from './revert-conflicts.js';
 export { applyPlan } from './apply-plan.js';

@@ -4,15 +4,16 @@
 // changed again are conflicts and nothing is applied. Otherwise the plan
 // runs on the branch's database and a commit of kind `revert` records the
 // schema the database then has.
-import { encodeObject, readCatalog, resolveRef, shortId } from '../history/index.js';
-import { mergeTrees, diff, type Conflict, type PlanStatement } from '../plan/index.js';
-import { databaseConfig, StoreError } from '../store/index.js';
+import { encodeObject, readCatalog, resolveRef, sameObject, shortId, type SchemaObject } from '../history/index.js';
+import { mergeTrees, diff, type PlanStatement } from '../plan/index.js';
+import { databaseConfig, StoreError, type CommitRow, type HistoryReader, type LockedBranch } from '../store/index.js';
 import { applyPlan } from './apply-plan.js';
 import { identitiesBetween } from './identities.js';
 import { asBranchError, readerOf, withDatabase, type BranchContext } from './admin.js';
 import { BranchError } from './branch-error.js';
 import { summarize, withSizes, type DiffSummary } from './diff.js';
 import { objectsAt } from './schema-source.js';
+import { describeConflicts, type RevertConflict } from './revert-conflicts.js';
 
 export interface RevertInput {
   readonly repository: string;
@@ -22,14 +23,6 @@ export interface RevertInput {
   readonly dryRun?: boolean | undefined;
   /** Apply even when the plan deletes data. */
   readonly force?: boolean | undefined;
-}
-
-export interface RevertConflict {
-  readonly key: string;
-  readonly kind: Conflict['kind'];
-  readonly base: string | null;
-  readonly ours: string | null;
-  readonly theirs: string | null;
 }
 
 export interface RevertResult {
@@ -64,45 +57,81 @@ export async function revertCommit(context: BranchContext, input: RevertInput): 
     const branchName = input.branch ?? commit.branch;
     const branch = (await reader.branches(input.repository)).find((row) => row.name === branchName);
     if (!branch?.head) throw new BranchError('UNKNOWN_BRANCH', `no branch "${branchName}" with commits in "${input.repository}"`);
-    const parent = commit.parents[0] ?? null;
-    const [base, ours, theirs] = await Promise.all([objectsAt(reader, commit.id), objectsAt(reader, branch.head), parent ? objectsAt(reader, parent) : []]);
-    const merged = mergeTrees(base, ours, theirs);
-    const database = databaseConfig(context.upstreamUrl, branch.database);
-    const identities = parent && merged.conflicts.length === 0
-      ? await identitiesBetween(context.store.pool, { commit: branch.head, objects: ours }, { commit: parent, objects: merged.target })
-      : {};
-    const plan = merged.conflicts.length > 0 ? [] : await withSizes(diff(ours, merged.target, identities), [{ label: branch.database, objects: ours, live: database }]);
-    const result: RevertResult = {
-      repository: input.repository,
-      branch: branch.name,
-      reverted: commit.id,
-      head: branch.head,
-      statements: plan,
-      summary: summarize(plan),
-      conflicts: merged.conflicts.map((c) => ({ key: c.key, kind: c.kind, base: c.base?.definition ?? null, ours: c.ours?.definition ?? null, theirs: c.theirs?.definition ?? null })),
-      applied: false,
-      commit: null,
-    };
-    if (merged.conflicts.length > 0 || input.dryRun || plan.length === 0) return result;
-    const destructive = destructiveSteps(plan);
-    if (destructive.length > 0 && !input.force) {
-      throw new BranchError('DESTRUCTIVE', `reverting ${shortId(commit.id)} deletes data; nothing was changed. Run again with --force to:\n${destructive.map((line) => `  - ${line}`).join('\n')}`);
+    // Planned, applied and recorded under the branch's lock: no commit lands on the branch in between.
+    const done = await context.store.withBranchLock(input.repository, branch.name, (head, locked) =>
+      revertOnHead({ context, reader, input, commit, branch: branch.name, database: branch.database, head }, locked),
+    );
+    if (done.failedAfter) {
+      throw new BranchError(
+        'APPLY_FAILED',
+        `reverting ${shortId(commit.id)}: the transaction was applied and recorded as commit ${shortId(done.result.commit ?? '')}, then a statement after it failed: ${done.failedAfter.message}`,
+      );
     }
-    const live = await withDatabase(context, branch.database, async (client) => {
-      try {
-        await applyPlan(client, plan);
-      } catch (error) {
-        throw new BranchError('APPLY_FAILED', `reverting ${shortId(commit.id)} on "${branch.database}" failed, nothing of the transaction was applied: ${(error as Error).message}`);
-      }
-      return readCatalog(client);
-    });
-    const recorded = await context.store.record({
+    return done.result;
+  } catch (error) {
+    throw asBranchError(error);
+  }
+}
+
+interface RevertTarget {
+  readonly context: BranchContext;
+  readonly reader: HistoryReader;
+  readonly input: RevertInput;
+  readonly commit: CommitRow;
+  readonly branch: string;
+  readonly database: string;
+  readonly head: string | null;
+}
+
+async function revertOnHead(target: RevertTarget, locked: LockedBranch): Promise<{ result: RevertResult; failedAfter?: Error }> {
+  const { context, reader, input, commit, head } = target;
+  if (head === null) throw new BranchError('UNKNOWN_BRANCH', `no branch "${target.branch}" with commits in "${input.repository}"`);
+  const parent = commit.parents[0] ?? null;
+  const [base, ours, theirs] = await Promise.all([objectsAt(reader, commit.id), objectsAt(reader, head), parent ? objectsAt(reader, parent) : []]);
+  const merged = mergeTrees(base, ours, theirs);
+  const database = databaseConfig(context.upstreamUrl, target.database);
+  const identities = parent && merged.conflicts.length === 0
+    ? await identitiesBetween(context.store.pool, { commit: head, objects: ours }, { commit: parent, objects: merged.target })
+    : {};
+  const plan = merged.conflicts.length > 0 ? [] : await withSizes(diff(ours, merged.target, identities), [{ label: target.database, objects: ours, live: database }]);
+  const result: RevertResult = {
+    repository: input.repository,
+    branch: target.branch,
+    reverted: commit.id,
+    head,
+    statements: plan,
+    summary: summarize(plan),
+    conflicts: await describeConflicts(reader, commit.id, head, merged.conflicts),
+    applied: false,
+    commit: null,
+  };
+  if (merged.conflicts.length > 0 || input.dryRun || plan.length === 0) return { result };
+  const destructive = destructiveSteps(plan);
+  if (destructive.length > 0 && !input.force) {
+    throw new BranchError('DESTRUCTIVE', `reverting ${shortId(commit.id)} deletes data; nothing was changed. Run again with --force to:\n${destructive.map((line) => `  - ${line}`).join('\n')}`);
+  }
+  const applied = await withDatabase(context, target.database, async (client) => {
+    const drift = driftFrom(ours, await readCatalog(client));
+    if (drift.length > 0) {
+      throw new BranchError(
+        'BRANCH_DRIFT',
+        `reverting ${shortId(commit.id)}: the database "${target.database}" has changes the history has not recorded yet (${drift.slice(0, 5).join(', ')}${drift.length > 5 ? `, and ${drift.length - 5} more` : ''}); nothing was changed. Run again once they are recorded.`,
+      );
+    }
+    try {
+      return await applyPlan(client, plan, () => readCatalog(client));
+    } catch (error) {
+      throw new BranchError('APPLY_FAILED', `reverting ${shortId(commit.id)} on "${target.database}" failed, nothing of the transaction was applied: ${(error as Error).message}`);
+    }
+  });
+  const [recorded] = await locked.record([
+    {
       repository: input.repository,
-      branch: branch.name,
+      branch: target.branch,
       metadata: {
         kind: 'revert',
         author: database.user ?? null,
-        database: branch.database,
+        database: target.database,
         applicationName: 'pggit revert',
         clientAddress: null,
         backendPid: null,
@@ -110,16 +139,27 @@ export async function revertCommit(context: BranchContext, input: RevertInput): 
         statements: plan.map((statement) => statement.sql),
         committedAt: new Date(),
       },
-      changes: (head) => {
+      changes: (current) => {
         const changes = new Map<string, string | null>();
-        const now = new Map(live.map((object) => [object.key, encodeObject(object)]));
+        const now = new Map(applied.result.map((object) => [object.key, encodeObject(object)]));
         for (const [key, text] of now) changes.set(key, text);
-        for (const key of head.keys()) if (!now.has(key)) changes.set(key, null);
+        for (const key of current.keys()) if (!now.has(key)) changes.set(key, null);
         return changes;
       },
-    });
-    return { ...result, applied: true, commit: recorded?.id ?? null };
-  } catch (error) {
-    throw asBranchError(error);
+    },
+  ]);
+  const done = { ...result, applied: true, commit: recorded?.id ?? null };
+  return applied.failedAfter ? { result: done, failedAfter: applied.failedAfter } : { result: done };
+}
+
+/** Keys where the live database differs from the recorded head. */
+function driftFrom(recorded: readonly SchemaObject[], live: readonly SchemaObject[]): string[] {
+  const head = new Map(recorded.map((object) => [object.key, object]));
+  const drift: string[] = [];
+  for (const object of live) {
+    const was = head.get(object.key);
+    if (!was || !sameObject(was, object)) drift.push(object.key);
+    head.delete(object.key);
   }
+  return [...drift, ...head.keys()].sort();
 }
