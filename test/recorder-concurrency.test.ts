@@ -1,12 +1,12 @@
-// Eight sessions on two proxies (each with its own recorder and store
-// connection) commit DDL at once: every commit holds exactly its own
-// session's change, and the history ends equal to the live schema.
+// Eight sessions on two proxies, each started as `pggit proxy` starts (its
+// own recorder and store connections, one shared store), commit DDL at once:
+// every commit holds exactly its own session's change, and the history ends
+// equal to the live schema.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { pino } from 'pino';
-import { CatalogPools, Recorder, decodeObject, diffObjects, readCatalog } from '../src/history/index.js';
+import { decodeObject, diffObjects, readCatalog, type Recorder } from '../src/history/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
-import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { expectStoredTreesMatchReplay } from './harness/replayed-trees.js';
 
 const APP = 'rec_concurrent';
@@ -16,10 +16,9 @@ const TRANSACTIONS_PER_SESSION = 50; // 400 in all
 interface Node {
   readonly proxy: TestProxy;
   readonly recorder: Recorder;
-  readonly store: HistoryStore;
-  readonly pools: CatalogPools;
 }
 const nodes: Node[] = [];
+let store: HistoryStore;
 
 function urlFor(database: string): string {
   const url = new URL(upstreamUrl());
@@ -30,28 +29,19 @@ function urlFor(database: string): string {
 beforeAll(async () => {
   const admin = new pg.Client({ connectionString: upstreamUrl() });
   await admin.connect();
-  for (const db of [APP, 'rec_concurrent_store']) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  await admin.query(`DROP DATABASE IF EXISTS ${APP} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${APP}`);
   await admin.end();
   for (let i = 0; i < 2; i++) {
-    const store = connectStore({ url: urlFor('rec_concurrent_store') });
-    const pools = new CatalogPools(upstreamUrl());
-    const recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }) });
-    const proxy = await startWiredProxy({
-      onChangeSet: (cs) => recorder.submit(cs.session.database, cs),
-      onSessionReady: (database) => recorder.noteDatabase(database),
-    });
-    nodes.push({ proxy, recorder, store, pools });
+    const proxy = await startTestProxy();
+    nodes.push({ proxy, recorder: proxy.serving.recorder! });
   }
+  store = connectStore({ url: urlFor('pggit') });
 });
 
 afterAll(async () => {
-  for (const node of nodes) {
-    await node.proxy.stop();
-    node.recorder.stop();
-    await node.pools.end();
-    await node.store.pool.end();
-  }
+  for (const node of nodes) await node.proxy.stop();
+  await store.pool.end();
 });
 
 /** One session: creates its table, then alters it again and again. */
@@ -81,7 +71,6 @@ describe('recorder under concurrency', () => {
     await Promise.all(Array.from({ length: SESSIONS }, (_, i) => session(i)));
     for (const node of nodes) await node.recorder.idle();
 
-    const store = nodes[0]!.store;
     const { rows } = await store.pool.query(
       `SELECT c.id, c.application_name, c.statements, c.parents,
               array(SELECT key FROM pggit.changes ch WHERE ch.commit_id = c.id ORDER BY key) AS keys
@@ -112,6 +101,6 @@ describe('recorder under concurrency', () => {
 
 describe('stored trees of this history', () => {
   it('equal a full replay of the first-parent chain at every commit', async () => {
-    expect(await expectStoredTreesMatchReplay(nodes[0]!.store.pool)).toBeGreaterThan(2);
+    expect(await expectStoredTreesMatchReplay(store.pool)).toBeGreaterThan(2);
   });
 });

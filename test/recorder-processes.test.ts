@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { freePort } from '../src/cluster/index.js';
+import { encodeObject, readCatalog } from '../src/history/index.js';
+import { connectHistoryReader } from '../src/store/index.js';
 import { upstreamUrl } from './harness/proxy.js';
 
 const APP = 'rec_processes';
@@ -69,13 +71,32 @@ async function allCommits(store: pg.Client): Promise<Array<{ kind: string; appli
   return rows;
 }
 
+/** Main's head, key -> stored definition. */
+async function recordedHead(): Promise<Map<string, string>> {
+  const reader = connectHistoryReader({ url: urlFor(STORE) });
+  try {
+    const main = (await reader.branches(APP)).find((branch) => branch.name === 'main');
+    return main?.head ? await reader.definitionsAt(main.head) : new Map();
+  } finally {
+    await reader.close();
+  }
+}
+
+async function liveCatalog(): Promise<Map<string, string>> {
+  const client = new pg.Client({ connectionString: urlFor(APP) });
+  await client.connect();
+  try {
+    return new Map((await readCatalog(client)).map((object) => [object.key, encodeObject(object)]));
+  } finally {
+    await client.end();
+  }
+}
+
 describe('two proxy processes sharing one store', () => {
-  // Known bug, left open in issue 11 (item 7): the second proxy to start on
-  // a shared store records each of its sessions' commits with the state of
-  // that session's next change (so its last commit per session is empty),
-  // even with reconciliation every 20 s. `fails` keeps the assertion running:
-  // this turns red the day the bug is fixed, and must then become `it`.
-  it.fails('records every commit of concurrent sessions on one line of history, none claimed by reconciliation', async () => {
+  // Through `pggit proxy` (serve.ts), not an in-process recorder: this is
+  // what caught the CLI's change-set handler dropping the read's promise
+  // (no ReadyForQuery held, each commit read with its session's next change).
+  it('records every commit of concurrent sessions on one line of history, none claimed by reconciliation', async () => {
     const sessions = ports.flatMap((port, p) =>
       Array.from({ length: SESSIONS_PER_PROXY }, async (_, s) => {
         const name = `p${p}s${s}`;
@@ -105,5 +126,6 @@ describe('two proxy processes sharing one store', () => {
     expect(kinds).toEqual(['baseline', ...Array(total).fill('observed')]);
     for (const commit of commits) expect(commit.keys).toEqual([`table:public.t_${commit.application_name}`]);
     expect(new Set(commits.map((c) => c.parents[0])).size).toBe(total);
+    expect(await recordedHead()).toEqual(await liveCatalog());
   }, 300_000);
 });

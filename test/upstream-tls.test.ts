@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { upstreamFromUrl } from '../src/proxy/index.js';
-import { urlConfig } from '../src/store/index.js';
+import { openServerConnection, serverTargetFromUrl, urlConfig } from '../src/store/index.js';
 import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { CERT_USER, SCRAM_USER, startTlsServer, type TlsServer } from './harness/tls-server.js';
 import { psql } from './harness/psql.js';
@@ -130,6 +130,26 @@ describe('a server without TLS', () => {
   it('prefer goes on in clear text', async () => {
     const proxy = await proxyTo(clearServer('sslmode=prefer'));
     expect((await serverSawTls(proxy)).ssl).toBe(false);
+  });
+
+  it("prefer keeps the caller's onread reads once the server says N (the relay's reused buffer)", async () => {
+    const buffer = Buffer.alloc(64 * 1024);
+    let received!: (first: number) => void;
+    const firstByte = new Promise<number>((resolve) => (received = resolve));
+    const { socket, readsIntoBuffer } = await openServerConnection(serverTargetFromUrl(clearServer('sslmode=prefer')), {
+      timeoutMs: 5_000,
+      onread: { buffer, callback: (bytes, into) => (bytes > 0 && received(into[0]!), true) },
+    });
+    expect(readsIntoBuffer).toBe(true);
+    const params = Buffer.from('user\0postgres\0database\0postgres\0\0');
+    const startup = Buffer.alloc(8 + params.length);
+    startup.writeInt32BE(startup.length, 0);
+    startup.writeInt32BE(196608, 4);
+    params.copy(startup, 8);
+    socket.write(startup);
+    // The server's first answer ('R' authentication, or 'E') arrives in our buffer.
+    expect(['R', 'E']).toContain(String.fromCharCode(await firstByte));
+    socket.destroy();
   });
 
   it('require fails with 08001 "server does not support SSL, but SSL was required"', async () => {

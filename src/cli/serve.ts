@@ -68,7 +68,8 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       ? (changeSet, route) => {
           // Cut the impact series at the commit as it happens on the wire, not when it is recorded.
           impact?.mark(changeSet.committedAt);
-          history?.recorder.submit(route, changeSet);
+          // The session holds the commit's ReadyForQuery until this read is taken.
+          return history?.recorder.submit(route, changeSet);
         }
       : undefined,
     onDdlStarted: history ? (route) => history.recorder.ddlStarted(route) : undefined,

@@ -20,7 +20,7 @@ export interface ProxyContext {
   /** Undefined when metrics are off. */
   readonly metrics: ProxyMetrics | undefined;
   /** May return a promise: the session holds its first ReadyForQuery until it settles. */
-  readonly onSessionReady: ((route: SessionRoute) => Promise<void> | void) | undefined;
+  readonly onSessionReady: ((route: SessionRoute) => Promise<void> | undefined) | undefined;
   /** Where branches live; undefined without a metadata store (only main can be reached). */
   readonly branches: BranchDirectory | undefined;
   /** Undefined when the DDL watcher is off. */
@@ -28,8 +28,12 @@ export interface ProxyContext {
 }
 
 export interface DdlWatching {
-  /** May return a promise: the session holds the commit's ReadyForQuery until it settles. */
-  readonly onChangeSet: (changeSet: ChangeSet, route: SessionRoute) => Promise<void> | void;
+  /**
+   * May return a promise: the session holds the commit's ReadyForQuery until
+   * it settles. `undefined`, not `void`: a handler that forgets to return
+   * the read's promise must not compile (the hold would silently go).
+   */
+  readonly onChangeSet: (changeSet: ChangeSet, route: SessionRoute) => Promise<void> | undefined;
   /** A session sent something that may change the schema; call the returned function when its transaction ended. */
   readonly onDdlStarted?: ((route: SessionRoute) => () => void) | undefined;
   /** Shared by all sessions: COMMIT PREPARED may come from any of them. */

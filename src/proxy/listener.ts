@@ -24,11 +24,11 @@ export interface ProxyOptions {
   readonly startupTimeoutMs?: number;
   readonly metrics?: ProxyMetrics | undefined;
   /** Turns the DDL watcher on: every committed transaction with schema changes arrives here. */
-  readonly onChangeSet?: ((changeSet: ChangeSet, route: SessionRoute) => Promise<void> | void) | undefined;
+  readonly onChangeSet?: ((changeSet: ChangeSet, route: SessionRoute) => Promise<void> | undefined) | undefined;
   /** A session may be committing schema changes until it calls the function returned (see DdlWatching). */
   readonly onDdlStarted?: ((route: SessionRoute) => () => void) | undefined;
   /** A client authenticated to this branch database (the recorder baselines new ones). */
-  readonly onSessionReady?: ((route: SessionRoute) => Promise<void> | void) | undefined;
+  readonly onSessionReady?: ((route: SessionRoute) => Promise<void> | undefined) | undefined;
   /** Where branches live (`app@feature`); without it only each database's main branch can be reached. */
   readonly branches?: BranchDirectory | undefined;
 }

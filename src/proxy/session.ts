@@ -49,7 +49,7 @@ export class Session {
   private tracker: TransactionTracker | undefined;
   /** Ends the recorder's note that this session's transaction may be committing schema changes. */
   private endDdl: (() => void) | undefined;
-  private readonly onClientClose = (): void => this.close('client closed the connection');
+  private readonly onClientClose = (): void => this.close(this.clientTerminated ? 'client terminated the session' : 'client closed the connection');
   private readonly onClientError = (error: Error): void => this.log.debug({ err: error }, 'client socket error');
 
   constructor(
@@ -239,7 +239,7 @@ export class Session {
       return;
     }
     this.endClient();
-    this.close('upstream closed the connection');
+    this.close(this.clientTerminated ? 'client terminated the session' : 'upstream closed the connection');
   }
 
   /** Nothing of a server message has reached the client half-way: an ErrorResponse of ours can follow. */

@@ -45,9 +45,9 @@ export interface ConnectServerOptions {
    */
   readonly clientUsedTls?: boolean;
   /**
-   * Reads into the caller's buffers (net's onread), used only when no TLS
-   * will be negotiated (Unix socket, disable, allow): the SSLRequest answer
-   * and TLS itself need the socket's own reads.
+   * Reads into the caller's buffers (net's onread) whenever the session
+   * stays in clear text (Unix socket, disable, allow, prefer answered N);
+   * a TLS session reads through the TLS socket instead.
    */
   readonly onread?: OnReadOpts | undefined;
 }
@@ -78,9 +78,16 @@ export async function openServerConnection(target: ServerTarget, options: Connec
   }
   // Certificate files first: a configuration error is not a network error.
   const loaded = await tls.load();
-  const plain = await connectSocket(target, options.timeoutMs);
+  // With the caller's onread the socket keeps it when the server answers N
+  // (prefer against a server without TLS: the common local setup); the
+  // answer itself is read through the same callback, switched afterwards.
+  const reads = options.onread ? new SwitchedReads(options.onread) : undefined;
+  const plain = await connectSocket(target, options.timeoutMs, reads?.options);
   try {
-    return { socket: await withDeadline(negotiate(plain, target, mode, loaded), deadline, plain), readsIntoBuffer: false };
+    const socket = await withDeadline(negotiate(plain, target, mode, loaded, reads), deadline, plain);
+    const readsIntoBuffer = reads !== undefined && socket === plain;
+    if (readsIntoBuffer) reads.handOver();
+    return { socket, readsIntoBuffer };
   } catch (error) {
     plain.destroy();
     // libpq's prefer: a failed handshake is tried again without TLS (never for a TLS client).
@@ -98,8 +105,8 @@ export function effectiveMode(configured: SslMode, clientUsedTls: boolean): SslM
 
 class TlsHandshakeError extends ServerTlsError {}
 
-async function negotiate(socket: Socket, target: { host: string }, mode: SslMode, loaded: LoadedServerTls): Promise<Socket> {
-  const answer = await requestTls(socket);
+async function negotiate(socket: Socket, target: { host: string }, mode: SslMode, loaded: LoadedServerTls, reads: SwitchedReads | undefined): Promise<Socket> {
+  const answer = await requestTls(socket, reads);
   if (answer === 'N') {
     if (mode === 'prefer') return socket;
     throw new ServerTlsError(`server does not support SSL, but SSL was required (sslmode=${mode})`);
@@ -124,11 +131,42 @@ async function negotiate(socket: Socket, target: { host: string }, mode: SslMode
   });
 }
 
-/** Sends SSLRequest and reads the one-byte answer. */
-function requestTls(socket: Socket): Promise<'S' | 'N'> {
+/**
+ * A socket's onread whose callback is ours until handOver(): the SSLRequest
+ * answer arrives through it, then every read goes to the caller's callback.
+ */
+class SwitchedReads {
+  readonly options: OnReadOpts;
+  private onChunk: ((chunk: Buffer) => void) | undefined;
+  private handedOver = false;
+
+  constructor(caller: OnReadOpts) {
+    this.options = {
+      buffer: caller.buffer,
+      callback: (bytes, buffer) => {
+        if (this.handedOver) return caller.callback(bytes, buffer);
+        this.onChunk?.(Buffer.from(buffer.subarray(0, bytes)));
+        return true;
+      },
+    };
+  }
+
+  /** Chunks read before handOver() go to onChunk. */
+  listen(onChunk: ((chunk: Buffer) => void) | undefined): void {
+    this.onChunk = onChunk;
+  }
+
+  handOver(): void {
+    this.handedOver = true;
+  }
+}
+
+/** Sends SSLRequest and reads the one-byte answer ('data' events, or `reads` when the socket has onread). */
+function requestTls(socket: Socket, reads?: SwitchedReads): Promise<'S' | 'N'> {
   return new Promise((resolve, reject) => {
     const cleanup = (): void => {
-      socket.removeListener('data', onData);
+      if (reads) reads.listen(undefined);
+      else socket.removeListener('data', onData);
       socket.removeListener('error', onError);
       socket.removeListener('close', onClose);
     };
@@ -150,7 +188,8 @@ function requestTls(socket: Socket): Promise<'S' | 'N'> {
       cleanup();
       reject(new ServerTlsError('server closed the connection during SSL negotiation'));
     };
-    socket.on('data', onData);
+    if (reads) reads.listen(onData);
+    else socket.on('data', onData);
     socket.once('error', onError);
     socket.once('close', onClose);
     socket.write(SSL_REQUEST);
