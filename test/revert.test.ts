@@ -203,4 +203,21 @@ describe('pggit revert', () => {
     const revert = await head();
     expect((await store.pool.query(`SELECT parents FROM pggit.commits WHERE id = $1`, [revert])).rows[0].parents).toEqual([detected]);
   }, 120_000);
+
+  it('keeps a rename made around the proxy a rename: the detected commit carries identities too', async () => {
+    await run(`CREATE TABLE shelf (id int PRIMARY KEY, label text); INSERT INTO shelf VALUES (1, 'top')`);
+    const direct = new pg.Client({ connectionString: databaseUrl(APP) });
+    await direct.connect();
+    await direct.query(`ALTER TABLE shelf RENAME TO shelves; ALTER TABLE shelves RENAME COLUMN label TO title`);
+    await direct.end();
+    await recorder.scheduleReconcile(APP);
+    const detected = await head();
+    expect((await store.pool.query(`SELECT kind FROM pggit.commits WHERE id = $1`, [detected])).rows).toEqual([{ kind: 'detected' }]);
+    const result = (await (await fetch(`http://127.0.0.1:${http.port}/api/diff?db=${APP}&from=${detected}~1&to=${detected}`)).json()) as { statements: Array<{ sql: string; action: string }> };
+    expect(result.statements.filter((s) => s.action === 'rename').map((s) => s.sql)).toEqual([
+      'ALTER TABLE public.shelf RENAME TO shelves;',
+      'ALTER TABLE public.shelves RENAME COLUMN label TO title;',
+    ]);
+    expect(result.statements.every((s) => !/DROP TABLE|DROP COLUMN/.test(s.sql))).toBe(true);
+  });
 });

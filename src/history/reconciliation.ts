@@ -15,6 +15,8 @@ import { readCatalog, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import type { DdlInFlight } from './ddl-in-flight.js';
 import { CatalogFingerprint } from './fingerprint.js';
+import { readIdentities } from './identities.js';
+import type { StoredIdentity } from '../store/index.js';
 
 /** A full read, ready to be written as a detected commit. */
 export interface FullRead {
@@ -23,6 +25,8 @@ export interface FullRead {
   readonly objects: SchemaObject[];
   /** The recorded head when the read began (undefined: never recorded by this process). */
   readonly before: ReadonlyMap<string, SchemaObject> | undefined;
+  /** Who the objects are (oid, attnums), read right after them on the same connection; undefined when that read failed. */
+  readonly identities: ReadonlyMap<string, StoredIdentity> | undefined;
 }
 
 export interface ReconciliationHost {
@@ -92,7 +96,9 @@ export class Reconciliation {
         return;
       }
       const before = this.host.recordedHead(database);
-      read = { database, readAt: new Date(), objects: await readCatalog(client), before };
+      const readAt = new Date();
+      const objects = await readCatalog(client);
+      read = { database, readAt, objects, before, identities: await readIdentities(client, objects.map((object) => object.key)).catch(() => undefined) };
       // Every transaction that can have committed while the catalog was read has begun by now.
       mark = this.host.inFlight.mark;
     } finally {
