@@ -13,8 +13,8 @@
 //      or type a column no longer uses);
 //   6. after the transaction: indexes built or dropped CONCURRENTLY on
 //      tables that stay (concurrently.ts).
-import type { SchemaObject, SchemaTree } from '../history/index.js';
-import { orderObjects, sameObject } from '../history/index.js';
+import type { SchemaObject } from '../history/index.js';
+import { orderObjects, sameObject, SchemaTree } from '../history/index.js';
 import { alterInPlace, statementsOf, type PlannedSql } from './alter-in-place.js';
 import { applyParentChanges } from './table-alter.js';
 import { readTableHead, type TableColumn } from './table-columns.js';
@@ -30,9 +30,10 @@ import type { Hazard, Identities, PlanAction, PlanStatement } from './types.js';
 
 export type Schema = readonly SchemaObject[] | SchemaTree;
 
-function byKey(schema: Schema): Map<string, SchemaObject> {
-  const list = Array.isArray(schema) ? (schema as readonly SchemaObject[]) : (schema as SchemaTree).values();
-  return new Map(list.map((object) => [object.key, object]));
+function byKey(schema: Schema): ReadonlyMap<string, SchemaObject> {
+  // A tree is keyed already: no copy, no sort (the diff of one table must not cost the schema).
+  if (schema instanceof SchemaTree) return schema.asMap();
+  return new Map((schema as readonly SchemaObject[]).map((object) => [object.key, object]));
 }
 
 interface Step extends PlannedSql {
@@ -51,7 +52,7 @@ export function diff(fromSchema: Schema, toSchema: Schema, identities: Identitie
   for (const [key, object] of from) {
     const now = to.get(key);
     if (!now) removed.push(object);
-    else if (!sameObject(object, now)) changed.push(key);
+    else if (now !== object && !sameObject(object, now)) changed.push(key);
   }
   for (const [key, object] of to) if (!from.has(key)) added.set(key, object);
 
