@@ -15,7 +15,13 @@ export type BranchErrorCode =
   | 'REVERT_CONFLICT'
   | 'BRANCH_DRIFT'
   | 'DESTRUCTIVE'
-  | 'APPLY_FAILED';
+  | 'APPLY_FAILED'
+  | 'MERGE_BUSY'
+  | 'MERGE_IN_PROGRESS'
+  | 'MERGE_CONFLICT'
+  | 'NO_MERGE'
+  | 'UNKNOWN_CONFLICT'
+  | 'HEAD_MOVED';
 
 export class BranchError extends Error {
   constructor(
@@ -34,6 +40,8 @@ export function httpStatusOf(code: BranchErrorCode): number {
       return 400;
     case 'UNKNOWN_BRANCH':
     case 'UNKNOWN_REPOSITORY':
+    case 'NO_MERGE':
+    case 'UNKNOWN_CONFLICT':
       return 404;
     case 'BRANCH_EXISTS':
     case 'BRANCH_BUSY':
@@ -43,6 +51,10 @@ export function httpStatusOf(code: BranchErrorCode): number {
     case 'REVERT_CONFLICT':
     case 'BRANCH_DRIFT':
     case 'DESTRUCTIVE':
+    case 'MERGE_BUSY':
+    case 'MERGE_IN_PROGRESS':
+    case 'MERGE_CONFLICT':
+    case 'HEAD_MOVED':
       return 409;
     case 'BUILD_FAILED':
     case 'COPY_FAILED':

@@ -15,3 +15,6 @@ export { isDatabaseUrl, objectsAt, readLive, readSide, relationSizes, type Schem
 export { revertCommit, destructiveSteps, type RevertInput, type RevertResult } from './revert.js';
 export type { RevertConflict } from './revert-conflicts.js';
 export { applyPlan } from './apply-plan.js';
+export { mergeBranches, continueMerge, type MergeInput, type MergeOutcome, type MergeConflictView } from './merge.js';
+export { mergeStatus, resolveMergeConflict, abortMerge, type MergeSessionInput } from './merge-session.js';
+export { applyAndRecord, type ApplyInput, type Applied } from './apply-record.js';

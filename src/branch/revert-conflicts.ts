@@ -28,6 +28,8 @@ function reason(conflict: Conflict, reverted: string, later: string): string {
       return `${commit} changed it and ${later} dropped it: there is nothing left to change back`;
     case 'add/add':
       return `${commit} dropped it and ${later} made it again: bringing the old one back would clash with the new one`;
+    default: // kinds only a merge finds (three-way.ts)
+      return `${commit} and ${later} both changed it (${conflict.kind})`;
   }
 }
 

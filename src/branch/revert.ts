@@ -4,12 +4,12 @@
 // changed again are conflicts and nothing is applied. Otherwise the plan
 // runs on the branch's database and a commit of kind `revert` records the
 // schema the database then has.
-import { encodeObject, readCatalog, resolveRef, sameObject, shortId, type SchemaObject } from '../history/index.js';
+import { resolveRef, shortId } from '../history/index.js';
 import { mergeTrees, diff, type PlanStatement } from '../plan/index.js';
 import { databaseConfig, StoreError, type CommitRow, type HistoryReader, type LockedBranch } from '../store/index.js';
-import { applyPlan } from './apply-plan.js';
+import { afterFailure, applyAndRecordLocked, type Applied } from './apply-record.js';
 import { identitiesBetween } from './identities.js';
-import { asBranchError, readerOf, withDatabase, type BranchContext } from './admin.js';
+import { asBranchError, readerOf, type BranchContext } from './admin.js';
 import { BranchError } from './branch-error.js';
 import { summarize, withSizes, type DiffSummary } from './diff.js';
 import { objectsAt } from './schema-source.js';
@@ -61,12 +61,7 @@ export async function revertCommit(context: BranchContext, input: RevertInput): 
     const done = await context.store.withBranchLock(input.repository, branch.name, (head, locked) =>
       revertOnHead({ context, reader, input, commit, branch: branch.name, database: branch.database, head }, locked),
     );
-    if (done.failedAfter) {
-      throw new BranchError(
-        'APPLY_FAILED',
-        `reverting ${shortId(commit.id)}: the transaction was applied and recorded as commit ${shortId(done.result.commit ?? '')}, then a statement after it failed: ${done.failedAfter.message}`,
-      );
-    }
+    if (done.applied?.failedAfter) throw afterFailure({ doing: `reverting ${shortId(commit.id)}` }, done.applied);
     return done.result;
   } catch (error) {
     throw asBranchError(error);
@@ -83,7 +78,7 @@ interface RevertTarget {
   readonly head: string | null;
 }
 
-async function revertOnHead(target: RevertTarget, locked: LockedBranch): Promise<{ result: RevertResult; failedAfter?: Error }> {
+async function revertOnHead(target: RevertTarget, locked: LockedBranch): Promise<{ result: RevertResult; applied?: Applied }> {
   const { context, reader, input, commit, head } = target;
   if (head === null) throw new BranchError('UNKNOWN_BRANCH', `no branch "${target.branch}" with commits in "${input.repository}"`);
   const parent = commit.parents[0] ?? null;
@@ -110,56 +105,18 @@ async function revertOnHead(target: RevertTarget, locked: LockedBranch): Promise
   if (destructive.length > 0 && !input.force) {
     throw new BranchError('DESTRUCTIVE', `reverting ${shortId(commit.id)} deletes data; nothing was changed. Run again with --force to:\n${destructive.map((line) => `  - ${line}`).join('\n')}`);
   }
-  const applied = await withDatabase(context, target.database, async (client) => {
-    const drift = driftFrom(ours, await readCatalog(client));
-    if (drift.length > 0) {
-      throw new BranchError(
-        'BRANCH_DRIFT',
-        `reverting ${shortId(commit.id)}: the database "${target.database}" has changes the history has not recorded yet (${drift.slice(0, 5).join(', ')}${drift.length > 5 ? `, and ${drift.length - 5} more` : ''}); nothing was changed. Run again once they are recorded.`,
-      );
-    }
-    try {
-      return await applyPlan(client, plan, () => readCatalog(client));
-    } catch (error) {
-      throw new BranchError('APPLY_FAILED', `reverting ${shortId(commit.id)} on "${target.database}" failed, nothing of the transaction was applied: ${(error as Error).message}`);
-    }
-  });
-  const [recorded] = await locked.record([
+  const applied = await applyAndRecordLocked(
+    context,
     {
       repository: input.repository,
-      branch: target.branch,
-      metadata: {
-        kind: 'revert',
-        author: database.user ?? null,
-        database: target.database,
-        applicationName: 'pggit revert',
-        clientAddress: null,
-        backendPid: null,
-        message: `revert ${shortId(commit.id)}: ${commit.message}`,
-        statements: plan.map((statement) => statement.sql),
-        committedAt: new Date(),
-      },
-      changes: (current) => {
-        const changes = new Map<string, string | null>();
-        const now = new Map(applied.result.map((object) => [object.key, encodeObject(object)]));
-        for (const [key, text] of now) changes.set(key, text);
-        for (const key of current.keys()) if (!now.has(key)) changes.set(key, null);
-        return changes;
-      },
+      branch: { name: target.branch, database: target.database },
+      plan,
+      kind: 'revert',
+      message: `revert ${shortId(commit.id)}: ${commit.message}`,
+      doing: `reverting ${shortId(commit.id)}`,
+      plannedFrom: ours,
     },
-  ]);
-  const done = { ...result, applied: true, commit: recorded?.id ?? null };
-  return applied.failedAfter ? { result: done, failedAfter: applied.failedAfter } : { result: done };
-}
-
-/** Keys where the live database differs from the recorded head. */
-function driftFrom(recorded: readonly SchemaObject[], live: readonly SchemaObject[]): string[] {
-  const head = new Map(recorded.map((object) => [object.key, object]));
-  const drift: string[] = [];
-  for (const object of live) {
-    const was = head.get(object.key);
-    if (!was || !sameObject(was, object)) drift.push(object.key);
-    head.delete(object.key);
-  }
-  return [...drift, ...head.keys()].sort();
+    locked,
+  );
+  return { result: { ...result, applied: true, commit: applied.commit }, applied };
 }

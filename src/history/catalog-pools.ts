@@ -1,7 +1,7 @@
 // The proxy's own connections to each client database, for catalog reads.
 // Credentials are the proxy's (from --upstream), never a client's.
 import pg from 'pg';
-import { databaseConfig } from '../store/index.js';
+import { databaseConfig, surviveLostConnections } from '../store/index.js';
 
 export class CatalogPools {
   private readonly pools = new Map<string, pg.Pool>();
@@ -12,8 +12,15 @@ export class CatalogPools {
     let pool = this.pools.get(database);
     if (!pool) {
       // Observed commits are read in parallel; reconciliation takes one more.
-      pool = new pg.Pool({ ...databaseConfig(this.upstreamUrl, database), max: 5, idleTimeoutMillis: 30_000, application_name: 'pggit recorder' });
-      pool.on('error', () => undefined); // an idle connection lost: the next checkout reconnects
+      // Pipelined: a read sends its independent queries at once (session.ts).
+      pool = new pg.Pool({
+        ...databaseConfig(this.upstreamUrl, database),
+        max: 5,
+        idleTimeoutMillis: 30_000,
+        application_name: 'pggit recorder',
+        pipeline: true,
+      });
+      surviveLostConnections(pool); // a lost connection: the next checkout reconnects
       this.pools.set(database, pool);
     }
     return pool;

@@ -12,6 +12,6 @@ export function isConnectionError(error: unknown): boolean {
     code.startsWith('08') ||
     code === '57P01' ||
     code === '57P03' ||
-    /Connection terminated|connection timeout/i.test((error as Error)?.message ?? '')
+    /Connection terminated|connection timeout|not queryable/i.test((error as Error)?.message ?? '')
   );
 }

@@ -4,13 +4,14 @@
 // catalog when the statements cannot be scoped. A read that races a
 // concurrent DROP ("cache lookup failed", "could not open relation") is
 // tried again.
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { ChangeSet } from '../ddl/index.js';
 import { expandScope, readCatalog, readScope, type SchemaObject, type ScopedRead, type SnapshotScope } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { scopeOfChangeSet } from './change-scope.js';
 import { isConnectionError } from './connection-errors.js';
-import { resolvedThroughPath, userSchemas } from './search-path.js';
+import { resolvedThroughPath } from './search-path.js';
 
 /** What an observed commit's read found. */
 export type ObservedRead = { readonly full: SchemaObject[] } | { readonly scope: SnapshotScope; readonly scoped: ScopedRead };
@@ -27,20 +28,22 @@ export class ObservedReader {
   async read(database: string, changeSet: ChangeSet, tree: readonly SchemaObject[]): Promise<ObservedRead | undefined> {
     const names = scopeOfChangeSet(changeSet);
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pools.pool(database).connect();
+      let client: pg.PoolClient | undefined;
       try {
+        client = await this.pools.pool(database).connect();
         if (names === undefined) return { full: await readCatalog(client) };
-        const searchPath = names.some(resolvedThroughPath) ? await userSchemas(client) : undefined;
-        const scope = expandScope({ names, ...(searchPath ? { searchPath } : {}) }, tree);
+        const scope = expandScope({ names, ...(names.some(resolvedThroughPath) ? { searchPath: 'user schemas' as const } : {}) }, tree);
         return { scope, scoped: await readScope(client, scope) };
       } catch (error) {
-        if (attempt >= READ_ATTEMPTS || isConnectionError(error)) {
+        if (attempt >= READ_ATTEMPTS) {
           this.log.warn({ err: error, database }, 'could not read the catalog; reconciling');
           return undefined;
         }
-        this.log.debug({ err: error, database, attempt }, 'catalog read raced a concurrent change; reading again');
+        // A lost connection (terminated, server restarting) is read again on a new one, still within the session's hold.
+        const why = isConnectionError(error) ? 'catalog read lost its connection' : 'catalog read raced a concurrent change';
+        this.log.debug({ err: error, database, attempt }, `${why}; reading again`);
       } finally {
-        client.release();
+        client?.release();
       }
     }
   }

@@ -4,6 +4,7 @@
 // connection is opened with default_transaction_read_only.
 import pg from 'pg';
 import { urlConfig } from './connection-config.js';
+import { surviveLostConnections } from './pool-errors.js';
 import { loadMigrations } from './migrations.js';
 import { StoreError } from './store-error.js';
 import type { BranchRow, CommitRow } from './types.js';
@@ -53,7 +54,7 @@ export function connectHistoryReader(options: OpenReaderOptions): HistoryReader 
     options: settings.join(' '),
     connectionTimeoutMillis: 10_000,
   });
-  pool.on('error', () => undefined);
+  surviveLostConnections(pool);
   return new HistoryReader(pool, options.url);
 }
 

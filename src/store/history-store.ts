@@ -26,11 +26,15 @@ export interface RecordInput {
   readonly changes: TreeChanges | ChangesFromHead;
   /** Skip the commit when nothing in the tree changes (reconciliation). */
   readonly skipIfUnchanged?: boolean;
+  /** A merge's second parent (the source branch's head). */
+  readonly secondParent?: string;
 }
 
 /** Recording while withBranchLock holds the branch: commits go on top of the locked head. */
 export interface LockedBranch {
   record(inputs: readonly RecordInput[]): Promise<Array<CommitRow | undefined>>;
+  /** The store connection holding the lock: writes that must commit with the commit (its identities) go through it. */
+  readonly client: pg.ClientBase;
 }
 
 export class HistoryStore {
@@ -135,6 +139,7 @@ export class HistoryStore {
       if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${branch}" of "${repository}" does not exist`);
       let head = locked.rows[0].head;
       const result = await fn(head, {
+        client,
         record: async (inputs) => {
           const results = await this.recordLocked(client, repositoryId, repository, branch, head, inputs);
           head = results.findLast((commit) => commit !== undefined)?.id ?? head;
@@ -177,6 +182,7 @@ export class HistoryStore {
         continue;
       }
       const parents = head ? [head] : [];
+      if (input.secondParent !== undefined && input.secondParent !== head) parents.push(input.secondParent);
       const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
       const commit = this.commitRow({ ...input, metadata }, parents, hasher.digest());
       const placement = placeAfter(headRow, tree.size);

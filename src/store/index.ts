@@ -13,7 +13,11 @@ export { placeAfter, checkpointInterval, type Placement } from './stored-trees.j
 export type { BranchRow, CommitKind, CommitMetadata, CommitRow, TreeChanges } from './types.js';
 export { openHistoryReader, connectHistoryReader, HistoryReader, displayUrl, type OpenReaderOptions, type RepositoryInfo } from './history-reader.js';
 export { databaseConfig, databaseOfUrl } from './connection-config.js';
+export { surviveLostConnections } from './pool-errors.js';
 export { urlConfig } from './connection-config.js';
 export { connectServer, openServerConnection, describeServer, effectiveMode, serverTargetFromUrl, type ServerAddress, type ServerTarget, type ConnectServerOptions, type ServerConnection } from './server-connection.js';
 export { ServerTls, ServerTlsError, serverTlsSettings, SSL_MODES, TLS_URL_PARAMETERS, type SslMode, type ServerTlsSettings } from './server-tls.js';
 export { identitiesAt, writeIdentities, type StoredIdentity } from './identities.js';
+export { mergeBase, isAncestor, type MergeBase } from './merge-base.js';
+export { aliasClasses, writeAliases } from './identity-aliases.js';
+export { readMerge, listMerges, startMerge, resolveConflict, endMerge, type StoredMerge, type StoredConflict, type Resolution } from './merge-state.js';

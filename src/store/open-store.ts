@@ -6,6 +6,7 @@ import pg from 'pg';
 import { urlConfig } from './connection-config.js';
 import { HistoryStore } from './history-store.js';
 import { migrate } from './migrations.js';
+import { surviveLostConnections } from './pool-errors.js';
 import { ensureStoreDatabase } from './store-database.js';
 
 export interface OpenStoreOptions {
@@ -22,8 +23,8 @@ export function connectStore(options: OpenStoreOptions): HistoryStore {
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
   });
-  // An idle pooled connection that dies (store restart) must not crash us.
-  pool.on('error', () => undefined);
+  // A pooled connection that dies (store restart, terminated) must not crash us.
+  surviveLostConnections(pool);
   return new HistoryStore(pool, async () => {
     await ensureStoreDatabase(options.url);
     const client = await pool.connect();
