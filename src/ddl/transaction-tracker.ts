@@ -9,7 +9,7 @@ import { PendingRing, type PendingItem } from './pending-ring.js';
 import { PreparedTransactions } from './prepared-transactions.js';
 import { commitMessageOf } from './commit-message.js';
 import { classifyLead, type LeadClass } from './prefilter.js';
-import { PreparedStatement, splitCutQuery, splitQuery, type QueryPart } from './query-parts.js';
+import { hasLaterStatement, PreparedStatement, splitCutQuery, splitQuery, type QueryPart } from './query-parts.js';
 import { readTransactionCommand } from './transaction-command.js';
 import { TransactionContent, type TakenContent } from './transaction-content.js';
 
@@ -57,6 +57,8 @@ export class TransactionTracker {
   private portalSql = '';
   private portalStatement: PreparedStatement | undefined;
   private readonly statements = new Map<string, PreparedStatement>();
+  /** The lead class of the last Query or Parse text, for the guard (which would otherwise classify it again). */
+  lastLead: LeadClass = 'other';
   private readonly portals = new Map<string, Runnable>();
 
   constructor(options: TransactionTrackerOptions) {
@@ -86,13 +88,13 @@ export class TransactionTracker {
     this.unnamedCut = this.portalStatement = undefined;
     const item = this.pending.push('query');
     item.sql = sql;
-    item.lead = classifyLead(sql);
+    item.lead = this.lastLead = classifyLead(sql);
     item.cut = cut;
     if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || hasLaterStatement(sql)) this.inFlight(true);
   }
 
   parse(statementName: string, sql: string, cut = false): void {
-    const lead = classifyLead(sql);
+    const lead = (this.lastLead = classifyLead(sql));
     if (statementName !== '') {
       // Named statements live as long as the session: keep the text only when it can matter.
       const kept = lead !== 'other' || commitMessageOf(sql) !== undefined ? sql : '';
@@ -327,14 +329,6 @@ export class TransactionTracker {
       ...(taken.message === undefined ? {} : { message: taken.message }),
     });
   }
-}
-
-/** A statement after the first one (any of them may be DDL); a trailing semicolon is not one. */
-function hasLaterStatement(sql: string): boolean {
-  const semicolon = sql.indexOf(';');
-  if (semicolon < 0) return false;
-  for (let at = semicolon + 1; at < sql.length; at++) if (sql.charCodeAt(at) > 0x20) return true;
-  return false;
 }
 
 /** Syntax, permission, "cannot run inside a transaction block": refused before anything was done. */

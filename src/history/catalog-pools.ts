@@ -6,7 +6,10 @@ import { databaseConfig, surviveLostConnections } from '../store/index.js';
 export class CatalogPools {
   private readonly pools = new Map<string, pg.Pool>();
 
-  constructor(private readonly upstreamUrl: string) {}
+  constructor(
+    private readonly upstreamUrl: string,
+    private readonly applicationName = 'pggit recorder',
+  ) {}
 
   pool(database: string): pg.Pool {
     let pool = this.pools.get(database);
@@ -17,7 +20,7 @@ export class CatalogPools {
         ...databaseConfig(this.upstreamUrl, database),
         max: 5,
         idleTimeoutMillis: 30_000,
-        application_name: 'pggit recorder',
+        application_name: this.applicationName,
         pipeline: true,
       });
       surviveLostConnections(pool); // a lost connection: the next checkout reconnects

@@ -60,6 +60,15 @@ export function defineMetrics(registry: Registry) {
       },
       'counter',
     ),
+    guardHazards: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_guard_hazards_total',
+        help: 'Hazardous statements the zero-downtime guard warned about, denied or cancelled (lock wait), by hazard.',
+        labelNames: ['hazard', 'action'],
+      },
+      'counter',
+    ),
     bytes: new ValueFamily(
       registry,
       {

@@ -34,6 +34,7 @@ export class ProxyMetrics {
   /** The pggit_schema_head_info cell of each (database, branch). */
   private readonly heads = new Map<string, ValueCell>();
   private readonly readyHoldCell: HistogramCell;
+  private readonly guardCells = new Map<string, ValueCell>();
 
   constructor(registry: Registry, options: ProxyMetricsOptions = {}) {
     const families = defineMetrics(registry);
@@ -73,6 +74,17 @@ export class ProxyMetrics {
 
   connectionError(reason: ConnectionErrorReason): void {
     this.connectionErrors.get(reason)!.value++;
+  }
+
+  /** The guard acted on a hazard (labels from fixed sets: the hazard names and warn|deny|cancel). */
+  guardHazard(hazard: string, action: 'warn' | 'deny' | 'cancel'): void {
+    const key = `${hazard}\0${action}`;
+    let cell = this.guardCells.get(key);
+    if (!cell) {
+      cell = this.families.guardHazards.cell({ hazard, action });
+      this.guardCells.set(key, cell);
+    }
+    cell.value++;
   }
 
   upstreamConnected(seconds: number): void {

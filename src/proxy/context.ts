@@ -7,6 +7,7 @@ import type { ClientTls } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
 import type { BranchDirectory } from '../branch/index.js';
 import type { SessionRoute } from './session-info.js';
+import type { GuardShared } from './guard/session-guard.js';
 
 export interface ProxyContext {
   readonly logger: Logger;
@@ -25,6 +26,8 @@ export interface ProxyContext {
   readonly branches: BranchDirectory | undefined;
   /** Undefined when the DDL watcher is off. */
   readonly ddl: DdlWatching | undefined;
+  /** Undefined when the zero-downtime guard is off. */
+  readonly guard: GuardShared | undefined;
 }
 
 export interface DdlWatching {

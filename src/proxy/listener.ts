@@ -11,6 +11,7 @@ import { ClientTls, type TlsFiles } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
 import type { BranchDirectory } from '../branch/index.js';
 import type { SessionRoute } from './session-info.js';
+import type { GuardShared } from './guard/session-guard.js';
 
 export interface ProxyOptions {
   readonly listen: { readonly host: string; readonly port: number };
@@ -31,6 +32,8 @@ export interface ProxyOptions {
   readonly onSessionReady?: ((route: SessionRoute) => Promise<void> | undefined) | undefined;
   /** Where branches live (`app@feature`); without it only each database's main branch can be reached. */
   readonly branches?: BranchDirectory | undefined;
+  /** The zero-downtime guard (see guard/); undefined: off. */
+  readonly guard?: GuardShared | undefined;
 }
 
 export interface RunningProxy {
@@ -55,11 +58,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     metrics: options.metrics,
     onSessionReady: options.onSessionReady,
     branches: options.branches,
+    guard: options.guard,
     ddl: options.onChangeSet
       ? { onChangeSet: options.onChangeSet, onDdlStarted: options.onDdlStarted, preparedTransactions: new PreparedTransactions() }
       : undefined,
   };
-  if (context.ddl) await loadParser();
+  if (context.ddl || context.guard) await loadParser();
   const sessions = new Set<Session>();
   let nextId = 1;
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;

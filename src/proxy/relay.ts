@@ -25,6 +25,15 @@ const SNAPSHOT_HOLD_MS = 10_000;
 const CLIENT_FULL = 1;
 const HOLDING = 2;
 
+/** What a gate decided for one client message: undefined forwards it as it came, bytes go instead. */
+export type GateDecision = Buffer | undefined;
+
+interface Gate {
+  readonly start: number;
+  readonly end: number;
+  readonly decision: GateDecision | Promise<GateDecision>;
+}
+
 export interface RelaySinks {
   readonly frontend: FrameSink;
   readonly backend: FrameSink;
@@ -53,6 +62,12 @@ export class Relay {
   /** Until authentication is over: hides SCRAM-SHA-256-PLUS (see channel-binding.ts). */
   private channelBinding: ChannelBindingFilter | undefined = new ChannelBindingFilter();
   private stopped = false;
+  /** Gates set by the frontend sink while the current client chunk was pushed. */
+  private gates: Gate[] | undefined;
+  /** Client chunks that arrived while a gate's decision was pending (forwarded in order after it). */
+  private waiting: Buffer[] | undefined;
+  /** Messages of the proxy's own for the client, sent at the next server message boundary. */
+  private toClient: Buffer[] | undefined;
   bytesFromClient = 0;
   bytesFromServer = 0;
   /** Replaced once the session authenticated and its labels are known. */
@@ -99,7 +114,26 @@ export class Relay {
 
   /** Holds the chunk that ends the current server read until `until` settles (see forwardHeld). */
   holdNextReply(until: Promise<void>): void {
-    this.hold = until;
+    // Two reasons to hold (a snapshot, the guard's lock check) both must end.
+    this.hold = this.hold === undefined ? until : Promise.all([this.hold, until]).then(() => undefined);
+  }
+
+  /**
+   * Called by the frontend sink from inside its onMessage: the message being
+   * handed out is forwarded only as `decision` says (the guard's denial
+   * replaces it). False when the message is not wholly in the current chunk
+   * (its start was already forwarded): it goes as it came.
+   */
+  gateCurrentMessage(bodyLength: number, decision: GateDecision | Promise<GateDecision>): boolean {
+    const start = this.frontend.messageStart;
+    if (start < 0) return false;
+    (this.gates ??= []).push({ start, end: start + 5 + bodyLength, decision });
+    return true;
+  }
+
+  /** A message of the proxy's own (a guard warning) for the client, sent before the next server message. */
+  sendToClient(message: Buffer): void {
+    (this.toClient ??= []).push(message);
   }
 
   /** No more forwarding (the session is closing). */
@@ -109,6 +143,10 @@ export class Relay {
   }
 
   private fromClient(chunk: Buffer): void {
+    if (this.waiting !== undefined) {
+      this.waiting.push(chunk);
+      return;
+    }
     try {
       this.frontend.push(chunk);
     } catch (error) {
@@ -117,16 +155,51 @@ export class Relay {
     }
     this.bytesFromClient += chunk.length;
     this.metrics.bytesFromClient(chunk.length);
+    const gates = this.gates;
+    if (gates !== undefined) {
+      this.gates = undefined;
+      this.forwardGated(chunk, gates);
+      return;
+    }
+    this.writeUpstream(chunk);
+  }
+
+  private writeUpstream(chunk: Buffer): void {
     if (!this.upstream!.write(chunk) && !this.clientPaused) {
       this.clientPaused = true;
       this.client.pause();
     }
   }
 
+  /** A chunk with gated messages: forwarded once every decision is known; later chunks wait their turn. */
+  private forwardGated(chunk: Buffer, gates: readonly Gate[]): void {
+    if (!gates.some((gate) => gate.decision instanceof Promise)) {
+      this.writeUpstream(assemble(chunk, gates, gates.map((gate) => gate.decision as GateDecision)));
+      return;
+    }
+    this.waiting = [];
+    this.client.pause();
+    const decided = gates.map((gate) => Promise.resolve(gate.decision).catch(() => undefined));
+    void Promise.all(decided).then((decisions) => {
+      if (this.stopped) return;
+      this.writeUpstream(assemble(chunk, gates, decisions));
+      const queued = this.waiting ?? [];
+      this.waiting = undefined;
+      while (queued.length > 0) {
+        this.fromClient(queued.shift()!);
+        if (this.waiting !== undefined) {
+          (this.waiting as Buffer[]).push(...queued);
+          return;
+        }
+      }
+      if (!this.clientPaused && !this.stopped) this.client.resume();
+    });
+  }
+
   private resumeClient(): void {
     if (!this.clientPaused || this.stopped) return;
     this.clientPaused = false;
-    this.client.resume();
+    if (this.waiting === undefined) this.client.resume();
   }
 
   /** Returns true: pausing is done by pauseServer, never by this return value. */
@@ -148,12 +221,14 @@ export class Relay {
   private fromServer(received: Buffer, reusedBuffer: boolean): void {
     if (this.stopped) return;
     let chunk = received;
+    let startsAtBoundary = false;
     try {
       if (this.channelBinding !== undefined) {
         chunk = this.channelBinding.push(received);
         if (this.channelBinding.done) this.channelBinding = undefined;
         if (chunk.length === 0) return;
       }
+      startsAtBoundary = this.backend.atBoundary;
       this.backend.push(chunk);
     } catch (error) {
       this.events.frameError(error, true);
@@ -164,9 +239,11 @@ export class Relay {
     const hold = this.hold;
     if (hold !== undefined) {
       this.hold = undefined;
-      this.forwardHeld(hold, reusedBuffer ? Buffer.from(chunk) : chunk);
+      this.forwardHeld(hold, reusedBuffer ? Buffer.from(chunk) : chunk, startsAtBoundary);
       return;
     }
+    // Our own messages go in only between two server messages.
+    if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
     if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
   }
 
@@ -177,7 +254,7 @@ export class Relay {
    * at the first session of a new database, so the baseline is read before
    * the client changes anything. Bounded by SNAPSHOT_HOLD_MS.
    */
-  private forwardHeld(hold: Promise<void>, chunk: Buffer): void {
+  private forwardHeld(hold: Promise<void>, chunk: Buffer, startsAtBoundary: boolean): void {
     this.pauseServer(HOLDING);
     const heldSince = performance.now();
     let timer: NodeJS.Timeout | undefined;
@@ -189,9 +266,16 @@ export class Relay {
       clearTimeout(timer);
       this.events.replyHeld((performance.now() - heldSince) / 1000);
       if (this.stopped) return;
+      if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
       if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
       this.resumeServer(HOLDING);
     });
+  }
+
+  private flushToClient(): void {
+    const messages = this.toClient!;
+    this.toClient = undefined;
+    for (const message of messages) this.client.write(message);
   }
 
   private pauseServer(reason: number): void {
@@ -204,4 +288,19 @@ export class Relay {
     this.serverPause &= ~reason;
     if (this.serverPause === 0 && !this.stopped) this.upstream!.resume();
   }
+}
+
+/** The chunk with each gated message as decided (no copy when nothing changed). */
+function assemble(chunk: Buffer, gates: readonly Gate[], decisions: readonly GateDecision[]): Buffer {
+  if (decisions.every((decision) => decision === undefined)) return chunk;
+  const parts: Buffer[] = [];
+  let at = 0;
+  gates.forEach((gate, index) => {
+    const decision = decisions[index];
+    if (decision === undefined || gate.end > chunk.length) return;
+    parts.push(chunk.subarray(at, gate.start), decision);
+    at = gate.end;
+  });
+  parts.push(chunk.subarray(at));
+  return Buffer.concat(parts);
 }

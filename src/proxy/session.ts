@@ -15,6 +15,7 @@ import { BACKEND_CAPTURE, FRONTEND_CAPTURE, TrafficObserver, WATCHER_FRONTEND_CA
 import { Relay } from './relay.js';
 import { Startup } from './startup.js';
 import { routeOf, routeSession } from './route.js';
+import { SessionGuard } from './guard/session-guard.js';
 
 type Phase = 'startup' | 'connecting' | 'relaying' | 'cancelling' | 'closed';
 
@@ -41,12 +42,15 @@ export class Session {
       const key = backendKeyData(body);
       this.cancelKeyId = this.context.cancelMap.register(key, this.context.upstream);
       this.tracker?.setBackendPid(key.processId);
+      this.backendPid = key.processId;
     },
     onAuthenticated: (applicationName) => this.authenticated(applicationName),
     onClientTerminate: () => (this.clientTerminated = true),
     onFatalError: () => (this.upstreamSentFatal = true),
   });
   private tracker: TransactionTracker | undefined;
+  private guard: SessionGuard | undefined;
+  private backendPid: number | undefined;
   /** Ends the recorder's note that this session's transaction may be committing schema changes. */
   private endDdl: (() => void) | undefined;
   private readonly onClientClose = (): void => this.close(this.clientTerminated ? 'client terminated the session' : 'client closed the connection');
@@ -129,7 +133,7 @@ export class Session {
       {
         frontend: this.observer.frontend,
         backend: this.observer.backend,
-        frontendCapture: this.context.ddl ? WATCHER_FRONTEND_CAPTURE : FRONTEND_CAPTURE,
+        frontendCapture: this.context.ddl || this.context.guard ? WATCHER_FRONTEND_CAPTURE : FRONTEND_CAPTURE,
         backendCapture: BACKEND_CAPTURE,
         frontendCodes: FRONTEND_CODES,
       },
@@ -149,6 +153,7 @@ export class Session {
       this.info = routed.info;
       this.log.info(routed.info.logFields(), 'session started');
       this.watchDdl(routed.info);
+      this.startGuard(routed.info);
       return this.openUpstream(routed.startup, rest);
     });
   }
@@ -211,6 +216,26 @@ export class Session {
       },
     });
     this.observer.attachTracker(this.tracker);
+  }
+
+  private startGuard(info: SessionInfo): void {
+    const shared = this.context.guard;
+    const relay = this.relay;
+    if (!shared || !relay) return;
+    this.guard = new SessionGuard(
+      shared,
+      {
+        user: info.user,
+        database: info.database,
+        application: () => this.observer.application || info.applicationName,
+        backendPid: () => this.backendPid,
+        gate: (bodyLength, decision) => relay.gateCurrentMessage(bodyLength, decision),
+        sendToClient: (message) => relay.sendToClient(message),
+        holdReply: (until) => relay.holdNextReply(until),
+      },
+      this.log,
+    );
+    this.observer.attachGuard(this.guard);
   }
 
   /** Authentication is over: metric labels are known (bytes so far count then), the recorder learns the database. */
@@ -296,6 +321,7 @@ export class Session {
     this.upstream?.destroySoon();
     if (this.cancelKeyId) this.context.cancelMap.unregister(this.cancelKeyId);
     this.endDdl?.();
+    this.guard?.close();
     this.metrics.close();
     const bytesIn = this.relay?.bytesFromClient ?? 0;
     const bytesOut = this.relay?.bytesFromServer ?? 0;
