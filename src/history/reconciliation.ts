@@ -14,6 +14,8 @@ import type { Logger } from 'pino';
 import { readCatalog, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { CatalogFingerprint } from './fingerprint.js';
+import { readIdentities } from './identities.js';
+import type { StoredIdentity } from '../store/index.js';
 import { releaseReconcileLock, tryReconcileLock } from './schema-change-lock.js';
 
 /** A full read, ready to be written as a detected commit. */
@@ -23,6 +25,8 @@ export interface FullRead {
   readonly objects: SchemaObject[];
   /** The recorded head when the read began (undefined: never recorded by this process). */
   readonly before: ReadonlyMap<string, SchemaObject> | undefined;
+  /** Who the objects are (oid, attnums), read right after them on the same connection; undefined when that read failed. */
+  readonly identities: ReadonlyMap<string, StoredIdentity> | undefined;
 }
 
 /** SQLSTATE 55P03: lock_timeout ran out. */
@@ -104,7 +108,9 @@ export class Reconciliation {
       }
       try {
         const before = this.host.recordedHead(database);
-        read = { database, readAt: new Date(), objects: await readCatalog(client), before };
+        const readAt = new Date();
+        const objects = await readCatalog(client);
+        read = { database, readAt, objects, before, identities: await readIdentities(client, objects.map((object) => object.key)).catch(() => undefined) };
       } finally {
         if (locked) await releaseReconcileLock(client);
       }

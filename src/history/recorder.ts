@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { ChangeSet } from '../ddl/index.js';
 import type { ProxyMetrics } from '../metrics/index.js';
-import { StoreError, writeIdentities, type CommitRow, type HistoryStore } from '../store/index.js';
+import { StoreError, writeIdentities, type CommitRow, type HistoryStore, type StoredIdentity } from '../store/index.js';
 import { applyScopedRead, decodeObject, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { changedSince, detectedMetadata, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
@@ -298,10 +298,20 @@ export class Recorder {
     }
   }
 
+  /** A detected commit's identities, as read with its catalog (else read now, as for observed commits). */
+  private async writeReadIdentities(database: string, commitId: string, keys: readonly string[], read: ReadonlyMap<string, StoredIdentity> | undefined): Promise<void> {
+    if (read === undefined) return this.recordIdentities(database, commitId, keys);
+    const identities = new Map(keys.flatMap((key) => (read.has(key) ? [[key, read.get(key)!] as const] : [])));
+    await writeIdentities(this.options.store.pool, commitId, identities).catch((error: unknown) => {
+      this.log.warn({ err: error, database, commit: commitId.slice(0, 12) }, 'could not record object identities: renames in this commit will diff as drop and add');
+    });
+  }
+
   private async writeDetected(database: string, full: FullRead, done: (clean: boolean) => void): Promise<void> {
     const target = this.targetOf(database);
     let next: SchemaObject[] = [];
     let leftOut = 0;
+    let written: string[] = [];
     await this.options.store.ensureReady();
     const commit = await this.options.store.record({
       repository: target.repository,
@@ -313,9 +323,12 @@ export class Recorder {
         const changed = changedSince(full.before, previous);
         leftOut = changed.size;
         next = changed.size === 0 ? full.objects : keepHead(full.objects, previous, changed);
-        return treeChanges(previous, next);
+        const changes = treeChanges(previous, next);
+        written = [...changes].filter(([, definition]) => definition !== null).map(([key]) => key);
+        return changes;
       },
     });
+    if (commit) await this.writeReadIdentities(database, commit.id, written, full.identities);
     this.storeUp = true;
     this.recorded.set(database, next);
     done(leftOut === 0);
