@@ -1,6 +1,7 @@
 // Object identities (oid, column attnums) read by key after a commit, so a
 // rename stays a rename in diff and revert: every kind that has one, and a
-// type that is only a shell (CREATE TYPE x;), which to_regtype refuses.
+// type that is only a shell (CREATE TYPE x;) and a function whose argument
+// type is one or is gone, which to_regtype and to_regprocedure refuse.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIdentities } from '../src/history/index.js';
@@ -13,6 +14,7 @@ beforeAll(async () => {
   db = await createScratchDatabase('identities');
   await db.runSql(`
     CREATE TYPE public.myshell;
+    CREATE FUNCTION public.takes_shell(public.myshell) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'int4out';
     CREATE TYPE public.mood AS ENUM ('ok');
     CREATE TABLE public.people (id integer PRIMARY KEY, name text);`);
   client = await db.connect();
@@ -25,7 +27,12 @@ afterAll(async () => {
 
 describe('object identities', () => {
   it('reads types by name, a shell type too, with tables and their columns', async () => {
-    const found = await readIdentities(client, ['type:public.myshell', 'type:public.mood', 'table:public.people', 'constraint:public.people.people_pkey']);
+    const found = await readIdentities(client, [
+      'type:public.myshell', 'type:public.mood', 'table:public.people', 'constraint:public.people.people_pkey',
+      'function:public.takes_shell(public.myshell)', 'function:public.gone(public.no_such_type)',
+    ]);
+    expect(found.has('function:public.takes_shell(public.myshell)')).toBe(true);
+    expect(found.has('function:public.gone(public.no_such_type)')).toBe(false);
     const { rows } = await client.query<{ shell: string; mood: string }>("SELECT (SELECT oid::text FROM pg_type WHERE typname = 'myshell') AS shell, 'public.mood'::regtype::oid::text AS mood");
     expect(found.get('type:public.myshell')?.identity).toBe(`${db.name}:${rows[0]!.shell}`);
     expect(found.get('type:public.mood')?.identity).toBe(`${db.name}:${rows[0]!.mood}`);

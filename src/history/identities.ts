@@ -1,6 +1,7 @@
 // Reads the identity of objects by key from a live catalog: the oid (as
 // "<database>:<oid>", since oids mean nothing across databases) and, for
-// tables, each column's attnum. The recorder stores them with each commit
+// tables, each column's attnum. Looked up by name, never with to_reg*(),
+// which fails on a type that is only a shell or was dropped since. The recorder stores them with each commit
 // so that a rename seen on the wire stays a rename in diff and revert.
 import type pg from 'pg';
 import { parseKey } from './catalog/index.js';
@@ -27,20 +28,27 @@ export async function readIdentities(client: pg.ClientBase, keys: readonly strin
     const { kind, parts } = parseKey(key);
     if (RELATIONS.has(kind)) rows.push([key, 'rel', keyText(key), '', '']);
     else if (TYPES.has(kind)) rows.push([key, 'type', '', parts[0]!, parts[1]!]);
-    else if (ROUTINES.has(kind)) rows.push([key, 'func', keyText(key), '', '']);
+    else if (ROUTINES.has(kind)) rows.push([key, 'func', keyText(key), parts[0]!, parts[1]!]);
     else if (kind === 'schema') rows.push([key, 'schema', parts[0]!, '', '']);
     else if (ON_TABLE[kind]) rows.push([key, kind, parts[2]!, parts[0]!, parts[1]!]);
   }
   const found = new Map<string, StoredIdentity>();
   if (rows.length === 0) return found;
   const cases = Object.entries(ON_TABLE).map(([kind, sql]) => `WHEN '${kind}' THEN (${sql})`).join('\n        ');
-  const { rows: result } = await client.query<{ key: string; oid: string | null; database: string; columns: Record<string, number> | null }>(
+  // Signatures are compared as keys write them: every name qualified.
+  await client.query("BEGIN READ ONLY; SELECT set_config('search_path', '', true)");
+  let result: Array<{ key: string; oid: string | null; database: string; columns: Record<string, number> | null }>;
+  try {
+    ({ rows: result } = await client.query<{ key: string; oid: string | null; database: string; columns: Record<string, number> | null }>(
     `SELECT k.key, current_database() AS database,
        (CASE k.kind
         WHEN 'rel' THEN to_regclass(k.name)::oid
         -- by name, not to_regtype: a type that is only a shell makes that fail
         WHEN 'type' THEN (SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = k.relschema AND t.typname = k.relname)
-        WHEN 'func' THEN to_regprocedure(k.name)::oid
+        -- by name and signature, not to_regprocedure: an argument type that is
+        -- only a shell, or dropped since, makes that fail
+        WHEN 'func' THEN (SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE n.nspname = k.relschema AND p.proname = k.relname AND p.oid::regprocedure::text = k.name)
         WHEN 'schema' THEN (SELECT oid FROM pg_namespace WHERE nspname = k.name)
         ${cases}
        END)::text AS oid,
@@ -50,7 +58,10 @@ export async function readIdentities(client: pg.ClientBase, keys: readonly strin
      FROM (SELECT u.key, u.kind, u.name, u.relschema, u.relname, format('%I.%I', u.relschema, u.relname) AS rel
              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(key, kind, name, relschema, relname)) k`,
     [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3]), rows.map((r) => r[4])],
-  );
+    ));
+  } finally {
+    await client.query('COMMIT');
+  }
   for (const row of result) if (row.oid !== null) found.set(row.key, { identity: `${row.database}:${row.oid}`, columns: row.columns });
   return found;
 }
