@@ -30,8 +30,11 @@ const admin = new pg.Client({ connectionString: cluster.url() });
 await admin.connect();
 await admin.query('CREATE DATABASE fuzz');
 await admin.end();
-const proxy = await startProxyProcess(['--upstream', cluster.url('fuzz'), '--log-level', 'warn'], {});
 let failed: string[] = [];
+const proxy = await startProxyProcess(['--upstream', cluster.url('fuzz'), '--log-level', 'info'], {}).catch(async (error: unknown) => {
+  await cluster.stop();
+  throw error;
+});
 try {
   console.log(`fuzzing pggit proxy on port ${proxy.port} with ${sessions} sessions, seed ${seed}`);
   const report = await liveFuzz({
