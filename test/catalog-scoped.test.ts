@@ -3,7 +3,9 @@
 // (expandScope + readScope + applyScopedRead) equals a full read. Covers
 // renames (keys change under dependents), DROP ... CASCADE (dependents vanish
 // without being named), ownership moves, extension drops and unqualified
-// names resolved through the statements' search_path.
+// names resolved through the statements' search_path. A pipelined
+// connection (the recorder's, which sends a read's queries at once) reads
+// exactly what a plain one reads.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,17 +15,22 @@ import { createScratchDatabase, type ScratchDatabase } from './harness/scratch-d
 
 let db: ScratchDatabase;
 let client: pg.Client;
+/** A connection in pipeline mode, as CatalogPools makes them. */
+let pipelined: pg.Client;
 let tree: SchemaObject[];
 let indexed: SchemaTree;
 
 beforeAll(async () => {
   db = await createScratchDatabase('cat_scoped');
   client = await db.connect();
+  pipelined = new pg.Client({ connectionString: db.url, pipeline: true });
+  await pipelined.connect();
   tree = await readCatalog(client);
   indexed = new SchemaTree(tree);
 });
 
 afterAll(async () => {
+  await pipelined.end();
   await db.drop();
 });
 
@@ -38,9 +45,11 @@ async function step(sql: string, names: ScopeName[], searchPath?: string[]): Pro
   const expanded = expandScope(scope, tree);
   expect(indexed.expand(scope)).toEqual(expanded);
   const read = await readScope(client, expanded);
+  expect(await readScope(pipelined, expanded)).toEqual(read);
   tree = applyScopedRead(tree, read);
   indexed.apply(read);
   const live = await readCatalog(client);
+  expect(await readCatalog(pipelined)).toEqual(live);
   expect(tree).toEqual(live);
   expect(indexed.values()).toEqual(live);
   return { keys: read.objects.map((object) => object.key) };

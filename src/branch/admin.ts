@@ -58,6 +58,7 @@ export function asBranchError(error: unknown): unknown {
   if (error instanceof StoreError) {
     if (error.code === 'UNKNOWN_BRANCH') return new BranchError('UNKNOWN_BRANCH', error.message);
     if (error.code === 'UNKNOWN_REPOSITORY') return new BranchError('UNKNOWN_REPOSITORY', error.message);
+    if (error.code === 'NO_MERGE' || error.code === 'UNKNOWN_CONFLICT' || error.code === 'HEAD_MOVED' || error.code === 'MERGE_IN_PROGRESS') return new BranchError(error.code, error.message);
   }
   return error;
 }

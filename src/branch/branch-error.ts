@@ -14,7 +14,13 @@ export type BranchErrorCode =
   | 'COPY_FAILED'
   | 'REVERT_CONFLICT'
   | 'DESTRUCTIVE'
-  | 'APPLY_FAILED';
+  | 'APPLY_FAILED'
+  | 'MERGE_BUSY'
+  | 'MERGE_IN_PROGRESS'
+  | 'MERGE_CONFLICT'
+  | 'NO_MERGE'
+  | 'UNKNOWN_CONFLICT'
+  | 'HEAD_MOVED';
 
 export class BranchError extends Error {
   constructor(
@@ -33,6 +39,8 @@ export function httpStatusOf(code: BranchErrorCode): number {
       return 400;
     case 'UNKNOWN_BRANCH':
     case 'UNKNOWN_REPOSITORY':
+    case 'NO_MERGE':
+    case 'UNKNOWN_CONFLICT':
       return 404;
     case 'BRANCH_EXISTS':
     case 'BRANCH_BUSY':
@@ -41,6 +49,10 @@ export function httpStatusOf(code: BranchErrorCode): number {
     case 'PROTECTED_BRANCH':
     case 'REVERT_CONFLICT':
     case 'DESTRUCTIVE':
+    case 'MERGE_BUSY':
+    case 'MERGE_IN_PROGRESS':
+    case 'MERGE_CONFLICT':
+    case 'HEAD_MOVED':
       return 409;
     case 'BUILD_FAILED':
     case 'COPY_FAILED':

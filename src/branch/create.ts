@@ -11,10 +11,11 @@
 // finds the first's advisory lock (BRANCH_BUSY) or, once the first has
 // committed, the unique live name (BRANCH_EXISTS).
 import pg from 'pg';
-import { schemaAt, type SchemaAt } from '../history/index.js';
+import { readIdentities, schemaAt, type SchemaAt } from '../history/index.js';
 import { asBranchError, readerOf, repositoryIdOf, withDatabase, type BranchContext } from './admin.js';
 import { BranchError } from './branch-error.js';
 import { copyData, type TableProgress } from './copy-data.js';
+import { aliasBuiltDatabase } from './merge-identities.js';
 import { branchDatabaseName, invalidBranchName, MAIN_BRANCH } from './names.js';
 
 export interface CreateBranchInput {
@@ -80,6 +81,9 @@ export async function createBranch(context: BranchContext, input: CreateBranchIn
     await createDatabase(context, database, dataSource?.database ?? main?.database ?? repository);
     databaseCreated = true;
     await buildSchema(context, database, schema);
+    // The new database's objects are the commit's: merges follow them through renames (merge-identities.ts).
+    const built = await withDatabase(context, database, (client) => readIdentities(client, schema.objects.map((object) => object.key)));
+    await aliasBuiltDatabase(store, repositoryId, head, built);
     const tables = dataSource ? await copyData({ upstreamUrl: context.upstreamUrl, source: dataSource.database, target: database, onProgress: input.onProgress }) : [];
     await store.query('COMMIT');
     return { repository, name, database, head, from, dataFrom: dataSource?.name ?? null, tables, seconds: (performance.now() - started) / 1000 };

@@ -14,3 +14,6 @@ export { diffSchemas, summarize, withSizes, type DiffInput, type DiffResult, typ
 export { isDatabaseUrl, objectsAt, readLive, readSide, relationSizes, type SchemaSide } from './schema-source.js';
 export { revertCommit, destructiveSteps, type RevertInput, type RevertResult, type RevertConflict } from './revert.js';
 export { applyPlan } from './apply-plan.js';
+export { mergeBranches, continueMerge, type MergeInput, type MergeOutcome, type MergeConflictView } from './merge.js';
+export { mergeStatus, resolveMergeConflict, abortMerge, type MergeSessionInput } from './merge-session.js';
+export { applyAndRecord, type ApplyInput, type Applied } from './apply-record.js';

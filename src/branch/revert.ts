@@ -4,12 +4,12 @@
 // changed again are conflicts and nothing is applied. Otherwise the plan
 // runs on the branch's database and a commit of kind `revert` records the
 // schema the database then has.
-import { encodeObject, readCatalog, resolveRef, shortId } from '../history/index.js';
+import { resolveRef, shortId } from '../history/index.js';
 import { mergeTrees, diff, type Conflict, type PlanStatement } from '../plan/index.js';
 import { databaseConfig, StoreError } from '../store/index.js';
-import { applyPlan } from './apply-plan.js';
+import { applyAndRecord } from './apply-record.js';
 import { identitiesBetween } from './identities.js';
-import { asBranchError, readerOf, withDatabase, type BranchContext } from './admin.js';
+import { asBranchError, readerOf, type BranchContext } from './admin.js';
 import { BranchError } from './branch-error.js';
 import { summarize, withSizes, type DiffSummary } from './diff.js';
 import { objectsAt } from './schema-source.js';
@@ -88,37 +88,15 @@ export async function revertCommit(context: BranchContext, input: RevertInput): 
     if (destructive.length > 0 && !input.force) {
       throw new BranchError('DESTRUCTIVE', `reverting ${shortId(commit.id)} deletes data; nothing was changed. Run again with --force to:\n${destructive.map((line) => `  - ${line}`).join('\n')}`);
     }
-    const live = await withDatabase(context, branch.database, async (client) => {
-      try {
-        await applyPlan(client, plan);
-      } catch (error) {
-        throw new BranchError('APPLY_FAILED', `reverting ${shortId(commit.id)} on "${branch.database}" failed, nothing of the transaction was applied: ${(error as Error).message}`);
-      }
-      return readCatalog(client);
-    });
-    const recorded = await context.store.record({
+    const applied = await applyAndRecord(context, {
       repository: input.repository,
-      branch: branch.name,
-      metadata: {
-        kind: 'revert',
-        author: database.user ?? null,
-        database: branch.database,
-        applicationName: 'pggit revert',
-        clientAddress: null,
-        backendPid: null,
-        message: `revert ${shortId(commit.id)}: ${commit.message}`,
-        statements: plan.map((statement) => statement.sql),
-        committedAt: new Date(),
-      },
-      changes: (head) => {
-        const changes = new Map<string, string | null>();
-        const now = new Map(live.map((object) => [object.key, encodeObject(object)]));
-        for (const [key, text] of now) changes.set(key, text);
-        for (const key of head.keys()) if (!now.has(key)) changes.set(key, null);
-        return changes;
-      },
+      branch,
+      plan,
+      kind: 'revert',
+      message: `revert ${shortId(commit.id)}: ${commit.message}`,
+      doing: `reverting ${shortId(commit.id)}`,
     });
-    return { ...result, applied: true, commit: recorded?.id ?? null };
+    return { ...result, applied: true, commit: applied.commit };
   } catch (error) {
     throw asBranchError(error);
   }

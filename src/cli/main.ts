@@ -8,6 +8,7 @@ import { runSchema } from './commands/schema.js';
 import { runBranch } from './commands/branch.js';
 import { runDiff } from './commands/diff.js';
 import { runRevert } from './commands/revert.js';
+import { runMerge } from './commands/merge.js';
 import { runStatus } from './commands/status.js';
 import { UsageError } from './listen-address.js';
 import { version } from './version.js';
@@ -23,6 +24,7 @@ const commands: Record<string, Command> = {
   branch: runBranch,
   diff: runDiff,
   revert: runRevert,
+  merge: runMerge,
   status: runStatus,
 };
 
@@ -39,6 +41,7 @@ Commands:
   branch    create, list and delete branches (databases of their own)
   diff      the SQL that turns one schema into another (revisions or live databases)
   revert    undo a commit's schema change on a branch (three-way, with conflicts)
+  merge     merge a branch into another (three-way, conflicts kept for resolution)
   status    which pggit runs where (the other commands use it with no flags)
 
 Run "pggit <command> --help" for a command's options.

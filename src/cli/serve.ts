@@ -3,7 +3,7 @@
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ProxyMetrics, type ImpactSeries } from '../metrics/index.js';
-import { branchRoutes, historyRoutes, impactRoutes, pageRoutes, planRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
+import { branchRoutes, historyRoutes, impactRoutes, mergeRoutes, pageRoutes, planRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
 import { StoreBranchDirectory } from '../branch/index.js';
 import { connectUpstream, startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
 import { hostForUrl } from './listen-address.js';
@@ -118,7 +118,10 @@ function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined,
   const routes: Route[] = [...pageRoutes()];
   if (branchStore) routes.push(...branchRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, apiToken: options.apiToken }));
   if (reader) routes.push(...historyRoutes(reader), ...impactRoutes(reader, impact));
-  if (branchStore && reader) routes.push(...planRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, reader, apiToken: options.apiToken }));
+  if (branchStore && reader) {
+    const planOptions = { context: { store: branchStore, upstreamUrl: options.upstreamUrl }, reader, apiToken: options.apiToken };
+    routes.push(...planRoutes(planOptions), ...mergeRoutes(planOptions));
+  }
   return routes;
 }
 

@@ -12,7 +12,14 @@ export class CatalogPools {
     let pool = this.pools.get(database);
     if (!pool) {
       // Observed commits are read in parallel; reconciliation takes one more.
-      pool = new pg.Pool({ ...databaseConfig(this.upstreamUrl, database), max: 5, idleTimeoutMillis: 30_000, application_name: 'pggit recorder' });
+      // Pipelined: a read sends its independent queries at once (session.ts).
+      pool = new pg.Pool({
+        ...databaseConfig(this.upstreamUrl, database),
+        max: 5,
+        idleTimeoutMillis: 30_000,
+        application_name: 'pggit recorder',
+        pipeline: true,
+      });
       surviveLostConnections(pool); // a lost connection: the next checkout reconnects
       this.pools.set(database, pool);
     }

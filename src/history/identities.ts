@@ -22,11 +22,11 @@ function keyText(key: string): string {
 }
 
 export async function readIdentities(client: pg.ClientBase, keys: readonly string[]): Promise<Map<string, StoredIdentity>> {
-  const rows: Array<[string, string, string, string, string]> = []; // key, kind, name, table's schema, table's name
+  const rows: Array<[string, string, string, string, string]> = []; // key, kind, name, schema and name of the table (or type)
   for (const key of keys) {
     const { kind, parts } = parseKey(key);
     if (RELATIONS.has(kind)) rows.push([key, 'rel', keyText(key), '', '']);
-    else if (TYPES.has(kind)) rows.push([key, 'type', keyText(key), '', '']);
+    else if (TYPES.has(kind)) rows.push([key, 'type', '', parts[0]!, parts[1]!]);
     else if (ROUTINES.has(kind)) rows.push([key, 'func', keyText(key), '', '']);
     else if (kind === 'schema') rows.push([key, 'schema', parts[0]!, '', '']);
     else if (ON_TABLE[kind]) rows.push([key, kind, parts[2]!, parts[0]!, parts[1]!]);
@@ -38,7 +38,8 @@ export async function readIdentities(client: pg.ClientBase, keys: readonly strin
     `SELECT k.key, current_database() AS database,
        (CASE k.kind
         WHEN 'rel' THEN to_regclass(k.name)::oid
-        WHEN 'type' THEN to_regtype(k.name)::oid
+        -- by name, not to_regtype: a type that is only a shell makes that fail
+        WHEN 'type' THEN (SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = k.relschema AND t.typname = k.relname)
         WHEN 'func' THEN to_regprocedure(k.name)::oid
         WHEN 'schema' THEN (SELECT oid FROM pg_namespace WHERE nspname = k.name)
         ${cases}
@@ -46,7 +47,7 @@ export async function readIdentities(client: pg.ClientBase, keys: readonly strin
        CASE WHEN k.kind = 'rel' AND k.key LIKE 'table:%' THEN
          (SELECT json_object_agg(quote_ident(a.attname), a.attnum) FROM pg_attribute a
            WHERE a.attrelid = to_regclass(k.name) AND a.attnum > 0 AND NOT a.attisdropped) END AS columns
-     FROM (SELECT u.key, u.kind, u.name, format('%I.%I', u.relschema, u.relname) AS rel
+     FROM (SELECT u.key, u.kind, u.name, u.relschema, u.relname, format('%I.%I', u.relschema, u.relname) AS rel
              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(key, kind, name, relschema, relname)) k`,
     [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3]), rows.map((r) => r[4])],
   );

@@ -11,7 +11,7 @@ import { expandScope, readCatalog, readScope, type SchemaObject, type ScopedRead
 import type { CatalogPools } from './catalog-pools.js';
 import { scopeOfChangeSet } from './change-scope.js';
 import { isConnectionError } from './connection-errors.js';
-import { resolvedThroughPath, userSchemas } from './search-path.js';
+import { resolvedThroughPath } from './search-path.js';
 
 /** What an observed commit's read found. */
 export type ObservedRead = { readonly full: SchemaObject[] } | { readonly scope: SnapshotScope; readonly scoped: ScopedRead };
@@ -32,8 +32,7 @@ export class ObservedReader {
       try {
         client = await this.pools.pool(database).connect();
         if (names === undefined) return { full: await readCatalog(client) };
-        const searchPath = names.some(resolvedThroughPath) ? await userSchemas(client) : undefined;
-        const scope = expandScope({ names, ...(searchPath ? { searchPath } : {}) }, tree);
+        const scope = expandScope({ names, ...(names.some(resolvedThroughPath) ? { searchPath: 'user schemas' as const } : {}) }, tree);
         return { scope, scoped: await readScope(client, scope) };
       } catch (error) {
         if (attempt >= READ_ATTEMPTS) {

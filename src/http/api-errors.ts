@@ -36,7 +36,12 @@ function storeStatus(code: StoreError['code']): number {
     case 'UNKNOWN_REF':
     case 'UNKNOWN_BRANCH':
     case 'UNKNOWN_REPOSITORY':
+    case 'NO_MERGE':
+    case 'UNKNOWN_CONFLICT':
       return 404;
+    case 'HEAD_MOVED':
+    case 'MERGE_IN_PROGRESS':
+      return 409;
     case 'STORE_DATABASE_MISSING':
     case 'STORE_TOO_NEW':
     case 'MIGRATION_FAILED':

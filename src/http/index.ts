@@ -13,6 +13,7 @@ export {
 } from './router.js';
 export { branchRoutes, type BranchApiOptions } from './branch-api.js';
 export { planRoutes, type PlanApiOptions } from './plan-api.js';
+export { mergeRoutes } from './merge-api.js';
 export { answer, asHttpError, required, optional } from './api-errors.js';
 export { authorize } from './api-auth.js';
 export { historyRoutes, refContext } from './history-api.js';

@@ -12,6 +12,7 @@ import { loadParser, parserLoaded } from '../ddl/index.js';
 import { selectRepository } from '../history/index.js';
 import type { HistoryReader } from '../store/index.js';
 import { authorize } from './api-auth.js';
+import { flag } from './api-body.js';
 import { answer, optional, required } from './api-errors.js';
 import { HttpError, type Route } from './router.js';
 
@@ -23,12 +24,6 @@ export interface PlanApiOptions {
 
 async function parserReady(): Promise<void> {
   if (!parserLoaded()) await loadParser();
-}
-
-function flag(body: Record<string, unknown>, name: string): boolean {
-  const value = body[name];
-  if (value !== undefined && typeof value !== 'boolean') throw new HttpError(400, `"${name}" must be true or false`);
-  return value === true;
 }
 
 export function planRoutes(options: PlanApiOptions): Route[] {

@@ -9,3 +9,4 @@ export { HAZARD_RULES, hazardsOf, relationName, type HazardRule } from './hazard
 export { diff, type Schema } from './planner.js';
 export { renderPlan, describeHazard, formatBytes } from './script.js';
 export { mergeTrees, type Conflict, type ConflictKind, type MergeResult } from './merge.js';
+export { mergeSchemas, type MergeConflict, type MergeResolution, type ThreeWayInput, type ThreeWayResult } from './three-way.js';

@@ -6,7 +6,19 @@
 import { sameObject, type SchemaObject } from '../history/index.js';
 import type { Schema } from './planner.js';
 
-export type ConflictKind = 'add/add' | 'modify/modify' | 'modify/delete' | 'delete/modify';
+export type ConflictKind =
+  | 'add/add'
+  | 'modify/modify'
+  | 'modify/delete'
+  | 'delete/modify'
+  // merge only (three-way.ts): identities, references and the kinds of change PostgreSQL cannot combine
+  | 'rename/rename'
+  | 'name-taken'
+  | 'dangling-reference'
+  | 'enum-labels'
+  | 'column-type'
+  | 'primary-key'
+  | 'partition-key';
 
 export interface Conflict {
   readonly key: string;

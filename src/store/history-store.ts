@@ -26,6 +26,8 @@ export interface RecordInput {
   readonly changes: TreeChanges | ChangesFromHead;
   /** Skip the commit when nothing in the tree changes (reconciliation). */
   readonly skipIfUnchanged?: boolean;
+  /** A merge's second parent (the source branch's head). */
+  readonly secondParent?: string;
 }
 
 export class HistoryStore {
@@ -135,6 +137,7 @@ export class HistoryStore {
           continue;
         }
         const parents = head ? [head] : [];
+        if (input.secondParent !== undefined && input.secondParent !== head) parents.push(input.secondParent);
         const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
         const commit = this.commitRow({ ...input, metadata }, parents, hasher.digest());
         const placement = placeAfter(headRow, tree.size);

@@ -18,3 +18,6 @@ export { urlConfig } from './connection-config.js';
 export { connectServer, openServerConnection, describeServer, effectiveMode, serverTargetFromUrl, type ServerAddress, type ServerTarget, type ConnectServerOptions, type ServerConnection } from './server-connection.js';
 export { ServerTls, ServerTlsError, serverTlsSettings, SSL_MODES, TLS_URL_PARAMETERS, type SslMode, type ServerTlsSettings } from './server-tls.js';
 export { identitiesAt, writeIdentities, type StoredIdentity } from './identities.js';
+export { mergeBase, isAncestor, type MergeBase } from './merge-base.js';
+export { aliasClasses, writeAliases } from './identity-aliases.js';
+export { readMerge, listMerges, startMerge, resolveConflict, endMerge, type StoredMerge, type StoredConflict, type Resolution } from './merge-state.js';

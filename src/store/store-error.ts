@@ -5,7 +5,11 @@ export type StoreErrorCode =
   | 'UNKNOWN_REF'
   | 'AMBIGUOUS_REF'
   | 'UNKNOWN_BRANCH'
-  | 'UNKNOWN_REPOSITORY';
+  | 'UNKNOWN_REPOSITORY'
+  | 'HEAD_MOVED'
+  | 'MERGE_IN_PROGRESS'
+  | 'NO_MERGE'
+  | 'UNKNOWN_CONFLICT';
 
 /** A metadata-store failure with a stable code. */
 export class StoreError extends Error {

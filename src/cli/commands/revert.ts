@@ -3,13 +3,12 @@
 import { parseArgs } from 'node:util';
 import { revertCommit, type RevertResult } from '../../branch/index.js';
 import { loadParser } from '../../ddl/index.js';
-import { selectRepository, shortId } from '../../history/index.js';
+import { shortId } from '../../history/index.js';
 import { renderPlan } from '../../plan/index.js';
-import { defaultStoreUrl, HistoryReader, openStore } from '../../store/index.js';
 import { printJson } from '../history-read.js';
-import { storeUrlFor, upstreamUrlFor } from '../targets.js';
+import { withBranchContext } from '../branch-context.js';
 import { UsageError } from '../listen-address.js';
-import { optionalSetting, type Env } from '../settings.js';
+import type { Env } from '../settings.js';
 import { REF_HELP } from './show.js';
 
 export const revertHelp = `Usage: pggit revert REF [options]
@@ -58,15 +57,8 @@ export async function runRevert(argv: string[], env: Env): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'expected the commit to revert (REF)' : `unexpected argument "${positionals[1]}"`);
   await loadParser();
-  const upstream = await upstreamUrlFor(values.upstream, env);
-  // --upstream alone means that server's store, unless a store is named.
-  const storeUrl =
-    values.upstream !== undefined && values.store === undefined && !env['PGGIT_STORE_URL'] ? defaultStoreUrl(upstream) : await storeUrlFor(values.store, env);
-  if (storeUrl === 'off') throw new UsageError('--store off: revert needs the metadata store');
-  const store = await openStore({ url: storeUrl });
-  try {
-    const repository = await selectRepository(new HistoryReader(store.pool, storeUrl), optionalSetting(values.db, env, ['PGGIT_DB', 'PGDATABASE']));
-    const result = await revertCommit({ store, upstreamUrl: upstream }, {
+  return withBranchContext(values, env, 'revert needs', async (context, repository) => {
+    const result = await revertCommit(context, {
       repository,
       ref: positionals[0]!,
       branch: values.branch,
@@ -76,9 +68,7 @@ export async function runRevert(argv: string[], env: Env): Promise<number> {
     if (values.json) printJson(result);
     else process.stdout.write(formatRevert(result));
     return result.conflicts.length > 0 ? 1 : 0;
-  } finally {
-    await store.pool.end();
-  }
+  });
 }
 
 function formatRevert(result: RevertResult): string {

@@ -26,13 +26,17 @@ import { parseKey, WHOLE_KINDS } from './object-key.js';
 import { WHOLE_CATALOGS } from './whole.js';
 import type { CatalogQuery } from './session.js';
 import { FILTER_FAMILIES, type FilterFamily, type OidFilter } from './filter.js';
+import { userSchema } from './sql.js';
 
 const CLOSURE_SQL = `
 WITH RECURSIVE
 input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS i(nsp, name, kind)),
 qualified AS (
   SELECT i.nsp, i.name, i.kind FROM input i WHERE i.nsp IS NOT NULL
-  UNION SELECT p.nsp, i.name, i.kind FROM input i CROSS JOIN unnest($4::text[]) AS p(nsp) WHERE i.nsp IS NULL
+  UNION SELECT p.nsp, i.name, i.kind FROM input i CROSS JOIN unnest(CASE
+      WHEN $9::boolean THEN (SELECT array_agg(n.nspname::text) FROM pg_namespace n WHERE ${userSchema('n')})
+      -- the connection's own path: this runs before the read's settings clear it
+      ELSE coalesce($4::text[], current_schemas(false)::text[]) END) AS p(nsp) WHERE i.nsp IS NULL
 ),
 exact(kind, nsp, name, sub) AS (SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[])),
 exact_roots(classid, objid) AS (
@@ -206,19 +210,26 @@ function exactLookup(key: string): [string, string | null, string, string | null
   }
 }
 
+/**
+ * The OIDs a scope reaches. Unqualified names are looked up in the schemas
+ * given, in every user schema, or in the reading connection's search_path
+ * (then it must run before the read's settings, see session.ts).
+ */
 export async function resolveScope(
   query: CatalogQuery,
   names: readonly ScopeName[],
   keys: readonly string[],
-  searchPath: readonly string[],
+  searchPath: readonly string[] | 'user schemas' | 'connection',
 ): Promise<OidFilter> {
   const wholeKeys = keys.filter((key) => WHOLE_KINDS.has(parseKey(key).kind));
   const exact = keys.filter((key) => !WHOLE_KINDS.has(parseKey(key).kind)).map(exactLookup);
   const rows = await query<{ family: FilterFamily; oids: string[] }>(
     CLOSURE_SQL,
     [
-      names.map((n) => n.schema ?? null), names.map((n) => n.name), names.map((n) => n.kind ?? null), [...searchPath],
+      names.map((n) => n.schema ?? null), names.map((n) => n.name), names.map((n) => n.kind ?? null),
+      typeof searchPath === 'string' ? null : [...searchPath],
       exact.map((e) => e[0]), exact.map((e) => e[1]), exact.map((e) => e[2]), exact.map((e) => e[3]),
+      searchPath === 'user schemas',
     ],
     'pggit_catalog_closure',
   );

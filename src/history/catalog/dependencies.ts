@@ -1,6 +1,6 @@
 // dependsOn for every object of a read, from pg_depend: the rows whose
 // depender belongs to an object read, then the keys of both ends of each
-// (key-sql.ts), joined here; edges between different keys are kept. One
+// (key-sql.ts), in one statement; edges between different keys are kept. One
 // edge is turned round: a sequence OWNED BY a column is written by the
 // table (tables.ts), so the table depends on the sequence, not the sequence
 // on the table.
@@ -13,18 +13,18 @@ import { WHOLE_CATALOGS } from './whole.js';
 const EDGE_FILTER = `d.deptype IN ('n', 'a', 'i', 'P', 'S') AND d.objid >= ${FIRST_USER_OID}
     AND (d.refobjid >= ${FIRST_USER_OID} OR d.refclassid = 'pg_namespace'::regclass)`;
 
-const EDGE_COLUMNS = `d.classid::text, d.objid::text, d.refclassid::text, d.refobjid::text,
+const EDGE_COLUMNS = `d.classid, d.objid, d.refclassid, d.refobjid,
     (d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
       AND EXISTS (SELECT 1 FROM pg_class q WHERE q.oid = d.objid AND q.relkind = 'S')) AS owned,
     (d.classid = 'pg_proc'::regclass AND d.refclassid = 'pg_type'::regclass AND EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = d.refobjid
       AND t.typtype = 'b' AND d.objid IN (t.typinput::oid, t.typoutput::oid, t.typreceive::oid, t.typsend::oid, t.typmodin::oid,
         t.typmodout::oid, t.typanalyze::oid, t.typsubscript::oid))) AS shell`;
 
-const FULL_EDGES = `SELECT DISTINCT ${EDGE_COLUMNS} FROM pg_depend d WHERE ${EDGE_FILTER}`;
+const FULL_EDGES = `edges AS (SELECT DISTINCT ${EDGE_COLUMNS} FROM pg_depend d WHERE ${EDGE_FILTER})`;
 
 // The catalog rows whose dependencies count as each object's, for a scoped read.
 const SCOPED_EDGES = `
-WITH members(classid, objid) AS (
+members(classid, objid) AS (
   SELECT 'pg_class'::regclass::oid, unnest($1::oid[])
   -- the sequences a table owns: their OWNED BY edge is the table's (turned round below)
   UNION ALL SELECT 'pg_class'::regclass::oid, d.objid FROM pg_depend d JOIN pg_class q ON q.oid = d.objid AND q.relkind = 'S'
@@ -46,66 +46,56 @@ WITH members(classid, objid) AS (
   UNION ALL SELECT 'pg_event_trigger'::regclass::oid, unnest($11::oid[])
   UNION ALL SELECT 'pg_collation'::regclass::oid, unnest($12::oid[])
   UNION ALL SELECT d.classid, d.objid FROM pg_depend d WHERE cardinality($13::oid[]) > 0 AND d.classid = ANY(${WHOLE_CATALOGS})
-)
-SELECT DISTINCT ${EDGE_COLUMNS}
-FROM (SELECT DISTINCT classid, objid FROM members) m
-  CROSS JOIN LATERAL (SELECT * FROM pg_depend d WHERE d.classid = m.classid AND d.objid = m.objid) d
-WHERE ${EDGE_FILTER}`;
+),
+edges AS (SELECT DISTINCT ${EDGE_COLUMNS}
+  FROM (SELECT DISTINCT classid, objid FROM members) m
+    CROSS JOIN LATERAL (SELECT * FROM pg_depend d WHERE d.classid = m.classid AND d.objid = m.objid) d
+  WHERE ${EDGE_FILTER})`;
 
-const KEYS = `
-WITH ends(classid, objid) AS (SELECT * FROM unnest($1::oid[], $2::oid[])),
+/** The edges with the keys of both ends, in one statement (one round trip). */
+function edgesWithKeys(edges: string): string {
+  return `
+WITH ${edges},
+ends(classid, objid) AS (SELECT classid, objid FROM edges UNION SELECT refclassid, refobjid FROM edges),
 ${keysCte('ends')}
-SELECT classid::text, objid::text, key FROM keys`;
+SELECT s.key AS source, t.key AS target, e.owned, e.shell
+FROM edges e
+  JOIN keys s ON s.classid = e.classid AND s.objid = e.objid
+  JOIN keys t ON t.classid = e.refclassid AND t.objid = e.refobjid
+WHERE s.key IS NOT NULL AND t.key IS NOT NULL`;
+}
+
+const FULL = edgesWithKeys(FULL_EDGES);
+const SCOPED = edgesWithKeys(SCOPED_EDGES);
 
 interface Edge extends Record<string, unknown> {
-  classid: string;
-  objid: string;
-  refclassid: string;
-  refobjid: string;
+  source: string;
+  target: string;
   owned: boolean;
   /** A base type's I/O function's edge to its type, which goes to the shell instead (base-types.ts). */
   shell: boolean;
 }
 
-/**
- * Dependencies of the objects whose keys are given, read with the same
- * filter as the objects: the pg_depend rows, then the keys of both ends.
- */
-export async function readDependencies(query: CatalogQuery, filter: ReadFilter, keys: ReadonlySet<string>): Promise<Map<string, Set<string>>> {
+/** Dependencies of the objects a read with this filter finds, by key: the pg_depend rows, with the keys of both ends. */
+export async function readDependencies(query: CatalogQuery, filter: ReadFilter): Promise<Map<string, Set<string>>> {
   const edges =
     filter === null
-      ? await query<Edge>(FULL_EDGES)
+      ? await query<Edge>(FULL)
       : await query<Edge>(
-          SCOPED_EDGES,
+          SCOPED,
           [
             filter.relations, filter.types, filter.routines, filter.constraints, filter.triggers, filter.policies, filter.rules,
             filter.statistics, filter.schemas, filter.extensions, filter.eventTriggers, filter.collations, filter.whole,
           ],
           'pggit_catalog_edges',
         );
-  const ends = new Map<string, [string, string]>();
-  for (const edge of edges) {
-    ends.set(`${edge.classid}/${edge.objid}`, [edge.classid, edge.objid]);
-    ends.set(`${edge.refclassid}/${edge.refobjid}`, [edge.refclassid, edge.refobjid]);
-  }
-  const keyOf = new Map<string, string | null>();
-  if (ends.size > 0) {
-    const list = [...ends.values()];
-    const rows = await query<{ classid: string; objid: string; key: string | null }>(
-      KEYS,
-      [list.map((end) => end[0]), list.map((end) => end[1])],
-      filter === null ? undefined : 'pggit_catalog_keys',
-    );
-    for (const row of rows) keyOf.set(`${row.classid}/${row.objid}`, row.key);
-  }
   const deps = new Map<string, Set<string>>();
   for (const edge of edges) {
-    const source = keyOf.get(`${edge.classid}/${edge.objid}`);
-    let target = keyOf.get(`${edge.refclassid}/${edge.refobjid}`);
-    if (target && edge.shell && target.startsWith('type:')) target = `shell_type:${target.slice('type:'.length)}`;
-    if (!source || !target || source === target) continue;
+    const source = edge.source;
+    let target = edge.target;
+    if (edge.shell && target.startsWith('type:')) target = `shell_type:${target.slice('type:'.length)}`;
+    if (source === target) continue;
     const [from, to] = edge.owned ? [target, source] : [source, target];
-    if (!keys.has(from)) continue;
     let set = deps.get(from);
     if (!set) deps.set(from, (set = new Set()));
     set.add(to);

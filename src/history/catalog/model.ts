@@ -93,10 +93,11 @@ export interface SnapshotScope {
   readonly keys?: readonly string[];
   /**
    * Schemas an unqualified name is looked up in: the search_path of the
-   * session that ran the statements. Defaults to current_schemas(false) of
-   * the connection that reads the catalog.
+   * session that ran the statements, or every user schema (when that path
+   * is unknown). Defaults to current_schemas(false) of the connection that
+   * reads the catalog.
    */
-  readonly searchPath?: readonly string[];
+  readonly searchPath?: readonly string[] | 'user schemas';
 }
 
 /** A qualified name a scoped read looked at; schema null for a schema-level name. */

@@ -5,6 +5,7 @@
 // inside the caller's transaction it runs in a savepoint whose rollback also
 // undoes the settings.
 import type pg from 'pg';
+import { userSchema } from './sql.js';
 
 /** Runs one catalog query; with a name, as a prepared statement kept on the connection. */
 export type CatalogQuery = <R extends Record<string, unknown>>(text: string, values?: readonly unknown[], name?: string) => Promise<R[]>;
@@ -23,7 +24,7 @@ const SETTINGS: ReadonlyArray<readonly [string, string]> = [
   ['jit', 'off'],
   // Scoped reads run as prepared statements (statement.ts); let the server
   // switch them to a generic plan when that is as good.
-  ['plan_cache_mode', 'auto'],
+  ['plan_cache_mode', 'force_generic_plan'],
 ];
 
 const SAVEPOINT = 'pggit_catalog_read';
@@ -49,37 +50,100 @@ export function isCatalogRace(error: unknown): boolean {
   return code === 'XX000' && RACE_MESSAGES.test(message ?? '');
 }
 
+/** A catalog read session, as its work sees it. */
+export interface CatalogSession {
+  readonly query: CatalogQuery;
+  /** The schemas the connection's own search_path resolved to, before the session cleared it. */
+  readonly searchPath: readonly string[];
+  /** Every user schema, in the session's snapshot. */
+  readonly userSchemas: readonly string[];
+  /**
+   * Runs reads that do not depend on each other: on a pipelined connection
+   * all are sent at once (one round trip), else one after another. Settles
+   * all of them before it rejects with the first error.
+   */
+  all<R>(reads: ReadonlyArray<() => Promise<R>>): Promise<R[]>;
+}
+
+const PATHS = `SELECT current_schemas(false)::text[] AS path,
+  (SELECT coalesce(array_agg(n.nspname::text ORDER BY n.nspname), '{}') FROM pg_namespace n WHERE ${userSchema('n')}) AS schemas`;
+
 /**
- * Runs work in a catalog read session; it also gets the schemas the
- * connection's own search_path resolved to before the session cleared it.
+ * Runs work in a catalog read session. `first` runs right after the session
+ * began, before search_path is cleared (it sees the connection's own), in
+ * the same round trip on a pipelined connection; work gets its result.
  */
-export async function withCatalogSession<T>(
+export async function withCatalogSession<T, F = undefined>(
   client: pg.ClientBase,
-  work: (query: CatalogQuery, searchPath: readonly string[]) => Promise<T>,
+  work: (session: CatalogSession, first: F) => Promise<T>,
+  first?: (query: CatalogQuery) => Promise<F>,
 ): Promise<T> {
   const status = client.getTransactionStatus();
   if (status === 'E') throw new CatalogSessionError(ABORTED);
   const nested = status === 'T';
-  try {
-    await client.query(nested ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  } catch (error) {
+  const end = nested ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}` : 'COMMIT';
+  const query: CatalogQuery = async (text, values, name) =>
+    (await client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] })).rows;
+  const all = pipelined(client) ? allAtOnce : oneByOne;
+  // search_path is cleared last: `first` may look names up in it.
+  const [path, others] = [SETTINGS.filter(([name]) => name === 'search_path'), SETTINGS.filter(([name]) => name !== 'search_path')];
+  const opening = await settle<unknown>([
+    () => client.query(nested ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'),
+    () => query<{ path: string[]; schemas: string[] }>(PATHS),
+    () => client.query(setConfig(others), others.map(([, value]) => value)),
+    () => (first ? first(query) : Promise.resolve(undefined as F)),
+    () => client.query(setConfig(path), path.map(([, value]) => value)),
+  ], all === allAtOnce);
+  const began = opening[0]!;
+  if (began.status === 'rejected') {
     // The status may lag behind a failure whose ReadyForQuery has not been read yet.
-    if ((error as { code?: string }).code === '25P02') throw new CatalogSessionError(ABORTED);
-    throw error;
+    if ((began.reason as { code?: string }).code === '25P02') throw new CatalogSessionError(ABORTED);
+    throw began.reason;
   }
   try {
-    const path = await client.query<{ path: string[] }>('SELECT current_schemas(false)::text[] AS path');
-    const set = SETTINGS.map(([name], i) => `set_config('${name}', $${i + 1}, true)`).join(', ');
-    await client.query(`SELECT ${set}`, SETTINGS.map(([, value]) => value));
-    const query: CatalogQuery = async (text, values, name) =>
-      (await client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] })).rows;
-    const result = await work(query, path.rows[0]?.path ?? []);
-    await client.query(nested ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}` : 'COMMIT');
+    const failed = opening.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    const paths = (opening[1] as PromiseFulfilledResult<Array<{ path: string[]; schemas: string[] }>>).value[0];
+    const session: CatalogSession = { query, searchPath: paths?.path ?? [], userSchemas: paths?.schemas ?? [], all };
+    const result = await work(session, (opening[3] as PromiseFulfilledResult<F>).value);
+    await client.query(end);
     return result;
   } catch (error) {
-    await client
-      .query(nested ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}` : 'ROLLBACK')
-      .catch(() => undefined);
+    await client.query(nested ? end : 'ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+function setConfig(settings: ReadonlyArray<readonly [string, string]>): string {
+  return `SELECT ${settings.map(([name], i) => `set_config('${name}', $${i + 1}, true)`).join(', ')}`;
+}
+
+/** True for a connection made with `pipeline: true` (see CatalogPools). */
+function pipelined(client: pg.ClientBase): boolean {
+  return (client as { pipeline?: boolean }).pipeline === true;
+}
+
+async function settle<R>(reads: ReadonlyArray<() => Promise<R>>, atOnce: boolean): Promise<PromiseSettledResult<R>[]> {
+  if (atOnce) return Promise.allSettled(reads.map((read) => read()));
+  const outcomes: PromiseSettledResult<R>[] = [];
+  for (const read of reads) {
+    // One after another stops at the first failure, as a pipeline's transaction would.
+    if (outcomes.some((outcome) => outcome.status === 'rejected')) break;
+    outcomes.push(await read().then((value): PromiseSettledResult<R> => ({ status: 'fulfilled', value }), (reason: unknown) => ({ status: 'rejected', reason })));
+  }
+  return outcomes;
+}
+
+async function allAtOnce<R>(reads: ReadonlyArray<() => Promise<R>>): Promise<R[]> {
+  return valuesOf(await settle(reads, true));
+}
+
+async function oneByOne<R>(reads: ReadonlyArray<() => Promise<R>>): Promise<R[]> {
+  return valuesOf(await settle(reads, false));
+}
+
+function valuesOf<R>(outcomes: readonly PromiseSettledResult<R>[]): R[] {
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<R>).value);
 }

@@ -23,7 +23,7 @@ import { readDomains } from './domains.js';
 import { readEventTriggers } from './event-triggers.js';
 import { readExtensions } from './extensions.js';
 import type { CatalogObject, FamilyReader } from './family.js';
-import { isEmpty, type FilterFamily, type ReadFilter } from './filter.js';
+import { isEmpty, type FilterFamily, type OidFilter, type ReadFilter } from './filter.js';
 import { readFunctions } from './functions.js';
 import { readIndexes } from './indexes.js';
 import type { SchemaObject, ScopedRead, SnapshotScope } from './model.js';
@@ -31,7 +31,7 @@ import { readPolicies } from './policies.js';
 import { readRules } from './rules.js';
 import { readSchemas } from './schemas.js';
 import { readSequences } from './sequences.js';
-import { isCatalogRace, withCatalogSession, type CatalogQuery } from './session.js';
+import { isCatalogRace, withCatalogSession, type CatalogSession } from './session.js';
 import { readStatistics } from './statistics.js';
 import { readSystemPrivileges } from './system-privileges.js';
 import { readTables } from './tables.js';
@@ -88,7 +88,7 @@ const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
  * recorded). Sorted by key.
  */
 export async function readCatalog(client: pg.ClientBase, scope?: SnapshotScope): Promise<SchemaObject[]> {
-  if (scope === undefined) return retryingRaces(() => withCatalogSession(client, (query) => readFiltered(query, null)));
+  if (scope === undefined) return retryingRaces(() => withCatalogSession(client, (session) => readFiltered(session, null)));
   return (await readScope(client, scope)).objects;
 }
 
@@ -114,28 +114,39 @@ export async function readScope(client: pg.ClientBase, scope: SnapshotScope): Pr
   return retryingRaces(() => readScopeOnce(client, scope));
 }
 
+// Two round trips on a pipelined connection: the session's start with the
+// scope's resolution, then every family's read with the dependencies.
 async function readScopeOnce(client: pg.ClientBase, scope: SnapshotScope): Promise<ScopedRead> {
-  return withCatalogSession(client, async (query, connectionPath) => {
-    const searchPath = scope.searchPath ?? connectionPath;
-    const roots = scopeRoots(scope.names, searchPath);
-    const keys = [...(scope.keys ?? [])];
-    if (scope.names.length === 0 && keys.length === 0) return { objects: [], roots, keys };
-    const filter = await resolveScope(query, scope.names, keys, searchPath);
-    // Reading the kinds read whole covers all of them.
-    if (filter.whole.length > 0 && !roots.some((root) => root.kind === 'other')) roots.push({ schema: null, name: '', kind: 'other' });
-    return { objects: isEmpty(filter) ? [] : await readFiltered(query, filter), roots, keys };
-  });
+  const keys = [...(scope.keys ?? [])];
+  if (scope.names.length === 0 && keys.length === 0) {
+    return withCatalogSession(client, async (session) => ({ objects: [], roots: scopeRoots(scope.names, pathOf(scope, session)), keys }));
+  }
+  return withCatalogSession<ScopedRead, OidFilter>(
+    client,
+    async (session, filter) => {
+      const roots = scopeRoots(scope.names, pathOf(scope, session));
+      // Reading the kinds read whole covers all of them.
+      if (filter.whole.length > 0 && !roots.some((root) => root.kind === 'other')) roots.push({ schema: null, name: '', kind: 'other' });
+      return { objects: isEmpty(filter) ? [] : await readFiltered(session, filter), roots, keys };
+    },
+    (query) => resolveScope(query, scope.names, keys, scope.searchPath ?? 'connection'),
+  );
 }
 
-async function readFiltered(query: CatalogQuery, filter: ReadFilter): Promise<SchemaObject[]> {
-  const found: CatalogObject[] = [];
-  for (const [read, family] of FAMILIES) {
-    if (filter === null || filter[family].length > 0) found.push(...(await read(query, filter)));
-  }
-  const deps = await readDependencies(query, filter, new Set(found.map((object) => object.key)));
+/** The schemas the scope's unqualified names were looked up in. */
+function pathOf(scope: SnapshotScope, session: CatalogSession): readonly string[] {
+  if (scope.searchPath === undefined) return session.searchPath;
+  return scope.searchPath === 'user schemas' ? session.userSchemas : scope.searchPath;
+}
+
+async function readFiltered(session: CatalogSession, filter: ReadFilter): Promise<SchemaObject[]> {
+  const reads = FAMILIES.filter(([, family]) => filter === null || filter[family].length > 0).map(([read]) => () => read(session.query, filter));
+  const [deps, ...families] = await session.all<unknown>([() => readDependencies(session.query, filter), ...reads]);
+  const found = (families as CatalogObject[][]).flat();
+  const depsOf = deps as Map<string, Set<string>>;
   return found
     .map(({ requires, ...object }): SchemaObject => {
-      const dependsOn = new Set([...(deps.get(object.key) ?? []), ...(requires ?? [])]);
+      const dependsOn = new Set([...(depsOf.get(object.key) ?? []), ...(requires ?? [])]);
       return { ...object, dependsOn: [...dependsOn].sort() };
     })
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
