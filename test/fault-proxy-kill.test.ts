@@ -7,8 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { eventually } from './harness/activity.js';
-import { commitCounts, headVersusLive } from './harness/history-check.js';
-import { upstreamUrl } from './harness/proxy.js';
+import { commitCounts, freshDatabases, headVersusLive } from './harness/history-check.js';
 import { startProxyProcess, type ProxyProcess } from './harness/proxy-process.js';
 import { urlFor } from './harness/recorded-history.js';
 
@@ -16,12 +15,7 @@ const STORE = 'fault_kill_store';
 const running: ProxyProcess[] = [];
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: upstreamUrl() });
-  await admin.connect();
-  for (const db of ['fault_kill_app', 'fault_pair_app', STORE]) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-  await admin.query('CREATE DATABASE fault_kill_app');
-  await admin.query('CREATE DATABASE fault_pair_app');
-  await admin.end();
+  await freshDatabases(['fault_kill_app', 'fault_pair_app', STORE], ['fault_kill_app', 'fault_pair_app']);
 });
 
 afterAll(async () => {

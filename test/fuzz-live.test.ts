@@ -2,9 +2,9 @@
 // a few hundred mutated client sessions while a steady session queries
 // beside them. `npm run fuzz -- --sessions 100000` is the long run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { scrape, total } from '../bench/scrape.js';
 import { eventually } from './harness/activity.js';
+import { freshDatabases } from './harness/history-check.js';
 import { upstreamUrl } from './harness/proxy.js';
 import { startProxyProcess, type ProxyProcess } from './harness/proxy-process.js';
 import { urlFor } from './harness/recorded-history.js';
@@ -15,11 +15,7 @@ const SESSIONS = Number(process.env['PGGIT_FUZZ_SESSIONS'] ?? '400');
 let proxy: ProxyProcess;
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: upstreamUrl() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${APP} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${APP}`);
-  await admin.end();
+  await freshDatabases([APP]);
   proxy = await startProxyProcess(['--upstream', urlFor(APP), '--log-level', 'info'], {});
 });
 
