@@ -10,6 +10,7 @@ import type { NoticeMessage } from 'pg-protocol/dist/messages.js';
 import { DEFAULT_GUARD_POLICY, type GuardPolicy } from '../src/proxy/index.js';
 import { startTestProxy, upstreamUrl, type DefaultTestProxy } from './harness/proxy.js';
 import { psql } from './harness/psql.js';
+import { eventually } from './harness/activity.js';
 
 const BIG = 'guard_big';
 const SMALL = 'guard_small';
@@ -216,6 +217,27 @@ describe('guard deny', () => {
       expect(notices).toEqual([]);
     } finally {
       await sql.end();
+    }
+  });
+
+  it('records the allowance in the commit of its transaction', async () => {
+    const { client } = await connect(denying);
+    const store = new pg.Client({ connectionString: upstreamUrl().replace(/\/[^/?]*(\?|$)/, '/pggit$1') });
+    await store.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SET LOCAL pggit.allow = 'DELETES_DATA, ACCESS_EXCLUSIVE_LOCK'");
+      await client.query('CREATE TABLE guard_allowed_probe (n int)');
+      await client.query('COMMIT');
+      const message = await eventually(
+        async () => (await store.query("SELECT message FROM pggit.commits WHERE 'CREATE TABLE guard_allowed_probe (n int)' = ANY (statements)")).rows[0]?.message as string | undefined,
+        (found) => found !== undefined,
+        'the commit of the allowed transaction',
+      );
+      expect(message).toMatch(/\n\npggit-guard-allowed: DELETES_DATA, ACCESS_EXCLUSIVE_LOCK$/);
+    } finally {
+      await client.query('DROP TABLE IF EXISTS guard_allowed_probe');
+      await Promise.all([client.end(), store.end()]);
     }
   });
 
