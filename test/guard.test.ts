@@ -11,6 +11,7 @@ import { DEFAULT_GUARD_POLICY, type GuardPolicy } from '../src/proxy/index.js';
 import { startTestProxy, upstreamUrl, type DefaultTestProxy } from './harness/proxy.js';
 import { psql } from './harness/psql.js';
 import { eventually } from './harness/activity.js';
+import { RawClient, serialize } from './harness/raw-client.js';
 
 const BIG = 'guard_big';
 const SMALL = 'guard_small';
@@ -169,6 +170,28 @@ describe('guard deny', () => {
       expect(count.rows[0].n).toBe(150000);
     } finally {
       await client.end();
+    }
+  });
+
+  it('denies a statement that reaches the proxy in several reads (a long one, or one written in pieces)', async () => {
+    const raw = await RawClient.startup(denying.proxy.port);
+    try {
+      const long = serialize.query(`CREATE INDEX ON ${BIG} (v) /* ${'x'.repeat(300_000)} */`);
+      const bytes = Buffer.concat([long, serialize.query(`DROP TABLE ${BIG}`), serialize.query('SELECT 1')]);
+      // Pieces cut inside a header, inside a body, and between messages; each write is flushed before the next.
+      const cuts = [3, 70_000, long.length - 2, long.length + 2, long.length + 9, bytes.length];
+      let at = 0;
+      for (const cut of cuts) {
+        await new Promise<void>((resolve) => raw.socket.write(bytes.subarray(at, cut), () => resolve()));
+        at = cut;
+      }
+      await raw.waitUntil(() => raw.count('readyForQuery') === 4);
+      const answers = raw.received.slice(-8).map((m) => (m.name === 'error' ? `error ${(m as unknown as { code: string }).code}` : m.name));
+      expect(answers).toEqual(['error PGG01', 'readyForQuery', 'error PGG01', 'readyForQuery', 'rowDescription', 'dataRow', 'commandComplete', 'readyForQuery']);
+      const indexes = await direct.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = '${BIG}'`);
+      expect(indexes.rows[0].n).toBe(0);
+    } finally {
+      raw.end();
     }
   });
 
