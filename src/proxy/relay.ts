@@ -2,8 +2,9 @@
 // chunk is forwarded whole the moment it arrives; a frame tracker per
 // direction hands the observer the few messages it reads. This class is the
 // one owner of backpressure (a full socket on either side pauses the other
-// side's reads) and of the snapshot hold (a ReadyForQuery held back until the
-// recorder has read the catalog).
+// side's reads) and of the two holds: a ReadyForQuery held back until the
+// recorder has read the catalog, and client bytes held back until the
+// recorder holds the schema-change lock (before a statement that may be DDL).
 //
 // Server bytes are read into a reused buffer (net's `onread`), which saves an
 // allocation and the stream machinery per read. A buffer that a pending write
@@ -62,6 +63,8 @@ export class Relay {
   /** The read buffer is referenced by a write not yet flushed. */
   private lent = false;
   private hold: Promise<void> | undefined;
+  /** Requested while the current client chunk was read: hold it (and what follows) until this settles. */
+  private clientGate: Promise<void> | undefined;
   /** Until authentication is over: hides SCRAM-SHA-256-PLUS (see channel-binding.ts). */
   private channelBinding: ChannelBindingFilter | undefined = new ChannelBindingFilter();
   private stopped = false;
@@ -122,7 +125,7 @@ export class Relay {
     this.client.on('data', this.onClientData);
     this.client.on('drain', this.onClientDrain);
     if (pending.length > 0) this.fromClient(pending);
-    if (!this.stopped) this.client.resume();
+    if (!this.stopped && this.waiting === undefined) this.client.resume();
   }
 
   /** Holds the chunk that ends the current server read until `until` settles (see forwardHeld). */
@@ -149,6 +152,11 @@ export class Relay {
   /** A message of the proxy's own (a guard warning) for the client, sent before the next server message. */
   sendToClient(message: Buffer): void {
     (this.toClient ??= []).push(message);
+  }
+
+  /** Holds the client chunk being read, and everything after it, until `until` settles (bounded like a reply hold). */
+  holdClientBytes(until: Promise<void>): void {
+    this.clientGate = this.clientGate ? Promise.all([this.clientGate, until]).then(() => undefined) : until;
   }
 
   /** No more forwarding (the session is closing). */
@@ -188,9 +196,11 @@ export class Relay {
       }
     }
     const gates = this.gates;
-    if (gates !== undefined) {
+    const until = this.clientGate;
+    if (gates !== undefined || until !== undefined) {
       this.gates = undefined;
-      this.forwardGated(out, gates);
+      this.clientGate = undefined;
+      this.forwardGated(out, gates ?? [], until);
       return;
     }
     if (out.length > 0) this.writeUpstream(out);
@@ -218,16 +228,20 @@ export class Relay {
     }
   }
 
-  /** A chunk with gated messages: forwarded once every decision is known; later chunks wait their turn. */
-  private forwardGated(chunk: Buffer, gates: readonly Gate[]): void {
-    if (!gates.some((gate) => gate.decision instanceof Promise)) {
+  /**
+   * A chunk with gated messages, or held for the schema-change lock (`until`):
+   * forwarded once every decision is known and `until` settled (bounded);
+   * later chunks wait their turn.
+   */
+  private forwardGated(chunk: Buffer, gates: readonly Gate[], until?: Promise<void>): void {
+    if (until === undefined && !gates.some((gate) => gate.decision instanceof Promise)) {
       this.writeUpstream(assemble(chunk, gates, gates.map((gate) => gate.decision as GateDecision)));
       return;
     }
     this.waiting = [];
     this.client.pause();
     const decided = gates.map((gate) => Promise.resolve(gate.decision).catch(() => undefined));
-    void Promise.all(decided).then((decisions) => {
+    void Promise.all([Promise.all(decided), until && bounded(until)]).then(([decisions]) => {
       if (this.stopped) return;
       this.writeUpstream(assemble(chunk, gates, decisions));
       const queued = this.waiting ?? [];
@@ -304,13 +318,7 @@ export class Relay {
   private forwardHeld(hold: Promise<void>, chunk: Buffer, startsAtBoundary: boolean): void {
     this.pauseServer(HOLDING);
     const heldSince = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, SNAPSHOT_HOLD_MS);
-      timer.unref();
-    });
-    void Promise.race([hold.catch(() => undefined), timeout]).then(() => {
-      clearTimeout(timer);
+    void bounded(hold).then(() => {
       this.events.replyHeld((performance.now() - heldSince) / 1000);
       if (this.stopped) return;
       if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
@@ -335,6 +343,17 @@ export class Relay {
     this.serverPause &= ~reason;
     if (this.serverPause === 0 && !this.stopped) this.upstream!.resume();
   }
+}
+
+/** Settles when `hold` does (failed or not), or after SNAPSHOT_HOLD_MS. */
+async function bounded(hold: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, SNAPSHOT_HOLD_MS);
+    timer.unref();
+  });
+  await Promise.race([hold.catch(() => undefined), timeout]);
+  clearTimeout(timer);
 }
 
 /** The chunk with each gated message as decided (no copy when nothing changed). */
