@@ -1,6 +1,7 @@
 // pggit's own work per transaction, without sockets: the bytes of a pgbench
 // -S transaction (simple, extended, prepared) pushed through both frame
-// trackers into the traffic observer, with the DDL watcher and metrics on,
+// trackers into the traffic observer, with the DDL watcher, the zero-downtime
+// guard and metrics on (and, for comparison, with the guard off),
 // as the relay does for every chunk. CPU time of this one thread, so it is
 // far less sensitive to a busy machine than the end-to-end runs; it says how
 // much of pggit's CPU per transaction is its own code rather than Node's
@@ -11,10 +12,15 @@ import { BackendCode, FRONTEND_CODES, FrameTracker } from '../src/protocol/index
 import { ProxyMetrics } from '../src/metrics/index.js';
 import { TransactionTracker } from '../src/ddl/index.js';
 import { BACKEND_CAPTURE, TrafficObserver, WATCHER_FRONTEND_CAPTURE } from '../src/proxy/traffic-observer.js';
+import { SessionGuard } from '../src/proxy/guard/session-guard.js';
+import { TableSizes } from '../src/proxy/guard/table-sizes.js';
+import { DEFAULT_GUARD_POLICY } from '../src/proxy/index.js';
+import { pino } from 'pino';
 import type { QueryMode } from './options.js';
 
 export interface HotPathResult {
   readonly mode: QueryMode;
+  readonly guard: boolean;
   /** CPU ns per transaction (user + system of this thread's process; it runs alone). */
   readonly nsPerTransaction: number;
   readonly transactions: number;
@@ -56,7 +62,12 @@ function request(mode: QueryMode, aid: number): Buffer {
   return Buffer.concat(mode === 'extended' ? [serialize.parse({ text: SQL }), ...rest] : rest);
 }
 
-function session(): { frontend: FrameTracker; backend: FrameTracker } {
+/** pgbench's statements are not DDL: the guard must never reach its table sizes or the relay. */
+function unreachable(): never {
+  throw new Error('the guard went past its pre-filter on a SELECT');
+}
+
+function session(guard: boolean): { frontend: FrameTracker; backend: FrameTracker } {
   const observer = new TrafficObserver({
     onBackendKeyData: () => undefined,
     onAuthenticated: () => undefined,
@@ -67,14 +78,19 @@ function session(): { frontend: FrameTracker; backend: FrameTracker } {
   observer.attachMetrics(metrics.session({ database: 'bench', branch: 'main', application: 'pgbench' }));
   const info = { user: 'postgres', database: 'bench', applicationName: 'pgbench', clientAddress: '127.0.0.1' };
   observer.attachTracker(new TransactionTracker({ session: info, onChangeSet: () => undefined }));
+  if (guard) {
+    const shared = { policy: DEFAULT_GUARD_POLICY, sizes: new TableSizes(unreachable, 60_000), poolFor: unreachable, metrics: undefined };
+    const hooks = { user: 'postgres', database: 'bench', application: () => 'pgbench', backendPid: () => 1, gate: unreachable, sendToClient: unreachable, holdReply: unreachable };
+    observer.attachGuard(new SessionGuard(shared, hooks, pino({ level: 'silent' })));
+  }
   return {
     frontend: new FrameTracker({ capture: WATCHER_FRONTEND_CAPTURE, validCodes: FRONTEND_CODES, sink: observer.frontend }),
     backend: new FrameTracker({ capture: BACKEND_CAPTURE, sink: observer.backend }),
   };
 }
 
-export function benchHotPath(mode: QueryMode, transactions = 200_000): HotPathResult {
-  const { frontend, backend } = session();
+export function benchHotPath(mode: QueryMode, transactions = 200_000, guard = true): HotPathResult {
+  const { frontend, backend } = session(guard);
   // A few distinct requests, like pgbench's random aids; a named statement is parsed once.
   const requests = Array.from({ length: 64 }, (_, i) => request(mode, 1000 + i * 7919));
   if (mode === 'prepared') {
@@ -92,14 +108,14 @@ export function benchHotPath(mode: QueryMode, transactions = 200_000): HotPathRe
   const before = process.cpuUsage();
   run(transactions);
   const used = process.cpuUsage(before);
-  return { mode, nsPerTransaction: ((used.user + used.system) * 1000) / transactions, transactions };
+  return { mode, guard, nsPerTransaction: ((used.user + used.system) * 1000) / transactions, transactions };
 }
 
 export function formatHotPath(results: readonly HotPathResult[]): string {
-  const lines = results.map((r) => `  ${r.mode.padEnd(9)} ${r.nsPerTransaction.toFixed(0).padStart(6)} ns CPU per transaction`);
-  return ['pggit hot path without sockets (frame trackers + observer + DDL watcher + metrics, pgbench -S bytes):', ...lines].join('\n');
+  const lines = results.map((r) => `  ${r.mode.padEnd(9)} ${r.guard ? 'guard on ' : 'guard off'} ${r.nsPerTransaction.toFixed(0).padStart(6)} ns CPU per transaction`);
+  return ['pggit hot path without sockets (frame trackers + observer + DDL watcher + guard + metrics, pgbench -S bytes):', ...lines].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const mode of ['simple', 'extended', 'prepared'] as const) console.log(formatHotPath([benchHotPath(mode)]));
+  for (const mode of ['simple', 'extended', 'prepared'] as const) console.log(formatHotPath([benchHotPath(mode, 200_000, false), benchHotPath(mode)]));
 }

@@ -15,7 +15,8 @@ export const ALL_PATHS: readonly BenchPath[] = [
   pggitPath('pggit-metrics-off', 'pggit with metrics off', ['--metrics', 'off']),
   pggitPath('pggit-ddl-off', 'pggit with the DDL watcher off', ['--ddl', 'off']),
   pggitPath('pggit-store-off', 'pggit with no metadata store (watcher on, nothing recorded)', ['--store', 'off']),
-  pggitPath('pggit-bare', 'pggit with watcher, metrics and store off', ['--ddl', 'off', '--metrics', 'off', '--store', 'off']),
+  pggitPath('pggit-guard-off', 'pggit with the zero-downtime guard off', ['--guard', 'off']),
+  pggitPath('pggit-bare', 'pggit with watcher, guard, metrics and store off', ['--ddl', 'off', '--guard', 'off', '--metrics', 'off', '--store', 'off']),
 ];
 
 /** Run when no --paths are given; the pggit variants are there to find where time goes. */

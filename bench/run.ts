@@ -133,7 +133,7 @@ async function runSelectSuite(bench: BenchCluster, options: BenchOptions, machin
     const streamTargets = targets.filter((t) => ['direct', 'pggit', 'relay', 'relay-onread', 'pgbouncer'].includes(t.name));
     const streaming = await benchStreaming(streamTargets, who, log);
     const prefilter = await runPrefilterBench();
-    const hotPath = options.modes.map((mode) => benchHotPath(mode));
+    const hotPath = options.modes.flatMap((mode) => [benchHotPath(mode, 200_000, false), benchHotPath(mode)]);
     const sections = [report, formatLatency(latency), formatStreaming(streaming), formatHotPath(hotPath), formatPrefilter(prefilter)];
     return {
       text: sections.join('\n\n'),

@@ -50,7 +50,11 @@ describe('pggit diff between two live databases', () => {
     const enumValue = result.statements.find((s) => s.sql.includes("ADD VALUE 'ok'"))!;
     expect(enumValue.transactional).toBe(false);
     expect(result.statements.find((s) => s.sql.includes('SET NOT NULL'))!.hazards.map((h) => h.kind)).toContain('VALIDATES_ROWS');
-    expect(result.statements.find((s) => s.object === 'index:public.users_email_idx')!.hazards.map((h) => h.kind)).toContain('SHARE_LOCK');
+    // A new index on a table that stays is built CONCURRENTLY, after the transaction.
+    const index = result.statements.find((s) => s.object === 'index:public.users_email_idx')!;
+    expect(index.sql).toMatch(/^CREATE INDEX CONCURRENTLY /);
+    expect(index.transactional).toBe(false);
+    expect(index.hazards.map((h) => h.kind)).toContain('NOT_TRANSACTIONAL');
   });
 
   it('prints a script psql runs to reach the target schema, and --exit-code says 1, then 0', async () => {

@@ -121,7 +121,17 @@ describe('pggit revert', () => {
     expect(result.code).toBe(1);
     const json = JSON.parse(result.stdout) as { applied: boolean; conflicts: Array<{ key: string; kind: string }> };
     expect(json.applied).toBe(false);
-    expect(json.conflicts).toEqual([expect.objectContaining({ key: 'table:public.users', kind: 'modify/modify' })]);
+    const later = await head();
+    expect(json.conflicts).toEqual([
+      expect.objectContaining({
+        key: 'table:public.users',
+        kind: 'modify/modify',
+        reason: `${addedNote.slice(0, 12)} changed it and commit ${later.slice(0, 12)} changed it again: putting back its old definition would undo the later change`,
+        changedBy: { id: later, message: 'alter table users' },
+      }),
+    ]);
+    const text = await cli(['revert', addedNote.slice(0, 12)]);
+    expect(text.stdout).toContain(`table:public.users\n${' '.repeat(17)}${addedNote.slice(0, 12)} changed it and commit ${later.slice(0, 12)} changed it again`);
     expect(await dump()).toEqual(state);
     expect(await head()).toBe(headBefore);
   });
@@ -158,5 +168,56 @@ describe('pggit revert', () => {
     expect(undo.status).toBe(200);
     expect(((await undo.json()) as { statements: Array<{ sql: string }> }).statements.map((s) => s.sql)).toEqual(['ALTER TABLE public.people RENAME COLUMN display_name TO full_name;']);
     expect((await client.query('SELECT full_name FROM people')).rows).toEqual([{ full_name: 'Ada' }]);
+  });
+
+  it('drops and builds an index CONCURRENTLY after the transaction, and records each revert', async () => {
+    await run(`CREATE TABLE events (id int PRIMARY KEY, kind text); INSERT INTO events SELECT g, 'k' || (g % 5) FROM generate_series(1, 500) g`);
+    const indexed = await run(`CREATE INDEX events_kind_idx ON events (kind)`);
+    const undo = await runCliJson<{ statements: Array<{ sql: string; transactional: boolean; hazards: Array<{ kind: string }> }>; applied: boolean; commit: string }>(['revert', indexed.slice(0, 12), '--db', APP, '--store', databaseUrl(STORE), '--upstream', upstreamUrl()]);
+    expect(undo.statements).toEqual([expect.objectContaining({ sql: 'DROP INDEX CONCURRENTLY public.events_kind_idx;', transactional: false })]);
+    expect(undo.statements[0]!.hazards.map((h) => h.kind)).toEqual(expect.arrayContaining(['INDEX_DROPPED', 'NOT_TRANSACTIONAL']));
+    expect(undo.applied).toBe(true);
+    expect((await client.query(`SELECT 1 FROM pg_indexes WHERE indexname = 'events_kind_idx'`)).rowCount).toBe(0);
+    expect(await head()).toBe(undo.commit);
+    const redo = await runCliJson<{ statements: Array<{ sql: string; transactional: boolean }>; applied: boolean }>(['revert', undo.commit.slice(0, 12), '--db', APP, '--store', databaseUrl(STORE), '--upstream', upstreamUrl()]);
+    expect(redo.statements).toEqual([expect.objectContaining({ sql: expect.stringMatching(/^CREATE INDEX CONCURRENTLY events_kind_idx ON public\.events /), transactional: false })]);
+    expect((await client.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.events_kind_idx'::regclass`)).rows).toEqual([{ indisvalid: true }]);
+  }, 120_000);
+
+  it('refuses while the database has a change the history has not recorded, and goes ahead once it is recorded', async () => {
+    const made = await run(`CREATE TABLE drafts (id int)`);
+    // A change around the proxy: only reconciliation would record it (and nothing schedules one here).
+    const direct = new pg.Client({ connectionString: databaseUrl(APP) });
+    await direct.connect();
+    await direct.query(`CREATE TABLE around_proxy (id int)`);
+    await direct.end();
+    const refused = await cli(['revert', made.slice(0, 12), '--force']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('has changes the history has not recorded yet (table:public.around_proxy); nothing was changed');
+    expect((await client.query(`SELECT to_regclass('public.drafts') IS NOT NULL AS present`)).rows).toEqual([{ present: true }]);
+    await recorder.scheduleReconcile(APP);
+    const detected = await head();
+    const done = await cli(['revert', made.slice(0, 12), '--force']);
+    expect(done.code, done.stderr).toBe(0);
+    expect((await client.query(`SELECT to_regclass('public.drafts') IS NULL AS gone, to_regclass('public.around_proxy') IS NOT NULL AS kept`)).rows).toEqual([{ gone: true, kept: true }]);
+    const revert = await head();
+    expect((await store.pool.query(`SELECT parents FROM pggit.commits WHERE id = $1`, [revert])).rows[0].parents).toEqual([detected]);
+  }, 120_000);
+
+  it('keeps a rename made around the proxy a rename: the detected commit carries identities too', async () => {
+    await run(`CREATE TABLE shelf (id int PRIMARY KEY, label text); INSERT INTO shelf VALUES (1, 'top')`);
+    const direct = new pg.Client({ connectionString: databaseUrl(APP) });
+    await direct.connect();
+    await direct.query(`ALTER TABLE shelf RENAME TO shelves; ALTER TABLE shelves RENAME COLUMN label TO title`);
+    await direct.end();
+    await recorder.scheduleReconcile(APP);
+    const detected = await head();
+    expect((await store.pool.query(`SELECT kind FROM pggit.commits WHERE id = $1`, [detected])).rows).toEqual([{ kind: 'detected' }]);
+    const result = (await (await fetch(`http://127.0.0.1:${http.port}/api/diff?db=${APP}&from=${detected}~1&to=${detected}`)).json()) as { statements: Array<{ sql: string; action: string }> };
+    expect(result.statements.filter((s) => s.action === 'rename').map((s) => s.sql)).toEqual([
+      'ALTER TABLE public.shelf RENAME TO shelves;',
+      'ALTER TABLE public.shelves RENAME COLUMN label TO title;',
+    ]);
+    expect(result.statements.every((s) => !/DROP TABLE|DROP COLUMN/.test(s.sql))).toBe(true);
   });
 });

@@ -13,6 +13,7 @@ export type BranchErrorCode =
   | 'BUILD_FAILED'
   | 'COPY_FAILED'
   | 'REVERT_CONFLICT'
+  | 'BRANCH_DRIFT'
   | 'DESTRUCTIVE'
   | 'APPLY_FAILED'
   | 'MERGE_BUSY'
@@ -48,6 +49,7 @@ export function httpStatusOf(code: BranchErrorCode): number {
     case 'DATABASE_EXISTS':
     case 'PROTECTED_BRANCH':
     case 'REVERT_CONFLICT':
+    case 'BRANCH_DRIFT':
     case 'DESTRUCTIVE':
     case 'MERGE_BUSY':
     case 'MERGE_IN_PROGRESS':

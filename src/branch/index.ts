@@ -12,7 +12,8 @@ export { deleteBranch, type DeleteBranchInput, type DeletedBranch } from './dele
 export type { TableProgress } from './copy-data.js';
 export { diffSchemas, summarize, withSizes, type DiffInput, type DiffResult, type DiffSummary } from './diff.js';
 export { isDatabaseUrl, objectsAt, readLive, readSide, relationSizes, type SchemaSide } from './schema-source.js';
-export { revertCommit, destructiveSteps, type RevertInput, type RevertResult, type RevertConflict } from './revert.js';
+export { revertCommit, destructiveSteps, type RevertInput, type RevertResult } from './revert.js';
+export type { RevertConflict } from './revert-conflicts.js';
 export { applyPlan } from './apply-plan.js';
 export { mergeBranches, continueMerge, type MergeInput, type MergeOutcome, type MergeConflictView } from './merge.js';
 export { mergeStatus, resolveMergeConflict, abortMerge, type MergeSessionInput } from './merge-session.js';

@@ -5,14 +5,15 @@
 // runs on the branch's database and a commit of kind `revert` records the
 // schema the database then has.
 import { resolveRef, shortId } from '../history/index.js';
-import { mergeTrees, diff, type Conflict, type PlanStatement } from '../plan/index.js';
-import { databaseConfig, StoreError } from '../store/index.js';
-import { applyAndRecord } from './apply-record.js';
+import { mergeTrees, diff, type PlanStatement } from '../plan/index.js';
+import { databaseConfig, StoreError, type CommitRow, type HistoryReader, type LockedBranch } from '../store/index.js';
+import { afterFailure, applyAndRecordLocked, type Applied } from './apply-record.js';
 import { identitiesBetween } from './identities.js';
 import { asBranchError, readerOf, type BranchContext } from './admin.js';
 import { BranchError } from './branch-error.js';
 import { summarize, withSizes, type DiffSummary } from './diff.js';
 import { objectsAt } from './schema-source.js';
+import { describeConflicts, type RevertConflict } from './revert-conflicts.js';
 
 export interface RevertInput {
   readonly repository: string;
@@ -22,14 +23,6 @@ export interface RevertInput {
   readonly dryRun?: boolean | undefined;
   /** Apply even when the plan deletes data. */
   readonly force?: boolean | undefined;
-}
-
-export interface RevertConflict {
-  readonly key: string;
-  readonly kind: Conflict['kind'];
-  readonly base: string | null;
-  readonly ours: string | null;
-  readonly theirs: string | null;
 }
 
 export interface RevertResult {
@@ -64,40 +57,66 @@ export async function revertCommit(context: BranchContext, input: RevertInput): 
     const branchName = input.branch ?? commit.branch;
     const branch = (await reader.branches(input.repository)).find((row) => row.name === branchName);
     if (!branch?.head) throw new BranchError('UNKNOWN_BRANCH', `no branch "${branchName}" with commits in "${input.repository}"`);
-    const parent = commit.parents[0] ?? null;
-    const [base, ours, theirs] = await Promise.all([objectsAt(reader, commit.id), objectsAt(reader, branch.head), parent ? objectsAt(reader, parent) : []]);
-    const merged = mergeTrees(base, ours, theirs);
-    const database = databaseConfig(context.upstreamUrl, branch.database);
-    const identities = parent && merged.conflicts.length === 0
-      ? await identitiesBetween(context.store.pool, { commit: branch.head, objects: ours }, { commit: parent, objects: merged.target })
-      : {};
-    const plan = merged.conflicts.length > 0 ? [] : await withSizes(diff(ours, merged.target, identities), [{ label: branch.database, objects: ours, live: database }]);
-    const result: RevertResult = {
+    // Planned, applied and recorded under the branch's lock: no commit lands on the branch in between.
+    const done = await context.store.withBranchLock(input.repository, branch.name, (head, locked) =>
+      revertOnHead({ context, reader, input, commit, branch: branch.name, database: branch.database, head }, locked),
+    );
+    if (done.applied?.failedAfter) throw afterFailure({ doing: `reverting ${shortId(commit.id)}` }, done.applied);
+    return done.result;
+  } catch (error) {
+    throw asBranchError(error);
+  }
+}
+
+interface RevertTarget {
+  readonly context: BranchContext;
+  readonly reader: HistoryReader;
+  readonly input: RevertInput;
+  readonly commit: CommitRow;
+  readonly branch: string;
+  readonly database: string;
+  readonly head: string | null;
+}
+
+async function revertOnHead(target: RevertTarget, locked: LockedBranch): Promise<{ result: RevertResult; applied?: Applied }> {
+  const { context, reader, input, commit, head } = target;
+  if (head === null) throw new BranchError('UNKNOWN_BRANCH', `no branch "${target.branch}" with commits in "${input.repository}"`);
+  const parent = commit.parents[0] ?? null;
+  const [base, ours, theirs] = await Promise.all([objectsAt(reader, commit.id), objectsAt(reader, head), parent ? objectsAt(reader, parent) : []]);
+  const merged = mergeTrees(base, ours, theirs);
+  const database = databaseConfig(context.upstreamUrl, target.database);
+  const identities = parent && merged.conflicts.length === 0
+    ? await identitiesBetween(context.store.pool, { commit: head, objects: ours }, { commit: parent, objects: merged.target })
+    : {};
+  const plan = merged.conflicts.length > 0 ? [] : await withSizes(diff(ours, merged.target, identities), [{ label: target.database, objects: ours, live: database }]);
+  const result: RevertResult = {
+    repository: input.repository,
+    branch: target.branch,
+    reverted: commit.id,
+    head,
+    statements: plan,
+    summary: summarize(plan),
+    conflicts: await describeConflicts(reader, commit.id, head, merged.conflicts),
+    applied: false,
+    commit: null,
+  };
+  if (merged.conflicts.length > 0 || input.dryRun || plan.length === 0) return { result };
+  const destructive = destructiveSteps(plan);
+  if (destructive.length > 0 && !input.force) {
+    throw new BranchError('DESTRUCTIVE', `reverting ${shortId(commit.id)} deletes data; nothing was changed. Run again with --force to:\n${destructive.map((line) => `  - ${line}`).join('\n')}`);
+  }
+  const applied = await applyAndRecordLocked(
+    context,
+    {
       repository: input.repository,
-      branch: branch.name,
-      reverted: commit.id,
-      head: branch.head,
-      statements: plan,
-      summary: summarize(plan),
-      conflicts: merged.conflicts.map((c) => ({ key: c.key, kind: c.kind, base: c.base?.definition ?? null, ours: c.ours?.definition ?? null, theirs: c.theirs?.definition ?? null })),
-      applied: false,
-      commit: null,
-    };
-    if (merged.conflicts.length > 0 || input.dryRun || plan.length === 0) return result;
-    const destructive = destructiveSteps(plan);
-    if (destructive.length > 0 && !input.force) {
-      throw new BranchError('DESTRUCTIVE', `reverting ${shortId(commit.id)} deletes data; nothing was changed. Run again with --force to:\n${destructive.map((line) => `  - ${line}`).join('\n')}`);
-    }
-    const applied = await applyAndRecord(context, {
-      repository: input.repository,
-      branch,
+      branch: { name: target.branch, database: target.database },
       plan,
       kind: 'revert',
       message: `revert ${shortId(commit.id)}: ${commit.message}`,
       doing: `reverting ${shortId(commit.id)}`,
-    });
-    return { ...result, applied: true, commit: applied.commit };
-  } catch (error) {
-    throw asBranchError(error);
-  }
+      plannedFrom: ours,
+    },
+    locked,
+  );
+  return { result: { ...result, applied: true, commit: applied.commit }, applied };
 }

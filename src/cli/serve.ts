@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { ProxyMetrics, type ImpactSeries } from '../metrics/index.js';
 import { branchRoutes, historyRoutes, impactRoutes, mergeRoutes, pageRoutes, planRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
 import { StoreBranchDirectory } from '../branch/index.js';
-import { connectUpstream, startProxy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
+import { connectUpstream, DEFAULT_GUARD_POLICY, startGuard, startProxy, type GuardPolicy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
 import { hostForUrl } from './listen-address.js';
 import { connectHistoryReader, connectStore, type HistoryReader, type HistoryStore } from '../store/index.js';
 import { CatalogPools, Recorder } from '../history/index.js';
@@ -35,6 +35,8 @@ export interface ServeOptions {
   readonly publicUrl?: string | undefined;
   /** Bearer token for POST/DELETE /api/branches; undefined: those answer 403. */
   readonly apiToken?: string | undefined;
+  /** The zero-downtime guard (default: warn about hazards on tables of 100,000 rows or more). */
+  readonly guard?: GuardPolicy | undefined;
 }
 
 export interface Serving {
@@ -55,6 +57,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const storeUrl = options.storeUrl;
   const branchStore = history?.store ?? (storeUrl ? connectStore({ url: storeUrl }) : undefined);
   const branches = branchStore ? new StoreBranchDirectory(branchStore.pool, () => branchStore.ensureReady()) : undefined;
+  const guard = startGuard(options.guard ?? DEFAULT_GUARD_POLICY, options.upstreamUrl, metrics);
   const proxy = await startProxy({
     listen: options.listen,
     upstream: options.upstream,
@@ -75,6 +78,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     onDdlStarted: history ? (route) => history.recorder.ddlStarted(route) : undefined,
     onSessionReady: (route) => history?.recorder.noteDatabase(route),
     branches,
+    guard: guard?.shared,
   });
   let http: RunningHttpServer | undefined;
   // The API reads with its own read-only connections; times in refs (@{...}) are read in UTC.
@@ -94,6 +98,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       metrics?.setPageUrl(options.publicUrl ?? `http://${hostForUrl(http.host)}:${http.port}`);
     } catch (error) {
       await proxy.shutdown(0);
+      await guard?.stop();
       impact?.stop();
       await reader?.close();
       throw new Error(`could not serve HTTP on ${options.http.host}:${options.http.port}: ${(error as Error).message}; pass --http HOST:PORT or --http off`);
@@ -105,6 +110,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     http,
     stop: async (drainMs) => {
       await proxy.shutdown(drainMs);
+      await guard?.stop();
       impact?.stop();
       await http?.close();
       await reader?.close();

@@ -7,10 +7,12 @@
 export type { ChangeSet, SessionInfo } from './change-set.js';
 export type { DdlObject, DdlStatement } from './ddl-statement.js';
 export { commitMessageOf } from './commit-message.js';
-export { loadParser, parserLoaded, parseStatements, type ParsedStatement } from './parser.js';
-export { classifyLead, mayBeDdl, type LeadClass } from './prefilter.js';
+export { loadParser, parserLoaded, parseStatements, splitByScanner, type ParsedStatement } from './parser.js';
+export { classifyLead, guardLead, mayBeDdl, type GuardLead, type LeadClass } from './prefilter.js';
+export { guardAllowanceOf, type GuardAllowance } from './guard-allow.js';
 export { PreparedTransactions, type PreparedChanges } from './prepared-transactions.js';
-export { schemaChangesIn, splitQuery, type QueryPart } from './query-parts.js';
+export { hasLaterStatement, schemaChangesIn, splitQuery, type QueryPart } from './query-parts.js';
+export { redactSecrets } from './redact-secrets.js';
 export { describeSchemaChange, SCHEMA_CHANGES, type SchemaChangeRule } from './schema-changes.js';
 export { readTransactionCommand, type TransactionCommand } from './transaction-command.js';
 export { TransactionTracker, type TransactionTrackerOptions } from './transaction-tracker.js';

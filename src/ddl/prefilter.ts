@@ -67,3 +67,32 @@ function creationOrOther(sql: string, from: number, orCreate: boolean): LeadClas
 export function mayBeDdl(sql: string): boolean {
   return classifyLead(sql) === 'ddl-candidate';
 }
+
+/**
+ * For the guard, of a statement classifyLead calls `other`: a maintenance
+ * command that changes no schema but can hold a big table (VACUUM FULL,
+ * CLUSTER, REINDEX, LOCK, TRUNCATE), a SET (maybe of pggit.allow), or
+ * neither. One pass over the first keyword, like classifyLead.
+ */
+export type GuardLead = 'maintenance' | 'set' | 'other';
+
+export function guardLead(sql: string, from = 0): GuardLead {
+  const start = skipToFirstWord(sql, from);
+  const end = wordEnd(sql, start);
+  switch (sql.charCodeAt(start) & ~0x20) {
+    case 67: // C
+      return wordIs(sql, start, end, 'CLUSTER') ? 'maintenance' : 'other';
+    case 76: // L
+      return wordIs(sql, start, end, 'LOCK') ? 'maintenance' : 'other';
+    case 82: // R
+      return wordIs(sql, start, end, 'REINDEX') ? 'maintenance' : 'other';
+    case 83: // S
+      return wordIs(sql, start, end, 'SET') ? 'set' : 'other';
+    case 84: // T
+      return wordIs(sql, start, end, 'TRUNCATE') ? 'maintenance' : 'other';
+    case 86: // V
+      return wordIs(sql, start, end, 'VACUUM') ? 'maintenance' : 'other';
+    default:
+      return 'other';
+  }
+}

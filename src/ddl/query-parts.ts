@@ -66,3 +66,11 @@ export class PreparedStatement {
 export function schemaChangesIn(sql: string): DdlStatement[] {
   return splitQuery(sql).flatMap((part) => (part.ddl === undefined ? [] : [part.ddl]));
 }
+
+/** A statement after the first one (any of them may be DDL); a trailing semicolon is not one. */
+export function hasLaterStatement(sql: string): boolean {
+  const semicolon = sql.indexOf(';');
+  if (semicolon < 0) return false;
+  for (let at = semicolon + 1; at < sql.length; at++) if (sql.charCodeAt(at) > 0x20) return true;
+  return false;
+}

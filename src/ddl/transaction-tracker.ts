@@ -8,8 +8,9 @@ import type { DdlStatement } from './ddl-statement.js';
 import { PendingRing, type PendingItem } from './pending-ring.js';
 import { PreparedTransactions } from './prepared-transactions.js';
 import { commitMessageOf } from './commit-message.js';
+import { guardAllowanceOf } from './guard-allow.js';
 import { classifyLead, type LeadClass } from './prefilter.js';
-import { PreparedStatement, splitCutQuery, splitQuery, type QueryPart } from './query-parts.js';
+import { hasLaterStatement, PreparedStatement, splitCutQuery, splitQuery, type QueryPart } from './query-parts.js';
 import { readTransactionCommand } from './transaction-command.js';
 import { TransactionContent, type TakenContent } from './transaction-content.js';
 
@@ -20,11 +21,13 @@ export interface TransactionTrackerOptions {
   /** Shared by every session of the process, so COMMIT PREPARED may come from any of them. */
   readonly preparedTransactions?: PreparedTransactions;
   /**
-   * True once a request that may commit schema changes is sent (the server
-   * may commit it before any reply): a statement that may be DDL, or any
-   * request in a block that ran some. False at the ReadyForQuery that
-   * answers the last request (after a commit's change set was emitted).
-   * Reconciliation waits for these rather than claim their changes.
+   * True once a request that may commit schema changes is about to be sent
+   * (the server may commit it before any reply): a statement that may be
+   * DDL, or any request in a block that ran some. False at the ReadyForQuery
+   * that answers the last request, once no block with schema changes is
+   * open (after a commit's change set was emitted). Reconciliation leaves
+   * the database alone meanwhile rather than claim their changes (or wait
+   * for the locks an open block holds).
    */
   readonly onDdlInFlight?: (inFlight: boolean) => void;
 }
@@ -57,6 +60,8 @@ export class TransactionTracker {
   private portalSql = '';
   private portalStatement: PreparedStatement | undefined;
   private readonly statements = new Map<string, PreparedStatement>();
+  /** The lead class of the last Query or Parse text, for the guard (which would otherwise classify it again). */
+  lastLead: LeadClass = 'other';
   private readonly portals = new Map<string, Runnable>();
 
   constructor(options: TransactionTrackerOptions) {
@@ -86,13 +91,13 @@ export class TransactionTracker {
     this.unnamedCut = this.portalStatement = undefined;
     const item = this.pending.push('query');
     item.sql = sql;
-    item.lead = classifyLead(sql);
+    item.lead = this.lastLead = classifyLead(sql);
     item.cut = cut;
-    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || hasLaterStatement(sql)) this.inFlight(true);
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || this.laterMayChangeSchema(item)) this.inFlight(true);
   }
 
   parse(statementName: string, sql: string, cut = false): void {
-    const lead = classifyLead(sql);
+    const lead = (this.lastLead = classifyLead(sql));
     if (statementName !== '') {
       // Named statements live as long as the session: keep the text only when it can matter.
       const kept = lead !== 'other' || commitMessageOf(sql) !== undefined ? sql : '';
@@ -201,8 +206,15 @@ export class TransactionTracker {
       else this.emit(this.content.take());
       if (this.portals.size > 0) this.portals.clear(); // portals end with their transaction
     }
-    // Waiting for the client, nothing can commit: an open transaction does not hold reconciliation up.
-    if (this.pending.length === 0) this.inFlight(false);
+    // An open block with schema changes stays in flight: its COMMIT may come
+    // any time, and a catalog read would wait for the locks it holds.
+    if (this.pending.length === 0 && !this.holdsDdl()) this.inFlight(false);
+  }
+
+  /** A later statement of a multi-statement Query may be DDL (its parts are needed for the replies anyway). */
+  private laterMayChangeSchema(item: PendingItem): boolean {
+    if (!hasLaterStatement(item.sql)) return false;
+    return this.partsOf(item).some((part) => part.lead === 'ddl-candidate' || part.lead === 'do-or-call');
   }
 
   /** Inside a block that already ran schema changes: the next request may be its COMMIT. */
@@ -300,10 +312,16 @@ export class TransactionTracker {
 
   // ---- helpers ----------------------------------------------------------
 
-  /** `SET [LOCAL] pggit.message = '...'` names the transaction's commit (read after it succeeded). */
+  /**
+   * `SET [LOCAL] pggit.message = '...'` names the transaction's commit, and
+   * `SET [LOCAL] pggit.allow = '...'` (the guard's override) goes in its
+   * metadata (read after it succeeded).
+   */
   private noteMessage(sql: string): void {
     const message = commitMessageOf(sql);
     if (message !== undefined) this.content.message = message;
+    const allowance = guardAllowanceOf(sql);
+    if (allowance !== undefined) this.content.allowedHazards = allowance.hazards;
   }
 
   private partsOf(item: PendingItem): QueryPart[] {
@@ -325,16 +343,9 @@ export class TransactionTracker {
       mayContainUnseenDdl: taken.mayContainUnseenDdl,
       ...(preparedGid === undefined ? {} : { preparedGid }),
       ...(taken.message === undefined ? {} : { message: taken.message }),
+      ...(taken.allowedHazards === undefined || taken.allowedHazards.length === 0 ? {} : { allowedHazards: taken.allowedHazards }),
     });
   }
-}
-
-/** A statement after the first one (any of them may be DDL); a trailing semicolon is not one. */
-function hasLaterStatement(sql: string): boolean {
-  const semicolon = sql.indexOf(';');
-  if (semicolon < 0) return false;
-  for (let at = semicolon + 1; at < sql.length; at++) if (sql.charCodeAt(at) > 0x20) return true;
-  return false;
 }
 
 /** Syntax, permission, "cannot run inside a transaction block": refused before anything was done. */

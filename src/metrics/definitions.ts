@@ -60,6 +60,15 @@ export function defineMetrics(registry: Registry) {
       },
       'counter',
     ),
+    guardHazards: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_guard_hazards_total',
+        help: 'Hazardous statements the zero-downtime guard warned about, denied or cancelled (lock wait), by hazard.',
+        labelNames: ['hazard', 'action'],
+      },
+      'counter',
+    ),
     bytes: new ValueFamily(
       registry,
       {
@@ -158,6 +167,15 @@ export function defineMetrics(registry: Registry) {
         labelNames: [],
       },
       READY_HOLD_BUCKETS,
+    ),
+    reconciliationsSkipped: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_reconciliations_skipped_total',
+        help: 'Reconciliation rounds skipped because some proxy had schema changes in flight (not yet written to the store).',
+        labelNames: [],
+      },
+      'counter',
     ),
     recorderQueueDepth: new ComputedGauge(registry, {
       name: 'pggit_recorder_queue_depth',

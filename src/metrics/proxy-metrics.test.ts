@@ -39,12 +39,14 @@ describe('ProxyMetrics registry output', () => {
     metrics.schemaCommit('app', 'main', 'observed', new Date(), 'f'.repeat(64));
     metrics.setQueueDepthSource(() => 2);
     metrics.setStoreUpSource(() => true);
+    metrics.guardHazard('TABLE_REWRITE', 'deny');
 
     const families = await scrape(registry);
     const expected: Record<string, [type: string, labels: string[]]> = {
       pggit_client_connections: ['gauge', ['database', 'branch']],
       pggit_client_connections_total: ['counter', ['database', 'branch']],
       pggit_connection_errors_total: ['counter', ['reason']],
+      pggit_guard_hazards_total: ['counter', ['hazard', 'action']],
       pggit_bytes_total: ['counter', ['direction']],
       pggit_statements_total: ['counter', ['database', 'branch', 'application', 'command']],
       pggit_statement_duration_seconds: ['histogram', ['database', 'branch', 'command', 'le']],
@@ -56,6 +58,7 @@ describe('ProxyMetrics registry output', () => {
       pggit_last_schema_commit_timestamp_seconds: ['gauge', ['database', 'branch']],
       pggit_recorder_lag_seconds: ['histogram', ['le']],
       pggit_ready_for_query_hold_seconds: ['histogram', ['le']],
+      pggit_reconciliations_skipped_total: ['counter', []],
       pggit_recorder_queue_depth: ['gauge', []],
       pggit_store_up: ['gauge', []],
     };

@@ -29,11 +29,13 @@ export class ProxyMetrics {
   private readonly connectionErrors: ReadonlyMap<ConnectionErrorReason, ValueCell>;
   private readonly upstreamConnect: HistogramCell;
   private readonly recorderLagCell: HistogramCell;
+  private readonly reconciliationsSkippedCell: ValueCell;
   /** Where the web page is, for the links in pggit_schema_head_info ('' : no page). */
   private pageUrl = '';
   /** The pggit_schema_head_info cell of each (database, branch). */
   private readonly heads = new Map<string, ValueCell>();
   private readonly readyHoldCell: HistogramCell;
+  private readonly guardCells = new Map<string, ValueCell>();
 
   constructor(registry: Registry, options: ProxyMetricsOptions = {}) {
     const families = defineMetrics(registry);
@@ -46,6 +48,7 @@ export class ProxyMetrics {
     );
     this.upstreamConnect = families.upstreamConnectDuration.cell({});
     this.recorderLagCell = families.recorderLag.cell({});
+    this.reconciliationsSkippedCell = families.reconciliationsSkipped.cell({});
     this.readyHoldCell = families.readyForQueryHold.cell({});
   }
 
@@ -75,6 +78,17 @@ export class ProxyMetrics {
     this.connectionErrors.get(reason)!.value++;
   }
 
+  /** The guard acted on a hazard (labels from fixed sets: the hazard names and warn|deny|cancel). */
+  guardHazard(hazard: string, action: 'warn' | 'deny' | 'cancel'): void {
+    const key = `${hazard}\0${action}`;
+    let cell = this.guardCells.get(key);
+    if (!cell) {
+      cell = this.families.guardHazards.cell({ hazard, action });
+      this.guardCells.set(key, cell);
+    }
+    cell.value++;
+  }
+
   upstreamConnected(seconds: number): void {
     this.upstreamConnect.observe(seconds);
   }
@@ -100,6 +114,11 @@ export class ProxyMetrics {
 
   recorderLag(seconds: number): void {
     this.recorderLagCell.observe(seconds);
+  }
+
+  /** A reconciliation round found schema changes in flight and left the database alone. */
+  reconciliationSkipped(): void {
+    this.reconciliationsSkippedCell.value += 1;
   }
 
   /** A session's ReadyForQuery was held this long for a schema snapshot. */

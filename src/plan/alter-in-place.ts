@@ -14,7 +14,26 @@ import { qualifiedName } from './object-sql.js';
 export interface PlannedSql {
   readonly sql: string;
   readonly transactional: boolean;
+  /**
+   * Out of the usual place. Not transactional: before or after the
+   * transaction. Transactional: before the drops (a partition detached, an
+   * inheritance undone, so their constraints become the table's own and can
+   * be dropped) or after every create (INHERIT, which needs the child's
+   * constraints to exist).
+   */
   readonly phase?: 'before' | 'after';
+}
+
+/** Where a statement that links or unlinks a child table must run (see PlannedSql.phase). */
+export function inheritancePhase(sql: string): 'before' | 'after' | undefined {
+  if (/^ALTER TABLE (?:ONLY )?\S+ (?:DETACH PARTITION|NO INHERIT) /.test(sql)) return 'before';
+  if (/^ALTER TABLE (?:ONLY )?\S+ INHERIT /.test(sql)) return 'after';
+  return undefined;
+}
+
+function planned(sql: string): PlannedSql {
+  const phase = inheritancePhase(sql);
+  return phase ? { sql, transactional: true, phase } : { sql, transactional: true };
 }
 
 export interface AlterContext {
@@ -44,7 +63,7 @@ export function statementsOf(definition: string): ParsedStatement[] {
 
 const stripLocations = (node: unknown): string => JSON.stringify(node, (key, value: unknown) => (key === 'location' ? undefined : value));
 
-function enumLabels(head: string): string[] | undefined {
+export function enumLabels(head: string): string[] | undefined {
   const sql = new SqlText(head);
   const at = sql.tokens.findIndex((_, i) => sql.keyword(i) === 'ENUM');
   if (at < 0 || sql.tokens[at + 1]?.text !== '(') return undefined;
@@ -165,8 +184,8 @@ export function alterInPlace(before: SchemaObject, beforeDefinition: string, aft
     if (kept.has(statement.text)) continue;
     const undo = undoStatement(statement);
     if (undo === undefined) return undefined;
-    undone.push({ sql: undo, transactional: true });
+    undone.push(planned(undo));
   }
-  const added = nowTail.filter((s) => !old.has(s.text)).map((s): PlannedSql => ({ sql: `${s.text};`, transactional: true }));
+  const added = nowTail.filter((s) => !old.has(s.text)).map((s): PlannedSql => planned(`${s.text};`));
   return { statements: [...undone, ...head.statements, ...added], columnsChanged: head.columnsChanged === true };
 }

@@ -191,8 +191,11 @@ export const HAZARD_RULES: readonly HazardRule[] = [
     hazards: (n) => (n.mode === 8 ? (n.relations ?? []).map((r) => hazard('ACCESS_EXCLUSIVE_LOCK', 'LOCK TABLE in ACCESS EXCLUSIVE mode', relationName(bodyOf(r, 'RangeVar')))) : []),
   }),
   rule({
-    nodeType: 'TruncateStmt', covers: 'TRUNCATE deletes every row',
-    hazards: (n) => (n.relations ?? []).map((r) => hazard('DELETES_DATA', 'TRUNCATE deletes every row', relationName(bodyOf(r, 'RangeVar')))),
+    nodeType: 'TruncateStmt', covers: 'TRUNCATE deletes every row, under an ACCESS EXCLUSIVE lock',
+    hazards: (n) => (n.relations ?? []).flatMap((r) => {
+      const table = relationName(bodyOf(r, 'RangeVar'));
+      return [hazard('DELETES_DATA', 'TRUNCATE deletes every row', table), hazard('ACCESS_EXCLUSIVE_LOCK', 'TRUNCATE holds an ACCESS EXCLUSIVE lock', table)];
+    }),
   }),
   rule({
     nodeType: 'RenameStmt', covers: 'RENAME of a table, column or function: bodies that name it by text break',

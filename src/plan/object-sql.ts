@@ -24,6 +24,13 @@ export function qualifiedName(key: string): string {
   return `${parts.join('.')}${args}`;
 }
 
+/** Operator classes and families are named `name USING method` in DDL; their keys put the method in parentheses. */
+const WITH_METHOD = new Set(['operator_class', 'operator_family']);
+
+function nameInSql(kind: string, parts: readonly string[], args: string): string {
+  return WITH_METHOD.has(kind) ? `${parts.join('.')} USING ${args.slice(1, -1)}` : `${parts.join('.')}${args}`;
+}
+
 /** DROP for one object; undefined for kinds that have no DROP (default privileges: their statements are undone). */
 export function dropSql(object: SchemaObject): string | undefined {
   const kind = object.kind as string;
@@ -38,7 +45,10 @@ export function dropSql(object: SchemaObject): string | undefined {
   }
   // A sequence owned by a column goes with its table (or column): IF EXISTS.
   if (kind === 'sequence') return `DROP SEQUENCE IF EXISTS ${qualifiedName(object.key)};`;
-  return `DROP ${kindWords(kind)} ${qualifiedName(object.key)};`;
+  const { parts, args } = rawNameParts(object.key);
+  // A base type takes its I/O functions (which depend on it) and its shell along: see takenByType.
+  const cascade = kind === 'type' && /^CREATE TYPE \S+ \(/.test(object.definition) ? ' CASCADE' : '';
+  return `DROP ${kindWords(kind)} ${nameInSql(kind, parts, args)}${cascade};`;
 }
 
 /**
@@ -58,9 +68,9 @@ export function renameSql(kind: string, fromKey: string, toKey: string): string[
   const words = kindWords(kind);
   let schema = from.parts[0]!;
   if (from.parts[0] !== to.parts[0]) {
-    statements.push(`ALTER ${words} ${from.parts.join('.')}${from.args} SET SCHEMA ${to.parts[0]};`);
+    statements.push(`ALTER ${words} ${nameInSql(kind, from.parts, from.args)} SET SCHEMA ${to.parts[0]};`);
     schema = to.parts[0]!;
   }
-  if (from.parts[1] !== to.parts[1]) statements.push(`ALTER ${words} ${schema}.${from.parts[1]}${from.args} RENAME TO ${to.parts[1]};`);
+  if (from.parts[1] !== to.parts[1]) statements.push(`ALTER ${words} ${nameInSql(kind, [schema, from.parts[1]!], from.args)} RENAME TO ${to.parts[1]};`);
   return statements;
 }

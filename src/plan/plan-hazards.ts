@@ -9,11 +9,11 @@ import type { Hazard, PlanAction, PlanStatement } from './types.js';
 
 const ONLY_WHEN_LIVE = new Set(['ACCESS_EXCLUSIVE_LOCK', 'SHARE_LOCK', 'VALIDATES_ROWS', 'TABLE_REWRITE']);
 
-export function classifyPlanned(steps: ReadonlyArray<PlannedSql & { object: string; action: PlanAction }>, created: ReadonlySet<string>): PlanStatement[] {
+export function classifyPlanned(steps: ReadonlyArray<PlannedSql & { object: string; action: PlanAction; hazards?: readonly Hazard[] }>, created: ReadonlySet<string>): PlanStatement[] {
   return steps.map((step) => {
     const hazards: Hazard[] = [];
     const seen = new Set<string>();
-    const found = statementsOf(step.sql).flatMap((statement) => hazardsOf(statement));
+    const found = [...(step.hazards ?? []), ...statementsOf(step.sql).flatMap((statement) => hazardsOf(statement))];
     if (!step.transactional && !found.some((h) => h.kind === 'NOT_TRANSACTIONAL')) {
       found.push({ kind: 'NOT_TRANSACTIONAL', detail: step.phase === 'before' ? 'runs on its own before the transaction, so what follows can use it' : 'runs on its own after the transaction' });
     }
@@ -25,6 +25,6 @@ export function classifyPlanned(steps: ReadonlyArray<PlannedSql & { object: stri
       hazards.push(hazard);
     }
     const statement: PlanStatement = { sql: step.sql, object: step.object, action: step.action, hazards, transactional: step.transactional };
-    return step.phase ? { ...statement, phase: step.phase } : statement;
+    return step.phase && !step.transactional ? { ...statement, phase: step.phase } : statement;
   });
 }

@@ -61,6 +61,8 @@ const TABLE_UNDO: Readonly<Record<string, (cmd: string) => string | undefined>> 
   AT_ColumnDefault: (cmd) => (/ SET DEFAULT /i.test(cmd) ? cmd.replace(/ SET DEFAULT .*$/is, ' DROP DEFAULT') : undefined),
   AT_SetNotNull: (cmd) => cmd.replace(/ SET NOT NULL$/i, ' DROP NOT NULL'),
   AT_DropNotNull: (cmd) => cmd.replace(/ DROP NOT NULL$/i, ' SET NOT NULL'),
+  AT_AddInherit: (cmd) => `NO ${cmd}`,
+  AT_DropInherit: (cmd) => cmd.replace(/^NO /i, ''),
 };
 
 /** Options `SET (a=1, b='x')` -> `RESET (a, b)`. */
@@ -97,7 +99,7 @@ function undoAlterTable(statement: ParsedStatement): string | undefined {
   if (!undo) return undefined;
   const sql = new SqlText(statement.text);
   // Keep `ALTER TABLE [ONLY] name`, swap the one subcommand.
-  const table = sql.tokens.findIndex((_, i) => i > 1 && ['ENABLE', 'DISABLE', 'FORCE', 'NO', 'REPLICA', 'CLUSTER', 'ALTER', 'SET', 'RESET'].includes(sql.keyword(i)));
+  const table = sql.tokens.findIndex((_, i) => i > 1 && ['ENABLE', 'DISABLE', 'FORCE', 'NO', 'REPLICA', 'CLUSTER', 'ALTER', 'SET', 'RESET', 'INHERIT'].includes(sql.keyword(i)));
   if (table < 0) return undefined;
   const head = sql.range(0, table - 1);
   const tail = sql.range(table, sql.tokens.length - 1);

@@ -228,3 +228,25 @@ describe('frame tracker on invalid input', () => {
     );
   });
 });
+
+describe('where a handed-out message starts', () => {
+  it('names its offset in the chunk when the whole message is there, and -1 when it began in an earlier chunk', () => {
+    const stream = Buffer.concat([message(FrontendCode.Sync, ''), message(FrontendCode.Query, 'SELECT 1\0'), message(FrontendCode.Query, 'SELECT 22\0')]);
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const starts: number[] = [];
+      const frames: FrameTracker = new FrameTracker({
+        capture: captureTable([[FrontendCode.Query, 1024]]),
+        sink: { onMessage: () => void starts.push(frames.messageStart) },
+      });
+      frames.push(stream.subarray(0, cut));
+      const firstChunk = starts.length;
+      frames.push(stream.subarray(cut));
+      // Sync is 5 bytes; the Queries take bytes 5..19 and 19..34 of the stream.
+      const queries = [{ at: 5, length: 14 }, { at: 19, length: 15 }];
+      const expected = queries.map(({ at, length }) => (at + length <= cut ? at : at >= cut ? at - cut : -1));
+      expect(starts, `cut at ${cut}`).toEqual(expected);
+      const inFirst = queries.map(({ at, length }) => at + length <= cut);
+      expect(firstChunk).toBe(inFirst.filter(Boolean).length);
+    }
+  });
+});

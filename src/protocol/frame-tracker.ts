@@ -45,6 +45,8 @@ export class FrameTracker {
   /** Copy of a captured body that spans chunks. */
   private partial: Buffer | undefined;
   private partialFill = 0;
+  /** Offset in the chunk being pushed where the current message's type byte is; -1: an earlier chunk. */
+  private start = -1;
 
   constructor(options: FrameTrackerOptions) {
     this.capture = options.capture;
@@ -58,6 +60,24 @@ export class FrameTracker {
     return this.remaining === 0 && this.headerFill === 0;
   }
 
+  /**
+   * During a sink call: where the message handed out starts in the chunk
+   * being pushed (its type byte), or -1 when it started in an earlier chunk.
+   */
+  get messageStart(): number {
+    return this.start;
+  }
+
+  /** A message's 5-byte header has begun but not ended: its type and length are not known yet. */
+  get inHeader(): boolean {
+    return this.headerFill > 0;
+  }
+
+  /** Body length of the message in progress (or of the last one). */
+  get currentBodyLength(): number {
+    return this.bodyLength;
+  }
+
   /** Type byte of the message in progress (or of the last one). */
   get currentCode(): number {
     return this.code;
@@ -67,15 +87,18 @@ export class FrameTracker {
   push(chunk: Buffer): void {
     const end = chunk.length;
     let offset = 0;
+    this.start = -1;
     while (offset < end) {
       if (this.remaining > 0) {
         offset = this.continueBody(chunk, offset);
         continue;
       }
       if (this.headerFill === 0 && end - offset >= HEADER_LENGTH) {
+        this.start = offset;
         this.startMessage(chunk[offset]!, chunk.readInt32BE(offset + 1));
         offset += HEADER_LENGTH;
       } else {
+        this.start = this.headerFill === 0 ? offset : -1;
         const take = Math.min(HEADER_LENGTH - this.headerFill, end - offset);
         chunk.copy(this.header, this.headerFill, offset, offset + take);
         this.headerFill += take;

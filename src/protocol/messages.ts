@@ -165,20 +165,37 @@ export interface ErrorToSend {
 
 /** An ErrorResponse the proxy itself sends to a client. */
 export function encodeErrorResponse(error: ErrorToSend): Buffer {
+  return encodeNoticeFields(0x45, error.severity, error);
+}
+
+export interface NoticeToSend {
+  readonly sqlstate: string;
+  readonly message: string;
+  readonly detail?: string | undefined;
+  readonly hint?: string | undefined;
+}
+
+/** A NoticeResponse of severity WARNING the proxy itself sends to a client. */
+export function encodeWarningNotice(notice: NoticeToSend): Buffer {
+  return encodeNoticeFields(0x4e, 'WARNING', notice);
+}
+
+/** ErrorResponse ('E') and NoticeResponse ('N') share their layout: typed string fields, then a 0. */
+function encodeNoticeFields(code: number, severity: string, notice: NoticeToSend): Buffer {
   const fields: Array<[string, string | undefined]> = [
-    ['S', error.severity],
-    ['V', error.severity],
-    ['C', error.sqlstate],
-    ['M', error.message],
-    ['D', error.detail],
-    ['H', error.hint],
+    ['S', severity],
+    ['V', severity],
+    ['C', notice.sqlstate],
+    ['M', notice.message],
+    ['D', notice.detail],
+    ['H', notice.hint],
   ];
   const parts: Buffer[] = [];
   for (const [field, value] of fields) if (value !== undefined) parts.push(Buffer.from(`${field}${value}\0`, 'utf8'));
   parts.push(Buffer.from([0]));
   const body = Buffer.concat(parts);
   const message = Buffer.allocUnsafe(5 + body.length);
-  message[0] = 0x45;
+  message[0] = code;
   message.writeInt32BE(4 + body.length, 1);
   body.copy(message, 5);
   return message;

@@ -7,6 +7,7 @@ import type { ClientTls } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
 import type { BranchDirectory } from '../branch/index.js';
 import type { SessionRoute } from './session-info.js';
+import type { GuardShared } from './guard/session-guard.js';
 
 export interface ProxyContext {
   readonly logger: Logger;
@@ -25,6 +26,13 @@ export interface ProxyContext {
   readonly branches: BranchDirectory | undefined;
   /** Undefined when the DDL watcher is off. */
   readonly ddl: DdlWatching | undefined;
+  /** Undefined when the zero-downtime guard is off. */
+  readonly guard: GuardShared | undefined;
+}
+
+export interface DdlHold {
+  readonly ready: Promise<void> | undefined;
+  release(): void;
 }
 
 export interface DdlWatching {
@@ -34,8 +42,12 @@ export interface DdlWatching {
    * the read's promise must not compile (the hold would silently go).
    */
   readonly onChangeSet: (changeSet: ChangeSet, route: SessionRoute) => Promise<void> | undefined;
-  /** A session sent something that may change the schema; call the returned function when its transaction ended. */
-  readonly onDdlStarted?: ((route: SessionRoute) => () => void) | undefined;
+  /**
+   * A session is about to send something that may commit schema changes:
+   * its bytes wait for `ready` (when given); `release` once its transaction
+   * ended and its change set, if any, was handed over.
+   */
+  readonly onDdlStarted?: ((route: SessionRoute) => DdlHold | undefined) | undefined;
   /** Shared by all sessions: COMMIT PREPARED may come from any of them. */
   readonly preparedTransactions: PreparedTransactions;
 }

@@ -5,12 +5,13 @@ import { pino, type Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics/index.js';
 import { loadParser, PreparedTransactions, type ChangeSet } from '../ddl/index.js';
 import { CancelMap } from './cancel-map.js';
-import type { ProxyContext } from './context.js';
+import type { DdlHold, ProxyContext } from './context.js';
 import { Session } from './session.js';
 import { ClientTls, type TlsFiles } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
 import type { BranchDirectory } from '../branch/index.js';
 import type { SessionRoute } from './session-info.js';
+import type { GuardShared } from './guard/session-guard.js';
 
 export interface ProxyOptions {
   readonly listen: { readonly host: string; readonly port: number };
@@ -26,11 +27,13 @@ export interface ProxyOptions {
   /** Turns the DDL watcher on: every committed transaction with schema changes arrives here. */
   readonly onChangeSet?: ((changeSet: ChangeSet, route: SessionRoute) => Promise<void> | undefined) | undefined;
   /** A session may be committing schema changes until it calls the function returned (see DdlWatching). */
-  readonly onDdlStarted?: ((route: SessionRoute) => () => void) | undefined;
+  readonly onDdlStarted?: ((route: SessionRoute) => DdlHold | undefined) | undefined;
   /** A client authenticated to this branch database (the recorder baselines new ones). */
   readonly onSessionReady?: ((route: SessionRoute) => Promise<void> | undefined) | undefined;
   /** Where branches live (`app@feature`); without it only each database's main branch can be reached. */
   readonly branches?: BranchDirectory | undefined;
+  /** The zero-downtime guard (see guard/); undefined: off. */
+  readonly guard?: GuardShared | undefined;
 }
 
 export interface RunningProxy {
@@ -55,11 +58,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     metrics: options.metrics,
     onSessionReady: options.onSessionReady,
     branches: options.branches,
+    guard: options.guard,
     ddl: options.onChangeSet
       ? { onChangeSet: options.onChangeSet, onDdlStarted: options.onDdlStarted, preparedTransactions: new PreparedTransactions() }
       : undefined,
   };
-  if (context.ddl) await loadParser();
+  if (context.ddl || context.guard) await loadParser();
   const sessions = new Set<Session>();
   let nextId = 1;
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;

@@ -2,15 +2,16 @@
 // chunk is forwarded whole the moment it arrives; a frame tracker per
 // direction hands the observer the few messages it reads. This class is the
 // one owner of backpressure (a full socket on either side pauses the other
-// side's reads) and of the snapshot hold (a ReadyForQuery held back until the
-// recorder has read the catalog).
+// side's reads) and of the two holds: a ReadyForQuery held back until the
+// recorder has read the catalog, and client bytes held back until the
+// recorder holds the schema-change lock (before a statement that may be DDL).
 //
 // Server bytes are read into a reused buffer (net's `onread`), which saves an
 // allocation and the stream machinery per read. A buffer that a pending write
 // still refers to is never read into again: the next read gets a new one.
 import type { OnReadOpts, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { FrameTracker, type FrameSink } from '../protocol/index.js';
+import { FrameTracker, FrontendCode, type FrameSink } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
 import { ChannelBindingFilter } from './channel-binding.js';
 
@@ -21,9 +22,21 @@ export const READ_BUFFER_SIZE = 64 * 1024;
 // finish first); short enough that a stuck recorder never stalls clients.
 const SNAPSHOT_HOLD_MS = 10_000;
 
+/** A longer Query or Parse is read only in part (see traffic-observer.ts): it goes as it comes. */
+const MAX_HELD_STATEMENT = 16 * 1024 * 1024;
+
 /** Why server reads are paused: bits, so that two reasons never resume each other's pause. */
 const CLIENT_FULL = 1;
 const HOLDING = 2;
+
+/** What a gate decided for one client message: undefined forwards it as it came, bytes go instead. */
+export type GateDecision = Buffer | undefined;
+
+interface Gate {
+  readonly start: number;
+  readonly end: number;
+  readonly decision: GateDecision | Promise<GateDecision>;
+}
 
 export interface RelaySinks {
   readonly frontend: FrameSink;
@@ -50,9 +63,27 @@ export class Relay {
   /** The read buffer is referenced by a write not yet flushed. */
   private lent = false;
   private hold: Promise<void> | undefined;
+  /** Requested while the current client chunk was read: hold it (and what follows) until this settles. */
+  private clientGate: Promise<void> | undefined;
   /** Until authentication is over: hides SCRAM-SHA-256-PLUS (see channel-binding.ts). */
   private channelBinding: ChannelBindingFilter | undefined = new ChannelBindingFilter();
   private stopped = false;
+  /** Gates set by the frontend sink while the current client chunk was pushed. */
+  private gates: Gate[] | undefined;
+  /** Client chunks that arrived while a gate's decision was pending (forwarded in order after it). */
+  private waiting: Buffer[] | undefined;
+  /**
+   * The start of a Query or Parse (or of a header) that the last client read
+   * did not complete, kept back so that a gate can still replace the whole
+   * message (only while statements are held, i.e. the guard is on).
+   */
+  private held: Buffer | undefined;
+  /** Length of `held` while the chunk that continues it is pushed (gate offsets count from held's start). */
+  private heldLength = 0;
+  /** Keep incomplete Query and Parse messages back (the guard may deny them). */
+  holdsStatements = false;
+  /** Messages of the proxy's own for the client, sent at the next server message boundary. */
+  private toClient: Buffer[] | undefined;
   bytesFromClient = 0;
   bytesFromServer = 0;
   /** Replaced once the session authenticated and its labels are known. */
@@ -94,12 +125,38 @@ export class Relay {
     this.client.on('data', this.onClientData);
     this.client.on('drain', this.onClientDrain);
     if (pending.length > 0) this.fromClient(pending);
-    if (!this.stopped) this.client.resume();
+    if (!this.stopped && this.waiting === undefined) this.client.resume();
   }
 
   /** Holds the chunk that ends the current server read until `until` settles (see forwardHeld). */
   holdNextReply(until: Promise<void>): void {
-    this.hold = until;
+    // Two reasons to hold (a snapshot, the guard's lock check) both must end.
+    this.hold = this.hold === undefined ? until : Promise.all([this.hold, until]).then(() => undefined);
+  }
+
+  /**
+   * Called by the frontend sink from inside its onMessage: the message being
+   * handed out is forwarded only as `decision` says (the guard's denial
+   * replaces it). False when the message is not wholly in the current chunk
+   * (its start was already forwarded): it goes as it came.
+   */
+  gateCurrentMessage(bodyLength: number, decision: GateDecision | Promise<GateDecision>): boolean {
+    const inChunk = this.frontend.messageStart;
+    // A message that began in an earlier read is gateable only if its start was held back.
+    const start = inChunk >= 0 ? this.heldLength + inChunk : this.heldLength > 0 ? 0 : -1;
+    if (start < 0) return false;
+    (this.gates ??= []).push({ start, end: start + 5 + bodyLength, decision });
+    return true;
+  }
+
+  /** A message of the proxy's own (a guard warning) for the client, sent before the next server message. */
+  sendToClient(message: Buffer): void {
+    (this.toClient ??= []).push(message);
+  }
+
+  /** Holds the client chunk being read, and everything after it, until `until` settles (bounded like a reply hold). */
+  holdClientBytes(until: Promise<void>): void {
+    this.clientGate = this.clientGate ? Promise.all([this.clientGate, until]).then(() => undefined) : until;
   }
 
   /** No more forwarding (the session is closing). */
@@ -109,24 +166,101 @@ export class Relay {
   }
 
   private fromClient(chunk: Buffer): void {
+    if (this.waiting !== undefined) {
+      this.waiting.push(chunk);
+      return;
+    }
+    const held = this.held;
+    const heldLength = held?.length ?? 0;
+    this.heldLength = heldLength;
     try {
       this.frontend.push(chunk);
     } catch (error) {
       this.events.frameError(error, false);
       return;
+    } finally {
+      this.heldLength = 0;
     }
     this.bytesFromClient += chunk.length;
     this.metrics.bytesFromClient(chunk.length);
+    let out = chunk;
+    if (held !== undefined) {
+      out = Buffer.concat([held, chunk]);
+      this.held = undefined;
+    }
+    if (this.holdsStatements && !this.frontend.atBoundary) {
+      const keep = this.incompleteStatementStart(heldLength);
+      if (keep >= 0) {
+        this.held = out.subarray(keep);
+        out = out.subarray(0, keep);
+      }
+    }
+    const gates = this.gates;
+    const until = this.clientGate;
+    if (gates !== undefined || until !== undefined) {
+      this.gates = undefined;
+      this.clientGate = undefined;
+      this.forwardGated(out, gates ?? [], until);
+      return;
+    }
+    if (out.length > 0) this.writeUpstream(out);
+  }
+
+  /**
+   * Where the client message still incomplete after this read starts in the
+   * bytes about to be forwarded (held ones first), if it is a Query or Parse
+   * the guard may yet replace, or a header not yet known; -1: forward all.
+   */
+  private incompleteStatementStart(heldLength: number): number {
+    const frames = this.frontend;
+    const inChunk = frames.messageStart;
+    const start = inChunk >= 0 ? heldLength + inChunk : heldLength > 0 ? 0 : -1;
+    if (start < 0 || frames.inHeader) return start;
+    const code = frames.currentCode;
+    const statement = code === FrontendCode.Query || code === FrontendCode.Parse;
+    return statement && frames.currentBodyLength <= MAX_HELD_STATEMENT ? start : -1;
+  }
+
+  private writeUpstream(chunk: Buffer): void {
     if (!this.upstream!.write(chunk) && !this.clientPaused) {
       this.clientPaused = true;
       this.client.pause();
     }
   }
 
+  /**
+   * A chunk with gated messages, or held for the schema-change lock (`until`):
+   * forwarded once every decision is known and `until` settled (bounded);
+   * later chunks wait their turn.
+   */
+  private forwardGated(chunk: Buffer, gates: readonly Gate[], until?: Promise<void>): void {
+    if (until === undefined && !gates.some((gate) => gate.decision instanceof Promise)) {
+      this.writeUpstream(assemble(chunk, gates, gates.map((gate) => gate.decision as GateDecision)));
+      return;
+    }
+    this.waiting = [];
+    this.client.pause();
+    const decided = gates.map((gate) => Promise.resolve(gate.decision).catch(() => undefined));
+    void Promise.all([Promise.all(decided), until && bounded(until)]).then(([decisions]) => {
+      if (this.stopped) return;
+      this.writeUpstream(assemble(chunk, gates, decisions));
+      const queued = this.waiting ?? [];
+      this.waiting = undefined;
+      while (queued.length > 0) {
+        this.fromClient(queued.shift()!);
+        if (this.waiting !== undefined) {
+          (this.waiting as Buffer[]).push(...queued);
+          return;
+        }
+      }
+      if (!this.clientPaused && !this.stopped) this.client.resume();
+    });
+  }
+
   private resumeClient(): void {
     if (!this.clientPaused || this.stopped) return;
     this.clientPaused = false;
-    this.client.resume();
+    if (this.waiting === undefined) this.client.resume();
   }
 
   /** Returns true: pausing is done by pauseServer, never by this return value. */
@@ -148,12 +282,14 @@ export class Relay {
   private fromServer(received: Buffer, reusedBuffer: boolean): void {
     if (this.stopped) return;
     let chunk = received;
+    let startsAtBoundary = false;
     try {
       if (this.channelBinding !== undefined) {
         chunk = this.channelBinding.push(received);
         if (this.channelBinding.done) this.channelBinding = undefined;
         if (chunk.length === 0) return;
       }
+      startsAtBoundary = this.backend.atBoundary;
       this.backend.push(chunk);
     } catch (error) {
       this.events.frameError(error, true);
@@ -164,9 +300,11 @@ export class Relay {
     const hold = this.hold;
     if (hold !== undefined) {
       this.hold = undefined;
-      this.forwardHeld(hold, reusedBuffer ? Buffer.from(chunk) : chunk);
+      this.forwardHeld(hold, reusedBuffer ? Buffer.from(chunk) : chunk, startsAtBoundary);
       return;
     }
+    // Our own messages go in only between two server messages.
+    if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
     if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
   }
 
@@ -177,21 +315,22 @@ export class Relay {
    * at the first session of a new database, so the baseline is read before
    * the client changes anything. Bounded by SNAPSHOT_HOLD_MS.
    */
-  private forwardHeld(hold: Promise<void>, chunk: Buffer): void {
+  private forwardHeld(hold: Promise<void>, chunk: Buffer, startsAtBoundary: boolean): void {
     this.pauseServer(HOLDING);
     const heldSince = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, SNAPSHOT_HOLD_MS);
-      timer.unref();
-    });
-    void Promise.race([hold.catch(() => undefined), timeout]).then(() => {
-      clearTimeout(timer);
+    void bounded(hold).then(() => {
       this.events.replyHeld((performance.now() - heldSince) / 1000);
       if (this.stopped) return;
+      if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
       if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
       this.resumeServer(HOLDING);
     });
+  }
+
+  private flushToClient(): void {
+    const messages = this.toClient!;
+    this.toClient = undefined;
+    for (const message of messages) this.client.write(message);
   }
 
   private pauseServer(reason: number): void {
@@ -204,4 +343,30 @@ export class Relay {
     this.serverPause &= ~reason;
     if (this.serverPause === 0 && !this.stopped) this.upstream!.resume();
   }
+}
+
+/** Settles when `hold` does (failed or not), or after SNAPSHOT_HOLD_MS. */
+async function bounded(hold: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, SNAPSHOT_HOLD_MS);
+    timer.unref();
+  });
+  await Promise.race([hold.catch(() => undefined), timeout]);
+  clearTimeout(timer);
+}
+
+/** The chunk with each gated message as decided (no copy when nothing changed). */
+function assemble(chunk: Buffer, gates: readonly Gate[], decisions: readonly GateDecision[]): Buffer {
+  if (decisions.every((decision) => decision === undefined)) return chunk;
+  const parts: Buffer[] = [];
+  let at = 0;
+  gates.forEach((gate, index) => {
+    const decision = decisions[index];
+    if (decision === undefined || gate.end > chunk.length) return;
+    parts.push(chunk.subarray(at, gate.start), decision);
+    at = gate.end;
+  });
+  parts.push(chunk.subarray(at));
+  return Buffer.concat(parts);
 }

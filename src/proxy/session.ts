@@ -9,12 +9,13 @@ import { FrameError, FRONTEND_CODES, backendKeyData, encodeErrorResponse, type E
 import { NO_SESSION_METRICS, type ConnectionErrorReason, type SessionMetrics } from '../metrics/index.js';
 import { TransactionTracker, type ChangeSet } from '../ddl/index.js';
 import { connectSessionUpstream, describeUpstream } from './upstream.js';
-import type { ProxyContext } from './context.js';
+import type { DdlHold, ProxyContext } from './context.js';
 import type { SessionInfo } from './session-info.js';
 import { BACKEND_CAPTURE, FRONTEND_CAPTURE, TrafficObserver, WATCHER_FRONTEND_CAPTURE } from './traffic-observer.js';
 import { Relay } from './relay.js';
 import { Startup } from './startup.js';
 import { routeOf, routeSession } from './route.js';
+import { SessionGuard } from './guard/session-guard.js';
 
 type Phase = 'startup' | 'connecting' | 'relaying' | 'cancelling' | 'closed';
 
@@ -41,14 +42,17 @@ export class Session {
       const key = backendKeyData(body);
       this.cancelKeyId = this.context.cancelMap.register(key, this.context.upstream);
       this.tracker?.setBackendPid(key.processId);
+      this.backendPid = key.processId;
     },
     onAuthenticated: (applicationName) => this.authenticated(applicationName),
     onClientTerminate: () => (this.clientTerminated = true),
     onFatalError: () => (this.upstreamSentFatal = true),
   });
   private tracker: TransactionTracker | undefined;
-  /** Ends the recorder's note that this session's transaction may be committing schema changes. */
-  private endDdl: (() => void) | undefined;
+  private guard: SessionGuard | undefined;
+  private backendPid: number | undefined;
+  /** The recorder's hold while this session's transaction may be committing schema changes. */
+  private ddlHold: DdlHold | undefined;
   private readonly onClientClose = (): void => this.close(this.clientTerminated ? 'client terminated the session' : 'client closed the connection');
   private readonly onClientError = (error: Error): void => this.log.debug({ err: error }, 'client socket error');
 
@@ -129,7 +133,7 @@ export class Session {
       {
         frontend: this.observer.frontend,
         backend: this.observer.backend,
-        frontendCapture: this.context.ddl ? WATCHER_FRONTEND_CAPTURE : FRONTEND_CAPTURE,
+        frontendCapture: this.context.ddl || this.context.guard ? WATCHER_FRONTEND_CAPTURE : FRONTEND_CAPTURE,
         backendCapture: BACKEND_CAPTURE,
         frontendCodes: FRONTEND_CODES,
       },
@@ -149,6 +153,7 @@ export class Session {
       this.info = routed.info;
       this.log.info(routed.info.logFields(), 'session started');
       this.watchDdl(routed.info);
+      this.startGuard(routed.info);
       return this.openUpstream(routed.startup, rest);
     });
   }
@@ -198,8 +203,10 @@ export class Session {
       },
       preparedTransactions: ddl.preparedTransactions,
       onDdlInFlight: (inFlight) => {
-        this.endDdl?.();
-        this.endDdl = inFlight ? ddl.onDdlStarted?.(route) : undefined;
+        this.ddlHold?.release();
+        this.ddlHold = inFlight ? ddl.onDdlStarted?.(route) : undefined;
+        // Called while the relay reads the statement: it goes once the hold is ready.
+        if (this.ddlHold?.ready) this.relay?.holdClientBytes(this.ddlHold.ready);
       },
       onChangeSet: (changeSet: ChangeSet) => {
         this.log.debug(
@@ -211,6 +218,27 @@ export class Session {
       },
     });
     this.observer.attachTracker(this.tracker);
+  }
+
+  private startGuard(info: SessionInfo): void {
+    const shared = this.context.guard;
+    const relay = this.relay;
+    if (!shared || !relay) return;
+    this.guard = new SessionGuard(
+      shared,
+      {
+        user: info.user,
+        database: info.database,
+        application: () => this.observer.application || info.applicationName,
+        backendPid: () => this.backendPid,
+        gate: (bodyLength, decision) => relay.gateCurrentMessage(bodyLength, decision),
+        sendToClient: (message) => relay.sendToClient(message),
+        holdReply: (until) => relay.holdNextReply(until),
+      },
+      this.log,
+    );
+    this.observer.attachGuard(this.guard);
+    relay.holdsStatements = true;
   }
 
   /** Authentication is over: metric labels are known (bytes so far count then), the recorder learns the database. */
@@ -295,7 +323,8 @@ export class Session {
     this.upstream?.end();
     this.upstream?.destroySoon();
     if (this.cancelKeyId) this.context.cancelMap.unregister(this.cancelKeyId);
-    this.endDdl?.();
+    this.ddlHold?.release();
+    this.guard?.close();
     this.metrics.close();
     const bytesIn = this.relay?.bytesFromClient ?? 0;
     const bytesOut = this.relay?.bytesFromServer ?? 0;

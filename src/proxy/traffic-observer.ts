@@ -21,6 +21,7 @@ import type { TransactionTracker } from '../ddl/index.js';
 import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
 import { RequestClock } from './request-clock.js';
 import { TransactionOutcome } from './transaction-outcome.js';
+import type { SessionGuard } from './guard/session-guard.js';
 
 /** Messages read from the client when only their arrival matters (no DDL watcher). */
 export const FRONTEND_CAPTURE = captureTable([
@@ -91,6 +92,7 @@ export class TrafficObserver {
   /** Statement timings and transaction outcomes feed only the metrics: off without them. */
   private timed = false;
   private tracker: TransactionTracker | undefined;
+  private guard: SessionGuard | undefined;
   private authenticated = false;
   /** The CommandComplete body being handled, read by readTag only when the tracker needs it. */
   private tagBody: Buffer = Buffer.alloc(0);
@@ -108,6 +110,16 @@ export class TrafficObserver {
     this.timed = true;
   }
 
+  /** The zero-downtime guard; it then sees every Query and Parse before it is forwarded. */
+  attachGuard(guard: SessionGuard): void {
+    this.guard = guard;
+  }
+
+  /** application_name as the server last reported it. */
+  get application(): string {
+    return this.applicationName;
+  }
+
   /** The DDL watcher's tracker; it then sees every request and reply. */
   attachTracker(tracker: TransactionTracker): void {
     this.tracker = tracker;
@@ -117,9 +129,11 @@ export class TrafficObserver {
     switch (code) {
       case FrontendCode.Query:
         if (this.timed) this.clock.query(performance.now());
-        if (this.tracker) {
+        if (this.tracker || this.guard) {
           const complete = body.length === bodyLength;
-          this.tracker.query(queryText(body, complete), !complete);
+          const sql = queryText(body, complete);
+          this.tracker?.query(sql, !complete);
+          this.guard?.query(sql, bodyLength, !complete, this.tracker?.lastLead);
         }
         return;
       case FrontendCode.FunctionCall:
@@ -127,11 +141,12 @@ export class TrafficObserver {
         this.tracker?.functionCall();
         return;
       case FrontendCode.Parse:
-        if (this.tracker) {
+        if (this.tracker || this.guard) {
           const complete = body.length === bodyLength;
           const next = afterCString(body, 0);
           const text = complete ? cString(body, next) : body.toString('utf8', next);
-          this.tracker.parse(cString(body, 0), text, !complete);
+          this.tracker?.parse(cString(body, 0), text, !complete);
+          this.guard?.parse(text, body, bodyLength, !complete, this.tracker?.lastLead);
         }
         return;
       case FrontendCode.Bind:
@@ -220,6 +235,7 @@ export class TrafficObserver {
       if (ended) this.metrics.transaction(ended);
     }
     this.tracker?.readyForQuery(status);
+    this.guard?.ready(status);
   }
 
   private onParameterStatus(body: Buffer): void {

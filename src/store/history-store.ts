@@ -30,6 +30,13 @@ export interface RecordInput {
   readonly secondParent?: string;
 }
 
+/** Recording while withBranchLock holds the branch: commits go on top of the locked head. */
+export interface LockedBranch {
+  record(inputs: readonly RecordInput[]): Promise<Array<CommitRow | undefined>>;
+  /** The store connection holding the lock: writes that must commit with the commit (its identities) go through it. */
+  readonly client: pg.ClientBase;
+}
+
 export class HistoryStore {
   private readonly heads = new Map<string, CachedHead>();
   /** Definition texts by hash: immutable, so safe to keep. */
@@ -111,65 +118,89 @@ export class HistoryStore {
     if (inputs.some((input) => input.repository !== first.repository || input.branch !== first.branch)) {
       throw new Error('recordMany: every commit must go to the same branch');
     }
-    const repositoryId = await this.repositoryId(first.repository);
+    return this.withBranchLock(first.repository, first.branch, (_head, locked) => locked.record(inputs));
+  }
+
+  /**
+   * Runs fn in one store transaction that holds the branch's lock (the row
+   * FOR UPDATE every head move takes): no other writer moves the head until
+   * fn is done, and fn's commits go on the head it was given (branch
+   * operations that plan from the head, act, then record).
+   */
+  async withBranchLock<T>(repository: string, branch: string, fn: (head: string | null, locked: LockedBranch) => Promise<T>): Promise<T> {
+    const repositoryId = await this.repositoryId(repository);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const locked = await client.query<{ head: string | null }>(
         'SELECT head FROM pggit.branches WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE',
-        [repositoryId, first.branch],
+        [repositoryId, branch],
       );
-      if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${first.branch}" of "${first.repository}" does not exist`);
+      if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${branch}" of "${repository}" does not exist`);
       let head = locked.rows[0].head;
-      // A statement of its own: after waiting for the lock, only a new snapshot sees the head another writer just committed.
-      let headRow = head === null ? null : await headPlacement(client, head);
-      // Taken out of the cache while it changes: put back only once committed.
-      const { tree, hasher } = await this.takeCachedHead(client, first.repository, first.branch, head);
-      const results: Array<CommitRow | undefined> = [];
-      const prepared: PreparedCommit[] = [];
-      for (const input of inputs) {
-        const changes = typeof input.changes === 'function' ? input.changes(await this.definitionsOf(tree, client)) : input.changes;
-        const { effective, definitions } = applyChanges(tree, hasher, changes);
-        for (const [hash, text] of definitions) this.definitionCache.set(hash, text);
-        // The first commit of a branch is its baseline, even of an empty schema.
-        if (effective.size === 0 && input.skipIfUnchanged && head !== null) {
-          results.push(undefined);
-          continue;
-        }
-        const parents = head ? [head] : [];
-        if (input.secondParent !== undefined && input.secondParent !== head) parents.push(input.secondParent);
-        const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
-        const commit = this.commitRow({ ...input, metadata }, parents, hasher.digest());
-        const placement = placeAfter(headRow, tree.size);
-        // A checkpoint stores its whole tree, which the next commit of the batch goes on changing.
-        prepared.push({ commit, placement, tree: placement.checkpoint === null ? new Map(tree) : tree, definitions, changes: effective });
-        results.push(commit);
-        head = commit.id;
-        headRow = placement.checkpoint === null
-          ? { depth: placement.depth, checkpoint: commit.id, sinceCheckpoint: 0 }
-          : { depth: placement.depth, checkpoint: placement.checkpoint, sinceCheckpoint: headRow!.sinceCheckpoint + 1 };
-      }
-      if (prepared.length === 0) {
-        await client.query('ROLLBACK');
-        this.heads.set(cacheKey(first.repository, first.branch), { head, tree, hasher });
-        return results;
-      }
-      await insertCommits(client, repositoryId, prepared);
-      await client.query('UPDATE pggit.branches SET head = $3 WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL', [
-        repositoryId,
-        first.branch,
-        head,
-      ]);
+      const result = await fn(head, {
+        client,
+        record: async (inputs) => {
+          const results = await this.recordLocked(client, repositoryId, repository, branch, head, inputs);
+          head = results.findLast((commit) => commit !== undefined)?.id ?? head;
+          return results;
+        },
+      });
       await client.query('COMMIT');
-      this.heads.set(cacheKey(first.repository, first.branch), { head, tree, hasher });
-      return results;
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      this.heads.delete(cacheKey(first.repository, first.branch));
+      this.heads.delete(cacheKey(repository, branch));
       throw error;
     } finally {
       client.release();
     }
+  }
+
+  private async recordLocked(
+    client: pg.PoolClient,
+    repositoryId: number,
+    repository: string,
+    branch: string,
+    lockedHead: string | null,
+    inputs: readonly RecordInput[],
+  ): Promise<Array<CommitRow | undefined>> {
+    let head = lockedHead;
+    // A statement of its own: after waiting for the lock, only a new snapshot sees the head another writer just committed.
+    let headRow = head === null ? null : await headPlacement(client, head);
+    // Taken out of the cache while it changes: put back only once committed.
+    const { tree, hasher } = await this.takeCachedHead(client, repository, branch, head);
+    const results: Array<CommitRow | undefined> = [];
+    const prepared: PreparedCommit[] = [];
+    for (const input of inputs) {
+      const changes = typeof input.changes === 'function' ? input.changes(await this.definitionsOf(tree, client)) : input.changes;
+      const { effective, definitions } = applyChanges(tree, hasher, changes);
+      for (const [hash, text] of definitions) this.definitionCache.set(hash, text);
+      // The first commit of a branch is its baseline, even of an empty schema.
+      if (effective.size === 0 && input.skipIfUnchanged && head !== null) {
+        results.push(undefined);
+        continue;
+      }
+      const parents = head ? [head] : [];
+      if (input.secondParent !== undefined && input.secondParent !== head) parents.push(input.secondParent);
+      const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
+      const commit = this.commitRow({ ...input, metadata }, parents, hasher.digest());
+      const placement = placeAfter(headRow, tree.size);
+      // A checkpoint stores its whole tree, which the next commit of the batch goes on changing.
+      prepared.push({ commit, placement, tree: placement.checkpoint === null ? new Map(tree) : tree, definitions, changes: effective });
+      results.push(commit);
+      head = commit.id;
+      headRow = placement.checkpoint === null
+        ? { depth: placement.depth, checkpoint: commit.id, sinceCheckpoint: 0 }
+        : { depth: placement.depth, checkpoint: placement.checkpoint, sinceCheckpoint: headRow!.sinceCheckpoint + 1 };
+    }
+    if (prepared.length > 0) {
+      await insertCommits(client, repositoryId, prepared);
+      await client.query('UPDATE pggit.branches SET head = $3 WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL', [repositoryId, branch, head]);
+    }
+    // The tree is the head's once the transaction commits; a failure after this drops it from the cache (withBranchLock).
+    this.heads.set(cacheKey(repository, branch), { head, tree, hasher });
+    return results;
   }
 
   /** The tree (key -> definition hash) at a commit. */

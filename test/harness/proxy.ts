@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 import { httpSettings } from '../../src/cli/http-settings.js';
 import { historySettings } from '../../src/cli/history-settings.js';
 import { serve, type Serving } from '../../src/cli/serve.js';
-import { startProxy, upstreamFromUrl, type RunningProxy, type ProxyOptions, type TlsFiles, type UpstreamTarget } from '../../src/proxy/index.js';
+import { startProxy, upstreamFromUrl, type GuardPolicy, type RunningProxy, type ProxyOptions, type TlsFiles, type UpstreamTarget } from '../../src/proxy/index.js';
 
 export const upstreamUrl = (): string => inject('pgUrl');
 
@@ -31,6 +31,8 @@ export interface DefaultProxyOptions {
   readonly upstream?: UpstreamTarget;
   readonly startupTimeoutMs?: number;
   readonly maxConnections?: number;
+  /** The zero-downtime guard's policy (default: `pggit proxy`'s, warn). */
+  readonly guard?: GuardPolicy;
 }
 
 /** The proxy with every default of `pggit proxy` (HTTP on a free port instead of 9187). */
@@ -51,6 +53,7 @@ export async function startTestProxy(options: DefaultProxyOptions = {}): Promise
     connectTimeoutMs: 10_000,
     startupTimeoutMs: options.startupTimeoutMs,
     maxConnections: options.maxConnections,
+    guard: options.guard,
   });
   const stop = async (): Promise<void> => {
     await serving.stop(0);

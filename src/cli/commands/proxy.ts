@@ -10,6 +10,7 @@ import { version } from '../version.js';
 import { serve } from '../serve.js';
 import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
 import { HISTORY_HELP, HISTORY_OPTIONS, historySettings } from '../history-settings.js';
+import { GUARD_HELP, GUARD_OPTIONS, guardSettings } from '../guard-settings.js';
 
 export const proxyHelp = `Usage: pggit proxy [options]
 
@@ -37,7 +38,7 @@ Options (flag, then environment variable; libpq's PG* variables also apply):
                                                              PGGIT_DRAIN_TIMEOUT (30)
   --log-level LEVEL        fatal|error|warn|info|debug|trace|silent
                                                              PGGIT_LOG_LEVEL (info)
-${HTTP_HELP}${HISTORY_HELP}  -h, --help               this text
+${HTTP_HELP}${HISTORY_HELP}${GUARD_HELP}  -h, --help               this text
 
 Logs are JSON lines on stderr, one field "session" per client connection.
 `;
@@ -57,6 +58,7 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
       'log-level': { type: 'string' },
       ...HTTP_OPTIONS,
       ...HISTORY_OPTIONS,
+      ...GUARD_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -90,6 +92,7 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
     upstreamUrl: upstreamAddress,
     ...httpSettings(values, env),
     ...history,
+    ...guardSettings(values, env),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     logger,
     connectTimeoutMs: connectTimeout * 1000,

@@ -19,8 +19,10 @@ parent. An object a later commit changed again is a conflict: nothing is
 applied, the conflicts are listed, exit 1. Otherwise the plan (as pggit diff
 prints it) runs on the branch's database in one transaction (statements that
 cannot run in one go before or after it) and a commit of kind "revert" is
-recorded. A plan that deletes data (DELETES_DATA) is refused unless --force;
-the refusal says how many rows each table or column holds.
+recorded. The branch stays locked from planning to recording (no commit
+lands in between), and a database with changes the history has not recorded
+yet is refused. A plan that deletes data (DELETES_DATA) is refused unless
+--force; the refusal says how many rows each table or column holds.
 
 Options:
   --branch NAME            where to revert (default: the branch REF was recorded on)
@@ -30,7 +32,8 @@ Options:
   --store URL              the metadata store               PGGIT_STORE_URL
   --upstream URL           the server, as the proxy's role  PGGIT_UPSTREAM, else PGHOST/PGPORT/PGUSER
   --json                   print JSON: {"repository","branch","reverted","head","statements",
-                           "summary","conflicts":[{"key","kind","base","ours","theirs"}],"applied","commit"}
+                           "summary","conflicts":[{"key","kind","reason","changedBy","base","ours",
+                           "theirs"}],"applied","commit"}
   -h, --help               this text
 
 ${REF_HELP}`;
@@ -74,7 +77,7 @@ export async function runRevert(argv: string[], env: Env): Promise<number> {
 function formatRevert(result: RevertResult): string {
   const what = `revert ${shortId(result.reverted)} on branch ${result.branch} (head ${shortId(result.head)})`;
   if (result.conflicts.length > 0) {
-    const lines = result.conflicts.map((conflict) => `  ${conflict.kind.padEnd(14)} ${conflict.key}`);
+    const lines = result.conflicts.map((conflict) => `  ${conflict.kind.padEnd(14)} ${conflict.key}\n  ${''.padEnd(14)} ${conflict.reason}`);
     return `${what}: ${result.conflicts.length} conflict${result.conflicts.length === 1 ? '' : 's'}, nothing applied; later commits changed:\n${lines.join('\n')}\n`;
   }
   if (result.statements.length === 0) return `${what}: nothing to undo, the branch already has that schema\n`;

@@ -7,6 +7,7 @@ import { LocalCluster, portIsFree, serverUser } from '../../cluster/index.js';
 import { serve, type Serving } from '../serve.js';
 import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
 import { HISTORY_HELP, HISTORY_OPTIONS, historySettings } from '../history-settings.js';
+import { GUARD_HELP, GUARD_OPTIONS, guardSettings } from '../guard-settings.js';
 import { defaultBaseDir, prepareBaseDir } from '../data-dir.js';
 import { hostForUrl, parseHostPort } from '../listen-address.js';
 import { secondsSetting, setting, type Env } from '../settings.js';
@@ -25,7 +26,7 @@ Options:
                          (default ~/.pggit/data; /var/lib/pggit/data as root)
   --listen HOST:PORT     where clients connect                PGGIT_LISTEN (127.0.0.1:6432)
   --drain-timeout SECS   on stop, wait this long for sessions  PGGIT_DRAIN_TIMEOUT (5)
-${HTTP_HELP}${HISTORY_HELP}  -h, --help             this text
+${HTTP_HELP}${HISTORY_HELP}${GUARD_HELP}  -h, --help             this text
 
 Logs: pggit.log and postgres.log beside the data directory.
 `;
@@ -39,6 +40,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       'drain-timeout': { type: 'string' },
       ...HTTP_OPTIONS,
       ...HISTORY_OPTIONS,
+      ...GUARD_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -54,6 +56,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
   const dataDir = dataDirSetting ? resolve(dataDirSetting) : join(defaultBaseDir(user), 'data');
   const baseDir = dirname(dataDir);
 
+  const guard = guardSettings(values, env);
   if (!(await portIsFree(listen.port, listen.host))) {
     throw new Error(`port ${listen.port} on ${listen.host} is already in use; pass --listen ${listen.host}:PORT to use another`);
   }
@@ -72,6 +75,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       upstreamUrl: cluster.url(),
       ...httpSettings(values, env),
       ...history,
+      ...guard,
       connectTimeoutMs: 10_000,
       logger: pino({ level: 'info' }, pino.destination({ dest: join(baseDir, 'pggit.log'), sync: false, mkdir: true })),
     });

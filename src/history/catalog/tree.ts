@@ -69,6 +69,11 @@ export class SchemaTree {
     return this.objects.get(key);
   }
 
+  /** The objects by key, unsorted (read-only: change the tree through set / apply). */
+  asMap(): ReadonlyMap<string, SchemaObject> {
+    return this.objects;
+  }
+
   /** Every object, sorted by key. */
   values(): SchemaObject[] {
     return [...this.objects.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -1,0 +1,182 @@
+// The zero-downtime guard of one session: sees each Query and Parse before
+// it is forwarded (the traffic observer calls it from inside the frame
+// tracker), and for the few that can be DDL or maintenance decides, with
+// THE hazard list and the size of the tables at stake, whether the message
+// goes as it came (warn: a NoticeResponse reaches the client before the
+// statement's result) or is replaced by a statement that makes the server
+// refuse it (deny, see denial.ts). A statement that is not DDL costs the
+// lead-keyword comparisons the watcher already makes.
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import {
+  classifyLead,
+  guardAllowanceOf,
+  hasLaterStatement,
+  guardLead,
+  parseStatements,
+  redactSecrets,
+  splitByScanner,
+  type LeadClass,
+  type ParsedStatement,
+} from '../../ddl/index.js';
+import type { ProxyMetrics } from '../../metrics/index.js';
+import { encodeWarningNotice, type NoticeToSend } from '../../protocol/index.js';
+import type { GateDecision } from '../relay.js';
+import { deniedQueryText, parseMessage, queryMessage, raiseStatement } from './denial.js';
+import { LockWatch, type LockCancel } from './lock-watch.js';
+import { sessionExempt, type GuardPolicy } from './policy.js';
+import type { TableSizes } from './table-sizes.js';
+import { candidatesOf, GUARD_WARNING_SQLSTATE, relationsOf, verdictsOf, type Verdict } from './verdicts.js';
+
+/** What every session's guard shares (one per proxy). */
+export interface GuardShared {
+  readonly policy: GuardPolicy;
+  readonly sizes: TableSizes;
+  /** The proxy's own connections, per database (sizes, lock watch). */
+  readonly poolFor: (database: string) => pg.Pool;
+  readonly metrics: ProxyMetrics | undefined;
+}
+
+/** What the guard needs of its session. */
+export interface GuardedSession {
+  readonly user: string;
+  /** The physical database (the branch's). */
+  readonly database: string;
+  application(): string;
+  backendPid(): number | undefined;
+  /** See Relay.gateCurrentMessage. */
+  gate(bodyLength: number, decision: GateDecision | Promise<GateDecision>): boolean;
+  /** See Relay.sendToClient. */
+  sendToClient(message: Buffer): void;
+  /** See Relay.holdNextReply. */
+  holdReply(until: Promise<void>): void;
+}
+
+export class SessionGuard {
+  /** SET LOCAL pggit.allow: until the transaction ends. */
+  private allowedInTransaction: ReadonlySet<string> = new Set();
+  /** SET pggit.allow: for the session. */
+  private allowedInSession: ReadonlySet<string> = new Set();
+  private lockWatch: LockWatch | undefined;
+
+  constructor(
+    private readonly shared: GuardShared,
+    private readonly session: GuardedSession,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * A simple Query; `cut`: only its start was read (it is forwarded as it
+   * came); `lead`: its first statement's class when the DDL watcher already
+   * computed it.
+   */
+  query(sql: string, bodyLength: number, cut: boolean, lead?: LeadClass): void {
+    if (cut || !this.mayConcern(sql, lead ?? classifyLead(sql))) return;
+    const statements = parseStatements(sql);
+    this.inspect(statements, bodyLength, sql, (verdict) => queryMessage(deniedQueryText(statements, verdict.statement, verdict.notice)));
+  }
+
+  /** A Parse; `body` is its body (borrowed), complete unless `cut`. */
+  parse(sql: string, body: Buffer, bodyLength: number, cut: boolean, lead?: LeadClass): void {
+    if (cut || !this.mayConcern(sql, lead ?? classifyLead(sql))) return;
+    const statements = parseStatements(sql);
+    const original = Buffer.from(body);
+    this.inspect(statements, bodyLength, sql, (verdict) => parseMessage(original, raiseStatement(verdict.notice)));
+  }
+
+  /** ReadyForQuery: a transaction's allowance ends with it; a watched statement is over. */
+  ready(status: 'I' | 'T' | 'E'): void {
+    if (status === 'I' && this.allowedInTransaction.size > 0) this.allowedInTransaction = new Set();
+    this.lockWatch?.stop();
+    this.lockWatch = undefined;
+  }
+
+  close(): void {
+    this.lockWatch?.stop();
+  }
+
+  /** The cheap pass: DDL, maintenance, an allowance, or several statements (any of which may be one). */
+  private mayConcern(sql: string, lead: LeadClass): boolean {
+    if (lead === 'ddl-candidate') return !this.exempt();
+    if (lead === 'other') {
+      const other = guardLead(sql);
+      if (other === 'maintenance') return !this.exempt();
+      if (other === 'set') this.noteAllowance(sql);
+    }
+    if (!hasLaterStatement(sql)) return false;
+    const pieces = splitByScanner(sql);
+    for (const piece of pieces.slice(1)) this.noteAllowance(piece);
+    return pieces.some((piece) => classifyLead(piece) === 'ddl-candidate' || guardLead(piece) === 'maintenance') && !this.exempt();
+  }
+
+  private exempt(): boolean {
+    return sessionExempt(this.shared.policy, this.session.user, this.session.application());
+  }
+
+  private noteAllowance(sql: string): void {
+    const allowance = guardAllowanceOf(sql);
+    if (allowance === undefined) return;
+    const hazards = new Set(allowance.hazards);
+    if (allowance.local) this.allowedInTransaction = hazards;
+    else this.allowedInSession = hazards;
+  }
+
+  private inspect(statements: readonly ParsedStatement[], bodyLength: number, sql: string, denial: (verdict: Verdict) => Buffer): void {
+    const { policy, sizes } = this.shared;
+    this.watchLocks(sql);
+    const allowed = new Set([...this.allowedInSession, ...this.allowedInTransaction]);
+    const candidates = candidatesOf(statements, policy, allowed);
+    if (candidates.length === 0) return;
+    const database = this.session.database;
+    const relations = relationsOf(candidates);
+    const decide = (): GateDecision => this.act(verdictsOf(statements, candidates, (relation) => sizes.sizeOf(database, relation), policy.minRows), denial);
+    const allCached = relations.every((relation) => sizes.cached(database, relation) !== 'missing');
+    const decision = allCached ? decide() : sizes.load(database, relations).then(decide);
+    if (!this.session.gate(bodyLength, decision)) {
+      // Its first bytes were already forwarded with an earlier chunk: too late to stop it.
+      this.log.warn({ statement: redactSecrets(sql).slice(0, 200) }, 'guard: a statement that began in an earlier read could not be held; it was not stopped');
+    }
+  }
+
+  /** Warns (notices queued for the client) and returns the replacement for the first denied statement. */
+  private act(verdicts: readonly Verdict[], denial: (verdict: Verdict) => Buffer): GateDecision {
+    for (const verdict of verdicts) {
+      const fields = { hazards: verdict.hazards.map((h) => ({ kind: h.kind, relation: h.relation, rows: h.rows })), lock: verdict.lock, action: verdict.action };
+      for (const kind of new Set(verdict.hazards.map((h) => h.kind))) this.shared.metrics?.guardHazard(kind, verdict.action);
+      if (verdict.action === 'deny') {
+        this.log.warn(fields, redactSecrets(verdict.notice.message));
+        return denial(verdict);
+      }
+      this.log.warn(fields, redactSecrets(verdict.notice.message));
+      this.session.sendToClient(encodeWarningNotice(verdict.notice));
+    }
+    return undefined;
+  }
+
+  private watchLocks(sql: string): void {
+    const timeoutMs = this.shared.policy.lockTimeoutMs;
+    const pid = this.session.backendPid();
+    if (timeoutMs === undefined || pid === undefined) return;
+    this.lockWatch?.stop();
+    this.lockWatch = new LockWatch({
+      pool: this.shared.poolFor(this.session.database),
+      backendPid: pid,
+      sql,
+      timeoutMs,
+      onCancel: (cancel) => this.lockCancelled(cancel, sql),
+      holdReply: (until) => this.session.holdReply(until),
+    });
+  }
+
+  private lockCancelled(cancel: LockCancel, sql: string): void {
+    const notice: NoticeToSend = {
+      sqlstate: GUARD_WARNING_SQLSTATE,
+      message: `pggit guard cancelled a DDL statement: it waited ${cancel.waitedSeconds.toFixed(1)} s for ${cancel.mode} on ${cancel.relation ?? 'an object'} (--ddl-lock-timeout ${this.shared.policy.lockTimeoutMs! / 1000} s), and every query on it queued behind it`,
+      detail: cancel.blockers === undefined ? undefined : `Waiting behind: ${cancel.blockers}.`,
+      hint: 'Run it again when the blocking transactions have ended, or with a retry loop.',
+    };
+    this.shared.metrics?.guardHazard('LOCK_WAIT', 'cancel');
+    this.log.warn({ waited: cancel.waitedSeconds, mode: cancel.mode, relation: cancel.relation, statement: redactSecrets(sql).slice(0, 200) }, notice.message);
+    this.session.sendToClient(encodeWarningNotice(notice));
+  }
+}

@@ -1,0 +1,273 @@
+// The zero-downtime guard through real clients and the real server: warnings
+// reach node-postgres and psql before the statement's result, denials come
+// with the server's own transaction semantics (simple and extended protocol,
+// inside and outside BEGIN), the override and the exemptions let a statement
+// through, and small tables pass without a word.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import postgres from 'postgres';
+import type { NoticeMessage } from 'pg-protocol/dist/messages.js';
+import { DEFAULT_GUARD_POLICY, type GuardPolicy } from '../src/proxy/index.js';
+import { startTestProxy, upstreamUrl, type DefaultTestProxy } from './harness/proxy.js';
+import { psql } from './harness/psql.js';
+import { eventually } from './harness/activity.js';
+import { RawClient, serialize } from './harness/raw-client.js';
+
+const BIG = 'guard_big';
+const SMALL = 'guard_small';
+
+let direct: pg.Client;
+let warning: DefaultTestProxy;
+let denying: DefaultTestProxy;
+
+const denyPolicy: GuardPolicy = { ...DEFAULT_GUARD_POLICY, mode: 'deny', allowApplications: new Set(['migrator']) };
+
+beforeAll(async () => {
+  direct = new pg.Client({ connectionString: upstreamUrl() });
+  await direct.connect();
+  await direct.query(`DROP TABLE IF EXISTS ${BIG}, ${SMALL}, guard_made_in_tx, guard_made_before`);
+  await direct.query(`CREATE TABLE ${BIG} AS SELECT g AS id, g % 100 AS v FROM generate_series(1, 150000) AS g`);
+  await direct.query(`ANALYZE ${BIG}`);
+  await direct.query(`CREATE TABLE ${SMALL} AS SELECT g AS id, g AS v FROM generate_series(1, 10) AS g`);
+  await direct.query(`ANALYZE ${SMALL}`);
+  [warning, denying] = await Promise.all([startTestProxy(), startTestProxy({ guard: denyPolicy })]);
+});
+
+afterAll(async () => {
+  await Promise.all([warning?.stop(), denying?.stop()]);
+  await direct.query(`DROP TABLE IF EXISTS ${BIG}, ${SMALL}`);
+  await direct.end();
+});
+
+async function connect(proxy: DefaultTestProxy, application?: string): Promise<{ client: pg.Client; notices: NoticeMessage[] }> {
+  const client = new pg.Client({ connectionString: proxy.url(), ...(application ? { application_name: application } : {}) });
+  const notices: NoticeMessage[] = [];
+  client.on('notice', (notice) => notices.push(notice));
+  await client.connect();
+  return { client, notices };
+}
+
+async function columnType(table: string, column: string): Promise<string> {
+  const result = await direct.query('SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2', [table, column]);
+  return result.rows[0].t;
+}
+
+describe('guard warn (the default)', () => {
+  it('sends node-postgres a WARNING naming hazard, table, size, lock and safer form, then runs the statement', async () => {
+    const { client, notices } = await connect(warning);
+    try {
+      await client.query('BEGIN');
+      const result = await client.query(`CREATE INDEX guard_big_v ON ${BIG} (v)`);
+      expect(result.command).toBe('CREATE');
+      expect(notices).toHaveLength(1);
+      const notice = notices[0]!;
+      expect(notice.severity).toBe('WARNING');
+      expect(notice.code).toBe('01PGG');
+      expect(notice.message).toMatch(/SHARE_LOCK on guard_big \(150,000 rows, [\d.]+ MB\), lock SHARE/);
+      expect(notice.hint).toContain('CREATE INDEX CONCURRENTLY');
+      const inside = await client.query("SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'guard_big_v'");
+      expect(inside.rows[0].n).toBe(1);
+    } finally {
+      await client.query('ROLLBACK');
+      await client.end();
+    }
+  });
+
+  it('lets small tables and tables made in the same transaction pass without a word', async () => {
+    const { client, notices } = await connect(warning);
+    try {
+      await client.query('BEGIN');
+      await client.query(`ALTER TABLE ${SMALL} ALTER COLUMN v TYPE bigint`);
+      await client.query('CREATE TABLE guard_made_in_tx AS SELECT g FROM generate_series(1, 10) AS g');
+      await client.query('DROP TABLE guard_made_in_tx');
+      await client.query('ROLLBACK');
+      expect(notices).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('warns postgres.js in a pipeline and every query gets its own answer', async () => {
+    const notices: postgres.Notice[] = [];
+    const sql = postgres(warning.url(), { max: 1, onnotice: (notice) => void notices.push(notice) });
+    try {
+      const [, , created, , after] = await Promise.all([
+        sql`BEGIN`,
+        sql`SELECT 1`,
+        sql.unsafe(`CREATE INDEX guard_pipelined ON ${BIG} (v)`),
+        sql`ROLLBACK`,
+        sql`SELECT 2 AS n`,
+      ]);
+      expect(created.command).toBe('CREATE INDEX');
+      expect(after[0]?.n).toBe(2);
+      expect(notices.map((notice) => notice.message)).toEqual([expect.stringMatching(/^pggit guard warning: SHARE_LOCK on guard_big/)]);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('shows psql the warning before the command tag', async () => {
+    const result = await psql(warning.url(), ['-v', 'ON_ERROR_STOP=1', '-c', `BEGIN; ALTER TABLE ${BIG} ADD CONSTRAINT guard_v_check CHECK (v >= 0); ROLLBACK`]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/WARNING:  pggit guard warning: VALIDATES_ROWS, ACCESS_EXCLUSIVE_LOCK on guard_big \(150,000 rows/);
+    expect(result.stdout).toContain('ALTER TABLE');
+  });
+});
+
+describe('guard deny', () => {
+  it('refuses a statement outside a transaction with its own SQLSTATE; nothing ran', async () => {
+    const { client } = await connect(denying);
+    try {
+      const refused = await client.query(`ALTER TABLE ${BIG} ALTER COLUMN v TYPE bigint`).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: 'PGG01', severity: 'ERROR' });
+      expect((refused as Error).message).toMatch(/^pggit guard denied: TABLE_REWRITE, ACCESS_EXCLUSIVE_LOCK on guard_big/);
+      expect(await columnType(BIG, 'v')).toBe('integer');
+      expect((await client.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('leaves a transaction block aborted, and COMMIT rolls back what came before', async () => {
+    const { client } = await connect(denying);
+    try {
+      await client.query('BEGIN');
+      await client.query('CREATE TABLE guard_made_in_tx (n int)');
+      await expect(client.query(`CREATE INDEX ON ${BIG} (v)`)).rejects.toMatchObject({ code: 'PGG01' });
+      await expect(client.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
+      const commit = await client.query('COMMIT');
+      expect(commit.command).toBe('ROLLBACK');
+      const made = await direct.query("SELECT to_regclass('guard_made_in_tx') AS t");
+      expect(made.rows[0].t).toBeNull();
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('stops the rest of a multi-statement Query and rolls back its implicit transaction', async () => {
+    const { client } = await connect(denying);
+    try {
+      await expect(client.query(`CREATE TABLE guard_made_before (n int); DROP TABLE ${BIG}; CREATE TABLE guard_made_after (n int)`)).rejects.toMatchObject({ code: 'PGG01' });
+      const left = await direct.query(`SELECT to_regclass('guard_made_before') AS before, to_regclass('guard_made_after') AS after, to_regclass('${BIG}') AS big`);
+      expect(left.rows[0]).toEqual({ before: null, after: null, big: BIG });
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('refuses an extended-protocol statement at Execute and keeps the session in sync', async () => {
+    const { client } = await connect(denying);
+    try {
+      const named = { name: 'guard_named', text: `ALTER TABLE ${BIG} ALTER COLUMN v SET NOT NULL` };
+      await expect(client.query(named)).rejects.toMatchObject({ code: 'PGG01' });
+      const parameters = await client.query('SELECT $1::int + 1 AS n', [41]);
+      expect(parameters.rows[0].n).toBe(42);
+      await client.query('BEGIN');
+      await expect(client.query({ text: `TRUNCATE ${BIG}`, values: [] , name: 'guard_truncate' })).rejects.toMatchObject({ code: 'PGG01' });
+      await expect(client.query('SELECT $1::int AS n', [1])).rejects.toMatchObject({ code: '25P02' });
+      await client.query('ROLLBACK');
+      const count = await direct.query(`SELECT count(*)::int AS n FROM ${BIG}`);
+      expect(count.rows[0].n).toBe(150000);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('denies a statement that reaches the proxy in several reads (a long one, or one written in pieces)', async () => {
+    const raw = await RawClient.startup(denying.proxy.port);
+    try {
+      const long = serialize.query(`CREATE INDEX ON ${BIG} (v) /* ${'x'.repeat(300_000)} */`);
+      const bytes = Buffer.concat([long, serialize.query(`DROP TABLE ${BIG}`), serialize.query('SELECT 1')]);
+      // Pieces cut inside a header, inside a body, and between messages; each write is flushed before the next.
+      const cuts = [3, 70_000, long.length - 2, long.length + 2, long.length + 9, bytes.length];
+      let at = 0;
+      for (const cut of cuts) {
+        await new Promise<void>((resolve) => raw.socket.write(bytes.subarray(at, cut), () => resolve()));
+        at = cut;
+      }
+      await raw.waitUntil(() => raw.count('readyForQuery') === 4);
+      const answers = raw.received.slice(-8).map((m) => (m.name === 'error' ? `error ${(m as unknown as { code: string }).code}` : m.name));
+      expect(answers).toEqual(['error PGG01', 'readyForQuery', 'error PGG01', 'readyForQuery', 'rowDescription', 'dataRow', 'commandComplete', 'readyForQuery']);
+      const indexes = await direct.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = '${BIG}'`);
+      expect(indexes.rows[0].n).toBe(0);
+    } finally {
+      raw.end();
+    }
+  });
+
+  it('shows psql the error and stops a script', async () => {
+    const result = await psql(denying.url(), ['-v', 'ON_ERROR_STOP=1', '-c', `VACUUM FULL ${BIG}`]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/ERROR:  pggit guard denied: TABLE_REWRITE, ACCESS_EXCLUSIVE_LOCK on guard_big/);
+    expect(result.stderr).toMatch(/HINT:  Safer:/);
+  });
+
+  it('lets a statement through with SET LOCAL pggit.allow, and for an exempted application', async () => {
+    const { client } = await connect(denying);
+    try {
+      await client.query('BEGIN');
+      await client.query("SET LOCAL pggit.allow = 'TABLE_REWRITE, ACCESS_EXCLUSIVE_LOCK'");
+      await client.query(`ALTER TABLE ${BIG} ALTER COLUMN v TYPE bigint`);
+      expect((await client.query("SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'guard_big'::regclass AND attname = 'v'")).rows[0].t).toBe('bigint');
+      await client.query('ROLLBACK');
+      // The allowance ended with its transaction.
+      await expect(client.query(`ALTER TABLE ${BIG} ALTER COLUMN v TYPE bigint`)).rejects.toMatchObject({ code: 'PGG01' });
+    } finally {
+      await client.end();
+    }
+    const migrator = await connect(denying, 'migrator');
+    try {
+      await migrator.client.query('BEGIN');
+      await migrator.client.query(`CREATE INDEX ON ${BIG} (v)`);
+      await migrator.client.query('ROLLBACK');
+      expect(migrator.notices).toEqual([]);
+    } finally {
+      await migrator.client.end();
+    }
+  });
+
+  it('keeps postgres.js in sync when a denied statement sits in the middle of a pipeline', async () => {
+    const notices: postgres.Notice[] = [];
+    const sql = postgres(denying.url(), { max: 1, onnotice: (notice) => void notices.push(notice) });
+    try {
+      const before = sql`SELECT 1 AS n`;
+      const denied = sql.unsafe(`CREATE INDEX ON ${BIG} (v)`).then(() => 'ran', (error: { code?: string }) => error.code);
+      const after = sql`SELECT 2 AS n`;
+      const small = sql.unsafe(`CREATE INDEX guard_small_v ON ${SMALL} (v)`);
+      const [one, code, two] = await Promise.all([before, denied, after, small]);
+      expect([one[0]?.n, code, two[0]?.n]).toEqual([1, 'PGG01', 2]);
+      await sql.unsafe('DROP INDEX guard_small_v');
+      expect(notices).toEqual([]);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('records the allowance in the commit of its transaction', async () => {
+    const { client } = await connect(denying);
+    const store = new pg.Client({ connectionString: upstreamUrl().replace(/\/[^/?]*(\?|$)/, '/pggit$1') });
+    await store.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SET LOCAL pggit.allow = 'DELETES_DATA, ACCESS_EXCLUSIVE_LOCK'");
+      await client.query('CREATE TABLE guard_allowed_probe (n int)');
+      await client.query('COMMIT');
+      const message = await eventually(
+        async () => (await store.query("SELECT message FROM pggit.commits WHERE 'CREATE TABLE guard_allowed_probe (n int)' = ANY (statements)")).rows[0]?.message as string | undefined,
+        (found) => found !== undefined,
+        'the commit of the allowed transaction',
+      );
+      expect(message).toMatch(/\n\npggit-guard-allowed: DELETES_DATA, ACCESS_EXCLUSIVE_LOCK$/);
+    } finally {
+      await client.query('DROP TABLE IF EXISTS guard_allowed_probe');
+      await Promise.all([client.end(), store.end()]);
+    }
+  });
+
+  it('counts what it warned about and denied in pggit_guard_hazards_total', async () => {
+    const http = denying.serving.http!;
+    const text = await (await fetch(`http://${http.host}:${http.port}/metrics`)).text();
+    const denied = /pggit_guard_hazards_total\{hazard="TABLE_REWRITE",action="deny"\} (\d+)/.exec(text);
+    expect(Number(denied?.[1])).toBeGreaterThanOrEqual(2);
+  });
+});
