@@ -252,6 +252,7 @@ describe('DDL in flight (for reconciliation)', () => {
     const { tracker, events } = watched();
     simpleQuery(tracker, 'SELECT 1', 'SELECT 1', 'Z:I');
     simpleQuery(tracker, 'SELECT 1;', 'SELECT 1', 'Z:I');
+    simpleQuery(tracker, "SET application_name = 'x'; SELECT 1", 'SET', 'SELECT 1', 'Z:I');
     expect(events).toEqual([]);
     tracker.query('CREATE TABLE t ()');
     expect(events).toEqual([true]);
@@ -259,15 +260,26 @@ describe('DDL in flight (for reconciliation)', () => {
     expect(events).toEqual([true, false]);
   });
 
-  it('is off while a block that ran DDL waits for the client, on again for its COMMIT, and on for a later statement of a Query', () => {
+  it('stays on while a block that ran DDL is open, and is on for a later statement of a Query', () => {
     const { tracker, events } = watched();
     simpleQuery(tracker, 'BEGIN', 'BEGIN', 'Z:T');
     simpleQuery(tracker, 'ALTER TABLE t ADD c int', 'ALTER TABLE', 'Z:T');
-    expect(events).toEqual([true, false]);
+    simpleQuery(tracker, 'SELECT 1', 'SELECT 1', 'Z:T');
+    expect(events).toEqual([true]);
     simpleQuery(tracker, 'COMMIT', 'COMMIT', 'Z:I');
-    expect(events).toEqual([true, false, true, false]);
+    expect(events).toEqual([true, false]);
     tracker.query('SET search_path = app; CREATE TABLE t ()');
     server(tracker, 'SET', 'CREATE TABLE', 'Z:I');
-    expect(events).toEqual([true, false, true, false, true, false]);
+    expect(events).toEqual([true, false, true, false]);
+  });
+
+  it('ends with a block whose DDL failed, once it rolled back', () => {
+    const { tracker, events } = watched();
+    simpleQuery(tracker, 'BEGIN', 'BEGIN', 'Z:T');
+    simpleQuery(tracker, 'CREATE TABLE t ()', 'CREATE TABLE', 'Z:T');
+    simpleQuery(tracker, 'CREATE TABLE t ()', '!42P07', 'Z:E');
+    expect(events).toEqual([true]);
+    simpleQuery(tracker, 'ROLLBACK', 'ROLLBACK', 'Z:I');
+    expect(events).toEqual([true, false]);
   });
 });

@@ -8,6 +8,7 @@ import type { DdlStatement } from './ddl-statement.js';
 import { PendingRing, type PendingItem } from './pending-ring.js';
 import { PreparedTransactions } from './prepared-transactions.js';
 import { commitMessageOf } from './commit-message.js';
+import { guardAllowanceOf } from './guard-allow.js';
 import { classifyLead, type LeadClass } from './prefilter.js';
 import { hasLaterStatement, PreparedStatement, splitCutQuery, splitQuery, type QueryPart } from './query-parts.js';
 import { readTransactionCommand } from './transaction-command.js';
@@ -20,11 +21,13 @@ export interface TransactionTrackerOptions {
   /** Shared by every session of the process, so COMMIT PREPARED may come from any of them. */
   readonly preparedTransactions?: PreparedTransactions;
   /**
-   * True once a request that may commit schema changes is sent (the server
-   * may commit it before any reply): a statement that may be DDL, or any
-   * request in a block that ran some. False at the ReadyForQuery that
-   * answers the last request (after a commit's change set was emitted).
-   * Reconciliation waits for these rather than claim their changes.
+   * True once a request that may commit schema changes is about to be sent
+   * (the server may commit it before any reply): a statement that may be
+   * DDL, or any request in a block that ran some. False at the ReadyForQuery
+   * that answers the last request, once no block with schema changes is
+   * open (after a commit's change set was emitted). Reconciliation leaves
+   * the database alone meanwhile rather than claim their changes (or wait
+   * for the locks an open block holds).
    */
   readonly onDdlInFlight?: (inFlight: boolean) => void;
 }
@@ -90,7 +93,7 @@ export class TransactionTracker {
     item.sql = sql;
     item.lead = this.lastLead = classifyLead(sql);
     item.cut = cut;
-    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || hasLaterStatement(sql)) this.inFlight(true);
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || this.laterMayChangeSchema(item)) this.inFlight(true);
   }
 
   parse(statementName: string, sql: string, cut = false): void {
@@ -203,8 +206,15 @@ export class TransactionTracker {
       else this.emit(this.content.take());
       if (this.portals.size > 0) this.portals.clear(); // portals end with their transaction
     }
-    // Waiting for the client, nothing can commit: an open transaction does not hold reconciliation up.
-    if (this.pending.length === 0) this.inFlight(false);
+    // An open block with schema changes stays in flight: its COMMIT may come
+    // any time, and a catalog read would wait for the locks it holds.
+    if (this.pending.length === 0 && !this.holdsDdl()) this.inFlight(false);
+  }
+
+  /** A later statement of a multi-statement Query may be DDL (its parts are needed for the replies anyway). */
+  private laterMayChangeSchema(item: PendingItem): boolean {
+    if (!hasLaterStatement(item.sql)) return false;
+    return this.partsOf(item).some((part) => part.lead === 'ddl-candidate' || part.lead === 'do-or-call');
   }
 
   /** Inside a block that already ran schema changes: the next request may be its COMMIT. */
@@ -302,10 +312,16 @@ export class TransactionTracker {
 
   // ---- helpers ----------------------------------------------------------
 
-  /** `SET [LOCAL] pggit.message = '...'` names the transaction's commit (read after it succeeded). */
+  /**
+   * `SET [LOCAL] pggit.message = '...'` names the transaction's commit, and
+   * `SET [LOCAL] pggit.allow = '...'` (the guard's override) goes in its
+   * metadata (read after it succeeded).
+   */
   private noteMessage(sql: string): void {
     const message = commitMessageOf(sql);
     if (message !== undefined) this.content.message = message;
+    const allowance = guardAllowanceOf(sql);
+    if (allowance !== undefined) this.content.allowedHazards = allowance.hazards;
   }
 
   private partsOf(item: PendingItem): QueryPart[] {
@@ -327,6 +343,7 @@ export class TransactionTracker {
       mayContainUnseenDdl: taken.mayContainUnseenDdl,
       ...(preparedGid === undefined ? {} : { preparedGid }),
       ...(taken.message === undefined ? {} : { message: taken.message }),
+      ...(taken.allowedHazards === undefined || taken.allowedHazards.length === 0 ? {} : { allowedHazards: taken.allowedHazards }),
     });
   }
 }

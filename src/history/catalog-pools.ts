@@ -5,6 +5,8 @@ import { databaseConfig, surviveLostConnections } from '../store/index.js';
 
 export class CatalogPools {
   private readonly pools = new Map<string, pg.Pool>();
+  /** Connections kept outside the pools (schema-change locks), by database. */
+  private readonly own = new Map<string, Set<pg.Client>>();
 
   constructor(
     private readonly upstreamUrl: string,
@@ -29,15 +31,32 @@ export class CatalogPools {
     return pool;
   }
 
+  /** A connection of its own, not connected yet; closed with the database's pool. */
+  client(database: string, applicationName: string): pg.Client {
+    const client = new pg.Client({ ...databaseConfig(this.upstreamUrl, database), application_name: applicationName });
+    let clients = this.own.get(database);
+    if (!clients) this.own.set(database, (clients = new Set()));
+    clients.add(client);
+    client.on('end', () => clients.delete(client));
+    return client;
+  }
+
   /** Closes the pool of one database (it was dropped). */
   async close(database: string): Promise<void> {
     const pool = this.pools.get(database);
     this.pools.delete(database);
-    await pool?.end().catch(() => undefined);
+    await Promise.all([pool?.end().catch(() => undefined), ...this.endOwn(database)]);
   }
 
   async end(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.end()));
     this.pools.clear();
+    await Promise.all([...this.own.keys()].flatMap((database) => this.endOwn(database)));
+  }
+
+  private endOwn(database: string): Array<Promise<void>> {
+    const clients = [...(this.own.get(database) ?? [])];
+    this.own.delete(database);
+    return clients.map((client) => client.end().catch(() => undefined));
   }
 }

@@ -4,19 +4,19 @@
 // session (its own connection, its own schedule) and costs one fingerprint
 // query when nothing changed since the last time the head matched.
 //
-// Attribution: a change that an observed commit is about to record must not
-// be claimed. So, after the read, it waits for every transaction of this
-// proxy that may have been committing schema changes meanwhile (their change
-// sets are then queued ahead of it), then a grace period for other proxies
-// sharing the store; and the recorder leaves out every object whose head
-// changed since the read began (recorder.ts, keepHead).
+// Attribution: a change that an observed commit of any proxy is about to
+// record must not be claimed. The read is made under the schema-change lock
+// taken exclusively (schema-change-lock.ts says why that is enough), and
+// the round is skipped while any proxy holds it shared; the recorder then
+// leaves out every object whose head changed since the read began
+// (recorder.ts, keepHead).
 import type { Logger } from 'pino';
 import { readCatalog, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
-import type { DdlInFlight } from './ddl-in-flight.js';
 import { CatalogFingerprint } from './fingerprint.js';
 import { readIdentities } from './identities.js';
 import type { StoredIdentity } from '../store/index.js';
+import { releaseReconcileLock, tryReconcileLock } from './schema-change-lock.js';
 
 /** A full read, ready to be written as a detected commit. */
 export interface FullRead {
@@ -29,15 +29,19 @@ export interface FullRead {
   readonly identities: ReadonlyMap<string, StoredIdentity> | undefined;
 }
 
+/** SQLSTATE 55P03: lock_timeout ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 export interface ReconciliationHost {
   readonly pools: CatalogPools;
-  readonly inFlight: DdlInFlight;
   readonly logger: Logger;
-  /** How long a difference waits for other proxies' observed commits. */
-  readonly graceMs: number;
   recordedHead(database: string): ReadonlyMap<string, SchemaObject> | undefined;
   /** Queues the detected commit; resolves true when the head now equals the read (nothing left out). */
   write(read: FullRead): Promise<boolean>;
+  /** A first look made while schema changes were in flight: a tree to work with, not to be written. */
+  adopt(read: FullRead): void;
+  /** A round skipped: some proxy has schema changes in flight. */
+  skipped(database: string): void;
   readFailed(error: unknown, database: string): void;
 }
 
@@ -86,28 +90,48 @@ export class Reconciliation {
 
   private async run(database: string, first: boolean, readTaken: () => void): Promise<void> {
     const client = await this.host.pools.pool(database).connect();
+    let broken: Error | undefined;
     let read: FullRead;
     let fingerprint: string;
-    let mark: number;
+    let locked: boolean;
     try {
       fingerprint = await this.fingerprint.read(client);
       if (!first && this.clean.get(database) === fingerprint) {
         this.host.logger.debug({ database }, 'reconciled: catalog unchanged');
         return;
       }
-      const before = this.host.recordedHead(database);
-      const readAt = new Date();
-      const objects = await readCatalog(client);
-      read = { database, readAt, objects, before, identities: await readIdentities(client, objects.map((object) => object.key)).catch(() => undefined) };
-      // Every transaction that can have committed while the catalog was read has begun by now.
-      mark = this.host.inFlight.mark;
+      locked = await tryReconcileLock(client);
+      if (!locked && !first) {
+        this.host.logger.debug({ database }, 'reconciliation skipped: schema changes in flight');
+        this.host.skipped(database);
+        return;
+      }
+      try {
+        const before = this.host.recordedHead(database);
+        const readAt = new Date();
+        const objects = await readCatalog(client);
+        read = { database, readAt, objects, before, identities: await readIdentities(client, objects.map((object) => object.key)).catch(() => undefined) };
+      } finally {
+        if (locked) await releaseReconcileLock(client);
+      }
+    } catch (error) {
+      if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) {
+        // A transaction that did not come through a proxy holds a lock on what the read needs: next round.
+        this.host.logger.debug({ database }, 'reconciliation skipped: a relation it reads is locked');
+        this.host.skipped(database);
+        return;
+      }
+      broken = error as Error;
+      throw error;
     } finally {
-      client.release();
+      // A connection that failed while it may hold the lock is closed, which releases it.
+      client.release(broken);
     }
     readTaken();
-    if (!first) {
-      await this.host.inFlight.settled(database, mark);
-      await new Promise((resolve) => setTimeout(resolve, this.host.graceMs));
+    if (!locked) {
+      // A database's first look must not wait for a quiet moment: sessions wait for it.
+      this.host.adopt(read);
+      return;
     }
     if (await this.host.write(read)) this.clean.set(database, fingerprint);
     else this.clean.delete(database);

@@ -13,11 +13,11 @@ import { StoreError, writeIdentities, type CommitRow, type HistoryStore, type St
 import { applyScopedRead, decodeObject, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { changedSince, detectedMetadata, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
-import { DdlInFlight } from './ddl-in-flight.js';
 import { readIdentities } from './identities.js';
 import { Reconciliation, type FullRead } from './reconciliation.js';
 import { isConnectionError } from './connection-errors.js';
 import { ObservedReader, type ObservedRead } from './observed-read.js';
+import { SchemaChangeLocks, type SchemaChangeHold } from './schema-change-lock.js';
 import { SerialQueue } from './serial-queue.js';
 
 export interface RecorderOptions {
@@ -30,8 +30,6 @@ export interface RecorderOptions {
   readonly retryMs?: number;
   /** Databases that are not repositories (the store's own). */
   readonly ignoreDatabases?: readonly string[];
-  /** How long reconciliation leaves a difference for other proxies' observed commits (default 1.5 s). */
-  readonly detectionGraceMs?: number;
 }
 
 /**
@@ -51,6 +49,8 @@ interface ObservedJob {
   readonly database: string;
   readonly changeSet: ChangeSet;
   readonly read: Promise<ObservedRead | undefined>;
+  /** Keeps reconciliation off the database until the commit is written (or given up). */
+  readonly hold: SchemaChangeHold;
   /** Set once the read settled (null: it failed). */
   result?: ObservedRead | null;
   /** Written along with an earlier job of the queue. */
@@ -67,7 +67,7 @@ const MAIN = 'main';
 export class Recorder {
   private readonly log: Logger;
   private readonly writes: SerialQueue<WriteJob>;
-  private readonly inFlight = new DdlInFlight();
+  private readonly locks: SchemaChangeLocks;
   private readonly reader: ObservedReader;
   private readonly reconciliation: Reconciliation;
   /** Each database's objects as last recorded, for widening scopes (drops cascade). */
@@ -85,6 +85,7 @@ export class Recorder {
   constructor(private readonly options: RecorderOptions) {
     this.log = options.logger.child({ component: 'recorder' });
     this.reader = new ObservedReader(options.pools, this.log);
+    this.locks = new SchemaChangeLocks((database) => options.pools.client(database, 'pggit recorder'), this.log);
     this.writes = new SerialQueue((job) => this.write(job), {
       limit: options.queueLimit ?? 10_000,
       retryMs: options.retryMs ?? 1_000,
@@ -94,14 +95,16 @@ export class Recorder {
     });
     this.reconciliation = new Reconciliation({
       pools: options.pools,
-      inFlight: this.inFlight,
       logger: this.log,
-      graceMs: options.detectionGraceMs ?? 1_500,
       recordedHead: (database) => {
         const objects = this.recorded.get(database);
         return objects && new Map(objects.map((object) => [object.key, object]));
       },
       write: (full) => new Promise<boolean>((done) => void this.writes.push({ kind: 'detected', database: full.database, full, done })),
+      adopt: (full) => {
+        if (!this.recorded.has(full.database)) this.recorded.set(full.database, full.objects);
+      },
+      skipped: () => options.metrics?.reconciliationSkipped(),
       readFailed: (error, database) => this.log.warn({ err: error, database }, 'could not read the catalog'),
     });
     options.metrics?.setQueueDepthSource(() => this.queueDepth);
@@ -149,7 +152,8 @@ export class Recorder {
       if (found === undefined) void this.scheduleReconcile(database);
       return found;
     });
-    const job: ObservedJob = { kind: 'observed', database, changeSet, read };
+    // Taken while the session still holds the lock: the count never drops to zero in between.
+    const job: ObservedJob = { kind: 'observed', database, changeSet, read, hold: this.locks.hold(database) };
     void read.then((result) => (job.result = result ?? null));
     // Queued behind the database's first read (a session whose hold ran out
     // may commit before it is taken): the baseline is always written first.
@@ -160,9 +164,15 @@ export class Recorder {
     );
   }
 
-  /** A session sent something that may change the schema of this database; call the result when its transaction ended. */
-  ddlStarted(target: string | RecordTarget): () => void {
-    return this.inFlight.begin(this.place(target));
+  /**
+   * A session is about to send something that may commit schema changes in
+   * this database: forward it once `ready` settles, release when its
+   * transaction ended (its change set, if any, was submitted).
+   */
+  ddlStarted(target: string | RecordTarget): SchemaChangeHold | undefined {
+    const database = this.place(target);
+    if (this.options.ignoreDatabases?.includes(database)) return undefined;
+    return this.locks.hold(database);
   }
 
   /** Remembers which branch a physical database holds; returns the database. */
@@ -182,7 +192,7 @@ export class Recorder {
     this.targets.delete(database);
     this.recorded.delete(database);
     this.reconciliation.forget(database);
-    void this.options.pools.close(database);
+    void this.locks.close(database).then(() => this.options.pools.close(database));
   }
 
   /** Compares every known database with its head every intervalMs. */
@@ -198,6 +208,7 @@ export class Recorder {
     do {
       await this.reconciliation.idle();
       await this.writes.idle();
+      await this.locks.settled();
     } while (this.writes.length > 0);
   }
 
@@ -214,7 +225,10 @@ export class Recorder {
     if (job.kind === 'detected') return this.writeDetected(job.database, job.full, job.done);
     if (job.written) return;
     const first = await job.read;
-    if (first === undefined) return; // the read failed: reconciliation records the change
+    if (first === undefined) {
+      job.hold.release(); // the read failed: reconciliation records the change
+      return;
+    }
     const batch = [job, ...this.readyFollowers(job)];
     // Each commit's scope is completed against the tree its predecessors in the batch leave.
     let tree: readonly SchemaObject[] = this.recorded.get(job.database) ?? [];
@@ -248,6 +262,7 @@ export class Recorder {
     this.recorded.set(job.database, next);
     batch.forEach((member, index) => {
       member.written = true;
+      member.hold.release();
       const commit = commits[index];
       if (commit) this.recordedCommit(job.database, commit, member.changeSet);
     });
@@ -331,6 +346,7 @@ export class Recorder {
 
   private writeFailed(error: unknown, job: WriteJob): void {
     if (job.kind === 'detected') job.done(false);
+    else job.hold.release();
     if (error instanceof StoreError && error.code === 'UNKNOWN_BRANCH') {
       this.log.info({ database: job.database }, 'branch deleted: no longer recording its database');
       this.forget(job.database);
@@ -358,6 +374,7 @@ export class Recorder {
 
   private dropped(job: WriteJob): void {
     if (job.kind === 'detected') job.done(false);
+    else job.hold.release();
     this.log.warn({ database: job.database }, 'recorder queue full: dropped the oldest commit; reconciliation will record the difference');
     void this.scheduleReconcile(job.database);
   }

@@ -168,6 +168,15 @@ export function defineMetrics(registry: Registry) {
       },
       READY_HOLD_BUCKETS,
     ),
+    reconciliationsSkipped: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_reconciliations_skipped_total',
+        help: 'Reconciliation rounds skipped because some proxy had schema changes in flight (not yet written to the store).',
+        labelNames: [],
+      },
+      'counter',
+    ),
     recorderQueueDepth: new ComputedGauge(registry, {
       name: 'pggit_recorder_queue_depth',
       help: 'Committed schema changes waiting to be recorded.',

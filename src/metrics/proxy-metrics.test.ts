@@ -58,6 +58,7 @@ describe('ProxyMetrics registry output', () => {
       pggit_last_schema_commit_timestamp_seconds: ['gauge', ['database', 'branch']],
       pggit_recorder_lag_seconds: ['histogram', ['le']],
       pggit_ready_for_query_hold_seconds: ['histogram', ['le']],
+      pggit_reconciliations_skipped_total: ['counter', []],
       pggit_recorder_queue_depth: ['gauge', []],
       pggit_store_up: ['gauge', []],
     };

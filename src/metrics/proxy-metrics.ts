@@ -29,6 +29,7 @@ export class ProxyMetrics {
   private readonly connectionErrors: ReadonlyMap<ConnectionErrorReason, ValueCell>;
   private readonly upstreamConnect: HistogramCell;
   private readonly recorderLagCell: HistogramCell;
+  private readonly reconciliationsSkippedCell: ValueCell;
   /** Where the web page is, for the links in pggit_schema_head_info ('' : no page). */
   private pageUrl = '';
   /** The pggit_schema_head_info cell of each (database, branch). */
@@ -47,6 +48,7 @@ export class ProxyMetrics {
     );
     this.upstreamConnect = families.upstreamConnectDuration.cell({});
     this.recorderLagCell = families.recorderLag.cell({});
+    this.reconciliationsSkippedCell = families.reconciliationsSkipped.cell({});
     this.readyHoldCell = families.readyForQueryHold.cell({});
   }
 
@@ -112,6 +114,11 @@ export class ProxyMetrics {
 
   recorderLag(seconds: number): void {
     this.recorderLagCell.observe(seconds);
+  }
+
+  /** A reconciliation round found schema changes in flight and left the database alone. */
+  reconciliationSkipped(): void {
+    this.reconciliationsSkippedCell.value += 1;
   }
 
   /** A session's ReadyForQuery was held this long for a schema snapshot. */

@@ -30,6 +30,11 @@ export interface ProxyContext {
   readonly guard: GuardShared | undefined;
 }
 
+export interface DdlHold {
+  readonly ready: Promise<void> | undefined;
+  release(): void;
+}
+
 export interface DdlWatching {
   /**
    * May return a promise: the session holds the commit's ReadyForQuery until
@@ -37,8 +42,12 @@ export interface DdlWatching {
    * the read's promise must not compile (the hold would silently go).
    */
   readonly onChangeSet: (changeSet: ChangeSet, route: SessionRoute) => Promise<void> | undefined;
-  /** A session sent something that may change the schema; call the returned function when its transaction ended. */
-  readonly onDdlStarted?: ((route: SessionRoute) => () => void) | undefined;
+  /**
+   * A session is about to send something that may commit schema changes:
+   * its bytes wait for `ready` (when given); `release` once its transaction
+   * ended and its change set, if any, was handed over.
+   */
+  readonly onDdlStarted?: ((route: SessionRoute) => DdlHold | undefined) | undefined;
   /** Shared by all sessions: COMMIT PREPARED may come from any of them. */
   readonly preparedTransactions: PreparedTransactions;
 }

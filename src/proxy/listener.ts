@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics/index.js';
 import { loadParser, PreparedTransactions, type ChangeSet } from '../ddl/index.js';
 import { CancelMap } from './cancel-map.js';
-import type { ProxyContext } from './context.js';
+import type { DdlHold, ProxyContext } from './context.js';
 import { Session } from './session.js';
 import { ClientTls, type TlsFiles } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
@@ -27,7 +27,7 @@ export interface ProxyOptions {
   /** Turns the DDL watcher on: every committed transaction with schema changes arrives here. */
   readonly onChangeSet?: ((changeSet: ChangeSet, route: SessionRoute) => Promise<void> | undefined) | undefined;
   /** A session may be committing schema changes until it calls the function returned (see DdlWatching). */
-  readonly onDdlStarted?: ((route: SessionRoute) => () => void) | undefined;
+  readonly onDdlStarted?: ((route: SessionRoute) => DdlHold | undefined) | undefined;
   /** A client authenticated to this branch database (the recorder baselines new ones). */
   readonly onSessionReady?: ((route: SessionRoute) => Promise<void> | undefined) | undefined;
   /** Where branches live (`app@feature`); without it only each database's main branch can be reached. */

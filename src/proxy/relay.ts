@@ -2,15 +2,16 @@
 // chunk is forwarded whole the moment it arrives; a frame tracker per
 // direction hands the observer the few messages it reads. This class is the
 // one owner of backpressure (a full socket on either side pauses the other
-// side's reads) and of the snapshot hold (a ReadyForQuery held back until the
-// recorder has read the catalog).
+// side's reads) and of the two holds: a ReadyForQuery held back until the
+// recorder has read the catalog, and client bytes held back until the
+// recorder holds the schema-change lock (before a statement that may be DDL).
 //
 // Server bytes are read into a reused buffer (net's `onread`), which saves an
 // allocation and the stream machinery per read. A buffer that a pending write
 // still refers to is never read into again: the next read gets a new one.
 import type { OnReadOpts, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { FrameTracker, type FrameSink } from '../protocol/index.js';
+import { FrameTracker, FrontendCode, type FrameSink } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
 import { ChannelBindingFilter } from './channel-binding.js';
 
@@ -20,6 +21,9 @@ export const READ_BUFFER_SIZE = 64 * 1024;
 // Long enough for a catalog read on a busy server (exactness needs it to
 // finish first); short enough that a stuck recorder never stalls clients.
 const SNAPSHOT_HOLD_MS = 10_000;
+
+/** A longer Query or Parse is read only in part (see traffic-observer.ts): it goes as it comes. */
+const MAX_HELD_STATEMENT = 16 * 1024 * 1024;
 
 /** Why server reads are paused: bits, so that two reasons never resume each other's pause. */
 const CLIENT_FULL = 1;
@@ -59,6 +63,8 @@ export class Relay {
   /** The read buffer is referenced by a write not yet flushed. */
   private lent = false;
   private hold: Promise<void> | undefined;
+  /** Requested while the current client chunk was read: hold it (and what follows) until this settles. */
+  private clientGate: Promise<void> | undefined;
   /** Until authentication is over: hides SCRAM-SHA-256-PLUS (see channel-binding.ts). */
   private channelBinding: ChannelBindingFilter | undefined = new ChannelBindingFilter();
   private stopped = false;
@@ -66,6 +72,16 @@ export class Relay {
   private gates: Gate[] | undefined;
   /** Client chunks that arrived while a gate's decision was pending (forwarded in order after it). */
   private waiting: Buffer[] | undefined;
+  /**
+   * The start of a Query or Parse (or of a header) that the last client read
+   * did not complete, kept back so that a gate can still replace the whole
+   * message (only while statements are held, i.e. the guard is on).
+   */
+  private held: Buffer | undefined;
+  /** Length of `held` while the chunk that continues it is pushed (gate offsets count from held's start). */
+  private heldLength = 0;
+  /** Keep incomplete Query and Parse messages back (the guard may deny them). */
+  holdsStatements = false;
   /** Messages of the proxy's own for the client, sent at the next server message boundary. */
   private toClient: Buffer[] | undefined;
   bytesFromClient = 0;
@@ -109,7 +125,7 @@ export class Relay {
     this.client.on('data', this.onClientData);
     this.client.on('drain', this.onClientDrain);
     if (pending.length > 0) this.fromClient(pending);
-    if (!this.stopped) this.client.resume();
+    if (!this.stopped && this.waiting === undefined) this.client.resume();
   }
 
   /** Holds the chunk that ends the current server read until `until` settles (see forwardHeld). */
@@ -125,7 +141,9 @@ export class Relay {
    * (its start was already forwarded): it goes as it came.
    */
   gateCurrentMessage(bodyLength: number, decision: GateDecision | Promise<GateDecision>): boolean {
-    const start = this.frontend.messageStart;
+    const inChunk = this.frontend.messageStart;
+    // A message that began in an earlier read is gateable only if its start was held back.
+    const start = inChunk >= 0 ? this.heldLength + inChunk : this.heldLength > 0 ? 0 : -1;
     if (start < 0) return false;
     (this.gates ??= []).push({ start, end: start + 5 + bodyLength, decision });
     return true;
@@ -134,6 +152,11 @@ export class Relay {
   /** A message of the proxy's own (a guard warning) for the client, sent before the next server message. */
   sendToClient(message: Buffer): void {
     (this.toClient ??= []).push(message);
+  }
+
+  /** Holds the client chunk being read, and everything after it, until `until` settles (bounded like a reply hold). */
+  holdClientBytes(until: Promise<void>): void {
+    this.clientGate = this.clientGate ? Promise.all([this.clientGate, until]).then(() => undefined) : until;
   }
 
   /** No more forwarding (the session is closing). */
@@ -147,21 +170,55 @@ export class Relay {
       this.waiting.push(chunk);
       return;
     }
+    const held = this.held;
+    const heldLength = held?.length ?? 0;
+    this.heldLength = heldLength;
     try {
       this.frontend.push(chunk);
     } catch (error) {
       this.events.frameError(error, false);
       return;
+    } finally {
+      this.heldLength = 0;
     }
     this.bytesFromClient += chunk.length;
     this.metrics.bytesFromClient(chunk.length);
+    let out = chunk;
+    if (held !== undefined) {
+      out = Buffer.concat([held, chunk]);
+      this.held = undefined;
+    }
+    if (this.holdsStatements && !this.frontend.atBoundary) {
+      const keep = this.incompleteStatementStart(heldLength);
+      if (keep >= 0) {
+        this.held = out.subarray(keep);
+        out = out.subarray(0, keep);
+      }
+    }
     const gates = this.gates;
-    if (gates !== undefined) {
+    const until = this.clientGate;
+    if (gates !== undefined || until !== undefined) {
       this.gates = undefined;
-      this.forwardGated(chunk, gates);
+      this.clientGate = undefined;
+      this.forwardGated(out, gates ?? [], until);
       return;
     }
-    this.writeUpstream(chunk);
+    if (out.length > 0) this.writeUpstream(out);
+  }
+
+  /**
+   * Where the client message still incomplete after this read starts in the
+   * bytes about to be forwarded (held ones first), if it is a Query or Parse
+   * the guard may yet replace, or a header not yet known; -1: forward all.
+   */
+  private incompleteStatementStart(heldLength: number): number {
+    const frames = this.frontend;
+    const inChunk = frames.messageStart;
+    const start = inChunk >= 0 ? heldLength + inChunk : heldLength > 0 ? 0 : -1;
+    if (start < 0 || frames.inHeader) return start;
+    const code = frames.currentCode;
+    const statement = code === FrontendCode.Query || code === FrontendCode.Parse;
+    return statement && frames.currentBodyLength <= MAX_HELD_STATEMENT ? start : -1;
   }
 
   private writeUpstream(chunk: Buffer): void {
@@ -171,16 +228,20 @@ export class Relay {
     }
   }
 
-  /** A chunk with gated messages: forwarded once every decision is known; later chunks wait their turn. */
-  private forwardGated(chunk: Buffer, gates: readonly Gate[]): void {
-    if (!gates.some((gate) => gate.decision instanceof Promise)) {
+  /**
+   * A chunk with gated messages, or held for the schema-change lock (`until`):
+   * forwarded once every decision is known and `until` settled (bounded);
+   * later chunks wait their turn.
+   */
+  private forwardGated(chunk: Buffer, gates: readonly Gate[], until?: Promise<void>): void {
+    if (until === undefined && !gates.some((gate) => gate.decision instanceof Promise)) {
       this.writeUpstream(assemble(chunk, gates, gates.map((gate) => gate.decision as GateDecision)));
       return;
     }
     this.waiting = [];
     this.client.pause();
     const decided = gates.map((gate) => Promise.resolve(gate.decision).catch(() => undefined));
-    void Promise.all(decided).then((decisions) => {
+    void Promise.all([Promise.all(decided), until && bounded(until)]).then(([decisions]) => {
       if (this.stopped) return;
       this.writeUpstream(assemble(chunk, gates, decisions));
       const queued = this.waiting ?? [];
@@ -257,13 +318,7 @@ export class Relay {
   private forwardHeld(hold: Promise<void>, chunk: Buffer, startsAtBoundary: boolean): void {
     this.pauseServer(HOLDING);
     const heldSince = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, SNAPSHOT_HOLD_MS);
-      timer.unref();
-    });
-    void Promise.race([hold.catch(() => undefined), timeout]).then(() => {
-      clearTimeout(timer);
+    void bounded(hold).then(() => {
       this.events.replyHeld((performance.now() - heldSince) / 1000);
       if (this.stopped) return;
       if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
@@ -288,6 +343,17 @@ export class Relay {
     this.serverPause &= ~reason;
     if (this.serverPause === 0 && !this.stopped) this.upstream!.resume();
   }
+}
+
+/** Settles when `hold` does (failed or not), or after SNAPSHOT_HOLD_MS. */
+async function bounded(hold: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, SNAPSHOT_HOLD_MS);
+    timer.unref();
+  });
+  await Promise.race([hold.catch(() => undefined), timeout]);
+  clearTimeout(timer);
 }
 
 /** The chunk with each gated message as decided (no copy when nothing changed). */

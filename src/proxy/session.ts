@@ -9,7 +9,7 @@ import { FrameError, FRONTEND_CODES, backendKeyData, encodeErrorResponse, type E
 import { NO_SESSION_METRICS, type ConnectionErrorReason, type SessionMetrics } from '../metrics/index.js';
 import { TransactionTracker, type ChangeSet } from '../ddl/index.js';
 import { connectSessionUpstream, describeUpstream } from './upstream.js';
-import type { ProxyContext } from './context.js';
+import type { DdlHold, ProxyContext } from './context.js';
 import type { SessionInfo } from './session-info.js';
 import { BACKEND_CAPTURE, FRONTEND_CAPTURE, TrafficObserver, WATCHER_FRONTEND_CAPTURE } from './traffic-observer.js';
 import { Relay } from './relay.js';
@@ -51,8 +51,8 @@ export class Session {
   private tracker: TransactionTracker | undefined;
   private guard: SessionGuard | undefined;
   private backendPid: number | undefined;
-  /** Ends the recorder's note that this session's transaction may be committing schema changes. */
-  private endDdl: (() => void) | undefined;
+  /** The recorder's hold while this session's transaction may be committing schema changes. */
+  private ddlHold: DdlHold | undefined;
   private readonly onClientClose = (): void => this.close(this.clientTerminated ? 'client terminated the session' : 'client closed the connection');
   private readonly onClientError = (error: Error): void => this.log.debug({ err: error }, 'client socket error');
 
@@ -203,8 +203,10 @@ export class Session {
       },
       preparedTransactions: ddl.preparedTransactions,
       onDdlInFlight: (inFlight) => {
-        this.endDdl?.();
-        this.endDdl = inFlight ? ddl.onDdlStarted?.(route) : undefined;
+        this.ddlHold?.release();
+        this.ddlHold = inFlight ? ddl.onDdlStarted?.(route) : undefined;
+        // Called while the relay reads the statement: it goes once the hold is ready.
+        if (this.ddlHold?.ready) this.relay?.holdClientBytes(this.ddlHold.ready);
       },
       onChangeSet: (changeSet: ChangeSet) => {
         this.log.debug(
@@ -236,6 +238,7 @@ export class Session {
       this.log,
     );
     this.observer.attachGuard(this.guard);
+    relay.holdsStatements = true;
   }
 
   /** Authentication is over: metric labels are known (bytes so far count then), the recorder learns the database. */
@@ -320,7 +323,7 @@ export class Session {
     this.upstream?.end();
     this.upstream?.destroySoon();
     if (this.cancelKeyId) this.context.cancelMap.unregister(this.cancelKeyId);
-    this.endDdl?.();
+    this.ddlHold?.release();
     this.guard?.close();
     this.metrics.close();
     const bytesIn = this.relay?.bytesFromClient ?? 0;

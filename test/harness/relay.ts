@@ -1,11 +1,15 @@
 // A TCP relay between the proxy and the server, so a test can make the
-// network fail: break() resets every connection without a word to either side.
+// network fail: break() resets every connection without a word to either side;
+// pause() stalls it (nothing passes, nothing is lost) until resume().
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export class Relay {
   private readonly sockets = new Set<Socket>();
+  /** Each relayed connection's two sockets, for pause and resume. */
+  private readonly pairs = new Set<readonly [Socket, Socket]>();
   private readonly server: Server;
   private listening = 0;
+  private paused = false;
 
   private constructor(target: { readonly host: string; readonly port: number }) {
     this.server = createServer((client) => {
@@ -15,8 +19,10 @@ export class Relay {
         socket.on('error', () => undefined);
         socket.on('close', () => this.sockets.delete(socket));
       }
-      client.pipe(upstream);
-      upstream.pipe(client);
+      const pair = [client, upstream] as const;
+      this.pairs.add(pair);
+      client.on('close', () => this.pairs.delete(pair));
+      if (!this.paused) join(pair);
     });
   }
 
@@ -37,6 +43,22 @@ export class Relay {
     return this.sockets.size;
   }
 
+  /** Stops forwarding in both directions (bytes wait in the sockets); new connections wait too. */
+  pause(): void {
+    this.paused = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const pair of this.pairs) join(pair);
+  }
+
   /** Resets every relayed connection at once (TCP RST), as a failing network would. */
   break(): void {
     for (const socket of this.sockets) socket.resetAndDestroy();
@@ -46,4 +68,9 @@ export class Relay {
     this.break();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+}
+
+function join([client, upstream]: readonly [Socket, Socket]): void {
+  client.pipe(upstream);
+  upstream.pipe(client);
 }
