@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { eventually, uniqueAppName, UpstreamActivity } from './harness/activity.js';
-import { headVersusLive } from './harness/history-check.js';
-import { startTestProxy, upstreamUrl, type DefaultTestProxy } from './harness/proxy.js';
+import { freshDatabases, headVersusLive } from './harness/history-check.js';
+import { startTestProxy, type DefaultTestProxy } from './harness/proxy.js';
 import { RawClient, serialize } from './harness/raw-client.js';
 import { urlFor } from './harness/recorded-history.js';
 
@@ -22,11 +22,7 @@ let bystanderRunning: Promise<void>;
 let stopBystander = false;
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: upstreamUrl() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${APP} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${APP}`);
-  await admin.end();
+  await freshDatabases([APP]);
   proxy = await startTestProxy();
   activity = await UpstreamActivity.connect();
   // The session beside the ones that die: queries and DDL without pause, every one checked.

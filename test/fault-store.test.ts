@@ -16,7 +16,7 @@ import { serve, type Serving } from '../src/cli/serve.js';
 import { LocalCluster, serverUser } from '../src/cluster/index.js';
 import { upstreamFromUrl } from '../src/proxy/index.js';
 import { eventually } from './harness/activity.js';
-import { commitCounts, headVersusLive } from './harness/history-check.js';
+import { commitCounts, freshDatabases, headVersusLive } from './harness/history-check.js';
 import { upstreamUrl } from './harness/proxy.js';
 import { urlFor } from './harness/recorded-history.js';
 
@@ -38,11 +38,7 @@ beforeAll(async () => {
   const user = await serverUser();
   if (user.switched) await chown(baseDir, user.uid, user.gid);
   storeServer = await startStoreServer();
-  const admin = new pg.Client({ connectionString: upstreamUrl() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${APP} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${APP}`);
-  await admin.end();
+  await freshDatabases([APP]);
   serving = await serve({
     listen: { host: '127.0.0.1', port: 0 },
     upstream: upstreamFromUrl(upstreamUrl()),

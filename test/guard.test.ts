@@ -10,6 +10,8 @@ import type { NoticeMessage } from 'pg-protocol/dist/messages.js';
 import { DEFAULT_GUARD_POLICY, type GuardPolicy } from '../src/proxy/index.js';
 import { startTestProxy, upstreamUrl, type DefaultTestProxy } from './harness/proxy.js';
 import { psql } from './harness/psql.js';
+import { eventually } from './harness/activity.js';
+import { RawClient, serialize } from './harness/raw-client.js';
 
 const BIG = 'guard_big';
 const SMALL = 'guard_small';
@@ -171,6 +173,28 @@ describe('guard deny', () => {
     }
   });
 
+  it('denies a statement that reaches the proxy in several reads (a long one, or one written in pieces)', async () => {
+    const raw = await RawClient.startup(denying.proxy.port);
+    try {
+      const long = serialize.query(`CREATE INDEX ON ${BIG} (v) /* ${'x'.repeat(300_000)} */`);
+      const bytes = Buffer.concat([long, serialize.query(`DROP TABLE ${BIG}`), serialize.query('SELECT 1')]);
+      // Pieces cut inside a header, inside a body, and between messages; each write is flushed before the next.
+      const cuts = [3, 70_000, long.length - 2, long.length + 2, long.length + 9, bytes.length];
+      let at = 0;
+      for (const cut of cuts) {
+        await new Promise<void>((resolve) => raw.socket.write(bytes.subarray(at, cut), () => resolve()));
+        at = cut;
+      }
+      await raw.waitUntil(() => raw.count('readyForQuery') === 4);
+      const answers = raw.received.slice(-8).map((m) => (m.name === 'error' ? `error ${(m as unknown as { code: string }).code}` : m.name));
+      expect(answers).toEqual(['error PGG01', 'readyForQuery', 'error PGG01', 'readyForQuery', 'rowDescription', 'dataRow', 'commandComplete', 'readyForQuery']);
+      const indexes = await direct.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = '${BIG}'`);
+      expect(indexes.rows[0].n).toBe(0);
+    } finally {
+      raw.end();
+    }
+  });
+
   it('shows psql the error and stops a script', async () => {
     const result = await psql(denying.url(), ['-v', 'ON_ERROR_STOP=1', '-c', `VACUUM FULL ${BIG}`]);
     expect(result.code).not.toBe(0);
@@ -216,6 +240,27 @@ describe('guard deny', () => {
       expect(notices).toEqual([]);
     } finally {
       await sql.end();
+    }
+  });
+
+  it('records the allowance in the commit of its transaction', async () => {
+    const { client } = await connect(denying);
+    const store = new pg.Client({ connectionString: upstreamUrl().replace(/\/[^/?]*(\?|$)/, '/pggit$1') });
+    await store.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SET LOCAL pggit.allow = 'DELETES_DATA, ACCESS_EXCLUSIVE_LOCK'");
+      await client.query('CREATE TABLE guard_allowed_probe (n int)');
+      await client.query('COMMIT');
+      const message = await eventually(
+        async () => (await store.query("SELECT message FROM pggit.commits WHERE 'CREATE TABLE guard_allowed_probe (n int)' = ANY (statements)")).rows[0]?.message as string | undefined,
+        (found) => found !== undefined,
+        'the commit of the allowed transaction',
+      );
+      expect(message).toMatch(/\n\npggit-guard-allowed: DELETES_DATA, ACCESS_EXCLUSIVE_LOCK$/);
+    } finally {
+      await client.query('DROP TABLE IF EXISTS guard_allowed_probe');
+      await Promise.all([client.end(), store.end()]);
     }
   });
 

@@ -172,7 +172,8 @@ describe('pggit merge: clean merges equal applying both sides by hand', () => {
 
 describe('pggit merge: each conflict kind, resolved both ways', () => {
   it.each(CONFLICTS)('$name', async (scenario) => {
-    for (const take of ['ours', 'theirs'] as const) {
+    // One fresh repository per way: both run at once.
+    await Promise.all((['ours', 'theirs'] as const).map(async (take) => {
       const repo = await repository(scenario);
       const before = await schemaOf(repo);
       const result = await mergeBranches(context, { repository: repo, source: 'feature' });
@@ -185,7 +186,7 @@ describe('pggit merge: each conflict kind, resolved both ways', () => {
       expect(done.applied).toBe(true);
       expect(await schemaOf(repo), `resolved ${take}`).toEqual(await byHand(repo, scenario.base, take === 'ours' ? scenario.ours : scenario.theirs));
       expect((await store.pool.query('SELECT count(*)::int AS n FROM pggit.merges m JOIN pggit.repositories r ON r.id = m.repository_id WHERE r.name = $1', [repo])).rows[0].n).toBe(0);
-    }
+    }));
   }, 180_000);
 });
 

@@ -1,15 +1,20 @@
 // The upstream server restarts under a session: the session gets the
 // server's own error, connections while it is down get 08001, and new
-// sessions work as soon as it is back, without restarting pggit.
+// sessions work as soon as it is back, without restarting pggit. With the
+// history on that same server, under DDL traffic, the recorder recovers and
+// the history ends equal to the live catalog.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chown } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { pino } from 'pino';
+import { serve } from '../src/cli/serve.js';
 import { LocalCluster, serverUser } from '../src/cluster/index.js';
 import { upstreamFromUrl } from '../src/proxy/index.js';
 import { eventually } from './harness/activity.js';
+import { commitCounts, headVersusLive } from './harness/history-check.js';
 import { startTestProxy, type TestProxy } from './harness/proxy.js';
 
 let baseDir: string;
@@ -62,4 +67,70 @@ describe('upstream restart', () => {
     await again.end();
     await open.end().catch(() => undefined);
   });
+});
+
+describe('upstream restart under DDL and query traffic, with the history on that server', () => {
+  it('records every change made before and after the restart; the history equals the live catalog', async () => {
+    const admin = new pg.Client({ connectionString: server.url() });
+    await admin.connect();
+    await admin.query('CREATE DATABASE restart_app');
+    await admin.end();
+    const errors: string[] = [];
+    const serving = await serve({
+      listen: { host: '127.0.0.1', port: 0 },
+      upstream: upstreamFromUrl(server.url()),
+      upstreamUrl: server.url('restart_app'),
+      storeUrl: server.url('pggit'),
+      reconcileIntervalMs: 3_600_000,
+      http: undefined,
+      metrics: true,
+      maxApplications: 20,
+      ddl: true,
+      connectTimeoutMs: 5_000,
+      logger: pino({ level: 'error' }, { write: (line: string) => void errors.push(line) }),
+    });
+    try {
+      const url = `postgres://postgres@127.0.0.1:${serving.proxy.port}/restart_app`;
+      await eventually(() => commitCounts(server.url('pggit'), 'restart_app').catch(() => undefined), (c) => c?.baseline === 1, 'the baseline');
+      // Queries and DDL run until the server goes; each session ends with the server's error.
+      const runTraffic = async (prefix: string, stopOnError: boolean): Promise<number> => {
+        const client = new pg.Client({ connectionString: url });
+        client.on('error', () => undefined);
+        await client.connect();
+        let n = 0;
+        try {
+          for (; n < 20; n++) {
+            await client.query(`CREATE TABLE ${prefix}_${n} (id int)`);
+            await client.query('SELECT count(*) FROM pg_class');
+          }
+        } catch (error) {
+          if (!stopOnError) throw error;
+          expect((error as { code?: string }).code ?? (error as Error).message).toMatch(/57P01|terminated/);
+        }
+        await client.end().catch(() => undefined);
+        return n;
+      };
+      const before = runTraffic('before', true);
+      await eventually(() => commitCounts(server.url('pggit'), 'restart_app'), (c) => c.observed >= 3, 'some commits recorded');
+      const port = server.port;
+      await server.stop();
+      await before;
+      server = await start(port);
+      // New sessions work as soon as the server is back, DDL included, and the recorder recovers.
+      expect(await runTraffic('after', false)).toBe(20);
+      await serving.recorder!.idle();
+      // What was committed while the recorder could not read or write is found by reconciliation.
+      await serving.recorder!.scheduleReconcile('restart_app');
+      await serving.recorder!.idle();
+      const versus = await headVersusLive(server.url('pggit'), 'restart_app', server.url('restart_app'));
+      expect({ added: versus.added, removed: versus.removed, changed: versus.changed }).toEqual({ added: [], removed: [], changed: [] });
+      const counts = await commitCounts(server.url('pggit'), 'restart_app');
+      expect(counts.forks).toBe(0);
+      expect(counts.observed).toBeGreaterThanOrEqual(20 + 3);
+    } finally {
+      await serving.stop(0);
+    }
+    // Connection errors while the server was down are warnings; nothing worse.
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

@@ -46,6 +46,8 @@ export async function deleteBranch(context: BranchContext, input: DeleteBranchIn
       );
       throw new BranchError('UNKNOWN_BRANCH', `no branch "${name}" in "${repository}"; branches: ${known.rows.map((row) => row.name).join(', ') || 'none'}`);
     }
+    // A merge in progress into or from the branch has nothing left to finish.
+    await store.query('DELETE FROM pggit.merges WHERE repository_id = $1 AND (target = $2 OR source = $2)', [repositoryId, name]);
     const terminated = await withDatabase(context, undefined, async (admin) => {
       const sessions = (await clientSessions(admin, [branch.database])).get(branch.database) ?? 0;
       if (sessions > 0 && !input.force) {

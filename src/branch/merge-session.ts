@@ -2,7 +2,7 @@
 // `--resolve KEY --ours|--theirs|--sql FILE` and `--abort` (and the HTTP
 // API) see it. Every answer recomputes the merge from the stored commits
 // and resolutions, so it shows the plan as soon as nothing is unresolved.
-import { endMerge, readMerge, resolveConflict, type Resolution } from '../store/index.js';
+import { endMerge, listMerges, readMerge, resolveConflict, type Resolution } from '../store/index.js';
 import { asBranchError, readerOf, repositoryIdOf, type BranchContext } from './admin.js';
 import { BranchError } from './branch-error.js';
 import { outcomeOf, resolutionsOf, type MergeOutcome } from './merge.js';
@@ -18,7 +18,10 @@ export interface MergeSessionInput {
 async function current(context: BranchContext, input: MergeSessionInput, repositoryId: number): Promise<MergeOutcome> {
   const target = input.target ?? MAIN_BRANCH;
   const stored = await readMerge(context.store.pool, repositoryId, target);
-  if (!stored) throw new BranchError('NO_MERGE', `branch "${target}" has no merge in progress`);
+  if (!stored) {
+    const others = (await listMerges(context.store.pool, repositoryId)).map((merge) => `${merge.source} into ${merge.target}`);
+    throw new BranchError('NO_MERGE', `branch "${target}" has no merge in progress${others.length > 0 ? ` (in progress: ${others.join(', ')}; name the target with --into)` : ''}`);
+  }
   const branch = (await readerOf(context).branches(input.repository)).find((row) => row.name === target);
   const computed = await computeMerge(context, readerOf(context), repositoryId, stored, { database: branch?.database ?? input.repository }, resolutionsOf(stored));
   return outcomeOf(input.repository, stored, computed);

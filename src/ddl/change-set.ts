@@ -27,4 +27,6 @@ export interface ChangeSet {
   readonly preparedGid?: string;
   /** The client's own message (`SET LOCAL pggit.message = '...'` in the transaction). */
   readonly message?: string;
+  /** Hazards the transaction let through the proxy's guard (`SET LOCAL pggit.allow = '...'`). */
+  readonly allowedHazards?: readonly string[];
 }

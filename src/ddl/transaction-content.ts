@@ -12,6 +12,7 @@ export interface TakenContent {
   readonly statements: readonly DdlStatement[];
   readonly mayContainUnseenDdl: boolean;
   readonly message?: string | undefined;
+  readonly allowedHazards?: readonly string[] | undefined;
 }
 
 export class TransactionContent {
@@ -29,6 +30,8 @@ export class TransactionContent {
   failed = false;
   /** From `SET [LOCAL] pggit.message` in this transaction; the latest wins. */
   message: string | undefined;
+  /** From `SET [LOCAL] pggit.allow` in this transaction: what the guard was told to let through. */
+  allowedHazards: readonly string[] | undefined;
 
   get isEmpty(): boolean {
     return !this.unseen && (this.statements === undefined || this.statements.length === 0);
@@ -67,7 +70,7 @@ export class TransactionContent {
 
   /** What the transaction did, or undefined when nothing; the content is reset either way. */
   take(): TakenContent | undefined {
-    const taken = this.isEmpty ? undefined : { statements: this.statements ?? [], mayContainUnseenDdl: this.unseen, message: this.message };
+    const taken = this.isEmpty ? undefined : { statements: this.statements ?? [], mayContainUnseenDdl: this.unseen, message: this.message, allowedHazards: this.allowedHazards };
     this.reset();
     return taken;
   }
@@ -78,6 +81,7 @@ export class TransactionContent {
     this.unseen = false;
     this.failed = false;
     this.message = undefined;
+    this.allowedHazards = undefined;
   }
 
   /** Index of the most recent savepoint with this name (names may be reused). */

@@ -8,6 +8,7 @@ import type { DdlStatement } from './ddl-statement.js';
 import { PendingRing, type PendingItem } from './pending-ring.js';
 import { PreparedTransactions } from './prepared-transactions.js';
 import { commitMessageOf } from './commit-message.js';
+import { guardAllowanceOf } from './guard-allow.js';
 import { classifyLead, type LeadClass } from './prefilter.js';
 import { hasLaterStatement, PreparedStatement, splitCutQuery, splitQuery, type QueryPart } from './query-parts.js';
 import { readTransactionCommand } from './transaction-command.js';
@@ -311,10 +312,16 @@ export class TransactionTracker {
 
   // ---- helpers ----------------------------------------------------------
 
-  /** `SET [LOCAL] pggit.message = '...'` names the transaction's commit (read after it succeeded). */
+  /**
+   * `SET [LOCAL] pggit.message = '...'` names the transaction's commit, and
+   * `SET [LOCAL] pggit.allow = '...'` (the guard's override) goes in its
+   * metadata (read after it succeeded).
+   */
   private noteMessage(sql: string): void {
     const message = commitMessageOf(sql);
     if (message !== undefined) this.content.message = message;
+    const allowance = guardAllowanceOf(sql);
+    if (allowance !== undefined) this.content.allowedHazards = allowance.hazards;
   }
 
   private partsOf(item: PendingItem): QueryPart[] {
@@ -336,6 +343,7 @@ export class TransactionTracker {
       mayContainUnseenDdl: taken.mayContainUnseenDdl,
       ...(preparedGid === undefined ? {} : { preparedGid }),
       ...(taken.message === undefined ? {} : { message: taken.message }),
+      ...(taken.allowedHazards === undefined || taken.allowedHazards.length === 0 ? {} : { allowedHazards: taken.allowedHazards }),
     });
   }
 }

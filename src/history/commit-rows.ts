@@ -23,10 +23,15 @@ export function observedMetadata(changeSet: ChangeSet): CommitMetadata {
     applicationName: session.applicationName,
     clientAddress: session.clientAddress,
     backendPid: session.backendPid ?? null,
-    message: changeSet.message ?? summarise(changeSet.statements),
+    message: withAllowance(changeSet.message ?? summarise(changeSet.statements), changeSet.allowedHazards),
     statements: changeSet.statements.map((statement) => statement.text),
     committedAt: changeSet.committedAt,
   };
+}
+
+/** A Git-style trailer: the commit says which guard hazards its transaction allowed. */
+function withAllowance(message: string, allowed: readonly string[] | undefined): string {
+  return allowed === undefined || allowed.length === 0 ? message : `${message}\n\npggit-guard-allowed: ${allowed.join(', ')}`;
 }
 
 export function detectedMetadata(database: string, readAt: Date): CommitMetadata {

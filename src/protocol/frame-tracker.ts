@@ -68,6 +68,16 @@ export class FrameTracker {
     return this.start;
   }
 
+  /** A message's 5-byte header has begun but not ended: its type and length are not known yet. */
+  get inHeader(): boolean {
+    return this.headerFill > 0;
+  }
+
+  /** Body length of the message in progress (or of the last one). */
+  get currentBodyLength(): number {
+    return this.bodyLength;
+  }
+
   /** Type byte of the message in progress (or of the last one). */
   get currentCode(): number {
     return this.code;

@@ -11,7 +11,7 @@
 // still refers to is never read into again: the next read gets a new one.
 import type { OnReadOpts, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { FrameTracker, type FrameSink } from '../protocol/index.js';
+import { FrameTracker, FrontendCode, type FrameSink } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
 import { ChannelBindingFilter } from './channel-binding.js';
 
@@ -21,6 +21,9 @@ export const READ_BUFFER_SIZE = 64 * 1024;
 // Long enough for a catalog read on a busy server (exactness needs it to
 // finish first); short enough that a stuck recorder never stalls clients.
 const SNAPSHOT_HOLD_MS = 10_000;
+
+/** A longer Query or Parse is read only in part (see traffic-observer.ts): it goes as it comes. */
+const MAX_HELD_STATEMENT = 16 * 1024 * 1024;
 
 /** Why server reads are paused: bits, so that two reasons never resume each other's pause. */
 const CLIENT_FULL = 1;
@@ -69,6 +72,16 @@ export class Relay {
   private gates: Gate[] | undefined;
   /** Client chunks that arrived while a gate's decision was pending (forwarded in order after it). */
   private waiting: Buffer[] | undefined;
+  /**
+   * The start of a Query or Parse (or of a header) that the last client read
+   * did not complete, kept back so that a gate can still replace the whole
+   * message (only while statements are held, i.e. the guard is on).
+   */
+  private held: Buffer | undefined;
+  /** Length of `held` while the chunk that continues it is pushed (gate offsets count from held's start). */
+  private heldLength = 0;
+  /** Keep incomplete Query and Parse messages back (the guard may deny them). */
+  holdsStatements = false;
   /** Messages of the proxy's own for the client, sent at the next server message boundary. */
   private toClient: Buffer[] | undefined;
   bytesFromClient = 0;
@@ -128,7 +141,9 @@ export class Relay {
    * (its start was already forwarded): it goes as it came.
    */
   gateCurrentMessage(bodyLength: number, decision: GateDecision | Promise<GateDecision>): boolean {
-    const start = this.frontend.messageStart;
+    const inChunk = this.frontend.messageStart;
+    // A message that began in an earlier read is gateable only if its start was held back.
+    const start = inChunk >= 0 ? this.heldLength + inChunk : this.heldLength > 0 ? 0 : -1;
     if (start < 0) return false;
     (this.gates ??= []).push({ start, end: start + 5 + bodyLength, decision });
     return true;
@@ -155,23 +170,55 @@ export class Relay {
       this.waiting.push(chunk);
       return;
     }
+    const held = this.held;
+    const heldLength = held?.length ?? 0;
+    this.heldLength = heldLength;
     try {
       this.frontend.push(chunk);
     } catch (error) {
       this.events.frameError(error, false);
       return;
+    } finally {
+      this.heldLength = 0;
     }
     this.bytesFromClient += chunk.length;
     this.metrics.bytesFromClient(chunk.length);
+    let out = chunk;
+    if (held !== undefined) {
+      out = Buffer.concat([held, chunk]);
+      this.held = undefined;
+    }
+    if (this.holdsStatements && !this.frontend.atBoundary) {
+      const keep = this.incompleteStatementStart(heldLength);
+      if (keep >= 0) {
+        this.held = out.subarray(keep);
+        out = out.subarray(0, keep);
+      }
+    }
     const gates = this.gates;
     const until = this.clientGate;
     if (gates !== undefined || until !== undefined) {
       this.gates = undefined;
       this.clientGate = undefined;
-      this.forwardGated(chunk, gates ?? [], until);
+      this.forwardGated(out, gates ?? [], until);
       return;
     }
-    this.writeUpstream(chunk);
+    if (out.length > 0) this.writeUpstream(out);
+  }
+
+  /**
+   * Where the client message still incomplete after this read starts in the
+   * bytes about to be forwarded (held ones first), if it is a Query or Parse
+   * the guard may yet replace, or a header not yet known; -1: forward all.
+   */
+  private incompleteStatementStart(heldLength: number): number {
+    const frames = this.frontend;
+    const inChunk = frames.messageStart;
+    const start = inChunk >= 0 ? heldLength + inChunk : heldLength > 0 ? 0 : -1;
+    if (start < 0 || frames.inHeader) return start;
+    const code = frames.currentCode;
+    const statement = code === FrontendCode.Query || code === FrontendCode.Parse;
+    return statement && frames.currentBodyLength <= MAX_HELD_STATEMENT ? start : -1;
   }
 
   private writeUpstream(chunk: Buffer): void {

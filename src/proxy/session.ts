@@ -238,6 +238,7 @@ export class Session {
       this.log,
     );
     this.observer.attachGuard(this.guard);
+    relay.holdsStatements = true;
   }
 
   /** Authentication is over: metric labels are known (bytes so far count then), the recorder learns the database. */

@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { decodeObject, diffObjects, readCatalog } from '../../src/history/index.js';
 import { HistoryStore } from '../../src/store/index.js';
+import { upstreamUrl } from './proxy.js';
 
 export interface HeadVersusLive {
   readonly added: string[];
@@ -60,5 +61,17 @@ export async function commitCounts(storeUrl: string, repository: string, branch 
     return { baseline: of('baseline'), observed: of('observed'), detected: of('detected'), forks: forks.rows[0]!.n };
   } finally {
     await client.end();
+  }
+}
+
+/** Drops the databases (if they exist) on the test server and creates the first `create` of them anew, empty. */
+export async function freshDatabases(drop: readonly string[], create: readonly string[] = drop): Promise<void> {
+  const admin = new pg.Client({ connectionString: upstreamUrl() });
+  await admin.connect();
+  try {
+    for (const name of drop) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    for (const name of create) await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await admin.end();
   }
 }

@@ -134,7 +134,7 @@ export class SessionGuard {
     const decision = allCached ? decide() : sizes.load(database, relations).then(decide);
     if (!this.session.gate(bodyLength, decision)) {
       // Its first bytes were already forwarded with an earlier chunk: too late to stop it.
-      this.log.warn({ statement: redactSecrets(sql).slice(0, 200) }, 'guard: a statement split across reads could not be held; it was not stopped');
+      this.log.warn({ statement: redactSecrets(sql).slice(0, 200) }, 'guard: a statement that began in an earlier read could not be held; it was not stopped');
     }
   }
 
