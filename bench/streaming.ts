@@ -1,7 +1,8 @@
-// Big results through each path: a 100 MB COPY out and a 50 MB row, read by
+// Big messages through each path: a 100 MB COPY out and a 50 MB row, read by
 // a bare socket client that only follows message lengths (so the client is
-// never the bottleneck). Interleaved rounds, median MB/s, and pggit against
-// the bare relay: pggit must stream, never buffer a message whole.
+// never the bottleneck), and a 15 MB Query sent (bulk INSERTs look like
+// that). Interleaved rounds, median MB/s, and pggit against the bare relay:
+// pggit must stream, and what it holds back it must join once.
 import { connect, type Socket } from 'node:net';
 import { serialize } from 'pg-protocol';
 import { BackendCode, FrameTracker, captureTable } from '../src/protocol/index.js';
@@ -11,6 +12,7 @@ import type { LoopTarget } from './rounds.js';
 export const STREAMS = {
   'copy-out-100MB': "COPY (SELECT i, repeat('x', 1000) FROM generate_series(1, 100000) AS i) TO STDOUT",
   'row-50MB': "SELECT repeat('x', 50 * 1024 * 1024)",
+  'query-in-15MB': `SELECT length('${'x'.repeat(15 * 1024 * 1024)}')`,
 } as const;
 export type StreamName = keyof typeof STREAMS;
 
@@ -58,7 +60,8 @@ async function timedQuery(target: LoopTarget, user: string, database: string, sq
     });
     socket.write(serialize.startup({ user, database }));
     const end = await done;
-    return { bytes, seconds: (end - started) / 1000 };
+    // MB/s of the direction that moved the bulk: the reply, or the statement sent.
+    return { bytes: Math.max(bytes, Buffer.byteLength(sql)), seconds: (end - started) / 1000 };
   } finally {
     socket.destroy();
   }

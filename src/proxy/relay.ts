@@ -77,7 +77,9 @@ export class Relay {
    * did not complete, kept back so that a gate can still replace the whole
    * message (only while statements are held, i.e. the guard is on).
    */
-  private held: Buffer | undefined;
+  private held: Buffer[] | undefined;
+  /** Bytes in `held`. */
+  private heldBytes = 0;
   /** Length of `held` while the chunk that continues it is pushed (gate offsets count from held's start). */
   private heldLength = 0;
   /** Keep incomplete Query and Parse messages back (the guard may deny them). */
@@ -171,7 +173,7 @@ export class Relay {
       return;
     }
     const held = this.held;
-    const heldLength = held?.length ?? 0;
+    const heldLength = this.heldBytes;
     this.heldLength = heldLength;
     try {
       this.frontend.push(chunk);
@@ -183,17 +185,21 @@ export class Relay {
     }
     this.bytesFromClient += chunk.length;
     this.metrics.bytesFromClient(chunk.length);
-    let out = chunk;
-    if (held !== undefined) {
-      out = Buffer.concat([held, chunk]);
-      this.held = undefined;
+    const keep = this.holdsStatements && !this.frontend.atBoundary ? this.incompleteStatementStart(heldLength) : -1;
+    if (held !== undefined && keep === 0 && this.gates === undefined && this.clientGate === undefined) {
+      // The held statement goes on past this read: keep the pieces, join them once (a long statement arrives in many reads).
+      held.push(chunk);
+      this.heldBytes += chunk.length;
+      return;
     }
-    if (this.holdsStatements && !this.frontend.atBoundary) {
-      const keep = this.incompleteStatementStart(heldLength);
-      if (keep >= 0) {
-        this.held = out.subarray(keep);
-        out = out.subarray(0, keep);
-      }
+    let out = held === undefined ? chunk : Buffer.concat([...held, chunk], heldLength + chunk.length);
+    this.held = undefined;
+    this.heldBytes = 0;
+    if (keep >= 0) {
+      const rest = out.subarray(keep);
+      this.held = [rest];
+      this.heldBytes = rest.length;
+      out = out.subarray(0, keep);
     }
     const gates = this.gates;
     const until = this.clientGate;
