@@ -7,16 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import postgres from 'postgres';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { BranchError, StoreBranchDirectory, createBranch, deleteBranch, listBranches, type BranchContext } from '../src/branch/index.js';
-import { CatalogPools, Recorder } from '../src/history/index.js';
+import { BranchError, createBranch, deleteBranch, listBranches, type BranchContext } from '../src/branch/index.js';
+import type { Recorder } from '../src/history/index.js';
 import { branchRoutes, startHttpServer, type RunningHttpServer } from '../src/http/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { uniqueAppName, UpstreamActivity } from './harness/activity.js';
 import { runCli, runCliJson } from './harness/cli.js';
 import { psql } from './harness/psql.js';
-import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startRecordingProxy } from './harness/recording-proxy.js';
 import { expectStoredTreesMatchReplay } from './harness/replayed-trees.js';
 
 const APP = 'br_app';
@@ -24,7 +24,7 @@ const STORE = 'br_store';
 let proxy: TestProxy;
 let recorder: Recorder;
 let store: HistoryStore;
-let pools: CatalogPools;
+let stopRecording: (() => Promise<void>) | undefined;
 let context: BranchContext;
 let main: pg.Client;
 let firstCommit: string;
@@ -88,14 +88,7 @@ beforeAll(async () => {
   await dropAll(admin);
   await admin.query(`CREATE DATABASE ${APP}`);
   await admin.end();
-  store = connectStore({ url: storeUrl() });
-  pools = new CatalogPools(upstreamUrl());
-  recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }), retryMs: 100 });
-  proxy = await startWiredProxy({
-    onChangeSet: (changeSet, route) => recorder.submit(route, changeSet),
-    onSessionReady: (route) => recorder.noteDatabase(route),
-    branches: new StoreBranchDirectory(store.pool, () => store.ensureReady()),
-  });
+  ({ proxy, recorder, store, stop: stopRecording } = await startRecordingProxy(storeUrl()));
   context = { store, upstreamUrl: upstreamUrl() };
   main = await connect(APP);
   await main.query(`CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL)`);
@@ -113,10 +106,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(open.map((client) => client.end().catch(() => undefined)));
   await http?.close();
-  await proxy?.stop();
-  recorder?.stop();
-  await pools?.end();
-  await store?.pool.end();
+  await stopRecording?.();
 });
 
 describe('branches', () => {

@@ -6,17 +6,17 @@
 // head equals the live catalog. The outage lasts
 // PGGIT_FAULT_STORE_DOWN_SECONDS (3 in `npm test`; `npm run test:faults`
 // runs it for 60, as the issue asks).
-import { chown, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { pino } from 'pino';
 import { serve, type Serving } from '../src/cli/serve.js';
-import { LocalCluster, serverUser } from '../src/cluster/index.js';
+import type { LocalCluster } from '../src/cluster/index.js';
 import { upstreamFromUrl } from '../src/proxy/index.js';
 import { eventually } from './harness/activity.js';
 import { commitCounts, freshDatabases, headVersusLive } from './harness/history-check.js';
+import { privateServer, serverOwnedTempDir } from './harness/private-server.js';
 import { upstreamUrl } from './harness/proxy.js';
 import { urlFor } from './harness/recorded-history.js';
 
@@ -30,13 +30,11 @@ let storeServer: LocalCluster;
 let serving: Serving;
 const logged: Array<{ level: number; msg: string }> = [];
 
-const startStoreServer = (port?: number): Promise<LocalCluster> =>
-  LocalCluster.start({ dataDir: join(baseDir, 'store'), settings: { fsync: 'off' }, ...(port === undefined ? {} : { port }) });
+let startStoreServer: (port?: number) => Promise<LocalCluster>;
 
 beforeAll(async () => {
-  baseDir = await mkdtemp(join(tmpdir(), 'pggit-fault-store-'));
-  const user = await serverUser();
-  if (user.switched) await chown(baseDir, user.uid, user.gid);
+  baseDir = await serverOwnedTempDir('pggit-fault-store-');
+  startStoreServer = privateServer(join(baseDir, 'store'));
   storeServer = await startStoreServer();
   await freshDatabases([APP]);
   serving = await serve({

@@ -10,21 +10,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { continueMerge, createBranch, mergeBranches, resolveMergeConflict, StoreBranchDirectory, type BranchContext } from '../src/branch/index.js';
-import { CatalogPools, Recorder } from '../src/history/index.js';
+import { continueMerge, createBranch, mergeBranches, resolveMergeConflict, type BranchContext } from '../src/branch/index.js';
+import type { Recorder } from '../src/history/index.js';
 import { mergeRoutes, startHttpServer, type RunningHttpServer } from '../src/http/index.js';
-import { connectStore, HistoryReader, type HistoryStore } from '../src/store/index.js';
+import { HistoryReader, type HistoryStore } from '../src/store/index.js';
 import { runCli } from './harness/cli.js';
-import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startRecordingProxy } from './harness/recording-proxy.js';
 import { dumpBlocks, dumpSchema } from './harness/scratch-database.js';
 
 const STORE = 'mg_store';
 let proxy: TestProxy;
 let recorder: Recorder;
 let store: HistoryStore;
-let pools: CatalogPools;
+let stopRecording: (() => Promise<void>) | undefined;
 let context: BranchContext;
 let admin: pg.Client;
 let http: RunningHttpServer;
@@ -131,14 +131,7 @@ beforeAll(async () => {
   await admin.connect();
   const { rows } = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'mg\\_%'`);
   for (const row of rows) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(row.datname)} WITH (FORCE)`);
-  store = connectStore({ url: databaseUrl(STORE) });
-  pools = new CatalogPools(upstreamUrl());
-  recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }), retryMs: 100 });
-  proxy = await startWiredProxy({
-    onChangeSet: (changeSet, route) => recorder.submit(route, changeSet),
-    onSessionReady: (route) => recorder.noteDatabase(route),
-    branches: new StoreBranchDirectory(store.pool, () => store.ensureReady()),
-  });
+  ({ proxy, recorder, store, stop: stopRecording } = await startRecordingProxy(databaseUrl(STORE)));
   context = { store, upstreamUrl: upstreamUrl() };
   http = await startHttpServer({ port: 0, registry: new Registry(), routes: mergeRoutes({ context, reader: new HistoryReader(store.pool, STORE), apiToken: 'sekrit' }) });
 });
@@ -146,10 +139,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(open.map((client) => client.end().catch(() => undefined)));
   await http?.close();
-  await proxy?.stop();
-  recorder?.stop();
-  await pools?.end();
-  await store?.pool.end();
+  await stopRecording?.();
   await admin?.end();
 });
 

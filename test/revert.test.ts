@@ -5,13 +5,13 @@
 // commit changed the same object, and a revert of the revert restores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { pino } from 'pino';
-import { CatalogPools, Recorder } from '../src/history/index.js';
+import type { Recorder } from '../src/history/index.js';
 import { Registry } from 'prom-client';
 import { planRoutes, startHttpServer, type RunningHttpServer } from '../src/http/index.js';
-import { connectStore, HistoryReader, type HistoryStore } from '../src/store/index.js';
+import { HistoryReader, type HistoryStore } from '../src/store/index.js';
 import { runCli, runCliJson } from './harness/cli.js';
-import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { upstreamUrl, type TestProxy } from './harness/proxy.js';
+import { startRecordingProxy } from './harness/recording-proxy.js';
 import { dumpBlocks, dumpSchema } from './harness/scratch-database.js';
 
 const APP = 'rv_app';
@@ -19,7 +19,7 @@ const STORE = 'rv_store';
 let proxy: TestProxy;
 let recorder: Recorder;
 let store: HistoryStore;
-let pools: CatalogPools;
+let stopRecording: (() => Promise<void>) | undefined;
 let client: pg.Client;
 let http: RunningHttpServer;
 
@@ -51,13 +51,7 @@ beforeAll(async () => {
   for (const name of [APP, STORE]) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${APP}`);
   await admin.end();
-  store = connectStore({ url: databaseUrl(STORE) });
-  pools = new CatalogPools(upstreamUrl());
-  recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }), retryMs: 100 });
-  proxy = await startWiredProxy({
-    onChangeSet: (changeSet, route) => recorder.submit(route, changeSet),
-    onSessionReady: (route) => recorder.noteDatabase(route),
-  });
+  ({ proxy, recorder, store, stop: stopRecording } = await startRecordingProxy(databaseUrl(STORE)));
   const url = new URL(upstreamUrl());
   client = new pg.Client({ host: '127.0.0.1', port: proxy.proxy.port, user: decodeURIComponent(url.username || 'postgres'), database: APP });
   await client.connect();
@@ -68,10 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.end().catch(() => undefined);
   await http?.close();
-  await proxy?.stop();
-  recorder?.stop();
-  await pools?.end();
-  await store?.pool.end();
+  await stopRecording?.();
 });
 
 describe('pggit revert', () => {

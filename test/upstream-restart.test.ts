@@ -3,31 +3,28 @@
 // sessions work as soon as it is back, without restarting pggit. With the
 // history on that same server, under DDL traffic, the recorder recovers and
 // the history ends equal to the live catalog.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chown } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { pino } from 'pino';
 import { serve } from '../src/cli/serve.js';
-import { LocalCluster, serverUser } from '../src/cluster/index.js';
+import type { LocalCluster } from '../src/cluster/index.js';
 import { upstreamFromUrl } from '../src/proxy/index.js';
 import { eventually } from './harness/activity.js';
 import { commitCounts, headVersusLive } from './harness/history-check.js';
+import { privateServer, serverOwnedTempDir } from './harness/private-server.js';
 import { startTestProxy, type TestProxy } from './harness/proxy.js';
 
 let baseDir: string;
 let server: LocalCluster;
 let proxy: TestProxy;
 
-const start = (port?: number): Promise<LocalCluster> =>
-  LocalCluster.start({ dataDir: join(baseDir, 'data'), settings: { fsync: 'off' }, ...(port === undefined ? {} : { port }) });
+let start: (port?: number) => Promise<LocalCluster>;
 
 beforeAll(async () => {
-  baseDir = await mkdtemp(join(tmpdir(), 'pggit-restart-'));
-  const user = await serverUser();
-  if (user.switched) await chown(baseDir, user.uid, user.gid);
+  baseDir = await serverOwnedTempDir('pggit-restart-');
+  start = privateServer(join(baseDir, 'data'));
   server = await start();
   proxy = await startTestProxy({ upstream: upstreamFromUrl(server.url()) });
 }, 120_000);

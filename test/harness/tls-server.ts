@@ -1,13 +1,13 @@
 // A PostgreSQL server of its own with TLS on (ssl=on, certificates from
 // makeCertificates), for the upstream TLS tests: the shared test server
 // speaks clear text only, which the tests also need.
-import { chown, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chown, copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { eventually } from './activity.js';
 import { LocalCluster, serverUser } from '../../src/cluster/index.js';
 import { makeCertificates, type TestCertificates } from './tls-certs.js';
+import { serverOwnedTempDir } from './private-server.js';
 
 export const CERT_USER = 'pggit_cert';
 /** Logs in with SCRAM-SHA-256 (the server offers channel binding over TLS). */
@@ -22,9 +22,8 @@ export interface TlsServer {
 /** Role CERT_USER must log in with a client certificate; everyone else is trusted, with or without TLS. */
 export async function startTlsServer(): Promise<TlsServer> {
   const certs = await makeCertificates(CERT_USER);
-  const baseDir = await mkdtemp(join(tmpdir(), 'pggit-tls-'));
+  const baseDir = await serverOwnedTempDir('pggit-tls-');
   const user = await serverUser();
-  if (user.switched) await chown(baseDir, user.uid, user.gid);
   // The server reads its key as its own account, and only a private one.
   const serverFiles = { cert: join(baseDir, 'server.crt'), key: join(baseDir, 'server.key'), ca: join(baseDir, 'ca.crt') };
   await copyFile(certs.serverCert, serverFiles.cert);
