@@ -35,6 +35,13 @@ export interface GcOptions {
   readonly expireDeleted?: string | undefined;
   /** How long to wait for (and hold up) writers; default 10 s. */
   readonly lockTimeoutMs?: number | undefined;
+  /**
+   * VACUUM FULL the tables afterwards: gives the space back to the operating
+   * system, but rewrites each table under an exclusive lock (writers wait,
+   * at most lockTimeoutMs to get it). Default: plain VACUUM, which makes the
+   * space reusable by new history without blocking anyone.
+   */
+  readonly full?: boolean | undefined;
 }
 
 export interface GcResult {
@@ -83,9 +90,17 @@ export async function collectGarbage(pool: pg.Pool, options: GcOptions = {}): Pr
   } finally {
     client.release();
   }
-  if (!options.dryRun && Object.values(removed).some((n) => n > 0)) {
-    // Plain VACUUM: frees the space for reuse and returns empty pages at the end; it does not block writers.
-    for (const table of VACUUMED) await pool.query(`VACUUM pggit.${table}`);
-  }
+  if (!options.dryRun && Object.values(removed).some((n) => n > 0)) await vacuum(pool, options);
   return { dryRun: options.dryRun === true, storeBytesBefore, storeBytesAfter: await storeSizeBytes(pool), removed };
+}
+
+async function vacuum(pool: pg.Pool, options: GcOptions): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query(`SELECT set_config('lock_timeout', $1, false)`, [`${options.lockTimeoutMs ?? 10_000}ms`]);
+    for (const table of VACUUMED) await client.query(`VACUUM ${options.full ? 'FULL ' : ''}pggit.${table}`);
+  } finally {
+    await client.query('RESET lock_timeout').catch(() => undefined);
+    client.release();
+  }
 }

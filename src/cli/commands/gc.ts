@@ -21,6 +21,10 @@ Options:
                            than INTERVAL ago (30d, 12 hours, 0 for all of them;
                            any PostgreSQL interval). Default: keep it
   --dry-run                count what would go, change nothing
+  --full                   VACUUM FULL afterwards: give the space back to the
+                           operating system (writers wait while each table is
+                           rewritten). Default: plain VACUUM, the space is
+                           reused by new history and the size may not drop
   --lock-timeout SECS      give up if writers hold the store longer (10)
   --store URL              the metadata store               PGGIT_STORE_URL
                            (default: the running pggit's, see "pggit status")
@@ -35,6 +39,7 @@ export async function runGc(argv: string[], env: Env): Promise<number> {
       'expire-deleted': { type: 'string' },
       'dry-run': { type: 'boolean' },
       'lock-timeout': { type: 'string' },
+      full: { type: 'boolean' },
       store: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -58,6 +63,7 @@ export async function runGc(argv: string[], env: Env): Promise<number> {
       dryRun: values['dry-run'],
       expireDeleted: values['expire-deleted'],
       lockTimeoutMs: Math.round(lockSeconds * 1000),
+      full: values.full,
     }).catch((error: unknown) => {
       throw explain(error, values['expire-deleted']);
     });
@@ -89,6 +95,6 @@ function formatGc(result: GcResult): string {
   ];
   const size = result.dryRun
     ? `store size ${formatBytes(result.storeBytesBefore)} (dry run: nothing removed)`
-    : `store size ${formatBytes(result.storeBytesBefore)} before, ${formatBytes(result.storeBytesAfter)} after`;
+    : `store size ${formatBytes(result.storeBytesBefore)} before, ${formatBytes(result.storeBytesAfter)} after${result.storeBytesAfter >= result.storeBytesBefore && Object.values(removed).some((n) => n > 0) ? ' (the space is reused by new history; --full gives it back to the operating system)' : ''}`;
   return `${verb} ${parts.join(', ')}\n${size}\n`;
 }
