@@ -11,6 +11,7 @@ import { eventually } from './harness/activity.js';
 import { runCliJson } from './harness/cli.js';
 import { freshDatabases } from './harness/history-check.js';
 import { upstreamUrl } from './harness/proxy.js';
+import { urlFor } from './harness/recorded-history.js';
 import { startRecordingProxy, type RecordingProxy } from './harness/recording-proxy.js';
 
 const APP = 'pr_app';
@@ -21,11 +22,7 @@ let store: HistoryStore;
 let context: BranchContext;
 const open: pg.Client[] = [];
 
-function storeUrl(): string {
-  const url = new URL(upstreamUrl());
-  url.pathname = `/${STORE}`;
-  return url.toString();
-}
+const storeUrl = (): string => urlFor(STORE);
 
 async function connect(database: string): Promise<pg.Client> {
   const user = decodeURIComponent(new URL(upstreamUrl()).username || 'postgres');

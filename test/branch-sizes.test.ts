@@ -26,6 +26,7 @@ import { eventually } from './harness/activity.js';
 import { runCli } from './harness/cli.js';
 import { freshDatabases } from './harness/history-check.js';
 import { upstreamUrl } from './harness/proxy.js';
+import { urlFor } from './harness/recorded-history.js';
 
 const APP = 'sz_app';
 const STORE = 'sz_store';
@@ -37,11 +38,7 @@ let warnBytes: number;
 const logLines: string[] = [];
 const open: pg.Client[] = [];
 
-function storeUrl(): string {
-  const url = new URL(upstreamUrl());
-  url.pathname = `/${STORE}`;
-  return url.toString();
-}
+const storeUrl = (): string => urlFor(STORE);
 
 function user(): string {
   return decodeURIComponent(new URL(upstreamUrl()).username || 'postgres');

@@ -12,6 +12,7 @@ import { eventually } from './harness/activity.js';
 import { runCli, runCliJson } from './harness/cli.js';
 import { freshDatabases } from './harness/history-check.js';
 import { upstreamUrl } from './harness/proxy.js';
+import { urlFor } from './harness/recorded-history.js';
 import { startRecordingProxy, type RecordingProxy } from './harness/recording-proxy.js';
 import { expectStoredTreesMatchReplay } from './harness/replayed-trees.js';
 
@@ -24,11 +25,7 @@ let gcPool: pg.Pool;
 let tmpCommits: string[];
 let landedCommits: string[];
 
-function storeUrl(): string {
-  const url = new URL(upstreamUrl());
-  url.pathname = `/${STORE}`;
-  return url.toString();
-}
+const storeUrl = (): string => urlFor(STORE);
 
 async function onBranch(branch: string, sql: string): Promise<void> {
   const user = decodeURIComponent(new URL(upstreamUrl()).username || 'postgres');
