@@ -132,7 +132,7 @@ describe('guard and the client session search_path', () => {
     await client.query('BEGIN');
     await client.query('CREATE INDEX ON guard_sp (v)');
     await client.query('ROLLBACK');
-    return notices.map((notice) => notice.message);
+    return notices.map((notice) => notice.message ?? '');
   }
 
   it('sizes the table the session path names (SET, SET LOCAL, RESET, in one Query with the DDL), not the one the proxy would find', async () => {
