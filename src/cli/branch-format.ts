@@ -1,18 +1,8 @@
 // How `pggit branch list` and `pggit branch prune` print: a table of
 // branches, sizes in 1024-based units, times as how long ago.
 import type { BranchSummary, PruneResult } from '../branch/index.js';
+import { formatBytes } from './branch-progress.js';
 import { localTime } from './history-read.js';
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
 
 /** "12 min ago", "3 days ago"; "now" while sessions are open; "never". */
 export function lastSession(branch: BranchSummary, now = Date.now()): string {
