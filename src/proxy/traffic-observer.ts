@@ -62,11 +62,13 @@ export const BACKEND_CAPTURE = captureTable([
   [BackendCode.EmptyQueryResponse, 0],
   [BackendCode.PortalSuspended, 0],
   [BackendCode.ErrorResponse, 4096],
-  [BackendCode.ParameterStatus, 256],
+  // application_name, and search_path (reported from PostgreSQL 18 on) for the guard.
+  [BackendCode.ParameterStatus, 16 * 1024],
   [BackendCode.ReadyForQuery, 1],
 ]);
 
 const APPLICATION_NAME = 'application_name';
+const SEARCH_PATH = 'search_path';
 const ROLLBACK = [0x52, 0x4f, 0x4c, 0x4c, 0x42, 0x41, 0x43, 0x4b, 0x00]; // "ROLLBACK\0"
 
 /** The CommandComplete tag is exactly ROLLBACK: a few byte comparisons, no native call. */
@@ -101,7 +103,7 @@ export class TrafficObserver {
   private applicationName = '';
 
   readonly frontend: FrameSink = { onMessage: (code, body, bodyLength) => this.onFrontend(code, body, bodyLength) };
-  readonly backend: FrameSink = { onMessage: (code, body) => this.onBackend(code, body) };
+  readonly backend: FrameSink = { onMessage: (code, body, bodyLength) => this.onBackend(code, body, bodyLength) };
 
   constructor(private readonly events: ObserverEvents) {}
 
@@ -174,7 +176,7 @@ export class TrafficObserver {
     }
   }
 
-  private onBackend(code: number, body: Buffer): void {
+  private onBackend(code: number, body: Buffer, bodyLength: number): void {
     switch (code) {
       case BackendCode.CommandComplete:
         if (this.timed) {
@@ -196,7 +198,7 @@ export class TrafficObserver {
         this.tracker?.portalSuspended();
         return;
       case BackendCode.ErrorResponse:
-        this.onError(body);
+        this.onError(body, bodyLength);
         return;
       case BackendCode.ReadyForQuery:
         this.onReady(body);
@@ -210,7 +212,7 @@ export class TrafficObserver {
     }
   }
 
-  private onError(body: Buffer): void {
+  private onError(body: Buffer, bodyLength: number): void {
     const fields = errorFields(body);
     if (fields.severity === 'FATAL' || fields.severity === 'PANIC') {
       this.events.onFatalError();
@@ -221,6 +223,7 @@ export class TrafficObserver {
       this.outcome.statementFailed();
     }
     this.tracker?.error(fields.sqlstate);
+    this.guard?.serverError(fields.sqlstate, bodyLength);
   }
 
   private onReady(body: Buffer): void {
@@ -240,6 +243,7 @@ export class TrafficObserver {
 
   private onParameterStatus(body: Buffer): void {
     const [name, next] = readCString(body, 0);
+    if (name === SEARCH_PATH) this.guard?.searchPathReported(readCString(body, next)[0]);
     if (name !== APPLICATION_NAME) return;
     this.applicationName = readCString(body, next)[0];
     if (this.authenticated) this.metrics.applicationChanged(this.applicationName);

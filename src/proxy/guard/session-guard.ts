@@ -20,13 +20,14 @@ import {
   type ParsedStatement,
 } from '../../ddl/index.js';
 import type { ProxyMetrics } from '../../metrics/index.js';
-import { encodeWarningNotice, type NoticeToSend } from '../../protocol/index.js';
+import { encodeErrorResponse, encodeWarningNotice } from '../../protocol/index.js';
 import type { GateDecision } from '../relay.js';
 import { deniedQueryText, parseMessage, queryMessage, raiseStatement } from './denial.js';
-import { LockWatch, type LockCancel } from './lock-watch.js';
+import { LockWatch, lockTimeoutError, type LockCancel } from './lock-watch.js';
 import { sessionExempt, type GuardPolicy } from './policy.js';
-import type { TableSizes } from './table-sizes.js';
-import { candidatesOf, GUARD_WARNING_SQLSTATE, relationsOf, verdictsOf, type Verdict } from './verdicts.js';
+import type { LookupScope, TableSizes } from './table-sizes.js';
+import { ClientSearchPath } from './search-path.js';
+import { candidatesOf, relationsOf, verdictsOf, type Verdict } from './verdicts.js';
 
 /** What every session's guard shares (one per proxy). */
 export interface GuardShared {
@@ -42,6 +43,8 @@ export interface GuardedSession {
   readonly user: string;
   /** The physical database (the branch's). */
   readonly database: string;
+  /** search_path from the startup packet, if the client gave one. */
+  readonly startupSearchPath: string | undefined;
   application(): string;
   backendPid(): number | undefined;
   /** See Relay.gateCurrentMessage. */
@@ -50,6 +53,8 @@ export interface GuardedSession {
   sendToClient(message: Buffer): void;
   /** See Relay.holdNextReply. */
   holdReply(until: Promise<void>): void;
+  /** See Relay.replaceServerMessage. */
+  replaceServerMessage(bodyLength: number, replacement: () => Buffer | undefined): boolean;
 }
 
 export class SessionGuard {
@@ -58,12 +63,21 @@ export class SessionGuard {
   /** SET pggit.allow: for the session. */
   private allowedInSession: ReadonlySet<string> = new Set();
   private lockWatch: LockWatch | undefined;
+  /** Where the client's unqualified table names point. */
+  private readonly searchPath: ClientSearchPath;
 
   constructor(
     private readonly shared: GuardShared,
     private readonly session: GuardedSession,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.searchPath = new ClientSearchPath(session.startupSearchPath);
+  }
+
+  /** The server reported the session's search_path (PostgreSQL 18 and later report every change). */
+  searchPathReported(value: string): void {
+    this.searchPath.reportedByServer(value);
+  }
 
   /**
    * A simple Query; `cut`: only its start was read (it is forwarded as it
@@ -86,9 +100,26 @@ export class SessionGuard {
 
   /** ReadyForQuery: a transaction's allowance ends with it; a watched statement is over. */
   ready(status: 'I' | 'T' | 'E'): void {
-    if (status === 'I' && this.allowedInTransaction.size > 0) this.allowedInTransaction = new Set();
+    if (status === 'I') {
+      if (this.allowedInTransaction.size > 0) this.allowedInTransaction = new Set();
+      this.searchPath.transactionEnded();
+    }
     this.lockWatch?.stop();
     this.lockWatch = undefined;
+  }
+
+  /**
+   * An ErrorResponse from the server. A cancel (57014) while a lock watch
+   * runs may be the watch's own: it then reaches the client as lock_timeout's
+   * 55P03 with the explanation (decided once the watch's check has settled:
+   * the watch holds the reply until then).
+   */
+  serverError(sqlstate: string, bodyLength: number): void {
+    const watch = this.lockWatch;
+    if (watch === undefined || sqlstate !== '57014') return;
+    const timeoutMs = this.shared.policy.lockTimeoutMs!;
+    const replaced = this.session.replaceServerMessage(bodyLength, () => (watch.cancelled ? encodeErrorResponse(lockTimeoutError(watch.cancelled, timeoutMs)) : undefined));
+    if (!replaced) this.log.warn('guard: the server error after a lock guard cancel began in an earlier read; it reaches the client as 57014');
   }
 
   close(): void {
@@ -101,11 +132,11 @@ export class SessionGuard {
     if (lead === 'other') {
       const other = guardLead(sql);
       if (other === 'maintenance') return !this.exempt();
-      if (other === 'set') this.noteAllowance(sql);
+      if (other === 'set') this.noteSet(sql);
     }
     if (!hasLaterStatement(sql)) return false;
     const pieces = splitByScanner(sql);
-    for (const piece of pieces.slice(1)) this.noteAllowance(piece);
+    for (const piece of pieces.slice(1)) this.noteSet(piece);
     return pieces.some((piece) => classifyLead(piece) === 'ddl-candidate' || guardLead(piece) === 'maintenance') && !this.exempt();
   }
 
@@ -113,7 +144,9 @@ export class SessionGuard {
     return sessionExempt(this.shared.policy, this.session.user, this.session.application());
   }
 
-  private noteAllowance(sql: string): void {
+  /** SET pggit.allow, SET search_path, RESET: what the guard must know of the session. */
+  private noteSet(sql: string): void {
+    this.searchPath.noteStatement(sql);
     const allowance = guardAllowanceOf(sql);
     if (allowance === undefined) return;
     const hazards = new Set(allowance.hazards);
@@ -127,11 +160,11 @@ export class SessionGuard {
     const allowed = new Set([...this.allowedInSession, ...this.allowedInTransaction]);
     const candidates = candidatesOf(statements, policy, allowed);
     if (candidates.length === 0) return;
-    const database = this.session.database;
+    const scope: LookupScope = { database: this.session.database, role: this.session.user, searchPath: this.searchPath.current };
     const relations = relationsOf(candidates);
-    const decide = (): GateDecision => this.act(verdictsOf(statements, candidates, (relation) => sizes.sizeOf(database, relation), policy.minRows), denial);
-    const allCached = relations.every((relation) => sizes.cached(database, relation) !== 'missing');
-    const decision = allCached ? decide() : sizes.load(database, relations).then(decide);
+    const decide = (): GateDecision => this.act(verdictsOf(statements, candidates, (relation) => sizes.sizeOf(scope, relation), policy.minRows), denial);
+    const allCached = relations.every((relation) => sizes.cached(scope, relation) !== 'missing');
+    const decision = allCached ? decide() : sizes.load(scope, relations).then(decide);
     if (!this.session.gate(bodyLength, decision)) {
       // Its first bytes were already forwarded with an earlier chunk: too late to stop it.
       this.log.warn({ statement: redactSecrets(sql).slice(0, 200) }, 'guard: a statement that began in an earlier read could not be held; it was not stopped');
@@ -169,14 +202,8 @@ export class SessionGuard {
   }
 
   private lockCancelled(cancel: LockCancel, sql: string): void {
-    const notice: NoticeToSend = {
-      sqlstate: GUARD_WARNING_SQLSTATE,
-      message: `pggit guard cancelled a DDL statement: it waited ${cancel.waitedSeconds.toFixed(1)} s for ${cancel.mode} on ${cancel.relation ?? 'an object'} (--ddl-lock-timeout ${this.shared.policy.lockTimeoutMs! / 1000} s), and every query on it queued behind it`,
-      detail: cancel.blockers === undefined ? undefined : `Waiting behind: ${cancel.blockers}.`,
-      hint: 'Run it again when the blocking transactions have ended, or with a retry loop.',
-    };
     this.shared.metrics?.guardHazard('LOCK_WAIT', 'cancel');
-    this.log.warn({ waited: cancel.waitedSeconds, mode: cancel.mode, relation: cancel.relation, statement: redactSecrets(sql).slice(0, 200) }, notice.message);
-    this.session.sendToClient(encodeWarningNotice(notice));
+    const error = lockTimeoutError(cancel, this.shared.policy.lockTimeoutMs!);
+    this.log.warn({ waited: cancel.waitedSeconds, mode: cancel.mode, relation: cancel.relation, blockers: cancel.blockers, statement: redactSecrets(sql).slice(0, 200) }, error.message);
   }
 }
