@@ -264,6 +264,32 @@ describe('guard deny', () => {
     }
   });
 
+  it('records the allowance of a prepared transaction in the commit that COMMIT PREPARED makes', async () => {
+    const { client } = await connect(denying);
+    const other = await connect(denying);
+    const store = new pg.Client({ connectionString: upstreamUrl().replace(/\/[^/?]*(\?|$)/, '/pggit$1') });
+    await store.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SET LOCAL pggit.allow = 'SHARE_LOCK'");
+      await client.query(`CREATE INDEX guard_prepared_v ON ${BIG} (v)`);
+      await client.query("PREPARE TRANSACTION 'guard_prepared'");
+      // The allowance ended with the prepared transaction.
+      await expect(client.query(`CREATE INDEX guard_unallowed_v ON ${BIG} (v)`)).rejects.toMatchObject({ code: 'PGG01' });
+      await other.client.query("COMMIT PREPARED 'guard_prepared'");
+      const message = await eventually(
+        async () => (await store.query(`SELECT message FROM pggit.commits WHERE 'CREATE INDEX guard_prepared_v ON ${BIG} (v)' = ANY (statements)`)).rows[0]?.message as string | undefined,
+        (found) => found !== undefined,
+        'the commit of the prepared transaction',
+      );
+      expect(message).toMatch(/\n\npggit-guard-allowed: SHARE_LOCK$/);
+    } finally {
+      await direct.query("SELECT gid FROM pg_prepared_xacts WHERE gid = 'guard_prepared'").then((r) => (r.rows.length > 0 ? direct.query("ROLLBACK PREPARED 'guard_prepared'") : undefined));
+      await direct.query('DROP INDEX IF EXISTS guard_prepared_v');
+      await Promise.all([client.end(), other.client.end(), store.end()]);
+    }
+  });
+
   it('counts what it warned about and denied in pggit_guard_hazards_total', async () => {
     const http = denying.serving.http!;
     const text = await (await fetch(`http://${http.host}:${http.port}/metrics`)).text();

@@ -11,6 +11,8 @@ export interface PreparedChanges {
   readonly statements: readonly DdlStatement[];
   readonly mayContainUnseenDdl: boolean;
   readonly message?: string | undefined;
+  /** `SET LOCAL pggit.allow` in the prepared transaction: its commit records it. */
+  readonly allowedHazards?: readonly string[] | undefined;
 }
 
 export class PreparedTransactions {

@@ -34,6 +34,19 @@ describe('two-phase commit', () => {
     expect(registry.size).toBe(0);
   });
 
+  it('the message and the guard allowance of a prepared transaction reach the change set of COMMIT PREPARED', () => {
+    const registry = new PreparedTransactions();
+    const alice = tracked(registry);
+    const bob = tracked(registry, BOB);
+    simpleQuery(alice.tracker, 'BEGIN', 'BEGIN', 'Z:T');
+    simpleQuery(alice.tracker, "SET LOCAL pggit.allow = 'DELETES_DATA'", 'SET', 'Z:T');
+    simpleQuery(alice.tracker, "SET LOCAL pggit.message = 'drop the old one'", 'SET', 'Z:T');
+    simpleQuery(alice.tracker, 'DROP TABLE old_one', 'DROP TABLE', 'Z:T');
+    simpleQuery(alice.tracker, "PREPARE TRANSACTION 'g3'", 'PREPARE TRANSACTION', 'Z:I');
+    simpleQuery(bob.tracker, "COMMIT PREPARED 'g3'", 'COMMIT PREPARED', 'Z:I');
+    expect(bob.changeSets).toEqual([expect.objectContaining({ preparedGid: 'g3', message: 'drop the old one', allowedHazards: ['DELETES_DATA'] })]);
+  });
+
   it('ROLLBACK PREPARED drops it', () => {
     const registry = new PreparedTransactions();
     const alice = tracked(registry);

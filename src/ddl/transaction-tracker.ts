@@ -301,6 +301,7 @@ export class TransactionTracker {
         statements: taken?.statements ?? [],
         mayContainUnseenDdl: taken?.mayContainUnseenDdl ?? false,
         message: taken?.message,
+        allowedHazards: taken?.allowedHazards,
       });
     } else if (tag === 'COMMIT PREPARED' && command.kind === 'commit-prepared') {
       const changes = this.prepared.take(command.gid);

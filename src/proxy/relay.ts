@@ -38,6 +38,13 @@ interface Gate {
   readonly decision: GateDecision | Promise<GateDecision>;
 }
 
+/** A server message the client gets as `replacement()` says once it is forwarded (after any hold). */
+interface ServerEdit {
+  readonly start: number;
+  readonly end: number;
+  readonly replacement: () => GateDecision;
+}
+
 export interface RelaySinks {
   readonly frontend: FrameSink;
   readonly backend: FrameSink;
@@ -86,6 +93,8 @@ export class Relay {
   holdsStatements = false;
   /** Messages of the proxy's own for the client, sent at the next server message boundary. */
   private toClient: Buffer[] | undefined;
+  /** Set by the backend sink while the current server chunk was pushed (see replaceServerMessage). */
+  private serverEdits: ServerEdit[] | undefined;
   bytesFromClient = 0;
   bytesFromServer = 0;
   /** Replaced once the session authenticated and its labels are known. */
@@ -148,6 +157,19 @@ export class Relay {
     const start = inChunk >= 0 ? this.heldLength + inChunk : this.heldLength > 0 ? 0 : -1;
     if (start < 0) return false;
     (this.gates ??= []).push({ start, end: start + 5 + bodyLength, decision });
+    return true;
+  }
+
+  /**
+   * Called by the backend sink from inside its onMessage: the server message
+   * being handed out reaches the client as `replacement()` decides when its
+   * chunk is forwarded, after any hold (bytes replace it; undefined leaves
+   * it). False when the message began in an earlier, already forwarded chunk.
+   */
+  replaceServerMessage(bodyLength: number, replacement: () => GateDecision): boolean {
+    const start = this.backend.messageStart;
+    if (start < 0) return false;
+    (this.serverEdits ??= []).push({ start, end: start + 5 + bodyLength, replacement });
     return true;
   }
 
@@ -303,11 +325,17 @@ export class Relay {
     }
     this.bytesFromServer += chunk.length;
     this.metrics.bytesFromServer(chunk.length);
+    const edits = this.serverEdits;
     const hold = this.hold;
     if (hold !== undefined) {
       this.hold = undefined;
-      this.forwardHeld(hold, reusedBuffer ? Buffer.from(chunk) : chunk, startsAtBoundary);
+      this.serverEdits = undefined;
+      this.forwardHeld(hold, reusedBuffer ? Buffer.from(chunk) : chunk, startsAtBoundary, edits);
       return;
+    }
+    if (edits !== undefined) {
+      this.serverEdits = undefined;
+      chunk = edited(chunk, edits);
     }
     // Our own messages go in only between two server messages.
     if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
@@ -321,14 +349,15 @@ export class Relay {
    * at the first session of a new database, so the baseline is read before
    * the client changes anything. Bounded by SNAPSHOT_HOLD_MS.
    */
-  private forwardHeld(hold: Promise<void>, chunk: Buffer, startsAtBoundary: boolean): void {
+  private forwardHeld(hold: Promise<void>, chunk: Buffer, startsAtBoundary: boolean, edits: readonly ServerEdit[] | undefined): void {
     this.pauseServer(HOLDING);
     const heldSince = performance.now();
     void bounded(hold).then(() => {
       this.events.replyHeld((performance.now() - heldSince) / 1000);
       if (this.stopped) return;
       if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
-      if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
+      const out = edits === undefined ? chunk : edited(chunk, edits);
+      if (!this.client.write(out)) this.pauseServer(CLIENT_FULL);
       this.resumeServer(HOLDING);
     });
   }
@@ -362,8 +391,13 @@ async function bounded(hold: Promise<void>): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The server chunk with each edited message as its replacement decides now. */
+function edited(chunk: Buffer, edits: readonly ServerEdit[]): Buffer {
+  return assemble(chunk, edits, edits.map((edit) => edit.replacement()));
+}
+
 /** The chunk with each gated message as decided (no copy when nothing changed). */
-function assemble(chunk: Buffer, gates: readonly Gate[], decisions: readonly GateDecision[]): Buffer {
+function assemble(chunk: Buffer, gates: readonly Pick<Gate, 'start' | 'end'>[], decisions: readonly GateDecision[]): Buffer {
   if (decisions.every((decision) => decision === undefined)) return chunk;
   const parts: Buffer[] = [];
   let at = 0;

@@ -234,6 +234,7 @@ export class Session {
         gate: (bodyLength, decision) => relay.gateCurrentMessage(bodyLength, decision),
         sendToClient: (message) => relay.sendToClient(message),
         holdReply: (until) => relay.holdNextReply(until),
+        replaceServerMessage: (bodyLength, replacement) => relay.replaceServerMessage(bodyLength, replacement),
       },
       this.log,
     );

@@ -101,7 +101,7 @@ export class TrafficObserver {
   private applicationName = '';
 
   readonly frontend: FrameSink = { onMessage: (code, body, bodyLength) => this.onFrontend(code, body, bodyLength) };
-  readonly backend: FrameSink = { onMessage: (code, body) => this.onBackend(code, body) };
+  readonly backend: FrameSink = { onMessage: (code, body, bodyLength) => this.onBackend(code, body, bodyLength) };
 
   constructor(private readonly events: ObserverEvents) {}
 
@@ -174,7 +174,7 @@ export class TrafficObserver {
     }
   }
 
-  private onBackend(code: number, body: Buffer): void {
+  private onBackend(code: number, body: Buffer, bodyLength: number): void {
     switch (code) {
       case BackendCode.CommandComplete:
         if (this.timed) {
@@ -196,7 +196,7 @@ export class TrafficObserver {
         this.tracker?.portalSuspended();
         return;
       case BackendCode.ErrorResponse:
-        this.onError(body);
+        this.onError(body, bodyLength);
         return;
       case BackendCode.ReadyForQuery:
         this.onReady(body);
@@ -210,7 +210,7 @@ export class TrafficObserver {
     }
   }
 
-  private onError(body: Buffer): void {
+  private onError(body: Buffer, bodyLength: number): void {
     const fields = errorFields(body);
     if (fields.severity === 'FATAL' || fields.severity === 'PANIC') {
       this.events.onFatalError();
@@ -221,6 +221,7 @@ export class TrafficObserver {
       this.outcome.statementFailed();
     }
     this.tracker?.error(fields.sqlstate);
+    this.guard?.serverError(fields.sqlstate, bodyLength);
   }
 
   private onReady(body: Buffer): void {

@@ -20,13 +20,13 @@ import {
   type ParsedStatement,
 } from '../../ddl/index.js';
 import type { ProxyMetrics } from '../../metrics/index.js';
-import { encodeWarningNotice, type NoticeToSend } from '../../protocol/index.js';
+import { encodeErrorResponse, encodeWarningNotice } from '../../protocol/index.js';
 import type { GateDecision } from '../relay.js';
 import { deniedQueryText, parseMessage, queryMessage, raiseStatement } from './denial.js';
-import { LockWatch, type LockCancel } from './lock-watch.js';
+import { LockWatch, lockTimeoutError, type LockCancel } from './lock-watch.js';
 import { sessionExempt, type GuardPolicy } from './policy.js';
 import type { TableSizes } from './table-sizes.js';
-import { candidatesOf, GUARD_WARNING_SQLSTATE, relationsOf, verdictsOf, type Verdict } from './verdicts.js';
+import { candidatesOf, relationsOf, verdictsOf, type Verdict } from './verdicts.js';
 
 /** What every session's guard shares (one per proxy). */
 export interface GuardShared {
@@ -50,6 +50,8 @@ export interface GuardedSession {
   sendToClient(message: Buffer): void;
   /** See Relay.holdNextReply. */
   holdReply(until: Promise<void>): void;
+  /** See Relay.replaceServerMessage. */
+  replaceServerMessage(bodyLength: number, replacement: () => Buffer | undefined): boolean;
 }
 
 export class SessionGuard {
@@ -89,6 +91,20 @@ export class SessionGuard {
     if (status === 'I' && this.allowedInTransaction.size > 0) this.allowedInTransaction = new Set();
     this.lockWatch?.stop();
     this.lockWatch = undefined;
+  }
+
+  /**
+   * An ErrorResponse from the server. A cancel (57014) while a lock watch
+   * runs may be the watch's own: it then reaches the client as lock_timeout's
+   * 55P03 with the explanation (decided once the watch's check has settled:
+   * the watch holds the reply until then).
+   */
+  serverError(sqlstate: string, bodyLength: number): void {
+    const watch = this.lockWatch;
+    if (watch === undefined || sqlstate !== '57014') return;
+    const timeoutMs = this.shared.policy.lockTimeoutMs!;
+    const replaced = this.session.replaceServerMessage(bodyLength, () => (watch.cancelled ? encodeErrorResponse(lockTimeoutError(watch.cancelled, timeoutMs)) : undefined));
+    if (!replaced) this.log.warn('guard: the server error after a lock guard cancel began in an earlier read; it reaches the client as 57014');
   }
 
   close(): void {
@@ -169,14 +185,8 @@ export class SessionGuard {
   }
 
   private lockCancelled(cancel: LockCancel, sql: string): void {
-    const notice: NoticeToSend = {
-      sqlstate: GUARD_WARNING_SQLSTATE,
-      message: `pggit guard cancelled a DDL statement: it waited ${cancel.waitedSeconds.toFixed(1)} s for ${cancel.mode} on ${cancel.relation ?? 'an object'} (--ddl-lock-timeout ${this.shared.policy.lockTimeoutMs! / 1000} s), and every query on it queued behind it`,
-      detail: cancel.blockers === undefined ? undefined : `Waiting behind: ${cancel.blockers}.`,
-      hint: 'Run it again when the blocking transactions have ended, or with a retry loop.',
-    };
     this.shared.metrics?.guardHazard('LOCK_WAIT', 'cancel');
-    this.log.warn({ waited: cancel.waitedSeconds, mode: cancel.mode, relation: cancel.relation, statement: redactSecrets(sql).slice(0, 200) }, notice.message);
-    this.session.sendToClient(encodeWarningNotice(notice));
+    const error = lockTimeoutError(cancel, this.shared.policy.lockTimeoutMs!);
+    this.log.warn({ waited: cancel.waitedSeconds, mode: cancel.mode, relation: cancel.relation, blockers: cancel.blockers, statement: redactSecrets(sql).slice(0, 200) }, error.message);
   }
 }
