@@ -215,9 +215,9 @@ describe('branches', () => {
 
   it('copies every row exactly with --with-data', async () => {
     const progress: string[] = [];
-    const created = await createBranch(context, { repository: APP, name: 'data', withData: true, onProgress: (p) => progress.push(p.table) });
+    const created = await createBranch(context, { repository: APP, name: 'data', withData: true, onProgress: (p) => p.event === 'table-done' && progress.push(p.table) });
     expect(created.dataFrom).toBe('main');
-    expect(progress.sort()).toEqual(['"public"."orders"', '"public"."users"']);
+    expect(progress.sort()).toEqual(['public.orders', 'public.users']);
     const source = await direct(APP);
     const copy = await connect(`${APP}@data`);
     for (const table of ['users', 'orders']) {

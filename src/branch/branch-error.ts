@@ -12,6 +12,9 @@ export type BranchErrorCode =
   | 'DATABASE_EXISTS'
   | 'BUILD_FAILED'
   | 'COPY_FAILED'
+  | 'PERMISSION_DENIED'
+  | 'SOURCE_IN_USE'
+  | 'CLONE_UNAVAILABLE'
   | 'REVERT_CONFLICT'
   | 'BRANCH_DRIFT'
   | 'DESTRUCTIVE'
@@ -37,7 +40,10 @@ export function httpStatusOf(code: BranchErrorCode): number {
   switch (code) {
     case 'INVALID_NAME':
     case 'DATA_NEEDS_HEAD':
+    case 'CLONE_UNAVAILABLE':
       return 400;
+    case 'PERMISSION_DENIED':
+      return 403;
     case 'UNKNOWN_BRANCH':
     case 'UNKNOWN_REPOSITORY':
     case 'NO_MERGE':
@@ -46,6 +52,7 @@ export function httpStatusOf(code: BranchErrorCode): number {
     case 'BRANCH_EXISTS':
     case 'BRANCH_BUSY':
     case 'BRANCH_IN_USE':
+    case 'SOURCE_IN_USE':
     case 'DATABASE_EXISTS':
     case 'PROTECTED_BRANCH':
     case 'REVERT_CONFLICT':

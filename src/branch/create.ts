@@ -2,7 +2,9 @@
 // RECORDED schema at a revision (the SQL `pggit schema --at REF` prints), so
 // a branch can start anywhere in history and never needs the source database
 // to be idle. With data, the rows of the source branch's live tables follow
-// (copy-data.ts).
+// (build-with-data.ts: parallel COPY in one snapshot, indexes and
+// constraints after the rows). With --clone the server copies the source
+// database's files instead (clone.ts).
 //
 // Atomic: the branch row is inserted first, inside a store transaction that
 // stays open until the database is complete; on any failure the transaction
@@ -14,7 +16,11 @@ import pg from 'pg';
 import { readIdentities, schemaAt, type SchemaAt } from '../history/index.js';
 import { asBranchError, readerOf, repositoryIdOf, withDatabase, type BranchContext } from './admin.js';
 import { BranchError } from './branch-error.js';
-import { copyData, type TableProgress } from './copy-data.js';
+import { createEmptyDatabase, dropDatabase, replaySchema } from './branch-database.js';
+import { buildWithData } from './build-with-data.js';
+import { cloneDatabase, type Cloned } from './clone.js';
+import type { CopyProgress, TableProgress } from './copy-progress.js';
+import type { SourceSession } from './source-sessions.js';
 import { aliasBuiltDatabase } from './merge-identities.js';
 import { branchDatabaseName, invalidBranchName, MAIN_BRANCH } from './names.js';
 
@@ -24,7 +30,18 @@ export interface CreateBranchInput {
   /** A revision (branch, commit id or prefix, HEAD~n, branch@{time}); default main's head. */
   readonly from?: string | undefined;
   readonly withData?: boolean | undefined;
-  readonly onProgress?: ((progress: TableProgress) => void) | undefined;
+  /** With data: tables copied at once (default: see copy-jobs.ts). */
+  readonly jobs?: number | undefined;
+  /** With data, by the server copying the source database's files (implies withData). */
+  readonly clone?: boolean | undefined;
+  /** --clone: end the source's other sessions (onTerminate hears which first). */
+  readonly terminate?: boolean | undefined;
+  readonly onTerminate?: ((sessions: readonly SourceSession[]) => void) | undefined;
+  readonly onProgress?: ((progress: CopyProgress) => void) | undefined;
+  /** How often a table that is copying reports its rows (default 200 ms). */
+  readonly progressIntervalMs?: number | undefined;
+  /** Awaited once the copy's snapshot is exported, before the rows are read. */
+  readonly onSnapshot?: ((snapshot: string) => Promise<void>) | undefined;
 }
 
 export interface CreatedBranch {
@@ -36,7 +53,14 @@ export interface CreatedBranch {
   readonly from: string;
   /** With data: the branch whose live rows were copied. */
   readonly dataFrom: string | null;
+  /** How the database was made: replaying the schema, plus COPY of the rows, or a server-side copy of the files. */
+  readonly method: 'schema' | 'copy' | 'clone' | 'file_copy';
+  /** copy: tables copied at once. */
+  readonly jobs: number | null;
   readonly tables: readonly TableProgress[];
+  /** clone/file_copy: why it is not a reflink clone; sessions ended by --terminate. */
+  readonly note: string | null;
+  readonly terminated: readonly SourceSession[];
   readonly seconds: number;
 }
 
@@ -59,13 +83,14 @@ export async function createBranch(context: BranchContext, input: CreateBranchIn
   const branches = await reader.branches(repository);
   const main = branches.find((branch) => branch.name === MAIN_BRANCH);
   let dataSource: { name: string; database: string } | undefined;
-  if (input.withData) {
+  const withData = input.withData || input.clone;
+  if (withData) {
     // The source is the branch REF names (main when REF is a commit); REF must be its head.
     const source = branches.find((branch) => branch.name === from) ?? main;
     if (!source || source.head !== head) {
       throw new BranchError(
         'DATA_NEEDS_HEAD',
-        `--with-data copies the live rows of a branch, so --from must be that branch's head; "${from}" is ${head.slice(0, 12)}, not the head of ${source?.name ?? MAIN_BRANCH} (${source?.head?.slice(0, 12) ?? 'none'})`,
+        `${input.clone ? '--clone' : '--with-data'} copies the live rows of a branch, so --from must be that branch's head; "${from}" is ${head.slice(0, 12)}, not the head of ${source?.name ?? MAIN_BRANCH} (${source?.head?.slice(0, 12) ?? 'none'})`,
       );
     }
     dataSource = { name: source.name, database: source.database };
@@ -78,15 +103,26 @@ export async function createBranch(context: BranchContext, input: CreateBranchIn
     const lock = await store.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', [`pggit branch ${repositoryId} ${name}`]);
     if (!lock.rows[0]?.ok) throw new BranchError('BRANCH_BUSY', `branch "${name}" of "${repository}" is being created by another process right now`);
     await insertBranchRow(store, { repositoryId, repository, name, head, database });
-    await createDatabase(context, database, dataSource?.database ?? main?.database ?? repository);
-    databaseCreated = true;
-    await buildSchema(context, database, schema);
+    let built: Pick<CreatedBranch, 'method' | 'jobs' | 'tables' | 'note' | 'terminated'> = { method: 'schema', jobs: null, tables: [], note: null, terminated: [] };
+    if (input.clone && dataSource) {
+      databaseCreated = true; // a half-made copy is dropped too
+      const cloned: Cloned = await cloneDatabase(context, { source: dataSource.database, database, terminate: input.terminate, onTerminate: input.onTerminate });
+      built = { ...built, method: cloned.method, note: cloned.note, terminated: cloned.terminated };
+    } else {
+      await createEmptyDatabase(context, database, dataSource?.database ?? main?.database ?? repository);
+      databaseCreated = true;
+      if (dataSource) {
+        const copied = await buildWithData(context, { source: dataSource.database, database, schema, jobs: input.jobs, onProgress: input.onProgress, progressIntervalMs: input.progressIntervalMs, onSnapshot: input.onSnapshot });
+        built = { ...built, method: 'copy', jobs: copied.jobs, tables: copied.tables };
+      } else {
+        await replaySchema(context, database, schema.sql, schema.commit.shortId);
+      }
+    }
     // The new database's objects are the commit's: merges follow them through renames (merge-identities.ts).
-    const built = await withDatabase(context, database, (client) => readIdentities(client, schema.objects.map((object) => object.key)));
-    await aliasBuiltDatabase(store, repositoryId, head, built);
-    const tables = dataSource ? await copyData({ upstreamUrl: context.upstreamUrl, source: dataSource.database, target: database, onProgress: input.onProgress }) : [];
+    const identities = await withDatabase(context, database, (client) => readIdentities(client, schema.objects.map((object) => object.key)));
+    await aliasBuiltDatabase(store, repositoryId, head, identities);
     await store.query('COMMIT');
-    return { repository, name, database, head, from, dataFrom: dataSource?.name ?? null, tables, seconds: (performance.now() - started) / 1000 };
+    return { repository, name, database, head, from, dataFrom: dataSource?.name ?? null, ...built, seconds: (performance.now() - started) / 1000 };
   } catch (error) {
     await store.query('ROLLBACK').catch(() => undefined);
     if (databaseCreated) await dropDatabase(context, database).catch(() => undefined);
@@ -111,43 +147,4 @@ async function insertBranchRow(
     }
     throw error;
   }
-}
-
-/** An empty database with the source's encoding and collation. */
-async function createDatabase(context: BranchContext, database: string, like: string): Promise<void> {
-  await withDatabase(context, undefined, async (admin) => {
-    const { rows } = await admin.query<{ encoding: string; collate: string; ctype: string }>(
-      'SELECT pg_encoding_to_char(encoding) AS encoding, datcollate AS collate, datctype AS ctype FROM pg_database WHERE datname = $1',
-      [like],
-    );
-    const source = rows[0];
-    const settings = source
-      ? ` ENCODING ${pg.escapeLiteral(source.encoding)} LC_COLLATE ${pg.escapeLiteral(source.collate)} LC_CTYPE ${pg.escapeLiteral(source.ctype)}`
-      : '';
-    try {
-      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)} TEMPLATE template0${settings}`);
-    } catch (error) {
-      if ((error as { code?: string }).code === '42P04') {
-        throw new BranchError('DATABASE_EXISTS', `database "${database}" already exists on the server but no branch uses it; drop it or pick another branch name`);
-      }
-      throw error;
-    }
-  });
-}
-
-async function buildSchema(context: BranchContext, database: string, schema: SchemaAt): Promise<void> {
-  await withDatabase(context, database, async (client) => {
-    try {
-      await client.query(schema.sql);
-    } catch (error) {
-      throw new BranchError(
-        'BUILD_FAILED',
-        `the recorded schema at ${schema.commit.shortId} does not replay in a new database: ${(error as Error).message} (see: pggit schema --at ${schema.commit.shortId})`,
-      );
-    }
-  });
-}
-
-export async function dropDatabase(context: BranchContext, database: string): Promise<void> {
-  await withDatabase(context, undefined, (admin) => admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`));
 }

@@ -18,6 +18,8 @@ export interface ServeOptions {
   /** The metadata store; undefined: no history recorded. */
   readonly storeUrl: string | undefined;
   readonly reconcileIntervalMs: number;
+  /** Where the attribution locks are taken (default: postgres). */
+  readonly lockDatabase?: string;
   /** undefined: no HTTP server. */
   readonly http: { host: string; port: number } | undefined;
   readonly metrics: boolean;
@@ -133,7 +135,7 @@ function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined,
 
 function startRecorder(options: ServeOptions, storeUrl: string, metrics: ProxyMetrics | undefined) {
   const store = connectStore({ url: storeUrl });
-  const pools = new CatalogPools(options.upstreamUrl);
+  const pools = new CatalogPools(options.upstreamUrl, { lockDatabase: options.lockDatabase });
   const storeDatabase = decodeURIComponent(new URL(storeUrl).pathname.slice(1));
   // The store's own database is not a repository.
   const recorder = new Recorder({ store, pools, logger: options.logger, metrics, ignoreDatabases: [storeDatabase] });

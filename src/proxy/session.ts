@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { FrameError, FRONTEND_CODES, backendKeyData, encodeErrorResponse, type ErrorToSend } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type ConnectionErrorReason, type SessionMetrics } from '../metrics/index.js';
-import { TransactionTracker, type ChangeSet } from '../ddl/index.js';
+import { startupSearchPath, TransactionTracker, type ChangeSet } from '../ddl/index.js';
 import { connectSessionUpstream, describeUpstream } from './upstream.js';
 import type { DdlHold, ProxyContext } from './context.js';
 import type { SessionInfo } from './session-info.js';
@@ -229,6 +229,7 @@ export class Session {
       {
         user: info.user,
         database: info.database,
+        startupSearchPath: startupSearchPath(info.startup.parameters),
         application: () => this.observer.application || info.applicationName,
         backendPid: () => this.backendPid,
         gate: (bodyLength, decision) => relay.gateCurrentMessage(bodyLength, decision),

@@ -4,11 +4,13 @@ import { parseArgs } from 'node:util';
 import {
   createBranch,
   deleteBranch,
+  describeSession,
   listBranches,
   type BranchContext,
   type BranchSummary,
-  type TableProgress,
+  type SourceSession,
 } from '../../branch/index.js';
+import { formatBytes, formatProgress, progressStyle } from '../branch-progress.js';
 import { selectRepository } from '../../history/index.js';
 import { defaultStoreUrl, HistoryReader, openStore } from '../../store/index.js';
 import { localTime, printJson } from '../history-read.js';
@@ -16,7 +18,7 @@ import { storeUrlFor, upstreamUrlFor } from '../targets.js';
 import { UsageError } from '../listen-address.js';
 import { optionalSetting, type Env } from '../settings.js';
 
-export const branchHelp = `Usage: pggit branch create NAME [--from REF] [--with-data] [options]
+export const branchHelp = `Usage: pggit branch create NAME [--from REF] [--with-data [--jobs N] | --clone [--terminate]] [options]
        pggit branch list [options]
        pggit branch delete NAME [--force] [options]
 
@@ -38,7 +40,19 @@ Options:
                            (default: the only one in the store)
   --from REF               create: where the branch starts (a branch, commit
                            id or prefix, main~2, main@{yesterday})
-  --with-data              create: copy the rows too (streaming COPY)
+  --with-data              create: copy the rows too: parallel COPY (binary where
+                           the types allow) in one snapshot of the source, then
+                           indexes, constraints and triggers; progress on stderr
+  --jobs N                 create --with-data: tables copied at once (default:
+                           this machine's cores when the server is local, else
+                           4; at most 8, and what the server's connections allow)
+  --clone                  create: copy the source database's files on the server
+                           (CREATE DATABASE ... TEMPLATE ... STRATEGY FILE_COPY,
+                           PostgreSQL 15+; on 18 with file_copy_method = clone, a
+                           reflink copy on XFS/Btrfs/ZFS). The source must have
+                           no other sessions
+  --terminate              create --clone: end the source's other sessions
+                           (printed first)
   --force                  delete: end open sessions
   --store URL              the metadata store               PGGIT_STORE_URL
                            (default: the running pggit's, see "pggit status";
@@ -56,6 +70,9 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
       db: { type: 'string' },
       from: { type: 'string' },
       'with-data': { type: 'boolean' },
+      jobs: { type: 'string' },
+      clone: { type: 'boolean' },
+      terminate: { type: 'boolean' },
       force: { type: 'boolean' },
       store: { type: 'string' },
       upstream: { type: 'string' },
@@ -78,7 +95,14 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
   } else {
     throw new UsageError(action === undefined ? 'expected create, list or delete' : `unknown action "${action}" (expected create, list or delete)`);
   }
-  if (action !== 'create' && (values.from !== undefined || values['with-data'])) throw new UsageError('--from and --with-data go with create');
+  if (action !== 'create' && (values.from !== undefined || values['with-data'] || values.jobs !== undefined || values.clone || values.terminate)) {
+    throw new UsageError('--from, --with-data, --jobs, --clone and --terminate go with create');
+  }
+  if (values.terminate && !values.clone) throw new UsageError('--terminate goes with --clone');
+  if (values.jobs !== undefined && values.clone) throw new UsageError('--jobs goes with --with-data (parallel COPY), not --clone');
+  if (values.jobs !== undefined && !values['with-data']) throw new UsageError('--jobs goes with --with-data');
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) throw new UsageError(`--jobs must be a whole number from 1 to 64, not "${values.jobs}"`);
   if (action !== 'delete' && values.force) throw new UsageError('--force goes with delete');
 
   const upstream = await upstreamUrlFor(values.upstream, env);
@@ -105,16 +129,22 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
       }
       return 0;
     }
+    const style = progressStyle(values.json, process.stderr.isTTY);
     const created = await createBranch(context, {
       repository,
       name: name!,
       from: values.from,
       withData: values['with-data'],
-      onProgress: (progress) => process.stderr.write(values.json ? `${JSON.stringify(progress)}\n` : formatProgress(progress, process.stderr.isTTY)),
+      jobs,
+      clone: values.clone,
+      terminate: values.terminate,
+      onTerminate: (sessions) => process.stderr.write(formatTerminating(sessions, values.json)),
+      onProgress: (progress) => process.stderr.write(formatProgress(progress, style)),
     });
     if (values.json) printJson(created);
     else {
-      const data = created.dataFrom ? `, rows of ${created.tables.length} table${created.tables.length === 1 ? '' : 's'} from ${created.dataFrom}` : '';
+      const data = created.dataFrom ? `, ${dataLine(created.method, created.tables.length, created.jobs)} from ${created.dataFrom}` : '';
+      if (created.note) process.stderr.write(`note: ${created.note}\n`);
       process.stdout.write(
         `created branch ${created.name} of ${repository} at ${created.head.slice(0, 12)} (${created.from}${data}) in ${created.seconds.toFixed(1)} s\n` +
           `connect to database "${repository}@${created.name}" through the proxy (or set options=-c pggit.branch=${created.name})\n`,
@@ -126,16 +156,15 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
   }
 }
 
-const BAR_WIDTH = 30;
+function dataLine(method: string, tables: number, jobs: number | null): string {
+  if (method === 'clone') return 'a clone of the database (file_copy_method = clone)';
+  if (method === 'file_copy') return 'a file copy of the database';
+  return `rows of ${tables} table${tables === 1 ? '' : 's'} (${jobs} job${jobs === 1 ? '' : 's'})`;
+}
 
-/** On a terminal one line redrawn as a bar; otherwise one line per table (logs, CI). */
-function formatProgress(progress: TableProgress, terminal: boolean): string {
-  const line = `${progress.table}: ${progress.rows} rows, ${formatBytes(progress.bytes)} in ${progress.seconds.toFixed(1)} s`;
-  if (!terminal) return `[${progress.index}/${progress.total}] ${line}\n`;
-  const filled = Math.round((BAR_WIDTH * progress.index) / Math.max(1, progress.total));
-  const bar = `${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}`;
-  const end = progress.index === progress.total ? '\n' : '';
-  return `\r\x1b[K[${bar}] ${progress.index}/${progress.total} tables  ${line}${end}`;
+function formatTerminating(sessions: readonly SourceSession[], json: boolean | undefined): string {
+  if (json) return `${JSON.stringify({ event: 'terminating', sessions })}\n`;
+  return `ending ${sessions.length} session${sessions.length === 1 ? '' : 's'} on the source: ${sessions.map(describeSession).join(', ')}\n`;
 }
 
 function formatList(branches: readonly BranchSummary[]): string {
@@ -151,15 +180,4 @@ function formatList(branches: readonly BranchSummary[]): string {
   const header = ['BRANCH', 'HEAD', 'FROM', 'DATABASE', 'SIZE', 'SESSIONS', 'CREATED'];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
   return [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ') + '\n').join('');
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
