@@ -3,7 +3,7 @@
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ProxyMetrics, type ImpactSeries } from '../metrics/index.js';
-import { branchRoutes, historyRoutes, impactRoutes, mergeRoutes, pageRoutes, planRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
+import { accessRoutes, branchRoutes, historyRoutes, impactRoutes, mergeRoutes, pageRoutes, planRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
 import { StoreBranchDirectory } from '../branch/index.js';
 import { connectUpstream, DEFAULT_GUARD_POLICY, startGuard, startProxy, type GuardPolicy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
 import { hostForUrl } from './listen-address.js';
@@ -123,7 +123,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
 }
 
 function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined, reader: HistoryReader | undefined, impact: ImpactSeries | undefined): Route[] {
-  const routes: Route[] = [...pageRoutes()];
+  const routes: Route[] = [...pageRoutes(), ...accessRoutes(options.apiToken)];
   if (branchStore) routes.push(...branchRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, apiToken: options.apiToken }));
   if (reader) routes.push(...historyRoutes(reader), ...impactRoutes(reader, impact));
   if (branchStore && reader) {
