@@ -13,6 +13,7 @@ import { cloneSupport, findEmbeddedBinDir, LocalCluster, serverUser } from '../s
 import { CatalogPools, Recorder } from '../src/history/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { runCli } from './harness/cli.js';
+import { openClient, tableChecksum } from './harness/table-checksum.js';
 import { upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { startRecordingProxy } from './harness/recording-proxy.js';
 import { mountReflinkFs, usedBytes, type ReflinkFs } from './harness/reflink-fs.js';
@@ -27,18 +28,10 @@ function urlOf(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-async function client(config: pg.ClientConfig): Promise<pg.Client> {
-  const opened = new pg.Client(config);
-  opened.on('error', () => undefined);
-  await opened.connect();
-  open.push(opened);
-  return opened;
+function client(config: pg.ClientConfig): Promise<pg.Client> {
+  return openClient(open, config);
 }
 
-async function checksum(db: pg.Client, table: string): Promise<{ count: number; md5: string }> {
-  const { rows } = await db.query(`SELECT count(*)::int AS count, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS md5 FROM ${table} t`);
-  return rows[0];
-}
 
 afterAll(async () => {
   await Promise.all(open.map((opened) => opened.end().catch(() => undefined)));
@@ -91,7 +84,7 @@ describe('branch create --clone on the test server', () => {
     expect(created.dataFrom).toBe('main');
     const source = await client({ connectionString: urlOf(upstreamUrl(), APP) });
     const branch = await client({ connectionString: urlOf(upstreamUrl(), created.database) });
-    expect(await checksum(branch, 'items')).toEqual(await checksum(source, 'items'));
+    expect(await tableChecksum(branch, 'items')).toEqual(await tableChecksum(source, 'items'));
     // The branch's schema is its head's: DDL on it is recorded against the same tree.
     expect((await store.branch(APP, 'c1'))?.head).toBe((await store.branch(APP, 'main'))?.head);
     await source.end();
@@ -168,7 +161,7 @@ describe('branch create --clone on XFS with reflinks (PostgreSQL 18, file_copy_m
       expect(grown).toBeLessThan(size / 4);
       const branch = await client({ host: cluster.host, port: cluster.port, user: 'postgres', database: created.database });
       const source = await client({ connectionString: cluster.url('src') });
-      expect(await checksum(branch, 't')).toEqual(await checksum(source, 't'));
+      expect(await tableChecksum(branch, 't')).toEqual(await tableChecksum(source, 't'));
       await Promise.all([branch.end(), source.end(), admin.end()]);
     } finally {
       await store.pool.end();
