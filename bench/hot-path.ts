@@ -80,7 +80,7 @@ function session(guard: boolean): { frontend: FrameTracker; backend: FrameTracke
   observer.attachTracker(new TransactionTracker({ session: info, onChangeSet: () => undefined }));
   if (guard) {
     const shared = { policy: DEFAULT_GUARD_POLICY, sizes: new TableSizes(unreachable, 60_000), poolFor: unreachable, metrics: undefined };
-    const hooks = { user: 'postgres', database: 'bench', application: () => 'pgbench', backendPid: () => 1, gate: unreachable, sendToClient: unreachable, holdReply: unreachable, replaceServerMessage: unreachable };
+    const hooks = { user: 'postgres', database: 'bench', application: () => 'pgbench', backendPid: () => 1, gate: unreachable, sendToClient: unreachable, holdReply: unreachable, replaceServerMessage: unreachable, startupSearchPath: undefined };
     observer.attachGuard(new SessionGuard(shared, hooks, pino({ level: 'silent' })));
   }
   return {

@@ -114,6 +114,75 @@ describe('guard warn (the default)', () => {
   });
 });
 
+describe('guard and the client session search_path', () => {
+  beforeAll(async () => {
+    await direct.query('DROP SCHEMA IF EXISTS guard_app CASCADE; CREATE SCHEMA guard_app; DROP TABLE IF EXISTS public.guard_sp');
+    await direct.query('CREATE TABLE guard_app.guard_sp AS SELECT g AS id, g % 100 AS v FROM generate_series(1, 150000) AS g; ANALYZE guard_app.guard_sp');
+    await direct.query('CREATE TABLE public.guard_sp AS SELECT g AS id, g AS v FROM generate_series(1, 10) AS g; ANALYZE public.guard_sp');
+  });
+
+  afterAll(async () => {
+    await direct.query('DROP SCHEMA IF EXISTS guard_app CASCADE; DROP TABLE IF EXISTS public.guard_sp');
+  });
+
+  /** The warnings one CREATE INDEX on guard_sp gets, run in a transaction rolled back, after `before`. */
+  async function warningsAfter(client: pg.Client, notices: NoticeMessage[], before: string[]): Promise<string[]> {
+    notices.length = 0;
+    for (const sql of before) await client.query(sql);
+    await client.query('BEGIN');
+    await client.query('CREATE INDEX ON guard_sp (v)');
+    await client.query('ROLLBACK');
+    return notices.map((notice) => notice.message ?? '');
+  }
+
+  it('sizes the table the session path names (SET, SET LOCAL, RESET, in one Query with the DDL), not the one the proxy would find', async () => {
+    const { client, notices } = await connect(warning);
+    try {
+      const big = [expect.stringMatching(/^pggit guard warning: SHARE_LOCK on guard_sp \(150,000 rows/)];
+      expect(await warningsAfter(client, notices, [])).toEqual([]);
+      expect(await warningsAfter(client, notices, ['SET search_path = guard_app, public'])).toEqual(big);
+      expect(await warningsAfter(client, notices, ['RESET search_path'])).toEqual([]);
+      notices.length = 0;
+      await client.query('BEGIN; SET LOCAL search_path = guard_app; CREATE INDEX ON guard_sp (v); ROLLBACK');
+      expect(notices.map((notice) => notice.message)).toEqual(big);
+      // SET LOCAL ended with its transaction.
+      expect(await warningsAfter(client, notices, [])).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("takes the role's default path in the database when the session never set one", async () => {
+    await direct.query('DROP ROLE IF EXISTS guard_sp_role; CREATE ROLE guard_sp_role LOGIN SUPERUSER');
+    await direct.query('ALTER ROLE guard_sp_role IN DATABASE ' + (await direct.query('SELECT current_database() AS d')).rows[0].d + ' SET search_path = guard_app');
+    const url = new URL(warning.url());
+    url.username = 'guard_sp_role';
+    url.password = '';
+    const client = new pg.Client({ connectionString: url.toString() });
+    const notices: NoticeMessage[] = [];
+    client.on('notice', (notice) => notices.push(notice));
+    await client.connect();
+    try {
+      expect(await warningsAfter(client, notices, [])).toEqual([expect.stringMatching(/^pggit guard warning: SHARE_LOCK on guard_sp \(150,000 rows/)]);
+    } finally {
+      await client.end();
+      await direct.query('DROP ROLE guard_sp_role');
+    }
+  });
+
+  it('takes the path from the startup options', async () => {
+    const client = new pg.Client({ connectionString: warning.url(), options: '-c search_path=guard_app' });
+    const notices: NoticeMessage[] = [];
+    client.on('notice', (notice) => notices.push(notice));
+    await client.connect();
+    try {
+      expect(await warningsAfter(client, notices, [])).toEqual([expect.stringMatching(/^pggit guard warning: SHARE_LOCK on guard_sp \(150,000 rows/)]);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
 describe('guard deny', () => {
   it('refuses a statement outside a transaction with its own SQLSTATE; nothing ran', async () => {
     const { client } = await connect(denying);

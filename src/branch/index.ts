@@ -18,5 +18,5 @@ export { revertCommit, destructiveSteps, type RevertInput, type RevertResult } f
 export type { RevertConflict } from './revert-conflicts.js';
 export { applyPlan } from './apply-plan.js';
 export { mergeBranches, continueMerge, type MergeInput, type MergeOutcome, type MergeConflictView } from './merge.js';
-export { mergeStatus, resolveMergeConflict, abortMerge, type MergeSessionInput } from './merge-session.js';
+export { mergeStatus, mergesInProgress, resolveMergeConflict, abortMerge, type MergeSessionInput, type MergeInProgress } from './merge-session.js';
 export { applyAndRecord, type ApplyInput, type Applied } from './apply-record.js';

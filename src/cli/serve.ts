@@ -3,7 +3,7 @@
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ProxyMetrics, type ImpactSeries } from '../metrics/index.js';
-import { branchRoutes, historyRoutes, impactRoutes, mergeRoutes, pageRoutes, planRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
+import { accessRoutes, branchRoutes, historyRoutes, impactRoutes, mergeRoutes, pageRoutes, planRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
 import { StoreBranchDirectory } from '../branch/index.js';
 import { connectUpstream, DEFAULT_GUARD_POLICY, startGuard, startProxy, type GuardPolicy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
 import { hostForUrl } from './listen-address.js';
@@ -18,6 +18,8 @@ export interface ServeOptions {
   /** The metadata store; undefined: no history recorded. */
   readonly storeUrl: string | undefined;
   readonly reconcileIntervalMs: number;
+  /** Where the attribution locks are taken (default: postgres). */
+  readonly lockDatabase?: string;
   /** undefined: no HTTP server. */
   readonly http: { host: string; port: number } | undefined;
   readonly metrics: boolean;
@@ -121,7 +123,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
 }
 
 function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined, reader: HistoryReader | undefined, impact: ImpactSeries | undefined): Route[] {
-  const routes: Route[] = [...pageRoutes()];
+  const routes: Route[] = [...pageRoutes(), ...accessRoutes(options.apiToken)];
   if (branchStore) routes.push(...branchRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, apiToken: options.apiToken }));
   if (reader) routes.push(...historyRoutes(reader), ...impactRoutes(reader, impact));
   if (branchStore && reader) {
@@ -133,7 +135,7 @@ function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined,
 
 function startRecorder(options: ServeOptions, storeUrl: string, metrics: ProxyMetrics | undefined) {
   const store = connectStore({ url: storeUrl });
-  const pools = new CatalogPools(options.upstreamUrl);
+  const pools = new CatalogPools(options.upstreamUrl, { lockDatabase: options.lockDatabase });
   const storeDatabase = decodeURIComponent(new URL(storeUrl).pathname.slice(1));
   // The store's own database is not a repository.
   const recorder = new Recorder({ store, pools, logger: options.logger, metrics, ignoreDatabases: [storeDatabase] });

@@ -10,6 +10,7 @@ export { commitMessageOf } from './commit-message.js';
 export { loadParser, parserLoaded, parseStatements, splitByScanner, type ParsedStatement } from './parser.js';
 export { classifyLead, guardLead, mayBeDdl, type GuardLead, type LeadClass } from './prefilter.js';
 export { guardAllowanceOf, type GuardAllowance } from './guard-allow.js';
+export { searchPathSetBy, startupSearchPath, type SearchPathSet } from './search-path-set.js';
 export { PreparedTransactions, type PreparedChanges } from './prepared-transactions.js';
 export { hasLaterStatement, schemaChangesIn, splitQuery, type QueryPart } from './query-parts.js';
 export { redactSecrets } from './redact-secrets.js';

@@ -71,7 +71,8 @@ export function mayBeDdl(sql: string): boolean {
 /**
  * For the guard, of a statement classifyLead calls `other`: a maintenance
  * command that changes no schema but can hold a big table (VACUUM FULL,
- * CLUSTER, REINDEX, LOCK, TRUNCATE), a SET (maybe of pggit.allow), or
+ * CLUSTER, REINDEX, LOCK, TRUNCATE), a SET or RESET (maybe of pggit.allow
+ * or search_path), or
  * neither. One pass over the first keyword, like classifyLead.
  */
 export type GuardLead = 'maintenance' | 'set' | 'other';
@@ -85,7 +86,8 @@ export function guardLead(sql: string, from = 0): GuardLead {
     case 76: // L
       return wordIs(sql, start, end, 'LOCK') ? 'maintenance' : 'other';
     case 82: // R
-      return wordIs(sql, start, end, 'REINDEX') ? 'maintenance' : 'other';
+      if (wordIs(sql, start, end, 'REINDEX')) return 'maintenance';
+      return wordIs(sql, start, end, 'RESET') ? 'set' : 'other';
     case 83: // S
       return wordIs(sql, start, end, 'SET') ? 'set' : 'other';
     case 84: // T

@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { FrameError, FRONTEND_CODES, backendKeyData, encodeErrorResponse, type ErrorToSend } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type ConnectionErrorReason, type SessionMetrics } from '../metrics/index.js';
-import { TransactionTracker, type ChangeSet } from '../ddl/index.js';
+import { startupSearchPath, TransactionTracker, type ChangeSet } from '../ddl/index.js';
 import { connectSessionUpstream, describeUpstream } from './upstream.js';
 import type { DdlHold, ProxyContext } from './context.js';
 import type { SessionInfo } from './session-info.js';
@@ -229,6 +229,7 @@ export class Session {
       {
         user: info.user,
         database: info.database,
+        startupSearchPath: startupSearchPath(info.startup.parameters),
         application: () => this.observer.application || info.applicationName,
         backendPid: () => this.backendPid,
         gate: (bodyLength, decision) => relay.gateCurrentMessage(bodyLength, decision),
@@ -313,7 +314,9 @@ export class Session {
     if (last) client.end(last);
     client.destroySoon();
     // destroySoon waits for the bytes to be flushed, which a client that never reads can prevent.
-    setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref();
+    const grace = setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref();
+    // Cleared at close: a pending timer would keep the socket, and the session with it, alive for 5 s.
+    client.once('close', () => clearTimeout(grace));
   }
 
   private close(reason: string): void {

@@ -62,11 +62,13 @@ export const BACKEND_CAPTURE = captureTable([
   [BackendCode.EmptyQueryResponse, 0],
   [BackendCode.PortalSuspended, 0],
   [BackendCode.ErrorResponse, 4096],
-  [BackendCode.ParameterStatus, 256],
+  // application_name, and search_path (reported from PostgreSQL 18 on) for the guard.
+  [BackendCode.ParameterStatus, 16 * 1024],
   [BackendCode.ReadyForQuery, 1],
 ]);
 
 const APPLICATION_NAME = 'application_name';
+const SEARCH_PATH = 'search_path';
 const ROLLBACK = [0x52, 0x4f, 0x4c, 0x4c, 0x42, 0x41, 0x43, 0x4b, 0x00]; // "ROLLBACK\0"
 
 /** The CommandComplete tag is exactly ROLLBACK: a few byte comparisons, no native call. */
@@ -241,6 +243,7 @@ export class TrafficObserver {
 
   private onParameterStatus(body: Buffer): void {
     const [name, next] = readCString(body, 0);
+    if (name === SEARCH_PATH) this.guard?.searchPathReported(readCString(body, next)[0]);
     if (name !== APPLICATION_NAME) return;
     this.applicationName = readCString(body, next)[0];
     if (this.authenticated) this.metrics.applicationChanged(this.applicationName);

@@ -25,7 +25,8 @@ import type { GateDecision } from '../relay.js';
 import { deniedQueryText, parseMessage, queryMessage, raiseStatement } from './denial.js';
 import { LockWatch, lockTimeoutError, type LockCancel } from './lock-watch.js';
 import { sessionExempt, type GuardPolicy } from './policy.js';
-import type { TableSizes } from './table-sizes.js';
+import type { LookupScope, TableSizes } from './table-sizes.js';
+import { ClientSearchPath } from './search-path.js';
 import { candidatesOf, relationsOf, verdictsOf, type Verdict } from './verdicts.js';
 
 /** What every session's guard shares (one per proxy). */
@@ -42,6 +43,8 @@ export interface GuardedSession {
   readonly user: string;
   /** The physical database (the branch's). */
   readonly database: string;
+  /** search_path from the startup packet, if the client gave one. */
+  readonly startupSearchPath: string | undefined;
   application(): string;
   backendPid(): number | undefined;
   /** See Relay.gateCurrentMessage. */
@@ -60,12 +63,21 @@ export class SessionGuard {
   /** SET pggit.allow: for the session. */
   private allowedInSession: ReadonlySet<string> = new Set();
   private lockWatch: LockWatch | undefined;
+  /** Where the client's unqualified table names point. */
+  private readonly searchPath: ClientSearchPath;
 
   constructor(
     private readonly shared: GuardShared,
     private readonly session: GuardedSession,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.searchPath = new ClientSearchPath(session.startupSearchPath);
+  }
+
+  /** The server reported the session's search_path (PostgreSQL 18 and later report every change). */
+  searchPathReported(value: string): void {
+    this.searchPath.reportedByServer(value);
+  }
 
   /**
    * A simple Query; `cut`: only its start was read (it is forwarded as it
@@ -88,7 +100,10 @@ export class SessionGuard {
 
   /** ReadyForQuery: a transaction's allowance ends with it; a watched statement is over. */
   ready(status: 'I' | 'T' | 'E'): void {
-    if (status === 'I' && this.allowedInTransaction.size > 0) this.allowedInTransaction = new Set();
+    if (status === 'I') {
+      if (this.allowedInTransaction.size > 0) this.allowedInTransaction = new Set();
+      this.searchPath.transactionEnded();
+    }
     this.lockWatch?.stop();
     this.lockWatch = undefined;
   }
@@ -117,11 +132,11 @@ export class SessionGuard {
     if (lead === 'other') {
       const other = guardLead(sql);
       if (other === 'maintenance') return !this.exempt();
-      if (other === 'set') this.noteAllowance(sql);
+      if (other === 'set') this.noteSet(sql);
     }
     if (!hasLaterStatement(sql)) return false;
     const pieces = splitByScanner(sql);
-    for (const piece of pieces.slice(1)) this.noteAllowance(piece);
+    for (const piece of pieces.slice(1)) this.noteSet(piece);
     return pieces.some((piece) => classifyLead(piece) === 'ddl-candidate' || guardLead(piece) === 'maintenance') && !this.exempt();
   }
 
@@ -129,7 +144,9 @@ export class SessionGuard {
     return sessionExempt(this.shared.policy, this.session.user, this.session.application());
   }
 
-  private noteAllowance(sql: string): void {
+  /** SET pggit.allow, SET search_path, RESET: what the guard must know of the session. */
+  private noteSet(sql: string): void {
+    this.searchPath.noteStatement(sql);
     const allowance = guardAllowanceOf(sql);
     if (allowance === undefined) return;
     const hazards = new Set(allowance.hazards);
@@ -143,11 +160,11 @@ export class SessionGuard {
     const allowed = new Set([...this.allowedInSession, ...this.allowedInTransaction]);
     const candidates = candidatesOf(statements, policy, allowed);
     if (candidates.length === 0) return;
-    const database = this.session.database;
+    const scope: LookupScope = { database: this.session.database, role: this.session.user, searchPath: this.searchPath.current };
     const relations = relationsOf(candidates);
-    const decide = (): GateDecision => this.act(verdictsOf(statements, candidates, (relation) => sizes.sizeOf(database, relation), policy.minRows), denial);
-    const allCached = relations.every((relation) => sizes.cached(database, relation) !== 'missing');
-    const decision = allCached ? decide() : sizes.load(database, relations).then(decide);
+    const decide = (): GateDecision => this.act(verdictsOf(statements, candidates, (relation) => sizes.sizeOf(scope, relation), policy.minRows), denial);
+    const allCached = relations.every((relation) => sizes.cached(scope, relation) !== 'missing');
+    const decision = allCached ? decide() : sizes.load(scope, relations).then(decide);
     if (!this.session.gate(bodyLength, decision)) {
       // Its first bytes were already forwarded with an earlier chunk: too late to stop it.
       this.log.warn({ statement: redactSecrets(sql).slice(0, 200) }, 'guard: a statement that began in an earlier read could not be held; it was not stopped');
