@@ -167,6 +167,7 @@ describe('merges on the web page', () => {
     await page.getByRole('button', { name: 'Continue the merge' }).click();
     await poll(() => page.locator('h1').textContent()).toBe("merge branch 'hotfix' into main");
     expect(await page.locator('a.parent').count()).toBe(2);
+    expect(await page.locator('dl.meta dd', { has: page.locator('a.parent') }).textContent()).toMatch(/^[0-9a-f]{12} \(main before the merge\) [0-9a-f]{12} \(merged in\)$/);
     const main = await log('main');
     expect(main.commits[0]!.message).toBe("merge branch 'hotfix' into main");
     await session.visit(`#/r/${db}/merge`, `Merges of ${db}`);
