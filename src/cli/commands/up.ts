@@ -8,6 +8,7 @@ import { serve, type Serving } from '../serve.js';
 import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
 import { HISTORY_HELP, HISTORY_OPTIONS, historySettings } from '../history-settings.js';
 import { GUARD_HELP, GUARD_OPTIONS, guardSettings } from '../guard-settings.js';
+import { BRANCH_HELP, BRANCH_OPTIONS, branchSettings } from '../branch-settings.js';
 import { defaultBaseDir, prepareBaseDir } from '../data-dir.js';
 import { hostForUrl, parseHostPort } from '../listen-address.js';
 import { secondsSetting, setting, type Env } from '../settings.js';
@@ -26,7 +27,7 @@ Options:
                          (default ~/.pggit/data; /var/lib/pggit/data as root)
   --listen HOST:PORT     where clients connect                PGGIT_LISTEN (127.0.0.1:6432)
   --drain-timeout SECS   on stop, wait this long for sessions  PGGIT_DRAIN_TIMEOUT (5)
-${HTTP_HELP}${HISTORY_HELP}${GUARD_HELP}  -h, --help             this text
+${HTTP_HELP}${HISTORY_HELP}${GUARD_HELP}${BRANCH_HELP}  -h, --help             this text
 
 Logs: pggit.log and postgres.log beside the data directory.
 `;
@@ -41,6 +42,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       ...HTTP_OPTIONS,
       ...HISTORY_OPTIONS,
       ...GUARD_OPTIONS,
+      ...BRANCH_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -57,6 +59,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
   const baseDir = dirname(dataDir);
 
   const guard = guardSettings(values, env);
+  const branches = branchSettings(values, env);
   if (!(await portIsFree(listen.port, listen.host))) {
     throw new Error(`port ${listen.port} on ${listen.host} is already in use; pass --listen ${listen.host}:PORT to use another`);
   }
@@ -76,6 +79,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       ...httpSettings(values, env),
       ...history,
       ...guard,
+      ...branches,
       connectTimeoutMs: 10_000,
       logger: pino({ level: 'info' }, pino.destination({ dest: join(baseDir, 'pggit.log'), sync: false, mkdir: true })),
     });
