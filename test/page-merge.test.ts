@@ -108,7 +108,7 @@ describe('merges on the web page', () => {
     expect(await page.locator('ol.plan li').nth(1).locator('pre.sql').textContent()).toBe('ALTER TABLE public.users DROP COLUMN legacy;');
     expect(await page.locator('ol.plan li').nth(1).locator('.hazard strong').allTextContents()).toContain('⚠ DELETES_DATA');
     expect(await page.locator('.warn-box').allTextContents()).toContain('It deletes data (see DELETES_DATA below): the merge refuses to run without --force.');
-    expect(await page.locator('pre.cli').textContent()).toBe(`npx pggit merge cleanup --into main --db ${db} --force`);
+    expect(await page.locator('pre.cli').textContent()).toBe(`npx pggit merge cleanup --into main --db ${db} --force\n`);
     await session.shot('merge-preview');
 
     await page.getByLabel('source branch').selectOption('hotfix');
