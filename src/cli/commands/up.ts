@@ -3,7 +3,8 @@
 import { parseArgs } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { pino } from 'pino';
-import { LocalCluster, portIsFree, serverUser } from '../../cluster/index.js';
+import pg from 'pg';
+import { binariesForUp, cloneSupport, LocalCluster, portIsFree, serverUser, type CloneSupport } from '../../cluster/index.js';
 import { serve, type Serving } from '../serve.js';
 import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
 import { HISTORY_HELP, HISTORY_OPTIONS, historySettings } from '../history-settings.js';
@@ -66,6 +67,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
   await prepareBaseDir(baseDir, user);
   const cluster = await LocalCluster.start({
     dataDir,
+    binaries: await binariesForUp(dataDir, env),
     logFile: join(baseDir, 'postgres.log'),
     onProgress: (message) => process.stdout.write(`${message}...\n`),
   });
@@ -88,6 +90,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
     throw error;
   }
 
+  const clones = await clonesIn(cluster);
   const url = `postgres://postgres@${hostForUrl(listen.host)}:${serving.proxy.port}/postgres`;
   const httpUrl = serving.http ? `http://${hostForUrl(serving.http.host)}:${serving.http.port}` : null;
   // The store and the server are reached directly (their port changes each run; the state file says where).
@@ -115,6 +118,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       `  History:  ${history.storeUrl ? 'npx pggit log   (show, schema, diff, branch, merge: no flags needed; see npx pggit status)' : 'off (--store off)'}`,
       `  Web:      ${httpUrl ? `${httpUrl}/   (the history as a graph, diffs, merge previews and conflicts)` : 'off (--http off)'}`,
       `  Metrics:  ${httpUrl ? `${httpUrl}/metrics` : 'off (--http off)'}`,
+      `  Clones:   ${clones.available ? `available (${clones.reason}): npx pggit branch create NAME --clone` : `not available: ${clones.reason}`}`,
       `  Data:     ${dataDir}  (PostgreSQL from ${cluster.binaries.source}: ${cluster.binaries.binDir})`,
       `  Logs:     ${join(baseDir, 'pggit.log')}, ${cluster.logFile}`,
       '  Stop:     Ctrl-C',
@@ -129,4 +133,15 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
   await cluster.stop();
   process.stdout.write('stopped.\n');
   return 0;
+}
+
+/** Whether `branch create --clone` makes reflink copies in the cluster's data directory. */
+async function clonesIn(cluster: LocalCluster): Promise<CloneSupport> {
+  const client = new pg.Client({ connectionString: cluster.url() });
+  await client.connect();
+  try {
+    return await cloneSupport(client, cluster.dataDir);
+  } finally {
+    await client.end();
+  }
 }
