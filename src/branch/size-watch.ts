@@ -40,9 +40,12 @@ export class SizeWatch {
     this.timer.unref();
   }
 
+  /** Stops reading; waits for a reading under way at most a moment (a store that hangs must not hold up shutdown). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise((resolve) => (timeout = setTimeout(resolve, 2_000)))]);
+    clearTimeout(timeout);
   }
 
   /** One reading (skipped while the previous one still runs); failures are logged, never thrown. */
