@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { storeSizeBytes, type HistoryStore } from '../store/index.js';
 import { withDatabase, type BranchContext } from './admin.js';
+import { databaseSizes } from './database-sizes.js';
 
 export interface BranchSize {
   readonly database: string;
@@ -66,13 +67,7 @@ export class SizeWatch {
       `SELECT r.name AS repository, b.name AS branch, b.database
          FROM pggit.branches b JOIN pggit.repositories r ON r.id = b.repository_id WHERE b.deleted_at IS NULL`,
     );
-    const sizes = await withDatabase(context, undefined, async (admin) => {
-      const found = await admin.query<{ datname: string; size: string }>(
-        'SELECT datname, pg_database_size(oid)::text AS size FROM pg_database WHERE datname = ANY($1)',
-        [rows.map((row) => row.database)],
-      );
-      return new Map(found.rows.map((row) => [row.datname, Number(row.size)]));
-    });
+    const sizes = await withDatabase(context, undefined, (admin) => databaseSizes(admin, rows.map((row) => row.database)));
     const readings = rows.flatMap((row) => {
       const bytes = sizes.get(row.database);
       return bytes === undefined ? [] : [{ database: row.repository, branch: row.branch, bytes }];
