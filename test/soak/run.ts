@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { startBenchCluster } from '../../bench/bench-cluster.js';
 import { startProxyProcess } from '../harness/proxy-process.js';
 import { collectedMemory, snapshotNodeArgs } from '../fuzz/collected-memory.js';
+import { heapGrowth } from '../fuzz/heap-diff.js';
 import { mb } from '../fuzz/verdict.js';
 import { soak } from './soak.js';
 
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '4' },
     'sample-seconds': { type: 'string', default: '60' },
     'ddl-seconds': { type: 'string', default: '3' },
+    'keep-snapshots': { type: 'boolean', default: false },
   },
 });
 const log = (line: string): void => console.log(line);
@@ -51,13 +53,16 @@ try {
   console.log(`slope after the first sample: RSS ${report.rssSlopeMbPerMinute.toFixed(3)} MB/min, heap ${report.heapSlopeMbPerMinute.toFixed(3)} MB/min`);
   const [first, end] = [report.collectedAfterFirstSample, report.collectedAtEnd];
   console.log(`after a full GC: heap used ${mb(first.heapUsedBytes)} MB after the first sample, ${mb(end.heapUsedBytes)} MB at the end; external ${mb(first.externalBytes)} -> ${mb(end.externalBytes)} MB; RSS ${mb(first.rssBytes)} -> ${mb(end.rssBytes)} MB`);
+  console.log('heap growth by kind (after a full GC, end vs after the first sample):');
+  for (const g of await heapGrowth(first.snapshot, end.snapshot)) console.log(`  ${g.group}: ${g.count >= 0 ? '+' : ''}${g.count} objects, ${(g.bytes / 1024).toFixed(0)} kB`);
   failed = report.pgbenchExit !== 0 || report.ddlErrors.length > 0 || proxy.child.exitCode !== null;
   if (report.ddlErrors.length > 0) console.log(`DDL errors: ${report.ddlErrors.slice(0, 3).join('; ')}`);
   if (report.pgbenchExit !== 0) console.log(report.pgbenchOutput.slice(-2000));
 } finally {
   await proxy.stop();
   await bench.stop(false);
-  await rm(snapshotDir, { recursive: true, force: true });
+  if (values['keep-snapshots']) console.log(`heap snapshots kept in ${snapshotDir}`);
+  else await rm(snapshotDir, { recursive: true, force: true });
 }
 console.log(failed ? 'soak: FAILED' : 'soak: passed');
 process.exit(failed ? 1 : 0);

@@ -79,10 +79,15 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   await ddl.connect();
   const ddlErrors: string[] = [];
   let ddlTransactions = 0;
+  // One at a time: a tick while the previous transaction is still held waits for it.
+  let ddlInFlight = Promise.resolve();
   const ddlTimer = setInterval(() => {
     const n = ddlTransactions++;
     const statements = `BEGIN; CREATE TABLE soak_${n} (id bigint PRIMARY KEY, note text); CREATE INDEX ON soak_${n} (note); ${n >= 10 ? `DROP TABLE soak_${n - 10};` : ''} COMMIT`;
-    ddl.query(statements).catch((error: Error) => ddlErrors.push(error.message));
+    ddlInFlight = ddlInFlight.then(() => ddl.query(statements)).then(
+      () => undefined,
+      (error: Error) => void ddlErrors.push(error.message),
+    );
   }, options.ddlEverySeconds * 1000);
 
   const samples: SoakSample[] = [];
@@ -119,6 +124,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   const pgbenchExit = await pgbenchDone;
   clearInterval(sampler);
   clearInterval(ddlTimer);
+  await ddlInFlight;
   await sample();
   await ddl.end();
   const collectedAfterFirstSample = await (firstCollected ?? options.collect());
