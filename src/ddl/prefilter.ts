@@ -95,11 +95,3 @@ function creationOrOther(sql: string, from: number, orCreate: boolean): LeadClas
 export function mayBeDdl(sql: string): boolean {
   return classifyLead(sql) === 'ddl-candidate';
 }
-
-/** For the guard, of a statement classifyLead calls `other`: maintenance, SET / RESET, or neither. */
-export type GuardLead = 'maintenance' | 'set' | 'other';
-
-export function guardLead(sql: string, from = 0): GuardLead {
-  const found = classifyStatement(sql, from);
-  return found === 'maintenance' || found === 'set' ? found : 'other';
-}
