@@ -9,6 +9,7 @@ import { createBranch, type BranchContext, type CopyProgress } from '../src/bran
 import type { Recorder } from '../src/history/index.js';
 import type { HistoryStore } from '../src/store/index.js';
 import { runCli } from './harness/cli.js';
+import { openClient, tableChecksum } from './harness/table-checksum.js';
 import { upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { startRecordingProxy } from './harness/recording-proxy.js';
 
@@ -35,12 +36,8 @@ function superuser(): string {
   return decodeURIComponent(new URL(upstreamUrl()).username || 'postgres');
 }
 
-async function client(config: pg.ClientConfig): Promise<pg.Client> {
-  const opened = new pg.Client(config);
-  opened.on('error', () => undefined);
-  await opened.connect();
-  open.push(opened);
-  return opened;
+function client(config: pg.ClientConfig): Promise<pg.Client> {
+  return openClient(open, config);
 }
 
 /** Through the proxy, so the DDL is recorded. */
@@ -52,10 +49,6 @@ function direct(database: string): Promise<pg.Client> {
   return client({ connectionString: urlAs(superuser(), database) });
 }
 
-async function checksum(db: pg.Client, table: string): Promise<{ count: number; md5: string }> {
-  const { rows } = await db.query(`SELECT count(*)::int AS count, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS md5 FROM ${table} t`);
-  return rows[0];
-}
 
 async function definitions(db: pg.Client): Promise<string[]> {
   const { rows } = await db.query(`
@@ -117,9 +110,9 @@ describe('branch create --with-data', () => {
     const source = await direct(APP);
     const branch = await direct(created.database);
     for (const table of ['people', 'big', 'audit', 'later', 'big_per_person']) {
-      const expected = await checksum(source, table);
+      const expected = await tableChecksum(source, table);
       expect(expected.count, table).toBeGreaterThan(0);
-      expect(await checksum(branch, table), table).toEqual(expected);
+      expect(await tableChecksum(branch, table), table).toEqual(expected);
     }
     // The trigger did not fire for copied rows (audit would have doubled); it and the keys work now.
     expect(await definitions(branch)).toEqual(await definitions(source));
@@ -200,7 +193,7 @@ describe('branch create --with-data as a role that is not a superuser', () => {
     expect((await check.query(`SELECT rolsuper FROM pg_roles WHERE rolname = $1`, [ROLE])).rows[0].rolsuper).toBe(false);
     const created = await createBranch(asOwner, { repository: OWNED, name: 'mine', withData: true });
     const branch = await direct(created.database);
-    expect(await checksum(branch, 'child')).toEqual(await checksum(await direct(OWNED), 'child'));
+    expect(await tableChecksum(branch, 'child')).toEqual(await tableChecksum(await direct(OWNED), 'child'));
     expect((await branch.query(`SELECT datdba::regrole::text AS owner FROM pg_database WHERE datname = current_database()`)).rows[0].owner).toBe(ROLE);
     await expect(branch.query(`INSERT INTO child VALUES (9999, 1)`)).rejects.toThrow('no inserts');
   });

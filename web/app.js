@@ -7,6 +7,8 @@
 //   #/r/DB/object/NAME?branch=          history of one object
 //   #/r/DB/schema?at=&branch=
 //   #/r/DB/diff?from=&to=
+//   #/r/DB/merge?source=&target=         merges in progress, and a merge preview
+//   #/r/DB/merge/TARGET                 the merge in progress for TARGET
 import { h, replace } from './dom.js';
 import { link, loadRepositories } from './state.js';
 import { logView } from './view-log.js';
@@ -14,6 +16,7 @@ import { commitView } from './view-commit.js';
 import { objectView } from './view-object.js';
 import { schemaView } from './view-schema.js';
 import { diffView } from './view-diff.js';
+import { mergeView } from './view-merge.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -48,10 +51,11 @@ function drawNav(route, repositories) {
     ),
     h('a', { href: link(route.db, 'schema', undefined, { branch: branch === 'main' ? undefined : branch }), class: `tab ${route.view === 'schema' ? 'current' : ''}` }, 'Schema'),
     h('a', { href: link(route.db, 'diff'), class: `tab ${route.view === 'diff' ? 'current' : ''}` }, 'Diff'),
+    h('a', { href: link(route.db, 'merge'), class: `tab ${route.view === 'merge' ? 'current' : ''}` }, 'Merge'),
   );
 }
 
-const VIEWS = { log: logView, commit: commitView, object: objectView, schema: schemaView, diff: diffView };
+const VIEWS = { log: logView, commit: commitView, object: objectView, schema: schemaView, diff: diffView, merge: mergeView };
 
 /** Only the newest render may draw: an older one still loading must not overwrite it. */
 let generation = 0;

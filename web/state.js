@@ -12,3 +12,8 @@ export async function loadRepositories() {
   return (await api('repositories')).repositories;
 }
 
+
+/** Draw the current page again (after a write changed what it shows). */
+export function refresh() {
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
+}

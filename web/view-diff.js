@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { h, replace, short } from './dom.js';
 import { diffModeSwitch, editScript, renderDiff } from './diff.js';
+import { planList } from './plan.js';
 import { link, loadRepositories } from './state.js';
 
 export async function diffView(main, route) {
@@ -56,17 +57,5 @@ function planSection(plan) {
   }
   const statements = plan.statements ?? plan.plan?.statements ?? [];
   if (!statements.length) return h('p', { class: 'muted' }, 'Nothing to run: the schemas are the same.');
-  return h(
-    'ol',
-    { class: 'plan' },
-    statements.map((statement) =>
-      h(
-        'li',
-        { class: statement.hazards?.length ? 'hazardous' : '' },
-        h('pre', { class: 'sql' }, statement.sql),
-        (statement.hazards ?? []).map((hazard) => h('p', { class: 'hazard' }, h('strong', {}, `⚠ ${hazard.kind}`), ` ${hazard.detail ?? ''}`)),
-        statement.transactional === false ? h('p', { class: 'muted small' }, 'runs outside a transaction') : null,
-      ),
-    ),
-  );
+  return planList(statements);
 }

@@ -2,7 +2,7 @@
 // the commits whose impact the proxy flagged.
 import { api } from './api.js';
 import { ago, h, replace, short, when } from './dom.js';
-import { layout, rowGraph } from './graph.js';
+import { layout, newestFirst, rowGraph } from './graph.js';
 import { link, loadRepositories } from './state.js';
 
 export async function logView(main, route) {
@@ -16,10 +16,12 @@ export async function logView(main, route) {
   const logs = all && !object ? await Promise.all(branches.map((entry) => api('log', { db, branch: entry.name }))) : [await api('log', { db, branch, object })];
   const byId = new Map();
   for (const log of logs) for (const commit of log.commits) byId.set(commit.id, commit);
-  const everything = [...byId.values()].sort((a, b) => (a.committedAt < b.committedAt ? 1 : a.committedAt > b.committedAt ? -1 : 0));
+  const everything = newestFirst([...byId.values()]);
   const commits = author ? everything.filter((commit) => (commit.author ?? '(unknown)') === author) : everything;
   const impact = await api('impact', { db, branch }).catch(() => ({ commits: [] }));
   const flagged = new Map(impact.commits.filter((entry) => entry.flagged).map((entry) => [entry.id, entry.reasons]));
+  const { merges } = await api('merges', { db }).catch(() => ({ merges: [] }));
+  const pending = merges.filter((merge) => all || merge.target === branch);
 
   const heads = new Map();
   const starts = new Map();
@@ -46,7 +48,7 @@ export async function logView(main, route) {
     h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: all, disabled: Boolean(object), onchange: (event) => go({ all: event.target.checked ? '1' : '' }) }), 'all branches'),
     object || author ? h('a', { href: link(db, 'log', branch), class: 'clear' }, 'clear filters') : null,
   );
-  const { rows, width } = layout(commits);
+  const { rows, width } = layout(commits, all ? branches.find((entry) => entry.name === 'main')?.head : undefined);
   const list = h(
     'ol',
     { class: 'log', 'aria-label': 'commits' },
@@ -55,7 +57,7 @@ export async function logView(main, route) {
       const reasons = flagged.get(commit.id);
       return h(
         'li',
-        { class: `commit-row ${reasons ? 'flagged' : ''}`, 'data-id': commit.id },
+        { class: `commit-row ${reasons ? 'flagged' : ''} ${row.parents.length > 1 ? 'merge' : ''}`, 'data-id': commit.id, 'data-lane': row.col },
         rowGraph(row, width, Boolean(reasons)),
         h(
           'div',
@@ -85,6 +87,14 @@ export async function logView(main, route) {
   replace(
     main,
     h('h1', {}, title),
+    pending.map((merge) =>
+      h(
+        'p',
+        { class: 'warn-box merge-banner', role: 'status' },
+        `A merge of ${merge.source} into ${merge.target} is in progress: ${merge.unresolved ? `${merge.unresolved} of ${merge.conflicts} conflict${merge.conflicts === 1 ? '' : 's'} unresolved` : 'every conflict resolved, ready to continue'}. `,
+        h('a', { href: link(db, 'merge', merge.target) }, 'See the conflicts'),
+      ),
+    ),
     toolbar,
     commits.length ? list : h('p', { class: 'muted' }, object || author ? 'No commit matches these filters.' : 'No commits yet.'),
     flagged.size ? h('p', { class: 'muted small' }, `⚠ ${flagged.size} commit${flagged.size === 1 ? '' : 's'} made queries slower or started errors (measured by this proxy since ${when(impact.measuredSince)}).`) : null,

@@ -24,12 +24,16 @@ export type BranchErrorCode =
   | 'MERGE_CONFLICT'
   | 'NO_MERGE'
   | 'UNKNOWN_CONFLICT'
-  | 'HEAD_MOVED';
+  | 'HEAD_MOVED'
+  | 'INVALID_ARGUMENT'
+  | 'TOO_MANY_BRANCHES';
 
 export class BranchError extends Error {
   constructor(
     readonly code: BranchErrorCode,
     message: string,
+    /** The SQLSTATE PostgreSQL uses for the same failure, where it has one. */
+    readonly sqlstate?: string,
   ) {
     super(message);
     this.name = 'BranchError';
@@ -40,6 +44,7 @@ export function httpStatusOf(code: BranchErrorCode): number {
   switch (code) {
     case 'INVALID_NAME':
     case 'DATA_NEEDS_HEAD':
+    case 'INVALID_ARGUMENT':
     case 'CLONE_UNAVAILABLE':
       return 400;
     case 'PERMISSION_DENIED':
@@ -62,6 +67,7 @@ export function httpStatusOf(code: BranchErrorCode): number {
     case 'MERGE_IN_PROGRESS':
     case 'MERGE_CONFLICT':
     case 'HEAD_MOVED':
+    case 'TOO_MANY_BRANCHES':
       return 409;
     case 'BUILD_FAILED':
     case 'COPY_FAILED':

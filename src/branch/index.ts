@@ -7,7 +7,7 @@ export { StoreBranchDirectory, type BranchDirectory, type BranchLocation } from 
 export { BranchError, httpStatusOf, type BranchErrorCode } from './branch-error.js';
 export type { BranchContext } from './admin.js';
 export { createBranch, type CreateBranchInput, type CreatedBranch } from './create.js';
-export { listBranches, type BranchSummary } from './list.js';
+export { listBranches, type BranchSummary, type ListOptions } from './list.js';
 export { deleteBranch, type DeleteBranchInput, type DeletedBranch } from './delete.js';
 export type { CopyProgress, CopyTotals, TableProgress } from './copy-progress.js';
 export { describeSession, type SourceSession } from './source-sessions.js';
@@ -18,5 +18,10 @@ export { revertCommit, destructiveSteps, type RevertInput, type RevertResult } f
 export type { RevertConflict } from './revert-conflicts.js';
 export { applyPlan } from './apply-plan.js';
 export { mergeBranches, continueMerge, type MergeInput, type MergeOutcome, type MergeConflictView } from './merge.js';
-export { mergeStatus, resolveMergeConflict, abortMerge, type MergeSessionInput } from './merge-session.js';
+export { mergeStatus, mergesInProgress, resolveMergeConflict, abortMerge, type MergeSessionInput, type MergeInProgress } from './merge-session.js';
 export { applyAndRecord, type ApplyInput, type Applied } from './apply-record.js';
+export { pruneBranches, type PruneInput, type PruneResult, type PrunedBranch, type SkippedBranch } from './prune.js';
+export { createBranchWithinLimit, TOO_MANY_BRANCHES_SQLSTATE } from './limits.js';
+export { LastSessionClock, LAST_SESSION_INTERVAL_MS } from './last-session.js';
+export { SizeWatch, type BranchSize, type SizeSink, type SizeWatchOptions } from './size-watch.js';
+export { parseSize } from './size-units.js';

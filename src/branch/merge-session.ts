@@ -45,6 +45,31 @@ export async function resolveMergeConflict(context: BranchContext, input: MergeS
   }
 }
 
+export interface MergeInProgress {
+  readonly target: string;
+  readonly source: string;
+  readonly base: string | null;
+  readonly ours: string;
+  readonly theirs: string;
+  readonly conflicts: number;
+  readonly unresolved: number;
+  readonly startedBy: string | null;
+  readonly startedAt: string;
+}
+
+/** Every merge in progress of the repository, by target: what the page lists. */
+export async function mergesInProgress(context: BranchContext, repository: string): Promise<MergeInProgress[]> {
+  try {
+    const merges = await listMerges(context.store.pool, await repositoryIdOf(context, repository));
+    return merges.map(({ target, source, base, ours, theirs, conflicts, resolutions, startedBy, startedAt }) => ({
+      target, source, base, ours, theirs, startedBy, startedAt: startedAt.toISOString(),
+      conflicts: conflicts.length, unresolved: conflicts.filter((conflict) => !(conflict.key in resolutions)).length,
+    }));
+  } catch (error) {
+    throw asBranchError(error);
+  }
+}
+
 /** Forgets the merge in progress; nothing was applied, so nothing else changes. */
 export async function abortMerge(context: BranchContext, input: MergeSessionInput): Promise<{ target: string; aborted: boolean }> {
   const target = input.target ?? MAIN_BRANCH;

@@ -10,6 +10,7 @@ import { runDiff } from './commands/diff.js';
 import { runRevert } from './commands/revert.js';
 import { runMerge } from './commands/merge.js';
 import { runStatus } from './commands/status.js';
+import { runGc } from './commands/gc.js';
 import { UsageError } from './listen-address.js';
 import { version } from './version.js';
 
@@ -26,6 +27,7 @@ const commands: Record<string, Command> = {
   revert: runRevert,
   merge: runMerge,
   status: runStatus,
+  gc: runGc,
 };
 
 const help = `pggit ${version}: Git-style schema history for PostgreSQL, as a wire-protocol proxy
@@ -38,11 +40,12 @@ Commands:
   log       list the schema commits of a database, newest first
   show      show a commit: who, when, statements, what changed
   schema    print the whole schema at any commit as runnable SQL
-  branch    create, list and delete branches (databases of their own)
+  branch    create, list, delete and prune branches (databases of their own)
   diff      the SQL that turns one schema into another (revisions or live databases)
   revert    undo a commit's schema change on a branch (three-way, with conflicts)
   merge     merge a branch into another (three-way, conflicts kept for resolution)
   status    which pggit runs where (the other commands use it with no flags)
+  gc        remove from the store what no branch needs (deleted branches' history)
 
 Run "pggit <command> --help" for a command's options.
 `;
@@ -69,7 +72,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       process.stderr.write(`pggit ${name}: ${(error as Error).message}\nRun "pggit ${name} --help" for usage.\n`);
       return 2;
     }
-    process.stderr.write(`pggit ${name}: ${(error as Error).message}\n`);
+    const sqlstate = (error as { sqlstate?: unknown }).sqlstate;
+    process.stderr.write(`pggit ${name}: ${(error as Error).message}${typeof sqlstate === 'string' ? ` (SQLSTATE ${sqlstate})` : ''}\n`);
     return 1;
   }
 }

@@ -3,8 +3,8 @@
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ProxyMetrics, type ImpactSeries } from '../metrics/index.js';
-import { branchRoutes, historyRoutes, impactRoutes, mergeRoutes, pageRoutes, planRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
-import { StoreBranchDirectory } from '../branch/index.js';
+import { accessRoutes, branchRoutes, historyRoutes, impactRoutes, mergeRoutes, pageRoutes, planRoutes, startHttpServer, type Route, type RunningHttpServer } from '../http/index.js';
+import { LastSessionClock, SizeWatch, StoreBranchDirectory } from '../branch/index.js';
 import { connectUpstream, DEFAULT_GUARD_POLICY, startGuard, startProxy, type GuardPolicy, type RunningProxy, type TlsFiles, type UpstreamTarget } from '../proxy/index.js';
 import { hostForUrl } from './listen-address.js';
 import { connectHistoryReader, connectStore, type HistoryReader, type HistoryStore } from '../store/index.js';
@@ -18,6 +18,8 @@ export interface ServeOptions {
   /** The metadata store; undefined: no history recorded. */
   readonly storeUrl: string | undefined;
   readonly reconcileIntervalMs: number;
+  /** Where the attribution locks are taken (default: postgres). */
+  readonly lockDatabase?: string;
   /** undefined: no HTTP server. */
   readonly http: { host: string; port: number } | undefined;
   readonly metrics: boolean;
@@ -37,6 +39,12 @@ export interface ServeOptions {
   readonly apiToken?: string | undefined;
   /** The zero-downtime guard (default: warn about hazards on tables of 100,000 rows or more). */
   readonly guard?: GuardPolicy | undefined;
+  /** Log a branch larger than this (--branch-size-warn). */
+  readonly branchSizeWarnBytes?: number | undefined;
+  /** POST /api/branches refuses more branches than this besides main (--max-branches). */
+  readonly maxBranches?: number | undefined;
+  /** How often branch and store sizes are read (default 60 s). */
+  readonly sizeIntervalMs?: number | undefined;
 }
 
 export interface Serving {
@@ -57,6 +65,17 @@ export async function serve(options: ServeOptions): Promise<Serving> {
   const storeUrl = options.storeUrl;
   const branchStore = history?.store ?? (storeUrl ? connectStore({ url: storeUrl }) : undefined);
   const branches = branchStore ? new StoreBranchDirectory(branchStore.pool, () => branchStore.ensureReady()) : undefined;
+  const lastSession = branchStore ? new LastSessionClock(branchStore.pool, () => branchStore.ensureReady()) : undefined;
+  const sizes = branchStore
+    ? new SizeWatch({
+        context: { store: branchStore, upstreamUrl: options.upstreamUrl },
+        logger: options.logger,
+        sink: metrics,
+        warnBytes: options.branchSizeWarnBytes,
+        intervalMs: options.sizeIntervalMs,
+      })
+    : undefined;
+  sizes?.start();
   const guard = startGuard(options.guard ?? DEFAULT_GUARD_POLICY, options.upstreamUrl, metrics);
   const proxy = await startProxy({
     listen: options.listen,
@@ -76,7 +95,11 @@ export async function serve(options: ServeOptions): Promise<Serving> {
         }
       : undefined,
     onDdlStarted: history ? (route) => history.recorder.ddlStarted(route) : undefined,
-    onSessionReady: (route) => history?.recorder.noteDatabase(route),
+    onSessionReady: (route) => {
+      // Once per session, written at most once a minute per branch (branch list, prune --idle-for).
+      void lastSession?.touch(route.repository, route.branch);
+      return history?.recorder.noteDatabase(route);
+    },
     branches,
     guard: guard?.shared,
   });
@@ -98,6 +121,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
       metrics?.setPageUrl(options.publicUrl ?? `http://${hostForUrl(http.host)}:${http.port}`);
     } catch (error) {
       await proxy.shutdown(0);
+      await sizes?.stop();
       await guard?.stop();
       impact?.stop();
       await reader?.close();
@@ -110,6 +134,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     http,
     stop: async (drainMs) => {
       await proxy.shutdown(drainMs);
+      await sizes?.stop();
       await guard?.stop();
       impact?.stop();
       await http?.close();
@@ -121,8 +146,11 @@ export async function serve(options: ServeOptions): Promise<Serving> {
 }
 
 function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined, reader: HistoryReader | undefined, impact: ImpactSeries | undefined): Route[] {
-  const routes: Route[] = [...pageRoutes()];
-  if (branchStore) routes.push(...branchRoutes({ context: { store: branchStore, upstreamUrl: options.upstreamUrl }, apiToken: options.apiToken }));
+  const routes: Route[] = [...pageRoutes(), ...accessRoutes(options.apiToken)];
+  if (branchStore) {
+    const context = { store: branchStore, upstreamUrl: options.upstreamUrl };
+    routes.push(...branchRoutes({ context, apiToken: options.apiToken, maxBranches: options.maxBranches, sizeWarnBytes: options.branchSizeWarnBytes }));
+  }
   if (reader) routes.push(...historyRoutes(reader), ...impactRoutes(reader, impact));
   if (branchStore && reader) {
     const planOptions = { context: { store: branchStore, upstreamUrl: options.upstreamUrl }, reader, apiToken: options.apiToken };
@@ -133,7 +161,7 @@ function apiRoutes(options: ServeOptions, branchStore: HistoryStore | undefined,
 
 function startRecorder(options: ServeOptions, storeUrl: string, metrics: ProxyMetrics | undefined) {
   const store = connectStore({ url: storeUrl });
-  const pools = new CatalogPools(options.upstreamUrl);
+  const pools = new CatalogPools(options.upstreamUrl, { lockDatabase: options.lockDatabase });
   const storeDatabase = decodeURIComponent(new URL(storeUrl).pathname.slice(1));
   // The store's own database is not a repository.
   const recorder = new Recorder({ store, pools, logger: options.logger, metrics, ignoreDatabases: [storeDatabase] });

@@ -5,3 +5,5 @@ export { LocalCluster, SUPERUSER, type ClusterOptions } from './local-cluster.js
 export { ClusterError, type ClusterErrorCode } from './cluster-error.js';
 export { freePort, portIsFree } from './free-port.js';
 export { serverUser, type ServerUser } from './server-user.js';
+export { binariesForUp } from './up-binaries.js';
+export { cloneSupport, reflinksIn, type CloneSupport } from './clone-support.js';

@@ -3,15 +3,25 @@
 import pg from 'pg';
 import { databaseConfig, surviveLostConnections } from '../store/index.js';
 
+/** The maintenance database every cluster has (initdb creates it; createdb and pg_dumpall connect there too). */
+export const DEFAULT_LOCK_DATABASE = 'postgres';
+
 export class CatalogPools {
   private readonly pools = new Map<string, pg.Pool>();
   /** Connections kept outside the pools (schema-change locks), by database. */
   private readonly own = new Map<string, Set<pg.Client>>();
 
+  private readonly applicationName: string;
+  /** Where the schema-change locks are taken (schema-change-lock.ts): a database applications do not look into. */
+  readonly lockDatabase: string;
+
   constructor(
     private readonly upstreamUrl: string,
-    private readonly applicationName = 'pggit recorder',
-  ) {}
+    options: { readonly applicationName?: string; readonly lockDatabase?: string | undefined } = {},
+  ) {
+    this.applicationName = options.applicationName ?? 'pggit recorder';
+    this.lockDatabase = options.lockDatabase ?? DEFAULT_LOCK_DATABASE;
+  }
 
   pool(database: string): pg.Pool {
     let pool = this.pools.get(database);
@@ -31,9 +41,9 @@ export class CatalogPools {
     return pool;
   }
 
-  /** A connection of its own, not connected yet; closed with the database's pool. */
-  client(database: string, applicationName: string): pg.Client {
-    const client = new pg.Client({ ...databaseConfig(this.upstreamUrl, database), application_name: applicationName });
+  /** A connection of its own for work on `database` (made to `connectTo`), not connected yet; closed with the database's pool. */
+  client(database: string, applicationName: string, connectTo = database): pg.Client {
+    const client = new pg.Client({ ...databaseConfig(this.upstreamUrl, connectTo), application_name: applicationName });
     let clients = this.own.get(database);
     if (!clients) this.own.set(database, (clients = new Set()));
     clients.add(client);

@@ -2,7 +2,7 @@
 // snapshot and its rendering, diffs and reconciliation.
 export * from './catalog/index.js';
 export { Recorder, type RecorderOptions, type RecordTarget } from './recorder.js';
-export { CatalogPools } from './catalog-pools.js';
+export { CatalogPools, DEFAULT_LOCK_DATABASE } from './catalog-pools.js';
 export { scopeOfChangeSet } from './change-scope.js';
 export { summarise } from './commit-message.js';
 export * from './queries/index.js';

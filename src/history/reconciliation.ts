@@ -10,13 +10,14 @@
 // the round is skipped while any proxy holds it shared; the recorder then
 // leaves out every object whose head changed since the read began
 // (recorder.ts, keepHead).
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { readCatalog, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { CatalogFingerprint } from './fingerprint.js';
 import { readIdentities } from './identities.js';
 import type { StoredIdentity } from '../store/index.js';
-import { releaseReconcileLock, tryReconcileLock } from './schema-change-lock.js';
+import { boundRelationLockWaits, releaseReconcileLock, tryReconcileLock } from './schema-change-lock.js';
 
 /** A full read, ready to be written as a detected commit. */
 export interface FullRead {
@@ -89,30 +90,37 @@ export class Reconciliation {
   }
 
   private async run(database: string, first: boolean, readTaken: () => void): Promise<void> {
-    const client = await this.host.pools.pool(database).connect();
+    const { pools } = this.host;
+    const client = await pools.pool(database).connect();
+    let lockClient: pg.PoolClient | undefined;
     let broken: Error | undefined;
     let read: FullRead;
     let fingerprint: string;
-    let locked: boolean;
+    let key: string | undefined;
     try {
       fingerprint = await this.fingerprint.read(client);
       if (!first && this.clean.get(database) === fingerprint) {
         this.host.logger.debug({ database }, 'reconciled: catalog unchanged');
         return;
       }
-      locked = await tryReconcileLock(client);
-      if (!locked && !first) {
+      lockClient = await pools.pool(pools.lockDatabase).connect();
+      key = await tryReconcileLock(lockClient, database);
+      if (key === undefined && !first) {
         this.host.logger.debug({ database }, 'reconciliation skipped: schema changes in flight');
         this.host.skipped(database);
         return;
       }
       try {
+        if (key !== undefined) await boundRelationLockWaits(client, true);
         const before = this.host.recordedHead(database);
         const readAt = new Date();
         const objects = await readCatalog(client);
         read = { database, readAt, objects, before, identities: await readIdentities(client, objects.map((object) => object.key)).catch(() => undefined) };
       } finally {
-        if (locked) await releaseReconcileLock(client);
+        if (key !== undefined) {
+          await releaseReconcileLock(lockClient, key);
+          await boundRelationLockWaits(client, false);
+        }
       }
     } catch (error) {
       if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) {
@@ -124,11 +132,12 @@ export class Reconciliation {
       broken = error as Error;
       throw error;
     } finally {
-      // A connection that failed while it may hold the lock is closed, which releases it.
+      // A connection that failed while it may hold the lock (or lock_timeout) is closed, which releases it.
       client.release(broken);
+      lockClient?.release(broken);
     }
     readTaken();
-    if (!locked) {
+    if (key === undefined) {
       // A database's first look must not wait for a quiet moment: sessions wait for it.
       this.host.adopt(read);
       return;

@@ -2,8 +2,8 @@
 //   1. read: the catalog objects a change touched (or all of it), right
 //      away and in parallel (a few connections per database, see
 //      CatalogPools); the session holds its ReadyForQuery until then;
-//   2. write: one at a time, in the order the transactions committed,
-//      retrying while the store is down.
+//   2. write: per database one at a time, in the order the transactions
+//      committed (databases side by side), retrying while the store is down.
 // Reconciliation (reconciliation.ts) runs beside them and hands its
 // detected commits to the same write stage.
 import type { Logger } from 'pino';
@@ -18,14 +18,14 @@ import { Reconciliation, type FullRead } from './reconciliation.js';
 import { isConnectionError } from './connection-errors.js';
 import { ObservedReader, type ObservedRead } from './observed-read.js';
 import { SchemaChangeLocks, type SchemaChangeHold } from './schema-change-lock.js';
-import { SerialQueue } from './serial-queue.js';
+import { DatabaseQueues } from './database-queues.js';
 
 export interface RecorderOptions {
   readonly store: HistoryStore;
   readonly pools: CatalogPools;
   readonly logger: Logger;
   readonly metrics?: ProxyMetrics | undefined;
-  /** Commits waiting for the store; beyond this the oldest are dropped and reconciliation closes the gap. */
+  /** Commits of one database waiting for the store; beyond this the oldest are dropped and reconciliation closes the gap. */
   readonly queueLimit?: number;
   readonly retryMs?: number;
   /** Databases that are not repositories (the store's own). */
@@ -66,7 +66,7 @@ const MAIN = 'main';
 
 export class Recorder {
   private readonly log: Logger;
-  private readonly writes: SerialQueue<WriteJob>;
+  private readonly writes: DatabaseQueues<WriteJob>;
   private readonly locks: SchemaChangeLocks;
   private readonly reader: ObservedReader;
   private readonly reconciliation: Reconciliation;
@@ -85,8 +85,8 @@ export class Recorder {
   constructor(private readonly options: RecorderOptions) {
     this.log = options.logger.child({ component: 'recorder' });
     this.reader = new ObservedReader(options.pools, this.log);
-    this.locks = new SchemaChangeLocks((database) => options.pools.client(database, 'pggit recorder'), this.log);
-    this.writes = new SerialQueue((job) => this.write(job), {
+    this.locks = new SchemaChangeLocks((database) => options.pools.client(database, 'pggit recorder', options.pools.lockDatabase), this.log);
+    this.writes = new DatabaseQueues((job) => this.write(job), {
       limit: options.queueLimit ?? 10_000,
       retryMs: options.retryMs ?? 1_000,
       isRetryable: (error) => this.storeDown(error),
@@ -100,7 +100,7 @@ export class Recorder {
         const objects = this.recorded.get(database);
         return objects && new Map(objects.map((object) => [object.key, object]));
       },
-      write: (full) => new Promise<boolean>((done) => void this.writes.push({ kind: 'detected', database: full.database, full, done })),
+      write: (full) => new Promise<boolean>((done) => void this.writes.push(full.database, { kind: 'detected', database: full.database, full, done })),
       adopt: (full) => {
         if (!this.recorded.has(full.database)) this.recorded.set(full.database, full.objects);
       },
@@ -157,7 +157,7 @@ export class Recorder {
     void read.then((result) => (job.result = result ?? null));
     // Queued behind the database's first read (a session whose hold ran out
     // may commit before it is taken): the baseline is always written first.
-    void first.then(() => this.writes.push(job));
+    void first.then(() => this.writes.push(database, job));
     return read.then(
       () => undefined,
       () => undefined,
@@ -274,8 +274,8 @@ export class Recorder {
   /** Observed commits of the same database queued right behind `job` whose reads are done. */
   private readyFollowers(job: ObservedJob): ObservedJob[] {
     const followers: ObservedJob[] = [];
-    for (const next of this.writes.waiting()) {
-      if (followers.length + 1 >= MAX_BATCH || next.kind !== 'observed' || next.database !== job.database) break;
+    for (const next of this.writes.waiting(job.database)) {
+      if (followers.length + 1 >= MAX_BATCH || next.kind !== 'observed') break;
       if (next.result === undefined || next.result === null || next.written) break;
       followers.push(next);
     }

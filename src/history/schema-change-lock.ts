@@ -26,11 +26,24 @@
 // written just before L, and would then record T's change being undone.
 // So the lock is a session lock taken by its own statement, outside the
 // read's transaction, not pg_try_advisory_xact_lock inside it.
+//
+// Where the lock lives. Advisory locks belong to the database of the
+// session that takes them, and applications look at theirs (PostgreSQL's
+// own advisory_lock test counts every advisory lock in its database). So
+// the locks are taken in one database of the server that applications do
+// not inspect (the lock database, `postgres` unless configured), keyed by
+// the OID of the database they cover. Any single lock service would do for
+// the argument above; the upstream server is the one that is there whenever
+// there is DDL to cover, and it keeps a proxy's lock while the store is
+// down and its commits wait to be written.
 import type pg from 'pg';
 import type { Logger } from 'pino';
 
-/** The advisory lock key ('pggit' in ASCII). Advisory locks are per database: one per branch database. */
-export const SCHEMA_CHANGE_LOCK = 0x70_67_67_69_74;
+/** The upper half of every key ('pggi' in ASCII); the lower half is the covered database's OID. */
+export const SCHEMA_CHANGE_LOCK_SPACE = 0x70_67_67_69;
+
+/** The key that covers one database, looked up by name at the time of the statement (NULL: no such database, nothing to cover). */
+const KEY_OF_DATABASE = `(SELECT (${SCHEMA_CHANGE_LOCK_SPACE}::bigint << 32) | oid::bigint FROM pg_database WHERE datname = $1)`;
 
 /**
  * How long a reconciliation read may wait for a relation lock (catalog
@@ -50,19 +63,36 @@ export interface SchemaChangeHold {
   release(): void;
 }
 
-/** Takes the exclusive lock for a reconciliation read, or says it is taken. Also bounds the read's waits for relation locks. */
-export async function tryReconcileLock(client: pg.ClientBase): Promise<boolean> {
-  const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [SCHEMA_CHANGE_LOCK]);
-  if (rows[0]?.locked !== true) return false;
-  await client.query(`SET lock_timeout = '${RECONCILE_LOCK_TIMEOUT}'`);
-  return true;
+/** The key that covers a database now (undefined: it does not exist). */
+export async function schemaChangeLockKey(lockClient: pg.ClientBase, database: string): Promise<string | undefined> {
+  const { rows } = await lockClient.query<{ key: string | null }>(`SELECT ${KEY_OF_DATABASE} AS key`, [database]);
+  return rows[0]?.key ?? undefined;
 }
 
-export async function releaseReconcileLock(client: pg.ClientBase): Promise<void> {
-  await client.query(`RESET lock_timeout; SELECT pg_advisory_unlock(${SCHEMA_CHANGE_LOCK})`);
+/**
+ * Takes the exclusive lock covering `database` on `lockClient` (a
+ * connection to the lock database), or says it is taken: the key to
+ * release it with, or undefined.
+ */
+export async function tryReconcileLock(lockClient: pg.ClientBase, database: string): Promise<string | undefined> {
+  const { rows } = await lockClient.query<{ key: string | null; locked: boolean | null }>(
+    `SELECT key, pg_try_advisory_lock(key) AS locked FROM (SELECT ${KEY_OF_DATABASE} AS key) covered`,
+    [database],
+  );
+  const row = rows[0];
+  return row?.locked === true && row.key !== null ? row.key : undefined;
 }
 
-/** The shared locks of one proxy, one connection per database that saw schema changes. */
+export async function releaseReconcileLock(lockClient: pg.ClientBase, key: string): Promise<void> {
+  await lockClient.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
+}
+
+/** Bounds a reconciliation read's waits for relation locks (on the reading connection). */
+export async function boundRelationLockWaits(readClient: pg.ClientBase, bounded: boolean): Promise<void> {
+  await readClient.query(bounded ? `SET lock_timeout = '${RECONCILE_LOCK_TIMEOUT}'` : 'RESET lock_timeout');
+}
+
+/** The shared locks of one proxy: per database that saw schema changes, a connection of its own to the lock database. */
 export class SchemaChangeLocks {
   private readonly databases = new Map<string, DatabaseLock>();
 
@@ -73,7 +103,7 @@ export class SchemaChangeLocks {
 
   hold(database: string): SchemaChangeHold {
     let lock = this.databases.get(database);
-    if (!lock) this.databases.set(database, (lock = new DatabaseLock(() => this.connect(database), this.log.child({ database }))));
+    if (!lock) this.databases.set(database, (lock = new DatabaseLock(database, () => this.connect(database), this.log.child({ database }))));
     return lock.hold();
   }
 
@@ -82,7 +112,7 @@ export class SchemaChangeLocks {
     await Promise.all([...this.databases.values()].map((lock) => lock.settled()));
   }
 
-  /** Closes the database's connection (its branch was deleted). */
+  /** Closes the connection that covered the database (its branch was deleted). */
   async close(database: string): Promise<void> {
     const lock = this.databases.get(database);
     this.databases.delete(database);
@@ -95,10 +125,13 @@ export class SchemaChangeLocks {
   }
 }
 
+/** Stands for a lock "held" on a database that does not exist. */
+const NO_DATABASE = 'none';
+
 class DatabaseLock {
   private holds = 0;
-  /** The server holds our shared lock (as far as we know). */
-  private locked = false;
+  /** The key the server holds our shared lock under (as far as we know). */
+  private lockedKey: string | undefined;
   private client: pg.Client | undefined;
   private converging: Promise<void> | undefined;
   /** Taking the lock failed: no retry until every hold of that time has ended. */
@@ -106,9 +139,14 @@ class DatabaseLock {
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
+    private readonly database: string,
     private readonly newClient: () => pg.Client,
     private readonly log: Logger,
   ) {}
+
+  private get locked(): boolean {
+    return this.lockedKey !== undefined;
+  }
 
   hold(): SchemaChangeHold {
     this.holds += 1;
@@ -137,7 +175,7 @@ class DatabaseLock {
     clearTimeout(this.idleTimer);
     const client = this.client;
     this.client = undefined;
-    this.locked = false;
+    this.lockedKey = undefined;
     await client?.end().catch(() => undefined);
   }
 
@@ -169,8 +207,18 @@ class DatabaseLock {
       const lock = this.holds > 0;
       try {
         const client = await this.connection();
-        await client.query(lock ? 'SELECT pg_advisory_lock_shared($1)' : 'SELECT pg_advisory_unlock_shared($1)', [SCHEMA_CHANGE_LOCK]);
-        this.locked = lock;
+        if (lock) {
+          // The key is looked up with the lock, and released as taken: the database may be renamed or dropped meanwhile.
+          const { rows } = await client.query<{ key: string | null }>(
+            `SELECT key, pg_advisory_lock_shared(key) FROM (SELECT ${KEY_OF_DATABASE} AS key) covered`,
+            [this.database],
+          );
+          // No such database (dropped): nothing can commit there, so nothing to cover.
+          this.lockedKey = rows[0]?.key ?? NO_DATABASE;
+        } else {
+          if (this.lockedKey !== NO_DATABASE) await client.query('SELECT pg_advisory_unlock_shared($1::bigint)', [this.lockedKey]);
+          this.lockedKey = undefined;
+        }
       } catch (error) {
         // Clients are not held up for it: at worst reconciliation records the change as detected.
         this.log.warn({ err: error }, 'could not take the schema-change lock: reconciliation may record this change as detected');
@@ -188,7 +236,7 @@ class DatabaseLock {
       // The server released the lock with the connection: take it again if still needed.
       this.log.warn({ err: error }, 'lost the schema-change lock connection');
       this.client = undefined;
-      this.locked = false;
+      this.lockedKey = undefined;
       if (this.holds > 0) void this.converge();
     });
     await client.connect();

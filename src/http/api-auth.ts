@@ -1,7 +1,7 @@
 // Writes through the JSON API (branches, and merge/revert as they land) need
 // "Authorization: Bearer TOKEN" with the token from --api-token / PGGIT_API_TOKEN.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { HttpError, type HttpRequest } from './router.js';
+import { HttpError, type HttpRequest, type Route } from './router.js';
 
 /** Throws 403 when no token is configured, 401 when the request's is missing or wrong. */
 export function authorize(request: HttpRequest, token: string | undefined): void {
@@ -18,3 +18,8 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
+
+/** GET /api/access: whether this server takes writes at all, so the page offers them only then (never the token itself). */
+export function accessRoutes(token: string | undefined): Route[] {
+  return [{ method: 'GET', path: '/api/access', handler: () => ({ status: 200, body: { writes: token === undefined ? 'off' : 'token' } }) }];
+}

@@ -15,7 +15,7 @@ export async function answer(fn: () => Promise<HttpResponse>): Promise<HttpRespo
 
 export function asHttpError(error: unknown): unknown {
   if (error instanceof HttpError) return error;
-  if (error instanceof BranchError) return new HttpError(httpStatusOf(error.code), error.message, error.code);
+  if (error instanceof BranchError) return new HttpError(httpStatusOf(error.code), error.message, error.code, error.sqlstate);
   if (error instanceof StoreError) return new HttpError(storeStatus(error.code), error.message, error.code);
   if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code !== '') {
     // PostgreSQL: the store's database (3D000) or its tables (42P01) do not exist yet.

@@ -6,7 +6,7 @@
 //
 // POST and DELETE need "Authorization: Bearer <token>" with the token from
 // --api-token / PGGIT_API_TOKEN; without a configured token they answer 403.
-import { createBranch, deleteBranch, listBranches, type BranchContext } from '../branch/index.js';
+import { createBranchWithinLimit, deleteBranch, listBranches, type BranchContext } from '../branch/index.js';
 import { answer, required } from './api-errors.js';
 import { authorize } from './api-auth.js';
 import { HttpError, type Route } from './router.js';
@@ -15,6 +15,10 @@ export interface BranchApiOptions {
   readonly context: BranchContext;
   /** undefined: POST and DELETE are refused. */
   readonly apiToken: string | undefined;
+  /** Branches besides main per repository (--max-branches); undefined: no limit. */
+  readonly maxBranches?: number | undefined;
+  /** Flag branches larger than this in the list (--branch-size-warn). */
+  readonly sizeWarnBytes?: number | undefined;
 }
 
 export function branchRoutes(options: BranchApiOptions): Route[] {
@@ -26,7 +30,7 @@ export function branchRoutes(options: BranchApiOptions): Route[] {
       handler: (request) =>
         answer(async () => {
           const repository = required(request.query.get('db'), 'db');
-          return { status: 200, body: { repository, branches: await listBranches(context, repository) } };
+          return { status: 200, body: { repository, branches: await listBranches(context, repository, { sizeWarnBytes: options.sizeWarnBytes }) } };
         }),
     },
     {
@@ -41,7 +45,7 @@ export function branchRoutes(options: BranchApiOptions): Route[] {
           const repository = required(stringField(body, 'db'), 'db');
           const from = stringField(body, 'from');
           if (body['withData'] !== undefined && typeof body['withData'] !== 'boolean') throw new HttpError(400, '"withData" must be true or false');
-          const created = await createBranch(context, { repository, name, from, withData: body['withData'] === true });
+          const created = await createBranchWithinLimit(context, { repository, name, from, withData: body['withData'] === true }, options.maxBranches);
           return { status: 201, body: created };
         }),
     },

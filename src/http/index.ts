@@ -15,7 +15,7 @@ export { branchRoutes, type BranchApiOptions } from './branch-api.js';
 export { planRoutes, type PlanApiOptions } from './plan-api.js';
 export { mergeRoutes } from './merge-api.js';
 export { answer, asHttpError, required, optional } from './api-errors.js';
-export { authorize } from './api-auth.js';
+export { accessRoutes, authorize } from './api-auth.js';
 export { historyRoutes, refContext } from './history-api.js';
 export { impactRoutes } from './impact-api.js';
 export { pageRoutes, PAGE_DIR } from './page.js';

@@ -3,18 +3,20 @@
 //
 //   POST /api/merge {db, source, target?, dryRun?, force?}   200 merged (or dry run), 409 conflicts (kept in progress) or data to delete
 //   GET  /api/merge?db=&target=                             the merge in progress (404: none)
+//   GET  /api/merge/preview?db=&source=&target=             what merging would do (a dry run: a read, no token)
+//   GET  /api/merges?db=                                    every merge in progress, by target
 //   POST /api/merge/resolve {db, target?, key, take: "ours"|"theirs" | sql}
 //   POST /api/merge/continue {db, target?, force?}          200 merged, 409 conflicts left or data to delete
 //   POST /api/merge/abort {db, target?}
 //
 // POSTs need "Authorization: Bearer <token>" (--api-token).
-import { abortMerge, continueMerge, mergeBranches, mergeStatus, resolveMergeConflict } from '../branch/index.js';
+import { abortMerge, continueMerge, mergeBranches, mergesInProgress, mergeStatus, resolveMergeConflict } from '../branch/index.js';
 import { loadParser, parserLoaded } from '../ddl/index.js';
 import { selectRepository } from '../history/index.js';
 import type { Resolution } from '../store/index.js';
 import { authorize } from './api-auth.js';
 import { bodyOf, flag, requiredText, text, type Body } from './api-body.js';
-import { answer, optional } from './api-errors.js';
+import { answer, optional, required } from './api-errors.js';
 import type { PlanApiOptions } from './plan-api.js';
 import { HttpError, type HttpRequest, type HttpResponse, type Route } from './router.js';
 
@@ -39,21 +41,26 @@ export function mergeRoutes(options: PlanApiOptions): Route[] {
         return run(body, await selectRepository(reader, text(body, 'db')));
       }),
   });
+  const get = (path: string, run: (request: HttpRequest, repository: string) => Promise<unknown>): Route => ({
+    method: 'GET',
+    path,
+    handler: (request: HttpRequest) =>
+      answer(async () => {
+        if (!parserLoaded()) await loadParser();
+        return { status: 200, body: await run(request, await selectRepository(reader, optional(request.query.get('db')))) };
+      }),
+  });
   return [
     post('/api/merge', async (body, repository) => {
       const result = await mergeBranches(context, { repository, source: requiredText(body, 'source'), target: text(body, 'target'), dryRun: flag(body, 'dryRun'), force: flag(body, 'force'), startedBy: 'http' });
       return { status: result.conflicts.length > 0 ? 409 : 200, body: result };
     }),
-    {
-      method: 'GET',
-      path: '/api/merge',
-      handler: (request) =>
-        answer(async () => {
-          if (!parserLoaded()) await loadParser();
-          const repository = await selectRepository(reader, optional(request.query.get('db')));
-          return { status: 200, body: await mergeStatus(context, { repository, target: optional(request.query.get('target')) }) };
-        }),
-    },
+    get('/api/merge', async (request, repository) => mergeStatus(context, { repository, target: optional(request.query.get('target')) })),
+    // A dry run writes nothing (not even the merge in progress): a read like GET /api/diff.
+    get('/api/merge/preview', async (request, repository) =>
+      mergeBranches(context, { repository, source: required(request.query.get('source'), 'source'), target: optional(request.query.get('target')), dryRun: true }),
+    ),
+    get('/api/merges', async (_request, repository) => ({ repository, merges: await mergesInProgress(context, repository) })),
     post('/api/merge/resolve', async (body, repository) => ({
       status: 200,
       body: await resolveMergeConflict(context, { repository, target: text(body, 'target'), key: requiredText(body, 'key'), resolution: resolutionOf(body) }),

@@ -43,6 +43,8 @@ export class HttpError extends Error {
     message: string,
     /** A stable code for programs; default from the status (NOT_FOUND, ...). */
     code?: string,
+    /** The SQLSTATE of the same failure in PostgreSQL, where it has one. */
+    readonly sqlstate?: string,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -51,8 +53,8 @@ export class HttpError extends Error {
 }
 
 /** The body of every error answer. */
-export function errorBody(status: number, message: string, code?: string): { code: string; message: string } {
-  return { code: code ?? codeOfStatus(status), message };
+export function errorBody(status: number, message: string, code?: string, sqlstate?: string): { code: string; message: string; sqlstate?: string } {
+  return { code: code ?? codeOfStatus(status), message, ...(sqlstate === undefined ? {} : { sqlstate }) };
 }
 
 function codeOfStatus(status: number): string {

@@ -115,7 +115,7 @@ async function handle(
     }
   } catch (error) {
     if (error instanceof HttpError) {
-      result = { status: error.status, body: errorBody(error.status, error.message, error.code) };
+      result = { status: error.status, body: errorBody(error.status, error.message, error.code, error.sqlstate) };
     } else {
       logger?.error({ err: error, method, path }, 'HTTP handler failed');
       result = { status: 500, body: errorBody(500, 'internal error') };

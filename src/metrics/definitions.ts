@@ -181,6 +181,19 @@ export function defineMetrics(registry: Registry) {
       name: 'pggit_recorder_queue_depth',
       help: 'Committed schema changes waiting to be recorded.',
     }),
+    branchSize: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_branch_size_bytes',
+        help: 'pg_database_size of each live branch, read every minute off the forwarding path.',
+        labelNames: ['database', 'branch'],
+      },
+      'gauge',
+    ),
+    storeSize: new ComputedGauge(registry, {
+      name: 'pggit_store_size_bytes',
+      help: 'The metadata store\'s tables with their indexes, read every minute; absent until read.',
+    }),
     storeUp: new ComputedGauge(registry, {
       name: 'pggit_store_up',
       help: '1 when the metadata store answered its last check, 0 when not; absent without a store.',

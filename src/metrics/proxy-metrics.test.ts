@@ -40,6 +40,8 @@ describe('ProxyMetrics registry output', () => {
     metrics.setQueueDepthSource(() => 2);
     metrics.setStoreUpSource(() => true);
     metrics.guardHazard('TABLE_REWRITE', 'deny');
+    metrics.branchSizes([{ database: 'app', branch: 'main', bytes: 8_000_000 }]);
+    metrics.storeSize(400_000);
 
     const families = await scrape(registry);
     const expected: Record<string, [type: string, labels: string[]]> = {
@@ -61,6 +63,8 @@ describe('ProxyMetrics registry output', () => {
       pggit_reconciliations_skipped_total: ['counter', []],
       pggit_recorder_queue_depth: ['gauge', []],
       pggit_store_up: ['gauge', []],
+      pggit_branch_size_bytes: ['gauge', ['database', 'branch']],
+      pggit_store_size_bytes: ['gauge', []],
     };
     expect([...families.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [name, [type, labels]] of Object.entries(expected)) {
@@ -220,5 +224,18 @@ describe('ProxyMetrics registry output', () => {
       NO_SESSION_METRICS.commandComplete(tag('SELECT 1'), 0.001);
       NO_SESSION_METRICS.close();
     }).not.toThrow();
+  });
+
+  it('keeps one size series per live branch: a new reading replaces values, a branch left out loses its series', async () => {
+    const { registry, metrics } = fresh();
+    metrics.branchSizes([
+      { database: 'app', branch: 'main', bytes: 100 },
+      { database: 'app', branch: 'feature', bytes: 200 },
+    ]);
+    metrics.branchSizes([{ database: 'app', branch: 'main', bytes: 150 }]);
+    metrics.storeSize(42);
+    const families = await scrape(registry);
+    expect(families.get('pggit_branch_size_bytes')!.values.map((value) => [value.labels, value.value])).toEqual([[{ database: 'app', branch: 'main' }, 150]]);
+    expect(families.get('pggit_store_size_bytes')!.values.map((value) => value.value)).toEqual([42]);
   });
 });

@@ -36,6 +36,9 @@ export class ProxyMetrics {
   private readonly heads = new Map<string, ValueCell>();
   private readonly readyHoldCell: HistogramCell;
   private readonly guardCells = new Map<string, ValueCell>();
+  /** pggit_branch_size_bytes cells by database\0branch. */
+  private readonly branchSizeCells = new Map<string, ValueCell>();
+  private storeBytes: number | undefined;
 
   constructor(registry: Registry, options: ProxyMetricsOptions = {}) {
     const families = defineMetrics(registry);
@@ -129,6 +132,32 @@ export class ProxyMetrics {
   /** Read at every scrape for pggit_recorder_queue_depth. */
   setQueueDepthSource(source: () => number): void {
     this.families.recorderQueueDepth.setSource(source);
+  }
+
+  /** The sizes of every live branch, as last read: branches not in the list lose their series. */
+  branchSizes(sizes: ReadonlyArray<{ readonly database: string; readonly branch: string; readonly bytes: number }>): void {
+    const seen = new Set<string>();
+    for (const { database, branch, bytes } of sizes) {
+      const key = `${database}\u0000${branch}`;
+      seen.add(key);
+      let cell = this.branchSizeCells.get(key);
+      if (!cell) {
+        cell = this.families.branchSize.cell({ database, branch });
+        this.branchSizeCells.set(key, cell);
+      }
+      cell.value = bytes;
+    }
+    for (const [key, cell] of this.branchSizeCells) {
+      if (seen.has(key)) continue;
+      this.families.branchSize.remove(cell);
+      this.branchSizeCells.delete(key);
+    }
+  }
+
+  /** The metadata store's size as last read (pggit_store_size_bytes). */
+  storeSize(bytes: number): void {
+    this.storeBytes = bytes;
+    this.families.storeSize.setSource(() => this.storeBytes);
   }
 
   /** Read at every scrape for pggit_store_up; `undefined` (no store configured) leaves it without a sample. */

@@ -9,7 +9,7 @@ import type { Hazard, PlanAction, PlanStatement } from './types.js';
 
 const ONLY_WHEN_LIVE = new Set(['ACCESS_EXCLUSIVE_LOCK', 'SHARE_LOCK', 'VALIDATES_ROWS', 'TABLE_REWRITE']);
 
-export function classifyPlanned(steps: ReadonlyArray<PlannedSql & { object: string; action: PlanAction; hazards?: readonly Hazard[] }>, created: ReadonlySet<string>): PlanStatement[] {
+export function classifyPlanned(steps: ReadonlyArray<PlannedSql & { object: string; action: PlanAction; label?: string; hazards?: readonly Hazard[] }>, created: ReadonlySet<string>): PlanStatement[] {
   return steps.map((step) => {
     const hazards: Hazard[] = [];
     const seen = new Set<string>();
@@ -24,7 +24,7 @@ export function classifyPlanned(steps: ReadonlyArray<PlannedSql & { object: stri
       seen.add(id);
       hazards.push(hazard);
     }
-    const statement: PlanStatement = { sql: step.sql, object: step.object, action: step.action, hazards, transactional: step.transactional };
+    const statement: PlanStatement = { sql: step.sql, object: step.object, action: step.action, ...(step.label ? { label: step.label } : {}), hazards, transactional: step.transactional };
     return step.phase && !step.transactional ? { ...statement, phase: step.phase } : statement;
   });
 }

@@ -39,6 +39,7 @@ function byKey(schema: Schema): ReadonlyMap<string, SchemaObject> {
 interface Step extends PlannedSql {
   readonly object: string;
   readonly action: PlanAction;
+  readonly label?: string;
   /** Hazards the statement's text does not show (see classifyPlanned). */
   readonly hazards?: readonly Hazard[];
 }
@@ -307,7 +308,9 @@ function renameSteps(from: ReadonlyMap<string, SchemaObject>, renamed: ReadonlyM
   }
   for (const [tableKey, names] of columns) {
     const table = qualifiedName(tableKey);
-    for (const [old, now] of names) steps.push({ sql: `ALTER TABLE ${table} RENAME COLUMN ${old} TO ${now};`, transactional: true, object: tableKey, action: 'rename' });
+    for (const [old, now] of names) {
+      steps.push({ sql: `ALTER TABLE ${table} RENAME COLUMN ${old} TO ${now};`, transactional: true, object: tableKey, action: 'rename', label: `rename column ${table}.${old} -> ${now}` });
+    }
   }
   return steps;
 }

@@ -24,7 +24,7 @@ export function formatBytes(bytes: number): string {
 }
 
 function block(statement: PlanStatement): string {
-  const lines = [`-- ${statement.action} ${statement.object}`];
+  const lines = [`-- ${statement.label ?? `${statement.action} ${statement.object}`}`];
   for (const hazard of statement.hazards) lines.push(`-- hazard ${describeHazard(hazard)}`);
   lines.push(statement.sql);
   return lines.join('\n');

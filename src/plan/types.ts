@@ -21,6 +21,8 @@ export interface PlanStatement {
   /** The object key it acts on (`table:public.users`). */
   readonly object: string;
   readonly action: PlanAction;
+  /** What the statement does in words, where `action object` would not say it (a column rename names the column). */
+  readonly label?: string;
   readonly hazards: readonly Hazard[];
   /** False for statements that cannot run inside a transaction block (or whose result a later statement of the same transaction could not use). */
   readonly transactional: boolean;

@@ -314,7 +314,9 @@ export class Session {
     if (last) client.end(last);
     client.destroySoon();
     // destroySoon waits for the bytes to be flushed, which a client that never reads can prevent.
-    setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref();
+    const grace = setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref();
+    // Cleared at close: a pending timer would keep the socket, and the session with it, alive for 5 s.
+    client.once('close', () => clearTimeout(grace));
   }
 
   private close(reason: string): void {

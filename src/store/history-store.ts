@@ -41,6 +41,8 @@ export class HistoryStore {
   private readonly heads = new Map<string, CachedHead>();
   /** Definition texts by hash: immutable, so safe to keep. */
   private readonly definitionCache = new Map<string, string>();
+  /** Repository ids by name: a repository is never deleted, so one lookup per process. */
+  private readonly repositoryIds = new Map<string, number>();
 
   private ready: Promise<void> | undefined;
 
@@ -70,8 +72,13 @@ export class HistoryStore {
 
   /** The repository's id, creating it (and its main branch row) on first use. */
   async repositoryId(name: string, mainDatabase = name): Promise<number> {
+    const known = this.repositoryIds.get(name);
+    if (known !== undefined) return known;
     const found = await this.pool.query<{ id: number }>('SELECT id FROM pggit.repositories WHERE name = $1', [name]);
-    if (found.rows[0]) return found.rows[0].id;
+    if (found.rows[0]) {
+      this.repositoryIds.set(name, found.rows[0].id);
+      return found.rows[0].id;
+    }
     const created = await this.pool.query<{ id: number }>(
       `WITH r AS (INSERT INTO pggit.repositories (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id)
        SELECT id FROM r UNION ALL SELECT id FROM pggit.repositories WHERE name = $1 LIMIT 1`,

@@ -21,3 +21,5 @@ export { identitiesAt, writeCommitsIdentities, writeIdentities, type StoredIdent
 export { mergeBase, isAncestor, type MergeBase } from './merge-base.js';
 export { aliasClasses, writeAliases } from './identity-aliases.js';
 export { readMerge, listMerges, startMerge, resolveConflict, endMerge, type StoredMerge, type StoredConflict, type Resolution } from './merge-state.js';
+export { collectGarbage, type GcOptions, type GcResult } from './gc.js';
+export { storeSizeBytes } from './store-size.js';

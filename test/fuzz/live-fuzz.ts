@@ -1,28 +1,35 @@
-// Fuzzes a running proxy with mutated client sessions (garbage and huge
-// lengths in the startup packet and mid-session, truncated frames, wrong
-// type bytes, floods of tiny messages, real sessions with bytes mutated)
-// while one steady session queries beside them. Used by `npm run fuzz` and,
+// Fuzzes a running proxy with mutated client sessions (see fuzz-session.ts)
+// while a steady pgbench runs beside them (steady-pgbench.ts). A warm-up
+// round first; then the proxy's memory after a full collection, with no
+// client left, is the baseline; then the N sessions; then, once every
+// session has ended, the same measure again. Used by `npm run fuzz` and,
 // with a few hundred sessions, by test/fuzz-live.test.ts.
-import { connect, type Socket } from 'node:net';
-import pg from 'pg';
-import { serialize } from 'pg-protocol';
 import { scrape, total } from '../../bench/scrape.js';
+import type { ProxyProcess } from '../harness/proxy-process.js';
+import { collectedMemory, type CollectedMemory } from './collected-memory.js';
+import { fuzzSession, KINDS, random, type FuzzTarget } from './fuzz-session.js';
+import { startSteadyPgbench, type SteadyPgbenchReport } from './steady-pgbench.js';
 
-export interface LiveFuzzOptions {
-  readonly port: number;
-  /** http://HOST:PORT of the proxy's HTTP server (/metrics). */
-  readonly http: string;
-  readonly database: string;
-  readonly user: string;
+export interface LiveFuzzOptions extends FuzzTarget {
+  readonly proxy: ProxyProcess;
+  /** Where the proxy child writes heap snapshots (it runs with `snapshotNodeArgs(dir)`). */
+  readonly snapshotDir: string;
   readonly sessions: number;
+  /** Sessions (and pgbench) before the baseline is measured, so that what the first sessions allocate for good is in it. */
+  readonly warmupSessions: number;
   readonly concurrency: number;
   readonly seed: number;
+  /** postgres:// URL of the pgbench database through the proxy. */
+  readonly pgbenchUrl: string;
+  readonly pgbenchRate: number;
+  readonly pgbenchRunSeconds: number;
   readonly onProgress?: (done: number) => void;
 }
 
 export interface LiveFuzzReport {
+  /** Fuzzing sessions after the warm-up. */
   readonly sessions: number;
-  /** Sessions by kind. */
+  /** Sessions by kind, warm-up included. */
   readonly kinds: Record<string, number>;
   /** ErrorResponses the fuzzing sessions got, by SQLSTATE. */
   readonly errorCodes: Record<string, number>;
@@ -30,230 +37,86 @@ export interface LiveFuzzReport {
   readonly unclear: number;
   /** Sessions the proxy had not closed 10 s after the client finished sending and half-closed. */
   readonly hung: number;
-  readonly steadyQueries: number;
-  readonly steadyErrors: string[];
-  readonly heapBefore: number;
-  readonly heapAfter: number;
-  readonly rssBefore: number;
-  readonly rssAfter: number;
+  /** Client sessions the proxy still counted 30 s after the last one ended (pggit_client_connections). */
+  readonly clientsLeft: number;
+  /** The steady pgbench, warm-up and measured rounds together. */
+  readonly steady: SteadyPgbenchReport;
+  readonly baseline: CollectedMemory;
+  readonly after: CollectedMemory;
   readonly seconds: number;
 }
 
-const KINDS = ['startup-garbage', 'startup-huge-length', 'startup-truncated', 'mid-garbage', 'mid-wrong-code', 'mid-huge-length', 'mid-truncated', 'flood', 'mutated-session'] as const;
-type Kind = (typeof KINDS)[number];
+interface Tally {
+  kinds: Record<string, number>;
+  errorCodes: Record<string, number>;
+  unclear: number;
+  hung: number;
+  done: number;
+}
 
-/** mulberry32: a small seeded generator, so a failing run can be repeated with its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+async function runSessions(options: LiveFuzzOptions, count: number, next: () => number, tally: Tally): Promise<void> {
+  let issued = 0;
+  const worker = async (): Promise<void> => {
+    while (issued < count) {
+      issued++;
+      const kind = KINDS[Math.floor(next() * KINDS.length)]!;
+      tally.kinds[kind] = (tally.kinds[kind] ?? 0) + 1;
+      const result = await fuzzSession(options, kind, next);
+      for (const code of result.codes) tally.errorCodes[code] = (tally.errorCodes[code] ?? 0) + 1;
+      if (result.unclear) tally.unclear++;
+      if (result.hung) tally.hung++;
+      tally.done++;
+      if (tally.done % 1000 === 0) options.onProgress?.(tally.done);
+    }
   };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
 }
 
-function bytes(next: () => number, length: number): Buffer {
-  return Buffer.from(Array.from({ length }, () => Math.floor(next() * 256)));
-}
-
-function header(code: number, length: number): Buffer {
-  const out = Buffer.alloc(5);
-  out[0] = code;
-  out.writeInt32BE(length | 0, 1);
-  return out;
-}
-
-/** The bytes a fuzzing session sends after (for mid-* kinds) a valid startup. */
-function payload(kind: Kind, next: () => number, startup: Buffer): Buffer {
-  const int = (n: number): number => Math.floor(next() * n);
-  switch (kind) {
-    case 'startup-garbage':
-      return bytes(next, 1 + int(200));
-    case 'startup-huge-length': {
-      const out = bytes(next, 8 + int(32));
-      out.writeInt32BE([0x7fffffff, 10_001, -1, 7][int(4)]!, 0);
-      return out;
-    }
-    case 'startup-truncated':
-      return startup.subarray(0, int(startup.length));
-    case 'mid-garbage':
-      return bytes(next, 1 + int(300));
-    case 'mid-wrong-code':
-      return Buffer.concat([serialize.query('SELECT 1'), header([0, 0x7a, 0xff, 0x21][int(4)]!, 4 + int(50)), bytes(next, 50)]);
-    case 'mid-huge-length':
-      return Buffer.concat([header(0x51, [0x7fffffff, 0x40000000, -5, 2][int(4)]!), bytes(next, int(100))]);
-    case 'mid-truncated': {
-      const query = serialize.query(`SELECT ${'x'.repeat(int(500))}`);
-      return query.subarray(0, 1 + int(query.length - 1));
-    }
-    case 'flood':
-      return Buffer.concat([...Array.from({ length: 2_000 + int(3_000) }, () => serialize.flush()), serialize.sync()]);
-    case 'mutated-session': {
-      const real = Buffer.concat([
-        serialize.query('SELECT 1; SELECT 2'),
-        serialize.parse({ name: '', text: 'SELECT $1::int', types: [] }),
-        serialize.bind({ values: ['7'] }),
-        serialize.execute({}),
-        serialize.sync(),
-      ]);
-      for (let flips = 1 + int(4); flips > 0; flips--) real[int(real.length)] = int(256);
-      return real;
-    }
+/** Waits (polling /metrics) until the proxy counts no client session; returns how many are left after 30 s. */
+async function drained(http: string): Promise<number> {
+  let clients = Infinity;
+  for (let waited = 0; waited <= 30_000; waited += 100) {
+    clients = total(await scrape(`${http}/metrics`), 'pggit_client_connections');
+    if (clients === 0) return 0;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  return clients;
 }
 
-interface SessionResult {
-  readonly codes: string[];
-  readonly unclear: boolean;
-  readonly hung: boolean;
-}
-
-/** Reads messages off the socket: type byte, length, body; anything else is unclear. */
-class Replies {
-  private buffer = Buffer.alloc(0);
-  readonly codes: string[] = [];
-  unclear = false;
-  readyForQuery = 0;
-
-  push(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
-    while (this.buffer.length >= 5) {
-      const type = this.buffer[0]!;
-      const length = this.buffer.readInt32BE(1);
-      if (length < 4 || length > 1 << 24) {
-        this.unclear = true;
-        this.buffer = Buffer.alloc(0);
-        return;
-      }
-      if (this.buffer.length < 1 + length) return;
-      const body = this.buffer.subarray(5, 1 + length);
-      if (type === 0x5a) this.readyForQuery++;
-      if (type === 0x45) {
-        const code = fieldOf(body, 'C');
-        if (code && /^[0-9A-Z]{5}$/.test(code)) this.codes.push(code);
-        else this.unclear = true;
-      }
-      this.buffer = this.buffer.subarray(1 + length);
-    }
-  }
-}
-
-function fieldOf(body: Buffer, field: string): string | undefined {
-  let at = 0;
-  while (at < body.length && body[at] !== 0) {
-    const end = body.indexOf(0, at + 1);
-    if (end < 0) return undefined;
-    if (String.fromCharCode(body[at]!) === field) return body.toString('utf8', at + 1, end);
-    at = end + 1;
-  }
-  return undefined;
-}
-
-function fuzzSession(options: LiveFuzzOptions, kind: Kind, next: () => number): Promise<SessionResult> {
-  const startup = serialize.startup({ user: options.user, database: options.database, application_name: 'pggit-fuzz' });
-  return new Promise((resolve) => {
-    const replies = new Replies();
-    const socket: Socket = connect(options.port, '127.0.0.1');
-    let hungTimer: NodeJS.Timeout | undefined;
-    let hung = false;
-    const finish = (): void => {
-      socket.end();
-      hungTimer ??= setTimeout(() => {
-        hung = true;
-        socket.destroy();
-      }, 10_000);
-    };
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      replies.push(chunk);
-      // Authenticated: now the mid-session bytes, then half-close and wait for the proxy to end it.
-      if (kind.startsWith('mid-') || kind === 'flood' || kind === 'mutated-session') {
-        if (replies.readyForQuery === 1 && !sent) {
-          sent = true;
-          socket.write(payload(kind, next, startup), finish);
-        }
-      }
-    });
-    socket.on('close', () => {
-      clearTimeout(hungTimer);
-      resolve({ codes: replies.codes, unclear: replies.unclear, hung });
-    });
-    let sent = false;
-    socket.on('connect', () => {
-      if (kind.startsWith('startup-')) {
-        sent = true;
-        socket.write(payload(kind, next, startup), finish);
-      } else {
-        socket.write(startup);
-      }
-    });
-  });
-}
-
-async function memory(http: string): Promise<{ heap: number; rss: number }> {
-  const samples = await scrape(`${http}/metrics`);
-  return { heap: total(samples, 'nodejs_heap_size_used_bytes'), rss: total(samples, 'process_resident_memory_bytes') };
+/** Fuzzing sessions with the steady pgbench beside them; resolves when both are done and every session has ended. */
+async function round(options: LiveFuzzOptions, count: number, next: () => number, tally: Tally): Promise<{ steady: SteadyPgbenchReport; clientsLeft: number }> {
+  const steady = startSteadyPgbench(options.pgbenchUrl, options.pgbenchRate, options.pgbenchRunSeconds);
+  await runSessions(options, count, next, tally);
+  const report = await steady.stop();
+  return { steady: report, clientsLeft: await drained(options.proxy.http) };
 }
 
 export async function liveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzReport> {
   const next = random(options.seed);
   const started = Date.now();
-  const before = await memory(options.http);
-  const steady = new pg.Client({ host: '127.0.0.1', port: options.port, user: options.user, database: options.database, application_name: 'pggit-fuzz-steady' });
-  await steady.connect();
-  const steadyErrors: string[] = [];
-  let steadyQueries = 0;
-  let fuzzing = true;
-  const steadyRun = (async () => {
-    while (fuzzing) {
-      try {
-        const { rows } = await steady.query('SELECT $1::int AS n', [steadyQueries]);
-        if (rows[0]?.n !== steadyQueries) steadyErrors.push(`wrong answer ${JSON.stringify(rows)}`);
-      } catch (error) {
-        steadyErrors.push((error as Error).message);
-        return;
-      }
-      steadyQueries++;
-    }
-  })();
-  const kinds: Record<string, number> = {};
-  const errorCodes: Record<string, number> = {};
-  let unclear = 0;
-  let hung = 0;
-  let issued = 0;
-  let done = 0;
-  const worker = async (): Promise<void> => {
-    while (issued < options.sessions) {
-      issued++;
-      const kind = KINDS[Math.floor(next() * KINDS.length)]!;
-      kinds[kind] = (kinds[kind] ?? 0) + 1;
-      const result = await fuzzSession(options, kind, next);
-      for (const code of result.codes) errorCodes[code] = (errorCodes[code] ?? 0) + 1;
-      if (result.unclear) unclear++;
-      if (result.hung) hung++;
-      done++;
-      if (done % 1000 === 0) options.onProgress?.(done);
-    }
+  const tally: Tally = { kinds: {}, errorCodes: {}, unclear: 0, hung: 0, done: 0 };
+  const warm = await round(options, options.warmupSessions, next, tally);
+  const baseline = await collectedMemory(options.proxy.child, options.snapshotDir, options.proxy.http);
+  tally.done = 0;
+  const measured = await round(options, options.sessions, next, tally);
+  const after = await collectedMemory(options.proxy.child, options.snapshotDir, options.proxy.http);
+  const steady: SteadyPgbenchReport = {
+    runs: warm.steady.runs + measured.steady.runs,
+    transactions: warm.steady.transactions + measured.steady.transactions,
+    seconds: warm.steady.seconds + measured.steady.seconds,
+    latencyMs: (warm.steady.latencyMs * warm.steady.runs + measured.steady.latencyMs * measured.steady.runs) / Math.max(1, warm.steady.runs + measured.steady.runs),
+    errors: [...warm.steady.errors, ...measured.steady.errors],
   };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
-  fuzzing = false;
-  await steadyRun;
-  await steady.end();
-  const after = await memory(options.http);
   return {
-    sessions: done,
-    kinds,
-    errorCodes,
-    unclear,
-    hung,
-    steadyQueries,
-    steadyErrors,
-    heapBefore: before.heap,
-    heapAfter: after.heap,
-    rssBefore: before.rss,
-    rssAfter: after.rss,
+    sessions: tally.done,
+    kinds: tally.kinds,
+    errorCodes: tally.errorCodes,
+    unclear: tally.unclear,
+    hung: tally.hung,
+    clientsLeft: Math.max(warm.clientsLeft, measured.clientsLeft),
+    steady,
+    baseline,
+    after,
     seconds: (Date.now() - started) / 1000,
   };
 }

@@ -15,14 +15,14 @@ export interface ProxyProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the proxy and resolves once it logged "ready" and has looked at the upstream database once. */
-export async function startProxyProcess(args: readonly string[], env: Readonly<Record<string, string>>): Promise<ProxyProcess> {
+/** Starts the proxy (node with `nodeArgs`) and resolves once it logged "ready" and has looked at the upstream database once. */
+export async function startProxyProcess(args: readonly string[], env: Readonly<Record<string, string>>, nodeArgs: readonly string[] = []): Promise<ProxyProcess> {
   const port = await freePort();
   const httpPort = await freePort();
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PG')));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src', 'cli', 'run.ts'), 'proxy', '--listen', `127.0.0.1:${port}`, '--http', `127.0.0.1:${httpPort}`, '--log-level', 'debug', ...args],
+    [...nodeArgs, '--import', 'tsx', join(ROOT, 'src', 'cli', 'run.ts'), 'proxy', '--listen', `127.0.0.1:${port}`, '--http', `127.0.0.1:${httpPort}`, '--log-level', 'debug', ...args],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...base, ...env } },
   );
   let stderr = '';

@@ -34,7 +34,9 @@ export async function recordHistory(prefix: string, extraArgs: readonly string[]
   const stateDir = await mkdtemp(join(tmpdir(), `pggit-${prefix}-`));
   const admin = new pg.Client({ connectionString: upstreamUrl() });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${app}@feature" WITH (FORCE)`);
+  // Branch databases of an earlier run.
+  const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [`${app}@`]);
+  for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   for (const db of [app, storeDb]) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${app}`);
   await admin.end();
@@ -70,13 +72,7 @@ export async function recordHistory(prefix: string, extraArgs: readonly string[]
 export async function migrate(history: RecordedHistory): Promise<void> {
   const migrator = await history.connect(history.app, 'migrate');
   const admin = await history.connect(history.app, 'admin-console');
-  // One change at a time, each recorded before the next: every commit is then exactly its own change.
-  const step = async (client: pg.Client, ...statements: string[]): Promise<void> => {
-    const branch = client.database?.includes('@') ? client.database.slice(client.database.lastIndexOf('@') + 1) : 'main';
-    const before = await commitCount(history, branch);
-    for (const statement of statements) await client.query(statement);
-    while ((await commitCount(history, branch)) <= before) await new Promise((resolve) => setTimeout(resolve, 50));
-  };
+  const step = (client: pg.Client, ...statements: string[]): Promise<void> => changeAndWait(history, client, ...statements);
   await step(migrator, 'CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL)');
   await step(migrator, 'BEGIN', "SET LOCAL pggit.message = 'orders: a table of their own'", 'CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users, total numeric(10,2))', 'COMMIT');
   await step(migrator, 'CREATE INDEX orders_user ON orders (user_id)');
@@ -85,16 +81,26 @@ export async function migrate(history: RecordedHistory): Promise<void> {
   await migrator.end();
   await admin.end();
   // Through the API (no CLI child process: those are slow on a busy machine; test/running-state.test.ts runs the CLI).
-  const created = await fetch(`${history.proxy.http}/api/branches`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer test-token' },
-    body: JSON.stringify({ name: 'feature', db: history.app }),
-  });
-  if (created.status !== 201) throw new Error(`branch create failed: ${await created.text()}`);
+  const created = await postApi(history, 'branches', { name: 'feature', db: history.app });
+  if (created.status !== 201) throw new Error(`branch create failed: ${JSON.stringify(created.body)}`);
   const feature = await history.connect(`${history.app}@feature`, 'migrate');
   await step(feature, 'ALTER TABLE users ADD COLUMN nickname text');
   await step(feature, 'BEGIN', "SET LOCAL pggit.message = 'users: email may be empty'", 'ALTER TABLE users ALTER COLUMN email DROP NOT NULL', 'COMMIT');
   await feature.end();
+}
+
+/** Runs statements on a client through the proxy and waits until their commit is in the branch's log: one change, one commit. */
+export async function changeAndWait(history: RecordedHistory, client: pg.Client, ...statements: string[]): Promise<void> {
+  const branch = client.database?.includes('@') ? client.database.slice(client.database.lastIndexOf('@') + 1) : 'main';
+  const before = await commitCount(history, branch);
+  for (const statement of statements) await client.query(statement);
+  while ((await commitCount(history, branch)) <= before) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/** A write through the JSON API, with the proxy's token (test-token). */
+export async function postApi(history: RecordedHistory, path: string, body: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${history.proxy.http}/api/${path}`, { method: 'POST', headers: { authorization: 'Bearer test-token' }, body: JSON.stringify(body) });
+  return { status: response.status, body: await response.json() };
 }
 
 async function commitCount(history: RecordedHistory, branch: string): Promise<number> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeb822, parseOneLine } from './apt-sources.js';
-import { compare, failures, parseVerdicts, splitDiffs } from './results.js';
+import { compare, failures, onlyGuardWarnings, parseVerdicts, splitDiffs } from './results.js';
 import { upstreamVersion } from './server.js';
 
 const LOG = `test test_setup                   ... ok          339 ms
@@ -75,5 +75,20 @@ describe('the regression runner', () => {
     expect(upstreamVersion('postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n')).toBe('15.18');
     expect(upstreamVersion('PostgreSQL 15.18 (Debian 15.18-0+deb12u1)')).toBe('15.18');
     expect(upstreamVersion('PostgreSQL 18beta1')).toBe('18beta1');
+  });
+});
+
+describe('a diff made only of guard warnings', () => {
+  const header = '--- a/expected/x.out\n+++ b/results/x.out\n@@ -1,3 +1,6 @@\n CREATE TABLE big (a int);\n';
+  const warning = '+WARNING:  pggit guard warning: SHARE_LOCK on big (104,284 rows, 10.0 MB), lock SHARE: CREATE INDEX i ON big(a)\n+DETAIL:  SHARE_LOCK: blocks writes.\n+Lock taken: SHARE.\n+HINT:  Safer: CREATE INDEX CONCURRENTLY.\n';
+
+  it('counts the warnings when the diff adds nothing else', () => {
+    expect(onlyGuardWarnings(`${header}${warning} CREATE INDEX i ON big(a);\n${warning}${warning} DROP TABLE big;\n`)).toBe(3);
+  });
+
+  it('is undefined when a line is removed, another line is added, or nothing differs', () => {
+    expect(onlyGuardWarnings(`${header}${warning}-CREATE INDEX\n`)).toBeUndefined();
+    expect(onlyGuardWarnings(`${header}+ERROR:  relation "big" does not exist\n${warning}`)).toBeUndefined();
+    expect(onlyGuardWarnings(`${header} CREATE INDEX i ON big(a);\n`)).toBeUndefined();
   });
 });

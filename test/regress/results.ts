@@ -68,3 +68,30 @@ export function splitDiffs(diffs: string): Map<string, string> {
   });
   return sections;
 }
+
+/** How the guard's warnings start (src/proxy/guard/verdicts.ts), as psql prints them. */
+const GUARD_WARNING = /^\+WARNING: {2}pggit guard warning: /;
+
+/**
+ * The number of guard warnings a test's diff consists of, when it adds
+ * nothing else: no line removed, and every run of added lines starts with
+ * one (its DETAIL and HINT lines follow it). Undefined for any other
+ * difference. With `--guard warn` (the default) the proxy warns about DDL
+ * on big tables, which psql prints into the test's output.
+ */
+export function onlyGuardWarnings(diff: string): number | undefined {
+  let warnings = 0;
+  let inRun = false;
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('+++') || line.startsWith('---')) continue;
+    if (line.startsWith('-')) return undefined;
+    if (!line.startsWith('+')) {
+      inRun = false;
+      continue;
+    }
+    if (GUARD_WARNING.test(line)) warnings += 1;
+    else if (!inRun) return undefined;
+    inRun = true;
+  }
+  return warnings > 0 ? warnings : undefined;
+}

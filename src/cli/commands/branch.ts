@@ -2,18 +2,20 @@
 // is in src/branch/ (the HTTP API calls the same functions).
 import { parseArgs } from 'node:util';
 import {
-  createBranch,
+  createBranchWithinLimit,
   deleteBranch,
   describeSession,
   listBranches,
+  pruneBranches,
   type BranchContext,
-  type BranchSummary,
   type SourceSession,
 } from '../../branch/index.js';
-import { formatBytes, formatProgress, progressStyle } from '../branch-progress.js';
+import { formatProgress, progressStyle } from '../branch-progress.js';
+import { formatList, formatPrune } from '../branch-format.js';
+import { branchSettings } from '../branch-settings.js';
 import { selectRepository } from '../../history/index.js';
 import { defaultStoreUrl, HistoryReader, openStore } from '../../store/index.js';
-import { localTime, printJson } from '../history-read.js';
+import { printJson } from '../history-read.js';
 import { storeUrlFor, upstreamUrlFor } from '../targets.js';
 import { UsageError } from '../listen-address.js';
 import { optionalSetting, type Env } from '../settings.js';
@@ -21,6 +23,7 @@ import { optionalSetting, type Env } from '../settings.js';
 export const branchHelp = `Usage: pggit branch create NAME [--from REF] [--with-data [--jobs N] | --clone [--terminate]] [options]
        pggit branch list [options]
        pggit branch delete NAME [--force] [options]
+       pggit branch prune [--merged] [--idle-for INTERVAL] [--dry-run] [--force] [options]
 
 A branch is a database of its own on the upstream server with the schema
 (and, if asked, the data) of another branch. Clients reach it through the
@@ -30,10 +33,18 @@ proxy as database "REPO@NAME", or with the startup option
   create NAME    build the branch's database from the recorded schema at
                  REF (default: main's head); --with-data also copies the rows
                  of the source branch's tables (REF must be that branch's head)
-  list           branches with head, start commit, database, size, sessions
+  list           branches with head, start commit, database, size ("!" over
+                 --branch-size-warn), open sessions, the last session through
+                 pggit, and whether merged into its parent (the branch it
+                 started from: its head is in the parent's history)
   delete NAME    drop the branch's database; its history stays readable.
                  Refuses main, and a branch with open sessions unless --force
                  (which ends them)
+  prune          delete the branches matching every criterion given:
+                 --merged (merged into its parent), --idle-for INTERVAL (no
+                 session through pggit for that long: 14d, 12h, 2w; any
+                 PostgreSQL interval). Never main; skips branches with open
+                 sessions unless --force. Prints the space freed
 
 Options:
   --db NAME                the repository (database)     PGGIT_DB, PGDATABASE
@@ -53,7 +64,14 @@ Options:
                            no other sessions
   --terminate              create --clone: end the source's other sessions
                            (printed first)
-  --force                  delete: end open sessions
+  --force                  delete, prune: end open sessions
+  --merged                 prune: branches merged into their parent
+  --idle-for INTERVAL      prune: branches without a session for that long
+  --dry-run                prune: say what would go, delete nothing
+  --branch-size-warn SIZE  list: flag branches larger than this (10GB)
+                                                             PGGIT_BRANCH_SIZE_WARN
+  --max-branches N         create: refuse beyond N branches besides main
+                           (SQLSTATE 53400)                  PGGIT_MAX_BRANCHES
   --store URL              the metadata store               PGGIT_STORE_URL
                            (default: the running pggit's, see "pggit status";
                            else database "pggit" on the upstream server)
@@ -74,6 +92,11 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
       clone: { type: 'boolean' },
       terminate: { type: 'boolean' },
       force: { type: 'boolean' },
+      merged: { type: 'boolean' },
+      'idle-for': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'branch-size-warn': { type: 'string' },
+      'max-branches': { type: 'string' },
       store: { type: 'string' },
       upstream: { type: 'string' },
       json: { type: 'boolean' },
@@ -88,12 +111,12 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
   }
   const [action, name, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  if (action === 'list') {
+  if (action === 'list' || action === 'prune') {
     if (name !== undefined) throw new UsageError(`unexpected argument "${name}"`);
   } else if (action === 'create' || action === 'delete') {
     if (name === undefined) throw new UsageError(`branch ${action} needs a branch NAME`);
   } else {
-    throw new UsageError(action === undefined ? 'expected create, list or delete' : `unknown action "${action}" (expected create, list or delete)`);
+    throw new UsageError(action === undefined ? 'expected create, list, delete or prune' : `unknown action "${action}" (expected create, list, delete or prune)`);
   }
   if (action !== 'create' && (values.from !== undefined || values['with-data'] || values.jobs !== undefined || values.clone || values.terminate)) {
     throw new UsageError('--from, --with-data, --jobs, --clone and --terminate go with create');
@@ -103,7 +126,9 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
   if (values.jobs !== undefined && !values['with-data']) throw new UsageError('--jobs goes with --with-data');
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) throw new UsageError(`--jobs must be a whole number from 1 to 64, not "${values.jobs}"`);
-  if (action !== 'delete' && values.force) throw new UsageError('--force goes with delete');
+  if (action !== 'delete' && action !== 'prune' && values.force) throw new UsageError('--force goes with delete and prune');
+  if (action !== 'prune' && (values.merged || values['idle-for'] !== undefined || values['dry-run'])) throw new UsageError('--merged, --idle-for and --dry-run go with prune');
+  const limits = branchSettings(values, env);
 
   const upstream = await upstreamUrlFor(values.upstream, env);
   // --upstream alone means that server's store, unless a store is named.
@@ -115,9 +140,15 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
     const context: BranchContext = { store, upstreamUrl: upstream };
     const repository = await selectRepository(new HistoryReader(store.pool, storeUrl), optionalSetting(values.db, env, ['PGGIT_DB', 'PGDATABASE']));
     if (action === 'list') {
-      const branches = await listBranches(context, repository);
+      const branches = await listBranches(context, repository, { sizeWarnBytes: limits.branchSizeWarnBytes });
       if (values.json) printJson({ repository, branches });
-      else process.stdout.write(formatList(branches));
+      else process.stdout.write(formatList(branches, limits.branchSizeWarnBytes));
+      return 0;
+    }
+    if (action === 'prune') {
+      const pruned = await pruneBranches(context, { repository, merged: values.merged, idleFor: values['idle-for'], dryRun: values['dry-run'], force: values.force });
+      if (values.json) printJson(pruned);
+      else process.stdout.write(formatPrune(pruned));
       return 0;
     }
     if (action === 'delete') {
@@ -130,7 +161,7 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
       return 0;
     }
     const style = progressStyle(values.json, process.stderr.isTTY);
-    const created = await createBranch(context, {
+    const created = await createBranchWithinLimit(context, {
       repository,
       name: name!,
       from: values.from,
@@ -140,7 +171,7 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
       terminate: values.terminate,
       onTerminate: (sessions) => process.stderr.write(formatTerminating(sessions, values.json)),
       onProgress: (progress) => process.stderr.write(formatProgress(progress, style)),
-    });
+    }, limits.maxBranches);
     if (values.json) printJson(created);
     else {
       const data = created.dataFrom ? `, ${dataLine(created.method, created.tables.length, created.jobs)} from ${created.dataFrom}` : '';
@@ -165,19 +196,4 @@ function dataLine(method: string, tables: number, jobs: number | null): string {
 function formatTerminating(sessions: readonly SourceSession[], json: boolean | undefined): string {
   if (json) return `${JSON.stringify({ event: 'terminating', sessions })}\n`;
   return `ending ${sessions.length} session${sessions.length === 1 ? '' : 's'} on the source: ${sessions.map(describeSession).join(', ')}\n`;
-}
-
-function formatList(branches: readonly BranchSummary[]): string {
-  const rows = branches.map((branch) => [
-    branch.name,
-    branch.head?.slice(0, 12) ?? '-',
-    branch.createdFrom?.slice(0, 12) ?? '-',
-    branch.database,
-    branch.sizeBytes === null ? 'missing' : formatBytes(branch.sizeBytes),
-    String(branch.connections),
-    localTime(branch.createdAt),
-  ]);
-  const header = ['BRANCH', 'HEAD', 'FROM', 'DATABASE', 'SIZE', 'SESSIONS', 'CREATED'];
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ') + '\n').join('');
 }

@@ -11,6 +11,7 @@ import { serve } from '../serve.js';
 import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
 import { HISTORY_HELP, HISTORY_OPTIONS, historySettings } from '../history-settings.js';
 import { GUARD_HELP, GUARD_OPTIONS, guardSettings } from '../guard-settings.js';
+import { BRANCH_HELP, BRANCH_OPTIONS, branchSettings } from '../branch-settings.js';
 
 export const proxyHelp = `Usage: pggit proxy [options]
 
@@ -38,7 +39,7 @@ Options (flag, then environment variable; libpq's PG* variables also apply):
                                                              PGGIT_DRAIN_TIMEOUT (30)
   --log-level LEVEL        fatal|error|warn|info|debug|trace|silent
                                                              PGGIT_LOG_LEVEL (info)
-${HTTP_HELP}${HISTORY_HELP}${GUARD_HELP}  -h, --help               this text
+${HTTP_HELP}${HISTORY_HELP}${GUARD_HELP}${BRANCH_HELP}  -h, --help               this text
 
 Logs are JSON lines on stderr, one field "session" per client connection.
 `;
@@ -59,6 +60,7 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
       ...HTTP_OPTIONS,
       ...HISTORY_OPTIONS,
       ...GUARD_OPTIONS,
+      ...BRANCH_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -93,6 +95,7 @@ export async function runProxy(argv: string[], env: Env): Promise<number> {
     ...httpSettings(values, env),
     ...history,
     ...guardSettings(values, env),
+    ...branchSettings(values, env),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     logger,
     connectTimeoutMs: connectTimeout * 1000,

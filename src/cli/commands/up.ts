@@ -3,11 +3,13 @@
 import { parseArgs } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { pino } from 'pino';
-import { LocalCluster, portIsFree, serverUser } from '../../cluster/index.js';
+import pg from 'pg';
+import { binariesForUp, cloneSupport, LocalCluster, portIsFree, serverUser, type CloneSupport } from '../../cluster/index.js';
 import { serve, type Serving } from '../serve.js';
 import { HTTP_HELP, HTTP_OPTIONS, httpSettings } from '../http-settings.js';
 import { HISTORY_HELP, HISTORY_OPTIONS, historySettings } from '../history-settings.js';
 import { GUARD_HELP, GUARD_OPTIONS, guardSettings } from '../guard-settings.js';
+import { BRANCH_HELP, BRANCH_OPTIONS, branchSettings } from '../branch-settings.js';
 import { defaultBaseDir, prepareBaseDir } from '../data-dir.js';
 import { hostForUrl, parseHostPort } from '../listen-address.js';
 import { secondsSetting, setting, type Env } from '../settings.js';
@@ -26,7 +28,7 @@ Options:
                          (default ~/.pggit/data; /var/lib/pggit/data as root)
   --listen HOST:PORT     where clients connect                PGGIT_LISTEN (127.0.0.1:6432)
   --drain-timeout SECS   on stop, wait this long for sessions  PGGIT_DRAIN_TIMEOUT (5)
-${HTTP_HELP}${HISTORY_HELP}${GUARD_HELP}  -h, --help             this text
+${HTTP_HELP}${HISTORY_HELP}${GUARD_HELP}${BRANCH_HELP}  -h, --help             this text
 
 Logs: pggit.log and postgres.log beside the data directory.
 `;
@@ -41,6 +43,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       ...HTTP_OPTIONS,
       ...HISTORY_OPTIONS,
       ...GUARD_OPTIONS,
+      ...BRANCH_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -57,12 +60,14 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
   const baseDir = dirname(dataDir);
 
   const guard = guardSettings(values, env);
+  const branches = branchSettings(values, env);
   if (!(await portIsFree(listen.port, listen.host))) {
     throw new Error(`port ${listen.port} on ${listen.host} is already in use; pass --listen ${listen.host}:PORT to use another`);
   }
   await prepareBaseDir(baseDir, user);
   const cluster = await LocalCluster.start({
     dataDir,
+    binaries: await binariesForUp(dataDir, env),
     logFile: join(baseDir, 'postgres.log'),
     onProgress: (message) => process.stdout.write(`${message}...\n`),
   });
@@ -76,6 +81,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       ...httpSettings(values, env),
       ...history,
       ...guard,
+      ...branches,
       connectTimeoutMs: 10_000,
       logger: pino({ level: 'info' }, pino.destination({ dest: join(baseDir, 'pggit.log'), sync: false, mkdir: true })),
     });
@@ -84,6 +90,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
     throw error;
   }
 
+  const clones = await clonesIn(cluster);
   const url = `postgres://postgres@${hostForUrl(listen.host)}:${serving.proxy.port}/postgres`;
   const httpUrl = serving.http ? `http://${hostForUrl(serving.http.host)}:${serving.http.port}` : null;
   // The store and the server are reached directly (their port changes each run; the state file says where).
@@ -110,6 +117,7 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
       `  History:  ${history.storeUrl ? 'npx pggit log   (show, schema, branch: no flags needed; see npx pggit status)' : 'off (--store off)'}`,
       `  Web:      ${httpUrl ? `${httpUrl}/` : 'off (--http off)'}`,
       `  Metrics:  ${httpUrl ? `${httpUrl}/metrics` : 'off (--http off)'}`,
+      `  Clones:   ${clones.available ? `available (${clones.reason}): npx pggit branch create NAME --clone` : `not available: ${clones.reason}`}`,
       `  Data:     ${dataDir}  (PostgreSQL from ${cluster.binaries.source}: ${cluster.binaries.binDir})`,
       `  Logs:     ${join(baseDir, 'pggit.log')}, ${cluster.logFile}`,
       '  Stop:     Ctrl-C',
@@ -124,4 +132,15 @@ export async function runUp(argv: string[], env: Env): Promise<number> {
   await cluster.stop();
   process.stdout.write('stopped.\n');
   return 0;
+}
+
+/** Whether `branch create --clone` makes reflink copies in the cluster's data directory. */
+async function clonesIn(cluster: LocalCluster): Promise<CloneSupport> {
+  const client = new pg.Client({ connectionString: cluster.url() });
+  await client.connect();
+  try {
+    return await cloneSupport(client, cluster.dataDir);
+  } finally {
+    await client.end();
+  }
 }

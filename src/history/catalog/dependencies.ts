@@ -49,7 +49,7 @@ members(classid, objid) AS (
 ),
 edges AS (SELECT DISTINCT ${EDGE_COLUMNS}
   FROM (SELECT DISTINCT classid, objid FROM members) m
-    CROSS JOIN LATERAL (SELECT * FROM pg_depend d WHERE d.classid = m.classid AND d.objid = m.objid) d
+    CROSS JOIN LATERAL (SELECT * FROM pg_depend d WHERE d.classid = m.classid AND d.objid = m.objid OFFSET 0) d
   WHERE ${EDGE_FILTER})`;
 
 /** The edges with the keys of both ends, in one statement (one round trip). */

@@ -129,7 +129,7 @@ async function readScopeOnce(client: pg.ClientBase, scope: SnapshotScope): Promi
       if (filter.whole.length > 0 && !roots.some((root) => root.kind === 'other')) roots.push({ schema: null, name: '', kind: 'other' });
       return { objects: isEmpty(filter) ? [] : await readFiltered(session, filter), roots, keys };
     },
-    (query) => resolveScope(query, scope.names, keys, scope.searchPath ?? 'connection'),
+    { first: (query) => resolveScope(query, scope.names, keys, scope.searchPath ?? 'connection'), fewObjects: true },
   );
 }
 

@@ -14,7 +14,7 @@ export interface RunningGuard {
 /** Undefined when the policy leaves nothing to do: sessions then pay nothing. */
 export function startGuard(policy: GuardPolicy, upstreamUrl: string, metrics: ProxyMetrics | undefined): RunningGuard | undefined {
   if (guardIsOff(policy)) return undefined;
-  const pools = new CatalogPools(upstreamUrl, 'pggit guard');
+  const pools = new CatalogPools(upstreamUrl, { applicationName: 'pggit guard' });
   const poolFor = (database: string) => pools.pool(database);
   return {
     shared: { policy, sizes: new TableSizes(poolFor, policy.sizeTtlMs), poolFor, metrics },
