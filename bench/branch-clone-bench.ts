@@ -36,6 +36,7 @@ export async function benchCloneOnXfs(pgbench: string, megabytes: number, jobs: 
       const cloneGrowthMb = Math.round((await usedBytes(fs.dir)) - before) / 1048576;
       if (clone.method !== 'clone') log(`--clone fell back to ${clone.method}`);
       const templateSeconds = await timeTemplate(source);
+      const rawCloneSeconds = await timeTemplate(source, true);
       const copy = await timeCopy(source, 'copy', jobs);
       return {
         server: `${source.serverVersion} on XFS`,
@@ -45,6 +46,7 @@ export async function benchCloneOnXfs(pgbench: string, megabytes: number, jobs: 
         templateSeconds,
         dumpRestoreSeconds: null, // pg_dump must be at least the server's version: no 18 here
         cloneSeconds: clone.seconds,
+        rawCloneSeconds,
         cloneGrowthMb: Math.round(cloneGrowthMb),
         loadAverage: loadAverage(),
       };

@@ -22,6 +22,8 @@ export interface DataBranchTiming {
   readonly templateSeconds: number;
   readonly dumpRestoreSeconds: number | null;
   readonly cloneSeconds: number | null;
+  /** The same CREATE DATABASE with file_copy_method = clone, without pggit around it. */
+  readonly rawCloneSeconds: number | null;
   /** How much the filesystem's used space grew with the clone. */
   readonly cloneGrowthMb: number | null;
   readonly loadAverage: readonly number[];
@@ -70,10 +72,12 @@ export async function timeClone(source: DataBranchSource, name: string): Promise
   return { seconds: (performance.now() - started) / 1000, method: created.method };
 }
 
-export async function timeTemplate(source: DataBranchSource): Promise<number> {
+/** CREATE DATABASE ... TEMPLATE ... STRATEGY FILE_COPY; clone: with file_copy_method = clone (PostgreSQL 18). */
+export async function timeTemplate(source: DataBranchSource, clone = false): Promise<number> {
   return adminQuery(source.serverUrl, async (admin) => {
+    if (clone) await admin.query('SET file_copy_method = clone');
     const started = performance.now();
-    await admin.query(`CREATE DATABASE ${source.database}_tpl TEMPLATE ${source.database} STRATEGY FILE_COPY`);
+    await admin.query(`CREATE DATABASE ${source.database}_${clone ? 'clone' : 'tpl'} TEMPLATE ${source.database} STRATEGY FILE_COPY`);
     return (performance.now() - started) / 1000;
   });
 }
@@ -132,6 +136,7 @@ export function formatDataBranch(timing: DataBranchTiming): string {
     row('CREATE DATABASE ... TEMPLATE (FILE_COPY)', timing.templateSeconds),
     row(`pg_dump -Fd -j ${timing.jobs} + pg_restore -j ${timing.jobs}`, timing.dumpRestoreSeconds),
     ...(timing.cloneSeconds === null ? [] : [row('pggit branch create --clone (reflink)', timing.cloneSeconds, `, filesystem grew ${timing.cloneGrowthMb} MB`)]),
+    ...(timing.rawCloneSeconds === null ? [] : [row('CREATE DATABASE ... (file_copy_method = clone)', timing.rawCloneSeconds)]),
   ].join('\n');
 }
 
@@ -150,6 +155,7 @@ export async function benchDataBranch(serverUrl: string, binDir: string, pgbench
       templateSeconds,
       dumpRestoreSeconds,
       cloneSeconds: null,
+      rawCloneSeconds: null,
       cloneGrowthMb: null,
       loadAverage: loadAverage(),
     };
