@@ -108,7 +108,7 @@ describe('merges on the web page', () => {
     expect(await page.locator('ol.plan li').nth(1).locator('pre.sql').textContent()).toBe('ALTER TABLE public.users DROP COLUMN legacy;');
     expect(await page.locator('ol.plan li').nth(1).locator('.hazard strong').allTextContents()).toContain('⚠ DELETES_DATA');
     expect(await page.locator('.warn-box').allTextContents()).toContain('It deletes data (see DELETES_DATA below): the merge refuses to run without --force.');
-    expect(await page.locator('pre.cli').textContent()).toBe(`npx pggit merge cleanup --into main --db ${db} --force`);
+    expect(await page.locator('pre.cli').textContent()).toBe(`npx pggit merge cleanup --into main --db ${db} --force\n`);
     await session.shot('merge-preview');
 
     await page.getByLabel('source branch').selectOption('hotfix');
@@ -167,6 +167,7 @@ describe('merges on the web page', () => {
     await page.getByRole('button', { name: 'Continue the merge' }).click();
     await poll(() => page.locator('h1').textContent()).toBe("merge branch 'hotfix' into main");
     expect(await page.locator('a.parent').count()).toBe(2);
+    expect(await page.locator('dl.meta dd', { has: page.locator('a.parent') }).textContent()).toMatch(/^[0-9a-f]{12} \(main before the merge\) [0-9a-f]{12} \(merged in\)$/);
     const main = await log('main');
     expect(main.commits[0]!.message).toBe("merge branch 'hotfix' into main");
     await session.visit(`#/r/${db}/merge`, `Merges of ${db}`);

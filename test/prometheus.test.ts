@@ -72,6 +72,8 @@ function someActivity(metrics: ProxyMetrics, sessions: SessionMetrics[], round: 
   metrics.recorderLag(0.05 + round / 100);
   metrics.connectionError('upstream_unreachable');
   metrics.schemaCommit('app', 'main', round % 3 === 2 ? 'detected' : 'observed', new Date(), `${round}`.repeat(64));
+  metrics.branchSizes([{ database: 'app', branch: 'main', bytes: 8_000_000 + round * 1024 }]);
+  metrics.storeSize(400_000 + round * 8192);
 }
 
 describe.skipIf(!prometheusBinary)('a real Prometheus', () => {

@@ -8,6 +8,15 @@ export function cli(db, target, ...args) {
   return `npx pggit merge ${args.join(' ')} --into ${target} --db ${db}`;
 }
 
+/** Shell lines in a box; on a narrow screen a command wraps only between its words, never inside `--into`. */
+export function cliBlock(lines) {
+  return h(
+    'pre',
+    { class: 'cli' },
+    lines.map((line) => [line.startsWith('#') ? line : line.split(' ').map((word, i) => [i ? ' ' : '', h('span', { class: 'word' }, word)]), '\n']),
+  );
+}
+
 const quoted = (text) => (/^[\w:.@/-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
 
 export function resolutionText(resolution) {
@@ -57,18 +66,14 @@ export function conflictCard(conflict, merge, actions) {
       'details',
       { class: 'how', open: !conflict.resolution },
       h('summary', {}, 'Resolve it from a shell'),
-      h(
-        'pre',
-        { class: 'cli' },
-        [
-          `# keep ${merge.target}'s definition`,
-          cli(merge.db, merge.target, '--resolve', quoted(conflict.key), '--ours'),
-          `# take ${merge.source}'s`,
-          cli(merge.db, merge.target, '--resolve', quoted(conflict.key), '--theirs'),
-          '# or write the definition you want in a file (an empty file drops the object)',
-          cli(merge.db, merge.target, '--resolve', quoted(conflict.key), '--sql', 'FILE'),
-        ].join('\n'),
-      ),
+      cliBlock([
+        `# keep ${merge.target}'s definition`,
+        cli(merge.db, merge.target, '--resolve', quoted(conflict.key), '--ours'),
+        `# take ${merge.source}'s`,
+        cli(merge.db, merge.target, '--resolve', quoted(conflict.key), '--theirs'),
+        '# or write the definition you want in a file (an empty file drops the object)',
+        cli(merge.db, merge.target, '--resolve', quoted(conflict.key), '--sql', 'FILE'),
+      ]),
     ),
     actions
       ? h(

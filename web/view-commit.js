@@ -27,7 +27,12 @@ export async function commitView(main, route) {
       field(
         'Parents',
         commit.parents.length
-          ? commit.parents.map((parent, i) => [i ? ' ' : '', h('a', { class: 'parent', href: link(db, 'commit', parent, { branch }) }, short(parent))])
+          ? commit.parents.map((parent, i) => [
+              i ? ' ' : '',
+              h('a', { class: 'parent', href: link(db, 'commit', parent, { branch }) }, short(parent)),
+              // A merge's first parent is the target's head before it, the second the head it merged in.
+              commit.parents.length > 1 ? h('span', { class: 'muted small' }, i === 0 ? ` (${commit.branch} before the merge)` : ' (merged in)') : null,
+            ])
           : '(none: first commit)',
       ),
       field('Author', commit.author),

@@ -4,7 +4,7 @@
 // or abort it through the same API.
 import { api, post } from './api.js';
 import { h, replace, short, when } from './dom.js';
-import { cli, conflictCard } from './merge-conflicts.js';
+import { cli, cliBlock, conflictCard } from './merge-conflicts.js';
 import { planList } from './plan.js';
 import { link, refresh } from './state.js';
 import { savedToken, tokenForm } from './token.js';
@@ -50,7 +50,7 @@ export async function mergeProgressView(main, route) {
     status.conflicts.map((conflict) => conflictCard(conflict, merge, actions)),
     h('h2', {}, 'Then'),
     open ? h('p', { class: 'muted' }, `Once every conflict is resolved, --continue plans the merge, runs it on ${target}'s database and records it.`) : [h('h3', {}, 'What --continue will run'), status.plan.length ? planList(status.plan) : h('p', { class: 'muted' }, 'Nothing: the resolved schema is what ' + target + ' has.')],
-    h('pre', { class: 'cli' }, ['# apply and record it', cli(db, target, '--continue'), '# or forget it (nothing else changes)', cli(db, target, '--abort'), '# what this page shows, as text or --json', cli(db, target, '--status')].join('\n')),
+    cliBlock(['# apply and record it', cli(db, target, '--continue'), '# or forget it (nothing else changes)', cli(db, target, '--abort'), '# what this page shows, as text or --json', cli(db, target, '--status')]),
     h('h2', {}, 'From this page'),
     writesSection(access, writable, open, write, db, target),
   );

@@ -4,7 +4,7 @@
 // progress (view-merge-progress.js).
 import { api } from './api.js';
 import { ago, h, replace, short } from './dom.js';
-import { cli, conflictCard } from './merge-conflicts.js';
+import { cli, cliBlock, conflictCard } from './merge-conflicts.js';
 import { mergeProgressView } from './view-merge-progress.js';
 import { planList } from './plan.js';
 import { link, loadRepositories } from './state.js';
@@ -81,6 +81,6 @@ function previewSection(db, preview, asked, merges) {
     h('h3', {}, `What would run on ${target}`),
     preview.plan.length ? planList(preview.plan) : h('p', { class: 'muted' }, preview.conflicts.length ? 'Planned once every conflict is resolved.' : 'Nothing to run: the schemas already agree.'),
     h('h3', {}, 'Run it'),
-    h('pre', { class: 'cli' }, `${cli(db, target, asked.source)}${deletes ? ' --force' : ''}`),
+    cliBlock([`${cli(db, target, asked.source)}${deletes ? ' --force' : ''}`]),
   ];
 }

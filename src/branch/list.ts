@@ -3,6 +3,7 @@
 // when a session last reached it through pggit, its parent and whether it is
 // merged there, and whether it is over the size warning.
 import { asBranchError, clientSessions, readerOf, repositoryIdOf, withDatabase, type BranchContext } from './admin.js';
+import { databaseSizes } from './database-sizes.js';
 import { lineageOf } from './merged.js';
 
 export interface BranchSummary {
@@ -48,13 +49,10 @@ export async function listBranches(context: BranchContext, repository: string, o
     branches.map((branch) => ({ name: branch.name, head: branch.head, startedOn: usageOf.get(branch.name)?.started_on ?? null })),
   );
   const databases = branches.map((branch) => branch.database);
-  const { sizes, sessions } = await withDatabase(context, undefined, async (admin) => {
-    const { rows } = await admin.query<{ datname: string; size: string }>(
-      'SELECT datname, pg_database_size(oid)::text AS size FROM pg_database WHERE datname = ANY($1)',
-      [databases],
-    );
-    return { sizes: new Map(rows.map((row) => [row.datname, Number(row.size)])), sessions: await clientSessions(admin, databases) };
-  });
+  const { sizes, sessions } = await withDatabase(context, undefined, async (admin) => ({
+    sizes: await databaseSizes(admin, databases),
+    sessions: await clientSessions(admin, databases),
+  }));
   return branches.map((branch) => {
     const sizeBytes = sizes.get(branch.database) ?? null;
     const lastSession = usageOf.get(branch.name)?.last_session_at ?? null;

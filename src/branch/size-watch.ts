@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { storeSizeBytes, type HistoryStore } from '../store/index.js';
 import { withDatabase, type BranchContext } from './admin.js';
+import { databaseSizes } from './database-sizes.js';
 
 export interface BranchSize {
   readonly database: string;
@@ -40,9 +41,12 @@ export class SizeWatch {
     this.timer.unref();
   }
 
+  /** Stops reading; waits for a reading under way at most a moment (a store that hangs must not hold up shutdown). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise((resolve) => (timeout = setTimeout(resolve, 2_000)))]);
+    clearTimeout(timeout);
   }
 
   /** One reading (skipped while the previous one still runs); failures are logged, never thrown. */
@@ -63,13 +67,7 @@ export class SizeWatch {
       `SELECT r.name AS repository, b.name AS branch, b.database
          FROM pggit.branches b JOIN pggit.repositories r ON r.id = b.repository_id WHERE b.deleted_at IS NULL`,
     );
-    const sizes = await withDatabase(context, undefined, async (admin) => {
-      const found = await admin.query<{ datname: string; size: string }>(
-        'SELECT datname, pg_database_size(oid)::text AS size FROM pg_database WHERE datname = ANY($1)',
-        [rows.map((row) => row.database)],
-      );
-      return new Map(found.rows.map((row) => [row.datname, Number(row.size)]));
-    });
+    const sizes = await withDatabase(context, undefined, (admin) => databaseSizes(admin, rows.map((row) => row.database)));
     const readings = rows.flatMap((row) => {
       const bytes = sizes.get(row.database);
       return bytes === undefined ? [] : [{ database: row.repository, branch: row.branch, bytes }];

@@ -24,17 +24,32 @@ export class ObservedReader {
     private readonly log: Logger,
   ) {}
 
-  /** Undefined when the catalog could not be read (the caller reconciles). */
-  async read(database: string, changeSet: ChangeSet, tree: readonly SchemaObject[]): Promise<ObservedRead | undefined> {
+  /**
+   * Undefined when the catalog could not be read (the caller reconciles).
+   * `taken` hears of a scoped read as soon as it is in, one round trip
+   * before the read's transaction has ended.
+   */
+  async read(database: string, changeSet: ChangeSet, tree: readonly SchemaObject[], taken?: () => void): Promise<ObservedRead | undefined> {
     const names = scopeOfChangeSet(changeSet);
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient | undefined;
+      let found: ObservedRead | undefined;
       try {
         client = await this.pools.pool(database).connect();
         if (names === undefined) return { full: await readCatalog(client) };
         const scope = expandScope({ names, ...(names.some(resolvedThroughPath) ? { searchPath: 'user schemas' as const } : {}) }, tree);
-        return { scope, scoped: await readScope(client, scope) };
+        const scoped = await readScope(client, scope, (early) => {
+          found = { scope, scoped: early };
+          taken?.();
+        });
+        return { scope, scoped };
       } catch (error) {
+        // Only the read's COMMIT failed: what it read stands (and the session may already have moved on).
+        if (found !== undefined) {
+          client?.release(error as Error);
+          client = undefined;
+          return found;
+        }
         if (attempt >= READ_ATTEMPTS) {
           this.log.warn({ err: error, database }, 'could not read the catalog; reconciling');
           return undefined;

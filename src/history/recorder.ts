@@ -139,7 +139,8 @@ export class Recorder {
 
   /**
    * Called by the DDL watcher for every committed change set; never blocks.
-   * Resolves once the catalog snapshot is taken (the store write follows).
+   * Resolves once the catalog snapshot is read (its read-only transaction
+   * may still be ending; the store write follows).
    */
   submit(target: string | RecordTarget, changeSet: ChangeSet): Promise<void> | undefined {
     const database = this.place(target);
@@ -147,8 +148,10 @@ export class Recorder {
     const first = this.noteDatabase(database) ?? Promise.resolve();
     if (changeSet.mayContainUnseenDdl) void this.scheduleReconcile(database);
     if (changeSet.statements.length === 0) return undefined;
+    let taken!: () => void;
+    const snapshotTaken = new Promise<void>((resolve) => (taken = resolve));
     const read = first.then(async () => {
-      const found = await this.reader.read(database, changeSet, this.recorded.get(database) ?? []);
+      const found = await this.reader.read(database, changeSet, this.recorded.get(database) ?? [], taken);
       if (found === undefined) void this.scheduleReconcile(database);
       return found;
     });
@@ -158,10 +161,9 @@ export class Recorder {
     // Queued behind the database's first read (a session whose hold ran out
     // may commit before it is taken): the baseline is always written first.
     void first.then(() => this.writes.push(database, job));
-    return read.then(
-      () => undefined,
-      () => undefined,
-    );
+    // Whichever comes first: the read is in (its transaction still ending), or it settled.
+    void read.then(taken, taken);
+    return snapshotTaken;
   }
 
   /**

@@ -10,6 +10,7 @@ import { renderPlan } from '../../plan/index.js';
 import type { Resolution } from '../../store/index.js';
 import { withBranchContext } from '../branch-context.js';
 import { printJson } from '../history-read.js';
+import { pageLink } from '../page-link.js';
 import { UsageError } from '../listen-address.js';
 import type { Env } from '../settings.js';
 
@@ -97,7 +98,12 @@ export async function runMerge(argv: string[], env: Env): Promise<number> {
       : mode === 'continue' ? await continueMerge(context, { repository, target, force: values.force, dryRun: values['dry-run'] })
       : await mergeBranches(context, { repository, source: positionals[0]!, target, dryRun: values['dry-run'], force: values.force, startedBy: env['USER'] });
     if (values.json) printJson(outcome);
-    else process.stdout.write(formatMerge(outcome, mode));
+    else {
+      process.stdout.write(formatMerge(outcome, mode));
+      const open = outcome.inProgress && outcome.conflicts.some((conflict) => conflict.resolution === null);
+      const link = open ? await pageLink(values, env, repository, 'merge', outcome.target) : undefined;
+      if (link) process.stdout.write(`the conflicts side by side: ${link}\n`);
+    }
     return mode === undefined && outcome.conflicts.some((conflict) => conflict.resolution === null) ? 1 : 0;
   });
 }

@@ -74,8 +74,8 @@ export interface CatalogSession {
 const PATHS = `SELECT current_schemas(false)::text[] AS path,
   (SELECT coalesce(array_agg(n.nspname::text ORDER BY n.nspname), '{}') FROM pg_namespace n WHERE ${userSchema('n')}) AS schemas`;
 
-/** How a catalog read session begins. */
-export interface SessionStart<F> {
+/** How a catalog read session begins (and what it tells before it ends). */
+export interface SessionStart<F, T> {
   /**
    * Runs right after the session began, before search_path is cleared (it
    * sees the connection's own), in the same round trip on a pipelined
@@ -84,13 +84,19 @@ export interface SessionStart<F> {
   readonly first?: (query: CatalogQuery) => Promise<F>;
   /** The read looks up a few objects by OID (a scoped read): plan for index lookups. */
   readonly fewObjects?: boolean;
+  /**
+   * Called with work's result as soon as it is in, before the session's
+   * COMMIT has come back (one round trip sooner): what was read is final
+   * once work resolved, whatever becomes of the COMMIT.
+   */
+  readonly onResult?: (result: T) => void;
 }
 
 /** Runs work in a catalog read session. */
 export async function withCatalogSession<T, F = undefined>(
   client: pg.ClientBase,
   work: (session: CatalogSession, first: F) => Promise<T>,
-  { first, fewObjects = false }: SessionStart<F> = {},
+  { first, fewObjects = false, onResult }: SessionStart<F, T> = {},
 ): Promise<T> {
   const status = client.getTransactionStatus();
   if (status === 'E') throw new CatalogSessionError(ABORTED);
@@ -121,7 +127,9 @@ export async function withCatalogSession<T, F = undefined>(
     const paths = (opening[1] as PromiseFulfilledResult<Array<{ path: string[]; schemas: string[] }>>).value[0];
     const session: CatalogSession = { query, searchPath: paths?.path ?? [], userSchemas: paths?.schemas ?? [], all };
     const result = await work(session, (opening[3] as PromiseFulfilledResult<F>).value);
-    await client.query(end);
+    const ended = client.query(end);
+    onResult?.(result);
+    await ended;
     return result;
   } catch (error) {
     await client.query(nested ? end : 'ROLLBACK').catch(() => undefined);

@@ -109,17 +109,21 @@ async function retryingRaces<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A scoped read, with the qualified names it resolved the scope to (see coverage.ts). */
-export async function readScope(client: pg.ClientBase, scope: SnapshotScope): Promise<ScopedRead> {
-  return retryingRaces(() => readScopeOnce(client, scope));
+/**
+ * A scoped read, with the qualified names it resolved the scope to (see
+ * coverage.ts). `onRead` gets the read as soon as it is in, before its
+ * transaction's COMMIT has come back.
+ */
+export async function readScope(client: pg.ClientBase, scope: SnapshotScope, onRead?: (read: ScopedRead) => void): Promise<ScopedRead> {
+  return retryingRaces(() => readScopeOnce(client, scope, onRead));
 }
 
 // Two round trips on a pipelined connection: the session's start with the
 // scope's resolution, then every family's read with the dependencies.
-async function readScopeOnce(client: pg.ClientBase, scope: SnapshotScope): Promise<ScopedRead> {
+async function readScopeOnce(client: pg.ClientBase, scope: SnapshotScope, onRead?: (read: ScopedRead) => void): Promise<ScopedRead> {
   const keys = [...(scope.keys ?? [])];
   if (scope.names.length === 0 && keys.length === 0) {
-    return withCatalogSession(client, async (session) => ({ objects: [], roots: scopeRoots(scope.names, pathOf(scope, session)), keys }));
+    return withCatalogSession(client, async (session) => ({ objects: [], roots: scopeRoots(scope.names, pathOf(scope, session)), keys }), { onResult: onRead });
   }
   return withCatalogSession<ScopedRead, OidFilter>(
     client,
@@ -129,7 +133,7 @@ async function readScopeOnce(client: pg.ClientBase, scope: SnapshotScope): Promi
       if (filter.whole.length > 0 && !roots.some((root) => root.kind === 'other')) roots.push({ schema: null, name: '', kind: 'other' });
       return { objects: isEmpty(filter) ? [] : await readFiltered(session, filter), roots, keys };
     },
-    { first: (query) => resolveScope(query, scope.names, keys, scope.searchPath ?? 'connection'), fewObjects: true },
+    { first: (query) => resolveScope(query, scope.names, keys, scope.searchPath ?? 'connection'), fewObjects: true, onResult: onRead },
   );
 }
 
