@@ -67,6 +67,13 @@ function unreachable(): never {
   throw new Error('the guard went past its pre-filter on a SELECT');
 }
 
+/** A session guard with the default policy whose every way out (sizes, relay) throws: for statements that must not go past its pre-filter. */
+export function benchGuard(): SessionGuard {
+  const shared = { policy: DEFAULT_GUARD_POLICY, sizes: new TableSizes(unreachable, 60_000), poolFor: unreachable, metrics: undefined };
+  const hooks = { user: 'postgres', database: 'bench', application: () => 'pgbench', backendPid: () => 1, gate: unreachable, sendToClient: unreachable, holdReply: unreachable, replaceServerMessage: unreachable, startupSearchPath: undefined };
+  return new SessionGuard(shared, hooks, pino({ level: 'silent' }));
+}
+
 function session(guard: boolean): { frontend: FrameTracker; backend: FrameTracker } {
   const observer = new TrafficObserver({
     onBackendKeyData: () => undefined,
@@ -78,11 +85,7 @@ function session(guard: boolean): { frontend: FrameTracker; backend: FrameTracke
   observer.attachMetrics(metrics.session({ database: 'bench', branch: 'main', application: 'pgbench' }));
   const info = { user: 'postgres', database: 'bench', applicationName: 'pgbench', clientAddress: '127.0.0.1' };
   observer.attachTracker(new TransactionTracker({ session: info, onChangeSet: () => undefined }));
-  if (guard) {
-    const shared = { policy: DEFAULT_GUARD_POLICY, sizes: new TableSizes(unreachable, 60_000), poolFor: unreachable, metrics: undefined };
-    const hooks = { user: 'postgres', database: 'bench', application: () => 'pgbench', backendPid: () => 1, gate: unreachable, sendToClient: unreachable, holdReply: unreachable, replaceServerMessage: unreachable, startupSearchPath: undefined };
-    observer.attachGuard(new SessionGuard(shared, hooks, pino({ level: 'silent' })));
-  }
+  if (guard) observer.attachGuard(benchGuard());
   return {
     frontend: new FrameTracker({ capture: WATCHER_FRONTEND_CAPTURE, validCodes: FRONTEND_CODES, sink: observer.frontend }),
     backend: new FrameTracker({ capture: BACKEND_CAPTURE, sink: observer.backend }),

@@ -4,8 +4,10 @@
 // (Query, CommandComplete, ReadyForQuery). Run by `npm run bench`, or alone:
 // `npx tsx bench/prefilter.ts`.
 import { pathToFileURL } from 'node:url';
-import { classifyLead } from '../src/ddl/prefilter.js';
+import { classifyLead, classifyStatement } from '../src/ddl/prefilter.js';
 import { TransactionTracker } from '../src/ddl/transaction-tracker.js';
+import { hasLaterStatement } from '../src/ddl/query-parts.js';
+import { benchGuard } from './hot-path.js';
 
 /**
  * Costs are CPU time (user + system) of this process, which a busy machine
@@ -18,6 +20,9 @@ export interface PrefilterBenchResult {
   /** Mean cost of one non-DDL simple query through the tracker (query + CommandComplete + ReadyForQuery). */
   readonly trackerNsPerStatement: number;
   readonly trackerWallNsPerStatement: number;
+  /** What the zero-downtime guard adds to a non-DDL simple query (its Query and ReadyForQuery), given the watcher's classification. */
+  readonly guardNsPerStatement: number;
+  readonly guardWallNsPerStatement: number;
   readonly statements: number;
   readonly ddlShare: number;
   readonly iterations: number;
@@ -92,12 +97,25 @@ export async function benchPrefilter(iterations = 2000): Promise<PrefilterBenchR
     return tracker.pendingRequests;
   });
 
+  // The guard sees each Query with the lead class and later-statement flag the tracker computed, then its ReadyForQuery.
+  const guard = benchGuard();
+  const seen = NON_DDL.map((sql) => ({ sql, lead: classifyStatement(sql), later: hasLaterStatement(sql) }));
+  const guarded = timeLoop(iterations * 20, seen.length, () => {
+    for (const { sql, lead, later } of seen) {
+      guard.query(sql, sql.length + 1, false, lead, later);
+      guard.ready('I');
+    }
+    return seen.length;
+  });
+
   const ddlShare = corpus.filter((sql) => classifyLead(sql) === 'ddl-candidate').length / corpus.length;
   return {
     nsPerStatement: prefilter.cpuNs,
     wallNsPerStatement: prefilter.wallNs,
     trackerNsPerStatement: tracked.cpuNs,
     trackerWallNsPerStatement: tracked.wallNs,
+    guardNsPerStatement: guarded.cpuNs,
+    guardWallNsPerStatement: guarded.wallNs,
     statements: corpus.length,
     ddlShare,
     iterations,
@@ -108,6 +126,7 @@ function format(result: PrefilterBenchResult): string {
   return [
     `pre-filter: ${result.nsPerStatement.toFixed(1)} ns CPU per statement (${result.wallNsPerStatement.toFixed(1)} ns wall; ${result.statements} statements, ${(result.ddlShare * 100).toFixed(1)}% DDL, ${result.iterations} passes)`,
     `tracker, non-DDL simple query: ${result.trackerNsPerStatement.toFixed(1)} ns CPU per statement (${result.trackerWallNsPerStatement.toFixed(1)} ns wall)`,
+    `guard on top of it, non-DDL simple query: ${result.guardNsPerStatement.toFixed(1)} ns CPU per statement (${result.guardWallNsPerStatement.toFixed(1)} ns wall)`,
   ].join('\n');
 }
 

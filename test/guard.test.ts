@@ -20,7 +20,7 @@ let direct: pg.Client;
 let warning: DefaultTestProxy;
 let denying: DefaultTestProxy;
 
-const denyPolicy: GuardPolicy = { ...DEFAULT_GUARD_POLICY, mode: 'deny', allowApplications: new Set(['migrator']) };
+const denyPolicy: GuardPolicy = { ...DEFAULT_GUARD_POLICY, mode: 'deny', allowApplications: new Set(['migrator']), allowRoles: new Set(['guard_exempt_role']) };
 
 beforeAll(async () => {
   direct = new pg.Client({ connectionString: upstreamUrl() });
@@ -292,6 +292,26 @@ describe('guard deny', () => {
       expect(migrator.notices).toEqual([]);
     } finally {
       await migrator.client.end();
+    }
+  });
+
+  it('lets an exempted role through without a word', async () => {
+    await direct.query('DROP ROLE IF EXISTS guard_exempt_role; CREATE ROLE guard_exempt_role LOGIN SUPERUSER');
+    const url = new URL(denying.url());
+    url.username = 'guard_exempt_role';
+    url.password = '';
+    const client = new pg.Client({ connectionString: url.toString() });
+    const notices: NoticeMessage[] = [];
+    client.on('notice', (notice) => notices.push(notice));
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      expect((await client.query(`ALTER TABLE ${BIG} ALTER COLUMN v TYPE bigint`)).command).toBe('ALTER');
+      await client.query('ROLLBACK');
+      expect(notices).toEqual([]);
+    } finally {
+      await client.end();
+      await direct.query('DROP ROLE guard_exempt_role');
     }
   });
 

@@ -8,12 +8,16 @@ const PATTERN = /^\s*set\s+(?:local\s+|session\s+)?pggit\.message\s*(?:=|to)\s*(
 
 /** The message the statement at the start of `sql` gives, or undefined for any other statement. */
 export function commitMessageOf(sql: string): string | undefined {
-  // Cheap gate, no allocation: most statements do not start with "set".
-  let at = 0;
-  while (at < sql.length && sql.charCodeAt(at) <= 0x20) at++;
-  if ((sql.charCodeAt(at) | 0x20) !== 0x73) return undefined;
+  if (!mayBeSet(sql)) return undefined;
   const match = PATTERN.exec(sql);
   if (!match) return undefined;
   if (match[1] !== undefined) return match[1].replaceAll("''", "'");
   return match[2]!.replace(/\\(.)/g, '$1').replaceAll("''", "'");
+}
+
+/** Cheap gate, no allocation: most statements do not start with an "s", so cannot be SET. */
+export function mayBeSet(sql: string): boolean {
+  let at = 0;
+  while (at < sql.length && sql.charCodeAt(at) <= 0x20) at++;
+  return (sql.charCodeAt(at) | 0x20) === 0x73;
 }

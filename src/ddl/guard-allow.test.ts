@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { guardAllowanceOf } from './guard-allow.js';
-import { guardLead } from './prefilter.js';
+import { classifyStatement } from './prefilter.js';
 
 describe('SET pggit.allow', () => {
   it('reads the hazards a transaction or session allows', () => {
@@ -11,7 +11,9 @@ describe('SET pggit.allow', () => {
   });
 
   it('finds maintenance commands and SET by their first keyword', () => {
-    expect(['VACUUM FULL t', 'cluster t', '/* x */ REINDEX TABLE t', 'LOCK t', 'truncate t'].map((sql) => guardLead(sql))).toEqual(Array(5).fill('maintenance'));
-    expect(['SET x = 1', 'SELECT 1', 'VACUUMED', 'INSERT INTO t VALUES (1)'].map((sql) => guardLead(sql))).toEqual(['set', 'other', 'other', 'other']);
+    expect(['VACUUM FULL t', 'cluster t', '/* x */ REINDEX TABLE t', 'LOCK t', 'truncate t'].map((sql) => classifyStatement(sql))).toEqual(Array(5).fill('maintenance'));
+    expect(['SET x = 1', 'SELECT 1', 'VACUUMED', 'INSERT INTO t VALUES (1)'].map((sql) => classifyStatement(sql))).toEqual(['set', 'other', 'other', 'other']);
+    // The watcher's own classes are unchanged: maintenance and SET are `other` to it.
+    expect(['CREATE INDEX ON t (a)', 'BEGIN', 'DO $$ $$'].map((sql) => classifyStatement(sql))).toEqual(['ddl-candidate', 'transaction', 'do-or-call']);
   });
 });

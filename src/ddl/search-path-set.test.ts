@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { searchPathSetBy, startupSearchPath } from './search-path-set.js';
-import { guardLead } from './prefilter.js';
+import { classifyStatement } from './prefilter.js';
 
 describe('search_path set in SQL', () => {
   it('reads SET, SET LOCAL, TO DEFAULT and RESET into the server list syntax', () => {
@@ -23,8 +23,8 @@ describe('search_path set in SQL', () => {
   });
 
   it('RESET is a SET for the guard', () => {
-    expect(guardLead('RESET search_path')).toBe('set');
-    expect(guardLead('REINDEX TABLE t')).toBe('maintenance');
+    expect(classifyStatement('RESET search_path')).toBe('set');
+    expect(classifyStatement('REINDEX TABLE t')).toBe('maintenance');
   });
 
   it('reads the startup parameter or options', () => {

@@ -7,9 +7,9 @@ import type { ChangeSet, SessionInfo } from './change-set.js';
 import type { DdlStatement } from './ddl-statement.js';
 import { PendingRing, type PendingItem } from './pending-ring.js';
 import { PreparedTransactions } from './prepared-transactions.js';
-import { commitMessageOf } from './commit-message.js';
+import { commitMessageOf, mayBeSet } from './commit-message.js';
 import { guardAllowanceOf } from './guard-allow.js';
-import { classifyLead, type LeadClass } from './prefilter.js';
+import { classifyStatement, leadOf, type LeadClass, type StatementClass } from './prefilter.js';
 import { hasLaterStatement, PreparedStatement, splitCutQuery, splitQuery, type QueryPart } from './query-parts.js';
 import { readTransactionCommand } from './transaction-command.js';
 import { TransactionContent, type TakenContent } from './transaction-content.js';
@@ -60,8 +60,10 @@ export class TransactionTracker {
   private portalSql = '';
   private portalStatement: PreparedStatement | undefined;
   private readonly statements = new Map<string, PreparedStatement>();
-  /** The lead class of the last Query or Parse text, for the guard (which would otherwise classify it again). */
-  lastLead: LeadClass = 'other';
+  /** The refined class of the last Query or Parse text, for the guard (which would otherwise scan it again). */
+  lastLead: StatementClass = 'other';
+  /** The last Query text has a statement after its first one (hasLaterStatement), for the guard likewise. */
+  lastHasLater = false;
   private readonly portals = new Map<string, Runnable>();
 
   constructor(options: TransactionTrackerOptions) {
@@ -91,13 +93,15 @@ export class TransactionTracker {
     this.unnamedCut = this.portalStatement = undefined;
     const item = this.pending.push('query');
     item.sql = sql;
-    item.lead = this.lastLead = classifyLead(sql);
+    item.lead = leadOf((this.lastLead = classifyStatement(sql)));
     item.cut = cut;
-    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || this.laterMayChangeSchema(item)) this.inFlight(true);
+    // Once per Query, for the tracker and the guard alike.
+    const later = (this.lastHasLater = hasLaterStatement(sql));
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || (later && this.laterMayChangeSchema(item))) this.inFlight(true);
   }
 
   parse(statementName: string, sql: string, cut = false): void {
-    const lead = (this.lastLead = classifyLead(sql));
+    const lead = leadOf((this.lastLead = classifyStatement(sql)));
     if (statementName !== '') {
       // Named statements live as long as the session: keep the text only when it can matter.
       const kept = lead !== 'other' || commitMessageOf(sql) !== undefined ? sql : '';
@@ -213,7 +217,6 @@ export class TransactionTracker {
 
   /** A later statement of a multi-statement Query may be DDL (its parts are needed for the replies anyway). */
   private laterMayChangeSchema(item: PendingItem): boolean {
-    if (!hasLaterStatement(item.sql)) return false;
     return this.partsOf(item).some((part) => part.lead === 'ddl-candidate' || part.lead === 'do-or-call');
   }
 
@@ -319,6 +322,8 @@ export class TransactionTracker {
    * metadata (read after it succeeded).
    */
   private noteMessage(sql: string): void {
+    // One look at the first letter for the many statements that are no SET at all.
+    if (!mayBeSet(sql)) return;
     const message = commitMessageOf(sql);
     if (message !== undefined) this.content.message = message;
     const allowance = guardAllowanceOf(sql);

@@ -135,7 +135,7 @@ export class TrafficObserver {
           const complete = body.length === bodyLength;
           const sql = queryText(body, complete);
           this.tracker?.query(sql, !complete);
-          this.guard?.query(sql, bodyLength, !complete, this.tracker?.lastLead);
+          this.guard?.query(sql, bodyLength, !complete, this.tracker?.lastLead, this.tracker?.lastHasLater);
         }
         return;
       case FrontendCode.FunctionCall:

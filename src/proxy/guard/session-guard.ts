@@ -9,14 +9,13 @@
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import {
-  classifyLead,
+  classifyStatement,
   guardAllowanceOf,
   hasLaterStatement,
-  guardLead,
   parseStatements,
   redactSecrets,
   splitByScanner,
-  type LeadClass,
+  type StatementClass,
   type ParsedStatement,
 } from '../../ddl/index.js';
 import type { ProxyMetrics } from '../../metrics/index.js';
@@ -63,6 +62,8 @@ export class SessionGuard {
   /** SET pggit.allow: for the session. */
   private allowedInSession: ReadonlySet<string> = new Set();
   private lockWatch: LockWatch | undefined;
+  /** A SET or RESET ran in this transaction (see ready). */
+  private setInTransaction = false;
   /** Where the client's unqualified table names point. */
   private readonly searchPath: ClientSearchPath;
 
@@ -81,18 +82,19 @@ export class SessionGuard {
 
   /**
    * A simple Query; `cut`: only its start was read (it is forwarded as it
-   * came); `lead`: its first statement's class when the DDL watcher already
-   * computed it.
+   * came); `lead`, `later`: its first statement's class and whether other
+   * statements follow, when the DDL watcher already computed them.
    */
-  query(sql: string, bodyLength: number, cut: boolean, lead?: LeadClass): void {
-    if (cut || !this.mayConcern(sql, lead ?? classifyLead(sql))) return;
+  query(sql: string, bodyLength: number, cut: boolean, lead?: StatementClass, later?: boolean): void {
+    if (cut || !this.mayConcern(sql, lead ?? classifyStatement(sql), later ?? hasLaterStatement(sql))) return;
     const statements = parseStatements(sql);
     this.inspect(statements, bodyLength, sql, (verdict) => queryMessage(deniedQueryText(statements, verdict.statement, verdict.notice)));
   }
 
   /** A Parse; `body` is its body (borrowed), complete unless `cut`. */
-  parse(sql: string, body: Buffer, bodyLength: number, cut: boolean, lead?: LeadClass): void {
-    if (cut || !this.mayConcern(sql, lead ?? classifyLead(sql))) return;
+  parse(sql: string, body: Buffer, bodyLength: number, cut: boolean, lead?: StatementClass): void {
+    // A Parse holds one statement (the server refuses more): no later one to look for.
+    if (cut || !this.mayConcern(sql, lead ?? classifyStatement(sql), false)) return;
     const statements = parseStatements(sql);
     const original = Buffer.from(body);
     this.inspect(statements, bodyLength, sql, (verdict) => parseMessage(original, raiseStatement(verdict.notice)));
@@ -100,12 +102,15 @@ export class SessionGuard {
 
   /** ReadyForQuery: a transaction's allowance ends with it; a watched statement is over. */
   ready(status: 'I' | 'T' | 'E'): void {
-    if (status === 'I') {
-      if (this.allowedInTransaction.size > 0) this.allowedInTransaction = new Set();
+    if (status === 'I' && this.setInTransaction) {
+      this.setInTransaction = false;
+      this.allowedInTransaction = new Set();
       this.searchPath.transactionEnded();
     }
-    this.lockWatch?.stop();
-    this.lockWatch = undefined;
+    if (this.lockWatch !== undefined) {
+      this.lockWatch.stop();
+      this.lockWatch = undefined;
+    }
   }
 
   /**
@@ -126,18 +131,17 @@ export class SessionGuard {
     this.lockWatch?.stop();
   }
 
-  /** The cheap pass: DDL, maintenance, an allowance, or several statements (any of which may be one). */
-  private mayConcern(sql: string, lead: LeadClass): boolean {
-    if (lead === 'ddl-candidate') return !this.exempt();
-    if (lead === 'other') {
-      const other = guardLead(sql);
-      if (other === 'maintenance') return !this.exempt();
-      if (other === 'set') this.noteSet(sql);
-    }
-    if (!hasLaterStatement(sql)) return false;
+  /** The cheap pass, on the class the watcher's pre-filter found: DDL, maintenance, a SET, or several statements (any of which may be one). */
+  private mayConcern(sql: string, lead: StatementClass, later: boolean): boolean {
+    if (lead === 'ddl-candidate' || lead === 'maintenance') return !this.exempt();
+    if (lead === 'set') this.noteSet(sql);
+    if (!later) return false;
     const pieces = splitByScanner(sql);
     for (const piece of pieces.slice(1)) this.noteSet(piece);
-    return pieces.some((piece) => classifyLead(piece) === 'ddl-candidate' || guardLead(piece) === 'maintenance') && !this.exempt();
+    return pieces.some((piece) => {
+      const found = classifyStatement(piece);
+      return found === 'ddl-candidate' || found === 'maintenance';
+    }) && !this.exempt();
   }
 
   private exempt(): boolean {
@@ -146,6 +150,8 @@ export class SessionGuard {
 
   /** SET pggit.allow, SET search_path, RESET: what the guard must know of the session. */
   private noteSet(sql: string): void {
+    // SET LOCAL may be among them: the transaction's end then has something to clear.
+    this.setInTransaction = true;
     this.searchPath.noteStatement(sql);
     const allowance = guardAllowanceOf(sql);
     if (allowance === undefined) return;
