@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { ChangeSet } from '../ddl/index.js';
 import type { ProxyMetrics } from '../metrics/index.js';
 import { StoreError, writeCommitsIdentities, writeIdentities, type CommitRow, type HistoryStore, type StoredIdentity } from '../store/index.js';
-import { applyScopedRead, decodeObject, type SchemaObject } from './catalog/index.js';
+import { applyScopedRead, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { changedSince, detectedMetadata, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
 import { readIdentities } from './identities.js';
@@ -19,6 +19,7 @@ import { isConnectionError } from './connection-errors.js';
 import { ObservedReader, type ObservedRead } from './observed-read.js';
 import { SchemaChangeLocks, type SchemaChangeHold } from './schema-change-lock.js';
 import { DatabaseQueues } from './database-queues.js';
+import { HeadDecoder } from './head-decoder.js';
 
 export interface RecorderOptions {
   readonly store: HistoryStore;
@@ -77,8 +78,8 @@ export class Recorder {
   private readonly firstRead = new Map<string, Promise<void>>();
   /** Physical database -> the branch it holds (absent: main of the repository of that name). */
   private readonly targets = new Map<string, RecordTarget>();
-  /** Decoded head objects by database and key, reused while their stored text is unchanged. */
-  private readonly decoded = new Map<string, { readonly stored: string; readonly object: SchemaObject }>();
+  /** Decoded head objects, reused while their stored text is unchanged. */
+  private readonly heads = new HeadDecoder();
   private storeUp: boolean | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -193,6 +194,7 @@ export class Recorder {
     this.known.delete(database);
     this.targets.delete(database);
     this.recorded.delete(database);
+    this.heads.forget(database);
     this.reconciliation.forget(database);
     void this.locks.close(database).then(() => this.options.pools.close(database));
   }
@@ -250,7 +252,7 @@ export class Recorder {
         branch: target.branch,
         metadata: observedMetadata(member.changeSet),
         changes: (head: ReadonlyMap<string, string>) => {
-          const previous = [...head].map(([key, stored]) => this.decode(job.database, key, stored));
+          const previous = this.heads.decode(job.database, head);
           const read = reads[index]!;
           next = 'full' in read ? read.full : applyScopedRead(previous, read.scoped);
           const changes = treeChanges(previous, next);
@@ -333,7 +335,7 @@ export class Recorder {
       metadata: detectedMetadata(database, full.readAt),
       skipIfUnchanged: true,
       changes: (head) => {
-        const previous = [...head].map(([key, stored]) => this.decode(database, key, stored));
+        const previous = this.heads.decode(database, head);
         const changed = changedSince(full.before, previous);
         leftOut = changed.size;
         next = changed.size === 0 ? full.objects : keepHead(full.objects, previous, changed);
@@ -368,15 +370,6 @@ export class Recorder {
     }
     this.log.error({ err: error, database: job.database }, 'could not record a commit; reconciling');
     void this.scheduleReconcile(job.database);
-  }
-
-  private decode(database: string, key: string, stored: string): SchemaObject {
-    const id = `${database}\0${key}`;
-    const cached = this.decoded.get(id);
-    if (cached && cached.stored === stored) return cached.object;
-    const object = decodeObject(key, stored);
-    this.decoded.set(id, { stored, object });
-    return object;
   }
 
   private storeDown(error: unknown): boolean {

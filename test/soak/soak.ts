@@ -4,8 +4,10 @@
 // recorder lag and queue. At the end, the slope of RSS and heap (least
 // squares, per minute) over the samples after the first.
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import pg from 'pg';
 import { scrape, total, type Scrape } from '../../bench/scrape.js';
+import type { CollectedMemory } from '../fuzz/collected-memory.js';
 
 export interface SoakOptions {
   readonly pgbench: string;
@@ -19,6 +21,8 @@ export interface SoakOptions {
   readonly clients: number;
   readonly ddlEverySeconds: number;
   readonly log: (line: string) => void;
+  /** The proxy's memory after a full collection: taken after the first sample and once the load has stopped. */
+  readonly collect: () => Promise<CollectedMemory>;
 }
 
 export interface SoakSample {
@@ -32,6 +36,8 @@ export interface SoakSample {
   readonly recorderLagMs: number;
   readonly queue: number;
   readonly commits: number;
+  /** The machine's 1-minute load average (the machine may be shared). */
+  readonly load: number;
 }
 
 export interface SoakReport {
@@ -42,6 +48,8 @@ export interface SoakReport {
   readonly ddlErrors: string[];
   readonly pgbenchOutput: string;
   readonly pgbenchExit: number | null;
+  readonly collectedAfterFirstSample: CollectedMemory;
+  readonly collectedAtEnd: CollectedMemory;
 }
 
 function slope(points: ReadonlyArray<readonly [number, number]>): number {
@@ -71,10 +79,15 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   await ddl.connect();
   const ddlErrors: string[] = [];
   let ddlTransactions = 0;
+  // One at a time: a tick while the previous transaction is still held waits for it.
+  let ddlInFlight = Promise.resolve();
   const ddlTimer = setInterval(() => {
     const n = ddlTransactions++;
     const statements = `BEGIN; CREATE TABLE soak_${n} (id bigint PRIMARY KEY, note text); CREATE INDEX ON soak_${n} (note); ${n >= 10 ? `DROP TABLE soak_${n - 10};` : ''} COMMIT`;
-    ddl.query(statements).catch((error: Error) => ddlErrors.push(error.message));
+    ddlInFlight = ddlInFlight.then(() => ddl.query(statements)).then(
+      () => undefined,
+      (error: Error) => void ddlErrors.push(error.message),
+    );
   }, options.ddlEverySeconds * 1000);
 
   const samples: SoakSample[] = [];
@@ -93,20 +106,29 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       recorderLagMs: lagCount > 0 ? (delta('pggit_recorder_lag_seconds_sum') / lagCount) * 1000 : 0,
       queue: total(now, 'pggit_recorder_queue_depth'),
       commits: lagCount,
+      load: loadavg()[0]!,
     };
     previous = now;
     samples.push(row);
     options.log(
-      `${row.minute.toFixed(1).padStart(6)}  ${row.rssMb.toFixed(1).padStart(8)}  ${row.heapMb.toFixed(1).padStart(8)}  ${row.lagP99Ms.toFixed(1).padStart(9)}  ${String(row.handles).padStart(7)}  ${String(row.fds).padStart(5)}  ${row.recorderLagMs.toFixed(1).padStart(15)}  ${String(row.queue).padStart(5)}  ${String(row.commits).padStart(7)}`,
+      `${row.minute.toFixed(1).padStart(6)}  ${row.rssMb.toFixed(1).padStart(8)}  ${row.heapMb.toFixed(1).padStart(8)}  ${row.lagP99Ms.toFixed(1).padStart(9)}  ${String(row.handles).padStart(7)}  ${String(row.fds).padStart(5)}  ${row.recorderLagMs.toFixed(1).padStart(15)}  ${String(row.queue).padStart(5)}  ${String(row.commits).padStart(7)}  ${row.load.toFixed(1).padStart(5)}`,
     );
   };
-  options.log('minute    RSS MB   heap MB  lag p99 ms  handles    fds  recorder lag ms  queue  commits');
-  const sampler = setInterval(() => void sample().catch((error: Error) => options.log(`sample failed: ${error.message}`)), options.sampleSeconds * 1000);
+  options.log('minute    RSS MB   heap MB  lag p99 ms  handles    fds  recorder lag ms  queue  commits   load');
+  let firstCollected: Promise<CollectedMemory> | undefined;
+  const sampler = setInterval(() => {
+    void sample()
+      .then(() => (firstCollected ??= options.collect()))
+      .catch((error: Error) => options.log(`sample failed: ${error.message}`));
+  }, options.sampleSeconds * 1000);
   const pgbenchExit = await pgbenchDone;
   clearInterval(sampler);
   clearInterval(ddlTimer);
+  await ddlInFlight;
   await sample();
   await ddl.end();
+  const collectedAfterFirstSample = await (firstCollected ?? options.collect());
+  const collectedAtEnd = await options.collect();
   const after = samples.slice(1);
   return {
     samples,
@@ -116,5 +138,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     ddlErrors,
     pgbenchOutput,
     pgbenchExit,
+    collectedAfterFirstSample,
+    collectedAtEnd,
   };
 }
