@@ -1,9 +1,12 @@
 // A table changed on both sides merges column by column: columns are
 // matched by identity (attnum, so a rename on one side is the same column),
 // each column takes the side that changed it, and the statements after the
-// CREATE (comments, grants, settings) merge as sets. Both sides changing
-// one column differently, or the table's shape (PARTITION BY, INHERITS,
-// options), is a conflict with its kind.
+// CREATE (grants, settings) merge as sets, except those that set a value a
+// table has only one of (a comment per table or column, the owner), which
+// merge per value. Both sides changing one column or one such value
+// differently, two columns ending up with one name, or both sides changing
+// the table's shape (PARTITION BY, INHERITS, options), is a conflict with
+// its kind.
 import { statementsOf } from './alter-in-place.js';
 import { readTableHead, type TableColumn } from './table-columns.js';
 
@@ -61,14 +64,29 @@ function units(base: Cut, ours: Cut, theirs: Cut, sides: readonly [TableSide, Ta
   return found;
 }
 
-/** Base/ours/theirs statements -> merged list (ours' order, then what theirs added). */
-function mergeSets(base: readonly string[], ours: readonly string[], theirs: readonly string[]): string[] {
-  const inBase = new Set(base);
-  const oursSet = new Set(ours);
-  const theirsSet = new Set(theirs);
-  const kept = ours.filter((statement) => !inBase.has(statement) || theirsSet.has(statement));
-  const added = theirs.filter((statement) => !inBase.has(statement) && !oursSet.has(statement));
-  return [...kept, ...added];
+/**
+ * What a statement after the CREATE sets: two statements with one key set
+ * the same thing (a table has one comment, each column one, and one owner),
+ * so they merge as a value; any other statement is its own key (a set).
+ */
+function settingOf(statement: string): string {
+  const comment = /^COMMENT ON (.+?) IS /s.exec(statement);
+  if (comment) return `comment on ${comment[1]}`;
+  if (/^ALTER (?:TABLE|FOREIGN TABLE) .+ OWNER TO /s.test(statement)) return 'owner';
+  return statement;
+}
+
+/** Base/ours/theirs statements -> merged list (ours' order, then what theirs added), or what both sides set differently. */
+function mergeRest(base: readonly string[], ours: readonly string[], theirs: readonly string[]): string[] | { readonly clash: string } {
+  const [b, o, t] = [base, ours, theirs].map((list) => new Map(list.map((statement) => [settingOf(statement), statement])));
+  const merged: string[] = [];
+  for (const key of new Set([...o!.keys(), ...t!.keys()])) {
+    const [was, mine, other] = [b!.get(key), o!.get(key), t!.get(key)];
+    if (mine !== other && mine !== was && other !== was) return { clash: key };
+    const taken = mine === was ? other : mine;
+    if (taken !== undefined) merged.push(taken);
+  }
+  return merged;
 }
 
 export function mergeTable(baseSide: TableSide, oursSide: TableSide, theirsSide: TableSide): TableMerge {
@@ -109,16 +127,25 @@ export function mergeTable(baseSide: TableSide, oursSide: TableSide, theirsSide:
     if (!o && name(t) !== undefined) appended.push(taken);
     else columns.push(taken);
   }
+  // Two columns of one name (added on both sides, or one side's rename onto the other's addition).
+  const seen = new Map<string, TableColumn>();
+  for (const column of [...columns, ...appended]) {
+    const same = seen.get(column.name);
+    if (same && body(same) !== body(column)) return { conflict: 'modify/modify', detail: `column ${column.name} added on both sides with different definitions` };
+    seen.set(column.name, column);
+  }
+  const once = (column: TableColumn, index: number, list: readonly TableColumn[]): boolean => list.findIndex((other) => other.name === column.name) === index;
   // Units come in base, then ours, then theirs order: ours' columns first, in ours' order.
   const order = new Map(ours.columns.map((column, index) => [column.name, index]));
   columns.sort((a, b) => (order.get(a.name) ?? Infinity) - (order.get(b.name) ?? Infinity));
-  const all = [...columns, ...appended];
+  const all = [...columns, ...appended].filter(once);
   const open = ours.create.indexOf('(');
   const close = closingParen(ours.create, open);
   const list = all.length === 0 ? '' : `\n    ${all.map((column) => column.text).join(',\n    ')}\n`;
   const tail = shape === ours.shape ? ours.create.slice(close) : theirs.create.slice(closingParen(theirs.create, theirs.create.indexOf('(')));
   const create = `${ours.create.slice(0, open + 1)}${list}${tail}`;
-  const rest = mergeSets(base.rest, ours.rest, theirs.rest);
+  const rest = mergeRest(base.rest, ours.rest, theirs.rest);
+  if ('clash' in rest) return { conflict: 'modify/modify', detail: `both sides set the ${rest.clash} differently` };
   return { definition: [create, ...rest].map((statement) => `${statement};`).join('\n'), columnIds };
 }
 

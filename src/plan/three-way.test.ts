@@ -74,6 +74,33 @@ describe('mergeSchemas', () => {
     expect(types.conflicts.map((c) => [c.key, c.kind])).toEqual([['table:public.u', 'column-type']]);
   });
 
+  it('calls a column of one name added on both sides with different types a conflict, and keeps one when they agree', () => {
+    const t = { 'table:public.t': 'db:1' };
+    const sides = (ours: string, theirs: string) => ({
+      base: [table('t', ['id integer'])],
+      ours: [table('t', ['id integer', ours])],
+      theirs: [table('t', ['id integer', theirs])],
+      // Added separately on each branch: two identities.
+      identities: { base: ids(t, { 'table:public.t': { id: 'db:1#1' } }), ours: ids(t, { 'table:public.t': { id: 'db:1#1', note: 'db:1#2' } }), theirs: ids(t, { 'table:public.t': { id: 'db:1#1', note: 'db:2#2' } }) },
+    });
+    expect(mergeSchemas(sides('note text', 'note character varying(200)')).conflicts.map((c) => [c.key, c.kind])).toEqual([['table:public.t', 'modify/modify']]);
+    const agreed = mergeSchemas(sides('note text', 'note text'));
+    expect(agreed.conflicts).toEqual([]);
+    expect(agreed.target.map((o) => o.definition)).toEqual([table('t', ['id integer', 'note text']).definition]);
+  });
+
+  it('merges a table comment as one value: both sides setting it differently conflict, one side setting it wins', () => {
+    const commented = (columns: string[], comment?: string): SchemaObject => {
+      const plain = table('t', columns);
+      return comment === undefined ? plain : { ...plain, definition: `${plain.definition}\nCOMMENT ON TABLE public.t IS '${comment}';` };
+    };
+    const both = mergeSchemas({ base: [commented(['a integer'])], ours: [commented(['a integer'], 'ours')], theirs: [commented(['a integer', 'b integer'], 'theirs')] });
+    expect(both.conflicts.map((c) => [c.key, c.kind])).toEqual([['table:public.t', 'modify/modify']]);
+    const one = mergeSchemas({ base: [commented(['a integer'], 'old')], ours: [commented(['a integer'], 'old')], theirs: [commented(['a integer', 'b integer'], 'new')] });
+    expect(one.conflicts).toEqual([]);
+    expect(one.target.map((o) => o.definition)).toEqual([commented(['a integer', 'b integer'], 'new').definition]);
+  });
+
   it('takes a definition given as SQL, and an empty one removes the object', () => {
     const input = { base: [enumType(['a'])], ours: [enumType(['a', 'b'])], theirs: [enumType(['a', 'c'])] };
     const given = mergeSchemas({ ...input, resolutions: new Map([['type:public.mood', { sql: "CREATE TYPE public.mood AS ENUM ('a', 'b', 'c');" }]]) });
