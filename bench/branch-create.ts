@@ -1,6 +1,6 @@
-// Branch creation (issue 7): a schema-only branch of a 500-table schema and
-// a with-data branch of about `dataMb`, next to CREATE DATABASE ... TEMPLATE
-// and pg_dump | psql of the same source, measured in the same run.
+// Branch creation (issue 7): a schema-only branch of a 500-table schema,
+// next to CREATE DATABASE ... TEMPLATE and pg_dump --schema-only | psql of
+// the same source, measured in the same run. Branches with data: branch-data.ts.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { createBranch } from '../src/branch/index.js';
 import { CatalogPools, Recorder } from '../src/history/index.js';
 import { connectStore } from '../src/store/index.js';
+import { urlOf } from './branch-data.js';
 
 export interface BranchTiming {
   readonly case: string;
@@ -17,25 +18,17 @@ export interface BranchTiming {
   readonly dumpRestoreSeconds: number | null;
 }
 
-export async function benchBranchCreate(serverUrl: string, binDir: string, dataMb: number): Promise<BranchTiming[]> {
+export async function benchBranchCreate(serverUrl: string, binDir: string): Promise<BranchTiming[]> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
-    const schema = await measure(admin, serverUrl, binDir, 'bschema', false, async (client) => {
+    const schema = await measure(admin, serverUrl, binDir, 'bschema', async (client) => {
       await client.query(`DO $$ BEGIN FOR i IN 1..500 LOOP
         EXECUTE format('CREATE TABLE t%s (id int PRIMARY KEY, name text NOT NULL, parent int REFERENCES t%s (id), created timestamptz DEFAULT now())', i, greatest(i - 1, 1));
         EXECUTE format('CREATE INDEX t%s_name ON t%s (name)', i, i);
       END LOOP; END $$`);
     });
-    // pgbench_accounts rows are ~120 bytes with index; scale 1 is about 15 MB.
-    const scale = Math.max(1, Math.round(dataMb / 15));
-    const data = await measure(admin, serverUrl, binDir, 'bdata', true, async () => {
-      await run(join(binDir, 'pgbench'), ['-i', '-q', '-s', String(scale), urlOf(serverUrl, 'bdata')]);
-    });
-    return [
-      { ...schema, case: '500-table schema, schema only' },
-      { ...data, case: `pgbench scale ${scale} (~${scale * 15} MB), with data` },
-    ];
+    return [{ ...schema, case: '500-table schema, schema only' }];
   } finally {
     await admin.end();
   }
@@ -46,7 +39,6 @@ async function measure(
   serverUrl: string,
   binDir: string,
   source: string,
-  withData: boolean,
   fill: (client: pg.Client) => Promise<void>,
 ): Promise<Omit<BranchTiming, 'case'>> {
   for (const db of [source, `${source}@b`, `${source}_tpl`, `${source}_dump`, `${source}_store`]) {
@@ -68,7 +60,7 @@ async function measure(
   await pools.end();
 
   let started = performance.now();
-  await createBranch({ store, upstreamUrl: serverUrl }, { repository: source, name: 'b', withData });
+  await createBranch({ store, upstreamUrl: serverUrl }, { repository: source, name: 'b' });
   const pggitSeconds = (performance.now() - started) / 1000;
   await store.pool.end();
 
@@ -82,27 +74,11 @@ async function measure(
   if (existsSync(pgDump) && existsSync(psql)) {
     await admin.query(`CREATE DATABASE ${source}_dump`);
     started = performance.now();
-    const dumpArgs = withData ? [urlOf(serverUrl, source)] : ['--schema-only', urlOf(serverUrl, source)];
+    const dumpArgs = ['--schema-only', urlOf(serverUrl, source)];
     await pipe([pgDump, dumpArgs], [psql, ['-q', '-X', '-v', 'ON_ERROR_STOP=1', urlOf(serverUrl, `${source}_dump`)]]);
     dumpRestoreSeconds = (performance.now() - started) / 1000;
   }
   return { pggitSeconds, templateSeconds, dumpRestoreSeconds };
-}
-
-function urlOf(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${encodeURIComponent(database)}`;
-  return url.toString();
-}
-
-function run(command: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}: ${stderr}`))));
-  });
 }
 
 /** `a | b`, failing if either side fails. */

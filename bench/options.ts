@@ -32,6 +32,8 @@ export interface BenchOptions {
     readonly databaseCounts: readonly number[];
   };
   readonly history: { readonly commits: number; readonly tables: number };
+  /** branch suite: size of the data branched, and pggit's --jobs (undefined: its default). */
+  readonly branch: { readonly megabytes: number; readonly jobs: number | undefined };
 }
 
 export const USAGE = `usage: npm run bench -- [suite ...] [options]
@@ -40,7 +42,9 @@ Suites (default: all of them):
   select   pgbench select-only directly and through each proxy path,
            interleaved in rounds: TPS and ratios
   lag      recorder lag at 10 and 2,000 tables
-  branch   branch creation (500-table schema, with data)
+  branch   branch creation: a 500-table schema; a pgbench database branched by
+           parallel COPY, TEMPLATE, pg_dump -Fd -j/pg_restore -j, and --clone
+           on PostgreSQL 18 over a loop-mounted XFS (as root with xfsprogs)
   ddl      DDL throughput: autocommit CREATE/ALTER/DROP TABLE at 1, 8, 32
            sessions on one and on 8 databases, pggit vs direct, round over
            round; the recorder's commits/s and ReadyForQuery hold p50/p99
@@ -68,6 +72,8 @@ Suites (default: all of them):
   --ddl-databases L  DDL database counts (default 1,8)
   --history-commits N  commits of the generated history (default 100000)
   --history-tables N   tables of its schema (default 2000)
+  --branch-mb N        size of the branched pgbench database (default 1024)
+  --branch-jobs N      pggit branch create --jobs (default: its own)
   --help             this text`;
 
 export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions | 'help' {
@@ -81,6 +87,8 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       'ddl-databases': { type: 'string' },
       'history-commits': { type: 'string' },
       'history-tables': { type: 'string' },
+      'branch-mb': { type: 'string' },
+      'branch-jobs': { type: 'string' },
       quick: { type: 'boolean', default: false },
       seconds: { type: 'string' },
       rounds: { type: 'string' },
@@ -123,6 +131,10 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
     history: {
       commits: positive('history-commits', values['history-commits'], quick ? 5000 : 100_000),
       tables: positive('history-tables', values['history-tables'], quick ? 200 : 2000),
+    },
+    branch: {
+      megabytes: positive('branch-mb', values['branch-mb'], quick ? 50 : 1024),
+      jobs: values['branch-jobs'] === undefined ? undefined : positive('branch-jobs', values['branch-jobs'], 0),
     },
   };
 }

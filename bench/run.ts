@@ -14,6 +14,8 @@ import { selectPaths } from './paths.js';
 import { formatPrefilter, runPrefilterBench } from './prefilter-hook.js';
 import { benchRecorderLag, formatLag, type LagResult } from './recorder-lag.js';
 import { benchBranchCreate, formatBranchTimings, type BranchTiming } from './branch-create.js';
+import { benchDataBranch, formatDataBranch } from './branch-data.js';
+import { benchCloneOnXfs } from './branch-clone-bench.js';
 import { formatDdlResults, runDdlSuite } from './ddl-suite.js';
 import { benchHistoryScale, formatHistoryScale } from './history-scale.js';
 import { benchPlanDiff, formatPlanDiff, type PlanDiffResult } from './plan-diff.js';
@@ -56,9 +58,16 @@ async function main(options: BenchOptions): Promise<void> {
     printed.push(formatLag(results['recorderLag'] as LagResult[]));
   }
   if (runs('branch')) {
-    log('measuring branch creation (500-table schema; with data)');
-    results['branchCreation'] = await benchBranchCreate(bench.cluster.url(), bench.cluster.binaries.binDir, options.quick ? 50 : 1024);
+    log('measuring branch creation (500-table schema)');
+    results['branchCreation'] = await benchBranchCreate(bench.cluster.url(), bench.cluster.binaries.binDir);
     printed.push(formatBranchTimings(results['branchCreation'] as BranchTiming[]));
+    log(`measuring branches with data (~${options.branch.megabytes} MB): parallel COPY, TEMPLATE, pg_dump/pg_restore`);
+    const data = await benchDataBranch(bench.cluster.url(), bench.cluster.binaries.binDir, bench.pgbench, options.branch.megabytes, options.branch.jobs);
+    log('measuring --clone on PostgreSQL 18 over XFS with reflinks');
+    const clone = await benchCloneOnXfs(bench.pgbench, options.branch.megabytes, options.branch.jobs, log);
+    results['dataBranches'] = { data, clone };
+    const cloneText = 'notRun' in clone ? `  --clone on XFS not run: ${clone.notRun}` : formatDataBranch(clone);
+    printed.push(['branches with data:', formatDataBranch(data), cloneText].join('\n'));
   }
   if (runs('ddl')) {
     log('measuring DDL throughput (pggit vs direct)');

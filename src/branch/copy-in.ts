@@ -2,7 +2,9 @@
 // pg-copy-streams does it (a Submittable that pg hands the COPY messages to).
 // Written here because postgres.js loses an error the server sends during
 // COPY FROM (its writable never finishes), and pg-copy-streams is not a
-// dependency. Backpressure follows the socket's own.
+// dependency. Backpressure follows the socket's own. Chunks are gathered
+// into CopyData messages of about BATCH_BYTES: a COPY TO stream yields one
+// chunk per row, and one socket write per row costs more than the copy.
 import { Writable } from 'node:stream';
 import type pg from 'pg';
 
@@ -14,7 +16,11 @@ interface PgConnection {
   sendCopyFail(message: string): void;
 }
 
+const BATCH_BYTES = 64 * 1024;
+
 export class CopyIn extends Writable {
+  private batch: Buffer[] = [];
+  private batched = 0;
   private connection: PgConnection | undefined;
   private ready: (() => void) | undefined;
   private finished: ((error?: Error | null) => void) | undefined;
@@ -78,16 +84,27 @@ export class CopyIn extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.failure) return callback(this.failure);
+    this.batch.push(chunk);
+    this.batched += chunk.length;
+    if (this.batched < BATCH_BYTES) return callback();
     const connection = this.connection!;
-    connection.sendCopyFromChunk(chunk);
+    this.flush();
     if (connection.stream.writableNeedDrain) connection.stream.once('drain', () => callback());
     else callback();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
     if (this.failure) return callback(this.failure);
+    this.flush();
     this.finished = callback;
     this.connection!.endCopyFrom();
+  }
+
+  private flush(): void {
+    if (this.batched === 0) return;
+    this.connection!.sendCopyFromChunk(this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batched));
+    this.batch = [];
+    this.batched = 0;
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

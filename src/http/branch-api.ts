@@ -44,8 +44,13 @@ export function branchRoutes(options: BranchApiOptions): Route[] {
           const name = required(stringField(body, 'name'), 'name');
           const repository = required(stringField(body, 'db'), 'db');
           const from = stringField(body, 'from');
-          if (body['withData'] !== undefined && typeof body['withData'] !== 'boolean') throw new HttpError(400, '"withData" must be true or false');
-          const created = await createBranchWithinLimit(context, { repository, name, from, withData: body['withData'] === true }, options.maxBranches);
+          for (const flag of ['withData', 'clone', 'terminate']) {
+            if (body[flag] !== undefined && typeof body[flag] !== 'boolean') throw new HttpError(400, `"${flag}" must be true or false`);
+          }
+          const jobs = body['jobs'];
+          if (jobs !== undefined && !(Number.isInteger(jobs) && (jobs as number) >= 1 && (jobs as number) <= 64)) throw new HttpError(400, '"jobs" must be a whole number from 1 to 64');
+          const input = { repository, name, from, withData: body['withData'] === true, clone: body['clone'] === true, terminate: body['terminate'] === true, jobs: jobs as number | undefined };
+          const created = await createBranchWithinLimit(context, input, options.maxBranches);
           return { status: 201, body: created };
         }),
     },

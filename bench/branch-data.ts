@@ -1,0 +1,169 @@
+// Branches with data (issue 19), the same pgbench database made four ways in
+// one run: `pggit branch create --with-data` (parallel COPY), CREATE DATABASE
+// ... TEMPLATE ... STRATEGY FILE_COPY, pg_dump -Fd -j N then pg_restore -j N,
+// and `--clone` where reflinks make it a clone (branch-clone-bench.ts runs
+// that part on PostgreSQL 18 over XFS).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { pino } from 'pino';
+import { createBranch } from '../src/branch/index.js';
+import { CatalogPools, Recorder } from '../src/history/index.js';
+import { connectStore, type HistoryStore } from '../src/store/index.js';
+
+export interface DataBranchTiming {
+  readonly server: string;
+  readonly megabytes: number;
+  readonly jobs: number;
+  readonly copySeconds: number;
+  readonly templateSeconds: number;
+  readonly dumpRestoreSeconds: number | null;
+  readonly cloneSeconds: number | null;
+  /** The same CREATE DATABASE with file_copy_method = clone, without pggit around it. */
+  readonly rawCloneSeconds: number | null;
+  /** How much the filesystem's used space grew with the clone. */
+  readonly cloneGrowthMb: number | null;
+  readonly loadAverage: readonly number[];
+}
+
+export interface DataBranchSource {
+  readonly serverUrl: string;
+  readonly database: string;
+  readonly store: HistoryStore;
+  readonly megabytes: number;
+  readonly serverVersion: string;
+}
+
+/** A pgbench database of about `megabytes` with its history recorded (as a running proxy would have). */
+export async function prepareSource(serverUrl: string, pgbench: string, megabytes: number, database = 'bdata'): Promise<DataBranchSource> {
+  await adminQuery(serverUrl, async (admin) => {
+    const { rows } = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${database}%`]);
+    for (const row of rows) await admin.query(`DROP DATABASE ${pg.escapeIdentifier(row.datname)} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${database}`);
+  });
+  // pgbench_accounts rows with their index are ~150 bytes: scale 1 is about 15 MB.
+  await run(pgbench, ['-i', '-q', '-s', String(Math.max(1, Math.round(megabytes / 15))), urlOf(serverUrl, database)]);
+  const store = connectStore({ url: urlOf(serverUrl, `${database}_store`) });
+  const pools = new CatalogPools(serverUrl);
+  const recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }) });
+  await recorder.noteDatabase(database);
+  await recorder.idle();
+  recorder.stop();
+  await pools.end();
+  const info = await adminQuery(serverUrl, async (admin) => {
+    const size = await admin.query(`SELECT pg_database_size($1)::float8 / 1048576 AS mb, current_setting('server_version') AS version`, [database]);
+    return size.rows[0] as { mb: number; version: string };
+  });
+  return { serverUrl, database, store, megabytes: Math.round(info.mb), serverVersion: info.version };
+}
+
+export async function timeCopy(source: DataBranchSource, name: string, jobs: number | undefined): Promise<{ seconds: number; jobs: number }> {
+  const started = performance.now();
+  const created = await createBranch({ store: source.store, upstreamUrl: source.serverUrl }, { repository: source.database, name, withData: true, jobs });
+  return { seconds: (performance.now() - started) / 1000, jobs: created.jobs ?? 1 };
+}
+
+export async function timeClone(source: DataBranchSource, name: string): Promise<{ seconds: number; method: string }> {
+  const started = performance.now();
+  const created = await createBranch({ store: source.store, upstreamUrl: source.serverUrl }, { repository: source.database, name, clone: true });
+  return { seconds: (performance.now() - started) / 1000, method: created.method };
+}
+
+/** CREATE DATABASE ... TEMPLATE ... STRATEGY FILE_COPY; clone: with file_copy_method = clone (PostgreSQL 18). */
+export async function timeTemplate(source: DataBranchSource, clone = false): Promise<number> {
+  return adminQuery(source.serverUrl, async (admin) => {
+    if (clone) await admin.query('SET file_copy_method = clone');
+    const started = performance.now();
+    await admin.query(`CREATE DATABASE ${source.database}_${clone ? 'clone' : 'tpl'} TEMPLATE ${source.database} STRATEGY FILE_COPY`);
+    return (performance.now() - started) / 1000;
+  });
+}
+
+/** pg_dump -Fd -j N into a temp dir, then pg_restore -j N into a new database; null without the tools. */
+export async function timeDumpRestore(source: DataBranchSource, binDir: string, jobs: number): Promise<number | null> {
+  const pgDump = join(binDir, 'pg_dump');
+  const pgRestore = join(binDir, 'pg_restore');
+  if (!existsSync(pgDump) || !existsSync(pgRestore)) return null;
+  const target = `${source.database}_dump`;
+  await adminQuery(source.serverUrl, (admin) => admin.query(`CREATE DATABASE ${target}`));
+  const dir = await mkdtemp(join(tmpdir(), 'pggit-bench-dump-'));
+  try {
+    const started = performance.now();
+    await run(pgDump, ['-Fd', '-j', String(jobs), '-f', join(dir, 'dump'), urlOf(source.serverUrl, source.database)]);
+    await run(pgRestore, ['-j', String(jobs), '-d', urlOf(source.serverUrl, target), join(dir, 'dump')]);
+    return (performance.now() - started) / 1000;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function adminQuery<T>(serverUrl: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+export function urlOf(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+export function run(command: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}: ${stderr}`))));
+  });
+}
+
+export function formatDataBranch(timing: DataBranchTiming): string {
+  const ratio = (seconds: number | null) => (seconds === null ? 'n/a' : `${(seconds / timing.copySeconds).toFixed(2)}x`);
+  const row = (label: string, seconds: number | null, extra = '') =>
+    `    ${label.padEnd(44)} ${seconds === null ? '   n/a' : `${seconds.toFixed(2).padStart(6)} s`}  (${ratio(seconds)} of COPY)${extra}`;
+  return [
+    `  ${timing.megabytes} MB pgbench database on PostgreSQL ${timing.server}, ${timing.jobs} jobs, load ${timing.loadAverage.join(' ')}:`,
+    row(`pggit branch create --with-data --jobs ${timing.jobs}`, timing.copySeconds),
+    row('CREATE DATABASE ... TEMPLATE (FILE_COPY)', timing.templateSeconds),
+    row(`pg_dump -Fd -j ${timing.jobs} + pg_restore -j ${timing.jobs}`, timing.dumpRestoreSeconds),
+    ...(timing.cloneSeconds === null ? [] : [row('pggit branch create --clone (reflink)', timing.cloneSeconds, `, filesystem grew ${timing.cloneGrowthMb} MB`)]),
+    ...(timing.rawCloneSeconds === null ? [] : [row('CREATE DATABASE ... (file_copy_method = clone)', timing.rawCloneSeconds)]),
+  ].join('\n');
+}
+
+/** Parallel COPY, TEMPLATE and pg_dump/pg_restore of one source on the bench server. */
+export async function benchDataBranch(serverUrl: string, binDir: string, pgbench: string, megabytes: number, jobs: number | undefined): Promise<DataBranchTiming> {
+  const source = await prepareSource(serverUrl, pgbench, megabytes);
+  try {
+    const copy = await timeCopy(source, 'copy', jobs);
+    const templateSeconds = await timeTemplate(source);
+    const dumpRestoreSeconds = await timeDumpRestore(source, binDir, copy.jobs);
+    return {
+      server: source.serverVersion,
+      megabytes: source.megabytes,
+      jobs: copy.jobs,
+      copySeconds: copy.seconds,
+      templateSeconds,
+      dumpRestoreSeconds,
+      cloneSeconds: null,
+      rawCloneSeconds: null,
+      cloneGrowthMb: null,
+      loadAverage: loadAverage(),
+    };
+  } finally {
+    await source.store.pool.end();
+  }
+}
+
+export function loadAverage(): number[] {
+  return os.loadavg().map((value) => Math.round(value * 100) / 100);
+}
