@@ -56,6 +56,7 @@ export class TableSizes {
   private readonly cache = new Map<string, Entry>();
   /** Sizes that could not be read this time (counted as big). */
   private readonly unknown = new Map<string, TableSize>();
+  private sweptAt = 0;
 
   constructor(
     private readonly poolFor: (database: string) => pg.Pool,
@@ -92,7 +93,21 @@ export class TableSizes {
       this.unknown.set(key(scope, relation), { rows: Number.POSITIVE_INFINITY, bytes: 0 });
       return;
     }
+    this.sweep();
     this.cache.set(key(scope, relation), { at: this.now(), size });
+  }
+
+  /** Drops expired entries, at most once per TTL: tables come and go (test suites, tenants), and a name seen once must not stay forever. */
+  private sweep(): void {
+    const now = this.now();
+    if (now - this.sweptAt < this.ttlMs) return;
+    this.sweptAt = now;
+    for (const [name, entry] of this.cache) if (now - entry.at > this.ttlMs) this.cache.delete(name);
+  }
+
+  /** Entries held (tests). */
+  get size(): number {
+    return this.cache.size;
   }
 
   /** The size to decide with, once load() settled. */
