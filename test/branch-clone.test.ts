@@ -90,6 +90,15 @@ describe('branch create --clone on the test server', () => {
     await source.end();
   });
 
+  it('does not count the proxy guard\'s idle catalog connection as a session: it is ended without --terminate', async () => {
+    // What `pggit up` leaves on a database once the guard has looked up a table's size.
+    const url = new URL(upstreamUrl());
+    const guard = await client({ host: url.hostname, port: Number(url.port), user: url.username || 'postgres', database: APP, application_name: 'pggit guard' });
+    const created = await createBranch(context, { repository: APP, name: 'c-guard', clone: true });
+    expect(created.dataFrom).toBe('main');
+    await expect(guard.query('SELECT 1')).rejects.toBeTruthy();
+  });
+
   it('works from the command line, printing which sessions it ends', async () => {
     const url = new URL(upstreamUrl());
     const holder = await client({ host: url.hostname, port: Number(url.port), user: url.username || 'postgres', database: APP, application_name: 'bc-cli-holder' });

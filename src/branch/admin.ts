@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { databaseConfig, databaseOfUrl, HistoryReader, StoreError, type HistoryStore } from '../store/index.js';
 import { BranchError } from './branch-error.js';
+import { PGGIT_APPLICATIONS } from './source-sessions.js';
 
 export interface BranchContext {
   readonly store: HistoryStore;
@@ -41,14 +42,14 @@ export async function repositoryIdOf(context: BranchContext, repository: string)
   );
 }
 
-/** Client sessions on a database, not counting pggit's own connections (recorder, branch operations). */
+/** Client sessions on a database, not counting pggit's own connections (recorder, guard, branch operations). */
 export async function clientSessions(admin: pg.ClientBase, databases: readonly string[]): Promise<Map<string, number>> {
   const { rows } = await admin.query<{ datname: string; n: number }>(
     `SELECT datname, count(*)::int AS n FROM pg_stat_activity
       WHERE datname = ANY($1) AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-        AND application_name NOT IN ('pggit recorder', 'pggit branch', 'pggit history', 'pggit')
+        AND NOT application_name = ANY($2)
       GROUP BY datname`,
-    [databases],
+    [databases, PGGIT_APPLICATIONS],
   );
   return new Map(rows.map((row) => [row.datname, row.n]));
 }

@@ -17,7 +17,8 @@ export interface SourceSession {
   readonly pggit: boolean;
 }
 
-const PGGIT_APPLICATIONS = ['pggit recorder', 'pggit branch', 'pggit history', 'pggit'];
+/** application_names of pggit's own connections: the recorder's and the guard's catalog pools (which reconnect when ended), branch operations, the store. */
+export const PGGIT_APPLICATIONS = ['pggit recorder', 'pggit guard', 'pggit branch', 'pggit history', 'pggit'];
 
 export async function sessionsOn(admin: pg.ClientBase, database: string): Promise<SourceSession[]> {
   const { rows } = await admin.query<SourceSession>(

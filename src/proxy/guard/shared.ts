@@ -14,6 +14,7 @@ export interface RunningGuard {
 /** Undefined when the policy leaves nothing to do: sessions then pay nothing. */
 export function startGuard(policy: GuardPolicy, upstreamUrl: string, metrics: ProxyMetrics | undefined): RunningGuard | undefined {
   if (guardIsOff(policy)) return undefined;
+  // Named in PGGIT_APPLICATIONS (branch/source-sessions.ts): not a client session for branch list, delete or --clone.
   const pools = new CatalogPools(upstreamUrl, { applicationName: 'pggit guard' });
   const poolFor = (database: string) => pools.pool(database);
   return {
