@@ -1,8 +1,10 @@
 // The upstream server restarts under a session: the session gets the
 // server's own error, connections while it is down get 08001, and new
 // sessions work as soon as it is back, without restarting pggit. With the
-// history on that same server, under DDL traffic, the recorder recovers and
-// the history ends equal to the live catalog.
+// history on that same server, under pgbench and DDL traffic, pgbench's
+// clients get the server's own error, a new pgbench runs clean as soon as
+// the server is back, the recorder recovers and the history ends equal to
+// the live catalog.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import { serve } from '../src/cli/serve.js';
 import type { LocalCluster } from '../src/cluster/index.js';
 import { upstreamFromUrl } from '../src/proxy/index.js';
 import { eventually } from './harness/activity.js';
+import { initPgbench, pgbench } from './fuzz/steady-pgbench.js';
 import { commitCounts, headVersusLive } from './harness/history-check.js';
 import { privateServer, serverOwnedTempDir } from './harness/private-server.js';
 import { startTestProxy, type TestProxy } from './harness/proxy.js';
@@ -34,6 +37,17 @@ afterAll(async () => {
   await server?.stop();
   if (baseDir) await rm(baseDir, { recursive: true, force: true });
 });
+
+/** Rows pgbench has added to its history table (a committed transaction each). */
+async function transactionsDone(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pgbench_history')).rows[0]!.n;
+  } finally {
+    await client.end();
+  }
+}
 
 async function query(client: pg.Client): Promise<unknown> {
   return (await client.query('SELECT 1 AS one')).rows;
@@ -66,12 +80,13 @@ describe('upstream restart', () => {
   });
 });
 
-describe('upstream restart under DDL and query traffic, with the history on that server', () => {
+describe('upstream restart under pgbench and DDL traffic, with the history on that server', () => {
   it('records every change made before and after the restart; the history equals the live catalog', async () => {
     const admin = new pg.Client({ connectionString: server.url() });
     await admin.connect();
     await admin.query('CREATE DATABASE restart_app');
     await admin.end();
+    await initPgbench(server.url('restart_app'), 1);
     const errors: string[] = [];
     const serving = await serve({
       listen: { host: '127.0.0.1', port: 0 },
@@ -107,14 +122,25 @@ describe('upstream restart under DDL and query traffic, with the history on that
         await client.end().catch(() => undefined);
         return n;
       };
+      // pgbench runs until the server goes: its clients end with the server's shutdown error, not one of the proxy's.
+      const benchBefore = pgbench(['-n', '-c', '2', '-T', '600', url]);
       const before = runTraffic('before', true);
+      await eventually(() => transactionsDone(server.url('restart_app')), (n) => n >= 20, 'pgbench transactions through the proxy');
       await eventually(() => commitCounts(server.url('pggit'), 'restart_app'), (c) => c.observed >= 3, 'some commits recorded');
       const port = server.port;
       await server.stop();
       await before;
+      const stopped = await benchBefore;
+      expect(stopped.code).not.toBe(0);
+      expect(stopped.output).toMatch(/terminating connection due to administrator command|server closed the connection unexpectedly/);
+      expect(stopped.output).not.toMatch(/pggit/);
       server = await start(port);
-      // New sessions work as soon as the server is back, DDL included, and the recorder recovers.
+      // New sessions work as soon as the server is back, pgbench and DDL included, and the recorder recovers.
+      const benchAfter = pgbench(['-n', '-c', '2', '-t', '50', url]);
       expect(await runTraffic('after', false)).toBe(20);
+      const after = await benchAfter;
+      expect({ code: after.code, failed: /number of failed transactions: (\d+)/.exec(after.output)?.[1] }).toEqual({ code: 0, failed: '0' });
+      expect(after.output).toMatch(/number of transactions actually processed: 100\/100/);
       await serving.recorder!.idle();
       // What was committed while the recorder could not read or write is found by reconciliation.
       await serving.recorder!.scheduleReconcile('restart_app');

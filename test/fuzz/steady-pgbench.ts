@@ -20,12 +20,13 @@ export interface SteadyPgbench {
   stop(): Promise<SteadyPgbenchReport>;
 }
 
-interface PgbenchExit {
+export interface PgbenchExit {
   readonly code: number | null;
   readonly output: string;
 }
 
-function pgbench(args: readonly string[]): Promise<PgbenchExit> {
+/** Runs pgbench to its end; never rejects (a non-zero exit is in `code`). */
+export function pgbench(args: readonly string[]): Promise<PgbenchExit> {
   return new Promise((resolve) => {
     const env = { ...process.env, PGAPPNAME: 'pggit-fuzz-steady' };
     execFile('pgbench', args, { env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
