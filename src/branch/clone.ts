@@ -2,9 +2,12 @@
 // server: CREATE DATABASE ... TEMPLATE source STRATEGY FILE_COPY (PostgreSQL
 // 15+). On PostgreSQL 18, file_copy_method = clone (a user setting, so
 // pggit sets it for its own session) makes that a reflink copy on XFS,
-// Btrfs or ZFS: near-instant, sharing blocks until they change. When the
-// server's filesystem cannot clone, the copy is made the plain way and the
-// result says so. The source must have no other sessions: they are listed,
+// Btrfs or ZFS: near-instant, sharing blocks until they change. Elsewhere
+// the server may copy the blocks without a word (on Linux it clones with
+// copy_file_range, which falls back to copying), so `clone` says what was
+// asked for, not what the filesystem did; when the server refuses to clone,
+// the copy is made the plain way and the result says so. `pggit up`'s banner
+// checks its own data directory for reflinks. The source must have no other sessions: they are listed,
 // and ended only when asked (--terminate); pggit's own connections to it
 // are ended anyway.
 import pg from 'pg';

@@ -188,7 +188,8 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
 }
 
 function dataLine(method: string, tables: number, jobs: number | null): string {
-  if (method === 'clone') return 'a clone of the database (file_copy_method = clone)';
+  // PostgreSQL does not say whether the filesystem shared the blocks (copy_file_range may copy them): only what was asked.
+  if (method === 'clone') return 'a file copy of the database (file_copy_method = clone: blocks shared where the filesystem can reflink)';
   if (method === 'file_copy') return 'a file copy of the database';
   return `rows of ${tables} table${tables === 1 ? '' : 's'} (${jobs} job${jobs === 1 ? '' : 's'})`;
 }
