@@ -39,8 +39,13 @@ afterAll(async () => {
   await direct.end();
 });
 
-async function connect(proxy: DefaultTestProxy, application?: string): Promise<{ client: pg.Client; notices: NoticeMessage[] }> {
-  const client = new pg.Client({ connectionString: proxy.url(), ...(application ? { application_name: application } : {}) });
+async function connect(proxy: DefaultTestProxy, application?: string, role?: string): Promise<{ client: pg.Client; notices: NoticeMessage[] }> {
+  const url = new URL(proxy.url());
+  if (role !== undefined) {
+    url.username = role;
+    url.password = '';
+  }
+  const client = new pg.Client({ connectionString: url.toString(), ...(application ? { application_name: application } : {}) });
   const notices: NoticeMessage[] = [];
   client.on('notice', (notice) => notices.push(notice));
   await client.connect();
@@ -155,13 +160,7 @@ describe('guard and the client session search_path', () => {
   it("takes the role's default path in the database when the session never set one", async () => {
     await direct.query('DROP ROLE IF EXISTS guard_sp_role; CREATE ROLE guard_sp_role LOGIN SUPERUSER');
     await direct.query('ALTER ROLE guard_sp_role IN DATABASE ' + (await direct.query('SELECT current_database() AS d')).rows[0].d + ' SET search_path = guard_app');
-    const url = new URL(warning.url());
-    url.username = 'guard_sp_role';
-    url.password = '';
-    const client = new pg.Client({ connectionString: url.toString() });
-    const notices: NoticeMessage[] = [];
-    client.on('notice', (notice) => notices.push(notice));
-    await client.connect();
+    const { client, notices } = await connect(warning, undefined, 'guard_sp_role');
     try {
       expect(await warningsAfter(client, notices, [])).toEqual([expect.stringMatching(/^pggit guard warning: SHARE_LOCK on guard_sp \(150,000 rows/)]);
     } finally {
@@ -297,13 +296,7 @@ describe('guard deny', () => {
 
   it('lets an exempted role through without a word', async () => {
     await direct.query('DROP ROLE IF EXISTS guard_exempt_role; CREATE ROLE guard_exempt_role LOGIN SUPERUSER');
-    const url = new URL(denying.url());
-    url.username = 'guard_exempt_role';
-    url.password = '';
-    const client = new pg.Client({ connectionString: url.toString() });
-    const notices: NoticeMessage[] = [];
-    client.on('notice', (notice) => notices.push(notice));
-    await client.connect();
+    const { client, notices } = await connect(denying, undefined, 'guard_exempt_role');
     try {
       await client.query('BEGIN');
       expect((await client.query(`ALTER TABLE ${BIG} ALTER COLUMN v TYPE bigint`)).command).toBe('ALTER');
