@@ -38,7 +38,9 @@ export interface CopiedData {
 }
 
 const APPLICATION = 'pggit branch';
-const sourceOptions = { max: 1, onnotice: () => undefined, connection: { application_name: APPLICATION } };
+// fetch_types off: no array types to parse here, and postgres.js's type query, pending on a
+// connection that a failed copy ends, would be an unhandled rejection.
+const sourceOptions = { max: 1, fetch_types: false, onnotice: () => undefined, connection: { application_name: APPLICATION } };
 
 export async function copyData(input: CopyDataInput): Promise<CopiedData> {
   const coordinator = postgres(input.upstreamUrl, { ...sourceOptions, database: input.source });

@@ -19,11 +19,10 @@ export interface TableToCopy {
 }
 
 export async function tablesToCopy(sql: postgres.Sql | postgres.TransactionSql): Promise<TableToCopy[]> {
-  const rows = await sql<Array<{ qualified: string; columns: string[]; binary: boolean; bytes: string }>>`
+  const rows = await sql<Array<{ qualified: string; columns: string | null; binary: boolean; bytes: string }>>`
     SELECT format('%I.%I', n.nspname, c.relname) AS qualified,
-           array(SELECT quote_ident(a.attname) FROM pg_attribute a
-                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-                  ORDER BY a.attnum) AS columns,
+           (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
            coalesce((SELECT bool_and(t.typsend <> 0 AND t.typreceive <> 0 AND t.typtype <> 'd'
                                      AND (t.oid < 16384 OR t.typtype IN ('b', 'e'))
                                      AND (e.oid IS NULL OR (e.typsend <> 0 AND e.typreceive <> 0 AND e.oid < 16384)))
@@ -39,6 +38,5 @@ export async function tablesToCopy(sql: postgres.Sql | postgres.TransactionSql):
        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
      ORDER BY c.relpages DESC, 1`;
   return rows
-    .filter((row) => row.columns.length > 0)
-    .map((row) => ({ qualified: row.qualified, columns: row.columns.join(', '), binary: row.binary, bytes: Number(row.bytes) }));
+    .flatMap((row) => (row.columns === null ? [] : [{ qualified: row.qualified, columns: row.columns, binary: row.binary, bytes: Number(row.bytes) }]));
 }
