@@ -9,6 +9,7 @@ import { freePort } from '../src/cluster/index.js';
 import { encodeObject, readCatalog } from '../src/history/index.js';
 import { connectHistoryReader } from '../src/store/index.js';
 import { upstreamUrl } from './harness/proxy.js';
+import { freshDatabases } from './harness/scratch-database.js';
 
 const APP = 'rec_processes';
 const STORE = 'rec_processes_store';
@@ -50,11 +51,7 @@ async function startProxyProcess(): Promise<number> {
 }
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: upstreamUrl() });
-  await admin.connect();
-  for (const db of [APP, STORE]) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${APP}`);
-  await admin.end();
+  await freshDatabases([APP, STORE], [APP]);
   // One after the other: each one's first look at the database must be over before the sessions start.
   ports = [await startProxyProcess(), await startProxyProcess()];
 });

@@ -16,6 +16,7 @@ import { ProxyMetrics } from '../src/metrics/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { Relay } from './harness/relay.js';
+import { freshDatabases } from './harness/scratch-database.js';
 
 const APP = 'shared_lock_app';
 const STORE = 'shared_lock_store';
@@ -42,11 +43,7 @@ function urlFor(database: string, port?: number): string {
 }
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: upstreamUrl() });
-  await admin.connect();
-  for (const db of [APP, STORE]) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${APP}`);
-  await admin.end();
+  await freshDatabases([APP, STORE], [APP]);
   const upstream = new URL(upstreamUrl());
   relay = await Relay.start({ host: upstream.hostname, port: Number(upstream.port) });
   storeA = connectStore({ url: urlFor(STORE, relay.port) });
