@@ -9,7 +9,6 @@
 // insert them, with no superuser setting. Sequences are set to the source's
 // values at the end.
 import pg from 'pg';
-import postgres from 'postgres';
 import { databaseConfig } from '../store/index.js';
 import { BranchError } from './branch-error.js';
 import { tablesToCopy, type TableToCopy } from './copy-plan.js';
@@ -38,68 +37,67 @@ export interface CopiedData {
 }
 
 const APPLICATION = 'pggit branch';
-// fetch_types off: no array types to parse here, and postgres.js's type query, pending on a
-// connection that a failed copy ends, would be an unhandled rejection.
-const sourceOptions = { max: 1, fetch_types: false, onnotice: () => undefined, connection: { application_name: APPLICATION } };
+const SNAPSHOT_TRANSACTION = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
 export async function copyData(input: CopyDataInput): Promise<CopiedData> {
-  const coordinator = postgres(input.upstreamUrl, { ...sourceOptions, database: input.source });
-  const connections: Array<{ end(): Promise<unknown> }> = [];
+  const connections: pg.Client[] = [];
   let failure: unknown;
   const abort = (error: unknown) => {
     failure ??= error;
     // A COPY cut off half-way leaves its connections mid-protocol: close them all; the caller drops the database.
-    void coordinator.end({ timeout: 0 });
     for (const connection of connections) void connection.end().catch(() => undefined);
   };
   try {
-    return await coordinator.begin('isolation level repeatable read read only', async (tx) => {
-      const [{ snapshot }] = await tx<[{ snapshot: string }]>`SELECT pg_export_snapshot() AS snapshot`;
-      const tables = await tablesToCopy(tx);
-      const jobs = Math.max(1, Math.min(await jobsThatFit(tx, input.jobs ?? defaultJobs(input.upstreamUrl)), tables.length));
-      const estimated = tables.reduce((sum, table) => sum + table.bytes, 0);
-      const progress = new ProgressTracker(tables.length, estimated, jobs, input.onProgress, input.progressIntervalMs);
-      const queue = [...tables];
-      await input.onSnapshot?.(snapshot);
-      await Promise.all(Array.from({ length: jobs }, () => worker(input, snapshot, queue, progress, connections).catch(abort)));
-      if (failure) throw failure;
-      const target = await connectTarget(input, connections);
-      await copySequences(tx, target);
-      const views = await tx<Array<{ name: string }>>`SELECT format('%I.%I', schemaname, matviewname) AS name FROM pg_matviews WHERE ispopulated`;
-      return { progress, jobs, populatedViews: new Set(views.map((view) => view.name)) };
-    });
+    // The coordinator's transaction stays open (and its snapshot importable) until every worker is done.
+    const coordinator = await connect(input, input.source, connections);
+    await coordinator.query(SNAPSHOT_TRANSACTION);
+    const { rows: [exported] } = await coordinator.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
+    const snapshot = exported!.snapshot;
+    const tables = await tablesToCopy(coordinator);
+    const jobs = Math.max(1, Math.min(await jobsThatFit(coordinator, input.jobs ?? defaultJobs(input.upstreamUrl)), tables.length));
+    const estimated = tables.reduce((sum, table) => sum + table.bytes, 0);
+    const progress = new ProgressTracker(tables.length, estimated, jobs, input.onProgress, input.progressIntervalMs);
+    const queue = [...tables];
+    await input.onSnapshot?.(snapshot);
+    await Promise.all(Array.from({ length: jobs }, () => worker(input, snapshot, queue, progress, connections).catch(abort)));
+    if (failure) throw failure;
+    const target = await connect(input, input.target, connections);
+    await copySequences(coordinator, target);
+    const views = await coordinator.query<{ name: string }>(`SELECT format('%I.%I', schemaname, matviewname) AS name FROM pg_matviews WHERE ispopulated`);
+    await coordinator.query('COMMIT');
+    return { progress, jobs, populatedViews: new Set(views.rows.map((view) => view.name)) };
   } catch (error) {
     throw failure ?? error;
   } finally {
-    await Promise.all([coordinator.end({ timeout: 5 }), ...connections.map((connection) => connection.end().catch(() => undefined))]);
+    await Promise.all(connections.map((connection) => connection.end().catch(() => undefined)));
   }
 }
 
 /** Takes tables from the shared queue until it is empty, inside the exported snapshot. */
-async function worker(input: CopyDataInput, snapshot: string, queue: TableToCopy[], progress: ProgressTracker, connections: Array<{ end(): Promise<unknown> }>): Promise<void> {
-  const source = postgres(input.upstreamUrl, { ...sourceOptions, database: input.source });
-  connections.push({ end: () => source.end({ timeout: 0 }) });
-  const target = await connectTarget(input, connections);
-  await source.begin('isolation level repeatable read read only', async (tx) => {
-    await tx.unsafe(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
-    for (let table = queue.shift(); table; table = queue.shift()) {
-      try {
-        await copyTable(tx, target, table, progress);
-      } catch (error) {
-        throw copyFailure(table.qualified, error);
-      }
+async function worker(input: CopyDataInput, snapshot: string, queue: TableToCopy[], progress: ProgressTracker, connections: pg.Client[]): Promise<void> {
+  const source = await connect(input, input.source, connections);
+  const target = await connect(input, input.target, connections);
+  await source.query(SNAPSHOT_TRANSACTION);
+  await source.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
+  for (let table = queue.shift(); table; table = queue.shift()) {
+    try {
+      await copyTable(source, target, table, progress);
+    } catch (error) {
+      throw copyFailure(table.qualified, error);
     }
-  });
+  }
+  await source.query('COMMIT');
 }
 
-async function connectTarget(input: CopyDataInput, connections: Array<{ end(): Promise<unknown> }>): Promise<pg.Client> {
-  const target = new pg.Client({ ...databaseConfig(input.upstreamUrl, input.target), application_name: APPLICATION });
-  target.on('error', () => undefined);
-  connections.push(target);
-  await target.connect();
+async function connect(input: CopyDataInput, database: string, connections: pg.Client[]): Promise<pg.Client> {
+  const client = new pg.Client({ ...databaseConfig(input.upstreamUrl, database), application_name: APPLICATION });
+  // A connection that breaks mid-COPY fails that COPY's query; the event itself needs no handling.
+  client.on('error', () => undefined);
+  connections.push(client);
+  await client.connect();
   // A branch that a crash cut short is dropped anyway: no need to wait for each COPY's WAL flush.
-  await target.query('SET synchronous_commit = off');
-  return target;
+  if (database === input.target) await client.query('SET synchronous_commit = off');
+  return client;
 }
 
 function copyFailure(table: string, error: unknown): BranchError {
@@ -110,11 +108,11 @@ function copyFailure(table: string, error: unknown): BranchError {
   return new BranchError('COPY_FAILED', `copying the rows of ${table} failed: ${message}${state}${hint}`);
 }
 
-async function copySequences(source: postgres.TransactionSql, target: pg.Client): Promise<void> {
-  const sequences = await source<Array<{ name: string; last_value: string | null; is_called: boolean }>>`
+async function copySequences(source: pg.ClientBase, target: pg.ClientBase): Promise<void> {
+  const { rows: sequences } = await source.query<{ name: string; last_value: string | null; is_called: boolean }>(`
     SELECT format('%I.%I', schemaname, sequencename) AS name, last_value::text AS last_value, last_value IS NOT NULL AS is_called
       FROM pg_sequences
-     WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`;
+     WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`);
   for (const sequence of sequences) {
     if (sequence.last_value === null) continue; // never used: the new one starts where it should
     await target.query('SELECT setval($1::regclass, $2::bigint, $3)', [sequence.name, sequence.last_value, sequence.is_called]);
