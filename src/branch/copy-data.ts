@@ -2,19 +2,21 @@
 // by `jobs` workers at once. A coordinator opens a REPEATABLE READ
 // transaction and exports its snapshot; every worker imports it (SET
 // TRANSACTION SNAPSHOT), so all tables are read as of one instant even while
-// clients write to the source. Each worker takes the next table (largest
+// clients write to the source. Each worker takes the next piece (largest
 // first) and streams COPY TO STDOUT into COPY FROM STDIN of the new database
-// (copy-table.ts). The new database has no indexes, constraints or triggers
+// (copy-piece.ts). The new database has no indexes, constraints or triggers
 // yet (schema-phases.ts): rows go in in any order, as any role that may
-// insert them, with no superuser setting. Sequences are set to the source's
-// values at the end.
+// insert them, with no superuser setting. A table bigger than a piece is
+// split into ranges of pages (copy-pieces.ts), so several workers copy it at
+// once. Sequences are set to the source's values at the end.
 import pg from 'pg';
 import postgres from 'postgres';
 import { databaseConfig } from '../store/index.js';
 import { BranchError } from './branch-error.js';
-import { tablesToCopy, type TableToCopy } from './copy-plan.js';
+import { tablesToCopy } from './copy-plan.js';
 import { ProgressTracker, type CopyProgress } from './copy-progress.js';
-import { copyTable } from './copy-table.js';
+import { copyPiece } from './copy-piece.js';
+import { piecesPerTable, splitTables, type CopyPiece } from './copy-pieces.js';
 import { defaultJobs, jobsThatFit } from './copy-jobs.js';
 
 export interface CopyDataInput {
@@ -28,6 +30,8 @@ export interface CopyDataInput {
   readonly progressIntervalMs?: number | undefined;
   /** Awaited once the snapshot is exported, before any worker starts (a test commits a change there). */
   readonly onSnapshot?: ((snapshot: string) => Promise<void>) | undefined;
+  /** Size of a table's pieces (default: see copy-pieces.ts). */
+  readonly pieceBytes?: number | undefined;
 }
 
 export interface CopiedData {
@@ -56,10 +60,12 @@ export async function copyData(input: CopyDataInput): Promise<CopiedData> {
     return await coordinator.begin('isolation level repeatable read read only', async (tx) => {
       const [{ snapshot }] = await tx<[{ snapshot: string }]>`SELECT pg_export_snapshot() AS snapshot`;
       const tables = await tablesToCopy(tx);
-      const jobs = Math.max(1, Math.min(await jobsThatFit(tx, input.jobs ?? defaultJobs(input.upstreamUrl)), tables.length));
+      const fit = await jobsThatFit(tx, input.jobs ?? defaultJobs(input.upstreamUrl));
       const estimated = tables.reduce((sum, table) => sum + table.bytes, 0);
-      const progress = new ProgressTracker(tables.length, estimated, jobs, input.onProgress, input.progressIntervalMs);
-      const queue = [...tables];
+      const [{ version }] = await tx<[{ version: number }]>`SELECT current_setting('server_version_num')::int AS version`;
+      const queue = splitTables(tables, { jobs: fit, serverVersion: version, pieceBytes: input.pieceBytes });
+      const jobs = Math.max(1, Math.min(fit, queue.length));
+      const progress = new ProgressTracker(piecesPerTable(queue), estimated, jobs, input.onProgress, input.progressIntervalMs);
       await input.onSnapshot?.(snapshot);
       await Promise.all(Array.from({ length: jobs }, () => worker(input, snapshot, queue, progress, connections).catch(abort)));
       if (failure) throw failure;
@@ -75,28 +81,32 @@ export async function copyData(input: CopyDataInput): Promise<CopiedData> {
   }
 }
 
-/** Takes tables from the shared queue until it is empty, inside the exported snapshot. */
-async function worker(input: CopyDataInput, snapshot: string, queue: TableToCopy[], progress: ProgressTracker, connections: Array<{ end(): Promise<unknown> }>): Promise<void> {
-  const source = postgres(input.upstreamUrl, { ...sourceOptions, database: input.source });
-  connections.push({ end: () => source.end({ timeout: 0 }) });
+/** Takes pieces from the shared queue until it is empty, inside the exported snapshot. */
+async function worker(input: CopyDataInput, snapshot: string, queue: CopyPiece[], progress: ProgressTracker, connections: Array<{ end(): Promise<unknown> }>): Promise<void> {
+  const source = await connect(input.upstreamUrl, input.source, connections);
   const target = await connectTarget(input, connections);
-  await source.begin('isolation level repeatable read read only', async (tx) => {
-    await tx.unsafe(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
-    for (let table = queue.shift(); table; table = queue.shift()) {
-      try {
-        await copyTable(tx, target, table, progress);
-      } catch (error) {
-        throw copyFailure(table.qualified, error);
-      }
+  await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  await source.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
+  for (let piece = queue.shift(); piece; piece = queue.shift()) {
+    try {
+      await copyPiece(source, target, piece, progress);
+    } catch (error) {
+      throw copyFailure(piece.table.qualified, error);
     }
-  });
+  }
+  await source.query('COMMIT');
+}
+
+async function connect(upstreamUrl: string, database: string, connections: Array<{ end(): Promise<unknown> }>): Promise<pg.Client> {
+  const client = new pg.Client({ ...databaseConfig(upstreamUrl, database), application_name: APPLICATION });
+  client.on('error', () => undefined);
+  connections.push(client);
+  await client.connect();
+  return client;
 }
 
 async function connectTarget(input: CopyDataInput, connections: Array<{ end(): Promise<unknown> }>): Promise<pg.Client> {
-  const target = new pg.Client({ ...databaseConfig(input.upstreamUrl, input.target), application_name: APPLICATION });
-  target.on('error', () => undefined);
-  connections.push(target);
-  await target.connect();
+  const target = await connect(input.upstreamUrl, input.target, connections);
   // A branch that a crash cut short is dropped anyway: no need to wait for each COPY's WAL flush.
   await target.query('SET synchronous_commit = off');
   return target;

@@ -1,47 +1,110 @@
-// COPY ... FROM STDIN as a Writable on a node-postgres client, the way
-// pg-copy-streams does it (a Submittable that pg hands the COPY messages to).
-// Written here because postgres.js loses an error the server sends during
-// COPY FROM (its writable never finishes), and pg-copy-streams is not a
-// dependency. Backpressure follows the socket's own. Chunks are gathered
-// into CopyData messages of about BATCH_BYTES: a COPY TO stream yields one
-// chunk per row, and one socket write per row costs more than the copy.
-import { Writable } from 'node:stream';
+// COPY ... FROM STDIN on a node-postgres client, fed chunk by chunk by a
+// COPY TO on another connection (copy-out.ts), with no Node stream in
+// between: a COPY TO yields one message per row, and a stream's machinery
+// per row cost more than PostgreSQL's own work on it. Rows are gathered into
+// CopyData messages of about BATCH_BYTES, framed here and written to the
+// socket as they are. The object is a pg Submittable (the way pg-copy-streams
+// hooks into pg); pg-copy-streams itself is a Node stream, which is the cost
+// avoided here.
 import type pg from 'pg';
 
 interface PgConnection {
   readonly stream: NodeJS.WritableStream & { writableNeedDrain?: boolean };
   query(text: string): void;
-  sendCopyFromChunk(chunk: Buffer): void;
   endCopyFrom(): void;
   sendCopyFail(message: string): void;
 }
 
 const BATCH_BYTES = 64 * 1024;
+/** CopyData: 'd', then the length of the message without the type byte. */
+const COPY_DATA = 0x64;
+const HEADER_BYTES = 5;
 
-export class CopyIn extends Writable {
-  private batch: Buffer[] = [];
-  private batched = 0;
+export class CopyIn {
+  private batch = Buffer.allocUnsafe(HEADER_BYTES + BATCH_BYTES);
+  private used = HEADER_BYTES;
   private connection: PgConnection | undefined;
   private ready: (() => void) | undefined;
-  private finished: ((error?: Error | null) => void) | undefined;
-  private failure: Error | undefined;
+  private settled: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private readonly failureListeners: Array<(error: Error) => void> = [];
+  /** The server's error, once it stopped the COPY. */
+  failure: Error | undefined;
   /** Rows the server says it stored (from CommandComplete "COPY n"). */
   rows = 0;
 
-  constructor(private readonly text: string) {
-    super();
-  }
+  private constructor(private readonly text: string) {}
 
-  /** Starts the COPY on client; resolves to this stream once the server accepts data. */
+  /** Starts the COPY on client; resolves once the server accepts data. */
   static async start(client: pg.ClientBase, text: string): Promise<CopyIn> {
     const copy = new CopyIn(text);
-    const accepted = new Promise<void>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       copy.ready = resolve;
-      copy.once('error', reject);
+      copy.onFailure(reject);
+      void client.query(copy as unknown as pg.QueryConfig);
     });
-    void client.query(copy as unknown as pg.QueryConfig);
-    await accepted;
     return copy;
+  }
+
+  /** Called with the server's error if it stops the COPY (also told to later listeners). */
+  onFailure(listener: (error: Error) => void): void {
+    if (this.failure) listener(this.failure);
+    else this.failureListeners.push(listener);
+  }
+
+  /** Takes one chunk of COPY data (copied: the caller may reuse its buffer). */
+  write(chunk: Uint8Array): void {
+    if (this.failure) return;
+    if (this.used + chunk.length > this.batch.length) {
+      this.flush();
+      if (chunk.length > BATCH_BYTES) {
+        this.send(chunk);
+        return;
+      }
+    }
+    this.batch.set(chunk, this.used);
+    this.used += chunk.length;
+  }
+
+  /** The socket's buffer is full: wait for drained() before writing more. */
+  get full(): boolean {
+    return this.connection?.stream.writableNeedDrain === true;
+  }
+
+  drained(listener: () => void): void {
+    this.connection!.stream.once('drain', listener);
+  }
+
+  /** Ends the COPY; resolves to the rows stored, once the server confirmed them. */
+  finish(): Promise<number> {
+    if (this.failure) return Promise.reject(this.failure);
+    this.flush();
+    return new Promise<number>((resolve, reject) => {
+      this.settled = { resolve: () => resolve(this.rows), reject };
+      this.connection!.endCopyFrom();
+    });
+  }
+
+  /** The source failed: the server drops what it got, and the connection stays usable. */
+  abandon(message: string): void {
+    if (!this.failure && this.connection) this.connection.sendCopyFail(message);
+  }
+
+  private flush(): void {
+    if (this.used === HEADER_BYTES) return;
+    const message = this.batch.subarray(0, this.used);
+    message[0] = COPY_DATA;
+    message.writeInt32BE(this.used - 1, 1);
+    this.connection!.stream.write(message);
+    // The socket may still hold the message: the next batch gets a buffer of its own.
+    this.batch = Buffer.allocUnsafe(HEADER_BYTES + BATCH_BYTES);
+    this.used = HEADER_BYTES;
+  }
+
+  private send(chunk: Uint8Array): void {
+    const header = Buffer.allocUnsafe(HEADER_BYTES);
+    header[0] = COPY_DATA;
+    header.writeInt32BE(chunk.length + 4, 1);
+    this.connection!.stream.write(Buffer.concat([header, chunk]));
   }
 
   // pg's Submittable interface.
@@ -60,20 +123,20 @@ export class CopyIn extends Writable {
   }
 
   handleReadyForQuery(): void {
-    const finished = this.finished;
-    this.finished = undefined;
-    if (finished) finished(this.failure ?? null);
-    else if (this.failure) this.destroy(this.failure);
+    const settled = this.settled;
+    this.settled = undefined;
+    if (this.failure) settled?.reject(this.failure);
+    else settled?.resolve();
   }
 
   handleError(error: Error): void {
     // The server stopped the COPY. pg forgets this query now (its
-    // ReadyForQuery does not reach us), so end the stream here.
+    // ReadyForQuery does not reach us), so settle here.
     this.failure = error;
-    const finished = this.finished;
-    this.finished = undefined;
-    if (finished) finished(error);
-    else this.destroy(error);
+    const settled = this.settled;
+    this.settled = undefined;
+    settled?.reject(error);
+    for (const listener of this.failureListeners.splice(0)) listener(error);
   }
 
   handleEmptyQuery(): void {}
@@ -81,35 +144,4 @@ export class CopyIn extends Writable {
   handleDataRow(): void {}
   handlePortalSuspended(): void {}
   handleCopyData(): void {}
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.failure) return callback(this.failure);
-    this.batch.push(chunk);
-    this.batched += chunk.length;
-    if (this.batched < BATCH_BYTES) return callback();
-    const connection = this.connection!;
-    this.flush();
-    if (connection.stream.writableNeedDrain) connection.stream.once('drain', () => callback());
-    else callback();
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    if (this.failure) return callback(this.failure);
-    this.flush();
-    this.finished = callback;
-    this.connection!.endCopyFrom();
-  }
-
-  private flush(): void {
-    if (this.batched === 0) return;
-    this.connection!.sendCopyFromChunk(this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batched));
-    this.batch = [];
-    this.batched = 0;
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // Cut off by the source: tell the server, so the connection stays usable.
-    if (error && !this.failure && this.connection) this.connection.sendCopyFail(error.message);
-    callback(error);
-  }
 }

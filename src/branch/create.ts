@@ -42,6 +42,8 @@ export interface CreateBranchInput {
   readonly progressIntervalMs?: number | undefined;
   /** Awaited once the copy's snapshot is exported, before the rows are read. */
   readonly onSnapshot?: ((snapshot: string) => Promise<void>) | undefined;
+  /** With data: size of the pieces a big table is split into (default: see copy-pieces.ts). */
+  readonly pieceBytes?: number | undefined;
 }
 
 export interface CreatedBranch {
@@ -112,7 +114,7 @@ export async function createBranch(context: BranchContext, input: CreateBranchIn
       await createEmptyDatabase(context, database, dataSource?.database ?? main?.database ?? repository);
       databaseCreated = true;
       if (dataSource) {
-        const copied = await buildWithData(context, { source: dataSource.database, database, schema, jobs: input.jobs, onProgress: input.onProgress, progressIntervalMs: input.progressIntervalMs, onSnapshot: input.onSnapshot });
+        const copied = await buildWithData(context, { source: dataSource.database, database, schema, jobs: input.jobs, onProgress: input.onProgress, progressIntervalMs: input.progressIntervalMs, onSnapshot: input.onSnapshot, pieceBytes: input.pieceBytes });
         built = { ...built, method: 'copy', jobs: copied.jobs, tables: copied.tables };
       } else {
         await replaySchema(context, database, schema.sql, schema.commit.shortId);
