@@ -193,6 +193,11 @@ describe('branch create --with-data', () => {
     const lines = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as CopyProgress);
     expect(lines.filter((line) => line.event === 'table-done')).toHaveLength(4);
     expect(lines.at(-1)).toMatchObject({ event: 'done', total: { tablesDone: 4, jobs: 2 } });
+    // Without --json: a line per table, and where TEMPLATE's speed is (--clone).
+    const text = await runCli(['branch', 'create', 'clitext', '--db', APP, '--with-data', '--jobs', '2'], env);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr).toMatch(/\] public\.big: 40000 rows, .* \(binary\) in /);
+    expect(text.stderr).toContain('use --clone');
     const refused = await runCli(['branch', 'create', 'nojobs', '--db', APP, '--with-data', '--jobs', '0'], env);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('--jobs must be a whole number');
