@@ -10,7 +10,6 @@
 // split into ranges of pages (copy-pieces.ts), so several workers copy it at
 // once. Sequences are set to the source's values at the end.
 import pg from 'pg';
-import postgres from 'postgres';
 import { databaseConfig } from '../store/index.js';
 import { BranchError } from './branch-error.js';
 import { tablesToCopy } from './copy-plan.js';
@@ -42,50 +41,49 @@ export interface CopiedData {
 }
 
 const APPLICATION = 'pggit branch';
-// fetch_types off: no array types to parse here, and postgres.js's type query, pending on a
-// connection that a failed copy ends, would be an unhandled rejection.
-const sourceOptions = { max: 1, fetch_types: false, onnotice: () => undefined, connection: { application_name: APPLICATION } };
+const SNAPSHOT_TRANSACTION = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
 export async function copyData(input: CopyDataInput): Promise<CopiedData> {
-  const coordinator = postgres(input.upstreamUrl, { ...sourceOptions, database: input.source });
-  const connections: Array<{ end(): Promise<unknown> }> = [];
+  const connections: pg.Client[] = [];
   let failure: unknown;
   const abort = (error: unknown) => {
     failure ??= error;
     // A COPY cut off half-way leaves its connections mid-protocol: close them all; the caller drops the database.
-    void coordinator.end({ timeout: 0 });
     for (const connection of connections) void connection.end().catch(() => undefined);
   };
   try {
-    return await coordinator.begin('isolation level repeatable read read only', async (tx) => {
-      const [{ snapshot }] = await tx<[{ snapshot: string }]>`SELECT pg_export_snapshot() AS snapshot`;
-      const tables = await tablesToCopy(tx);
-      const fit = await jobsThatFit(tx, input.jobs ?? defaultJobs(input.upstreamUrl));
-      const estimated = tables.reduce((sum, table) => sum + table.bytes, 0);
-      const [{ version }] = await tx<[{ version: number }]>`SELECT current_setting('server_version_num')::int AS version`;
-      const queue = splitTables(tables, { jobs: fit, serverVersion: version, pieceBytes: input.pieceBytes });
-      const jobs = Math.max(1, Math.min(fit, queue.length));
-      const progress = new ProgressTracker(piecesPerTable(queue), estimated, jobs, input.onProgress, input.progressIntervalMs);
-      await input.onSnapshot?.(snapshot);
-      await Promise.all(Array.from({ length: jobs }, () => worker(input, snapshot, queue, progress, connections).catch(abort)));
-      if (failure) throw failure;
-      const target = await connectTarget(input, connections);
-      await copySequences(tx, target);
-      const views = await tx<Array<{ name: string }>>`SELECT format('%I.%I', schemaname, matviewname) AS name FROM pg_matviews WHERE ispopulated`;
-      return { progress, jobs, populatedViews: new Set(views.map((view) => view.name)) };
-    });
+    // The coordinator's transaction stays open (and its snapshot importable) until every worker is done.
+    const coordinator = await connect(input, input.source, connections);
+    await coordinator.query(SNAPSHOT_TRANSACTION);
+    const { rows: [exported] } = await coordinator.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
+    const snapshot = exported!.snapshot;
+    const tables = await tablesToCopy(coordinator);
+    const fit = await jobsThatFit(coordinator, input.jobs ?? defaultJobs(input.upstreamUrl));
+    const estimated = tables.reduce((sum, table) => sum + table.bytes, 0);
+    const version = Number((await coordinator.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
+    const queue = splitTables(tables, { jobs: fit, serverVersion: version, pieceBytes: input.pieceBytes });
+    const jobs = Math.max(1, Math.min(fit, queue.length));
+    const progress = new ProgressTracker(piecesPerTable(queue), estimated, jobs, input.onProgress, input.progressIntervalMs);
+    await input.onSnapshot?.(snapshot);
+    await Promise.all(Array.from({ length: jobs }, () => worker(input, snapshot, queue, progress, connections).catch(abort)));
+    if (failure) throw failure;
+    const target = await connect(input, input.target, connections);
+    await copySequences(coordinator, target);
+    const views = await coordinator.query<{ name: string }>(`SELECT format('%I.%I', schemaname, matviewname) AS name FROM pg_matviews WHERE ispopulated`);
+    await coordinator.query('COMMIT');
+    return { progress, jobs, populatedViews: new Set(views.rows.map((view) => view.name)) };
   } catch (error) {
     throw failure ?? error;
   } finally {
-    await Promise.all([coordinator.end({ timeout: 5 }), ...connections.map((connection) => connection.end().catch(() => undefined))]);
+    await Promise.all(connections.map((connection) => connection.end().catch(() => undefined)));
   }
 }
 
 /** Takes pieces from the shared queue until it is empty, inside the exported snapshot. */
-async function worker(input: CopyDataInput, snapshot: string, queue: CopyPiece[], progress: ProgressTracker, connections: Array<{ end(): Promise<unknown> }>): Promise<void> {
-  const source = await connect(input.upstreamUrl, input.source, connections);
-  const target = await connectTarget(input, connections);
-  await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+async function worker(input: CopyDataInput, snapshot: string, queue: CopyPiece[], progress: ProgressTracker, connections: pg.Client[]): Promise<void> {
+  const source = await connect(input, input.source, connections);
+  const target = await connect(input, input.target, connections);
+  await source.query(SNAPSHOT_TRANSACTION);
   await source.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
   for (let piece = queue.shift(); piece; piece = queue.shift()) {
     try {
@@ -97,19 +95,15 @@ async function worker(input: CopyDataInput, snapshot: string, queue: CopyPiece[]
   await source.query('COMMIT');
 }
 
-async function connect(upstreamUrl: string, database: string, connections: Array<{ end(): Promise<unknown> }>): Promise<pg.Client> {
-  const client = new pg.Client({ ...databaseConfig(upstreamUrl, database), application_name: APPLICATION });
+async function connect(input: CopyDataInput, database: string, connections: pg.Client[]): Promise<pg.Client> {
+  const client = new pg.Client({ ...databaseConfig(input.upstreamUrl, database), application_name: APPLICATION });
+  // A connection that breaks mid-COPY fails that COPY's query; the event itself needs no handling.
   client.on('error', () => undefined);
   connections.push(client);
   await client.connect();
-  return client;
-}
-
-async function connectTarget(input: CopyDataInput, connections: Array<{ end(): Promise<unknown> }>): Promise<pg.Client> {
-  const target = await connect(input.upstreamUrl, input.target, connections);
   // A branch that a crash cut short is dropped anyway: no need to wait for each COPY's WAL flush.
-  await target.query('SET synchronous_commit = off');
-  return target;
+  if (database === input.target) await client.query('SET synchronous_commit = off');
+  return client;
 }
 
 function copyFailure(table: string, error: unknown): BranchError {
@@ -120,11 +114,11 @@ function copyFailure(table: string, error: unknown): BranchError {
   return new BranchError('COPY_FAILED', `copying the rows of ${table} failed: ${message}${state}${hint}`);
 }
 
-async function copySequences(source: postgres.TransactionSql, target: pg.Client): Promise<void> {
-  const sequences = await source<Array<{ name: string; last_value: string | null; is_called: boolean }>>`
+async function copySequences(source: pg.ClientBase, target: pg.ClientBase): Promise<void> {
+  const { rows: sequences } = await source.query<{ name: string; last_value: string | null; is_called: boolean }>(`
     SELECT format('%I.%I', schemaname, sequencename) AS name, last_value::text AS last_value, last_value IS NOT NULL AS is_called
       FROM pg_sequences
-     WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`;
+     WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`);
   for (const sequence of sequences) {
     if (sequence.last_value === null) continue; // never used: the new one starts where it should
     await target.query('SELECT setval($1::regclass, $2::bigint, $3)', [sequence.name, sequence.last_value, sequence.is_called]);

@@ -4,7 +4,7 @@
 // socket), else FALLBACK_JOBS; at most MAX_JOBS, and never more than the
 // server's free connections allow (each worker holds two).
 import os from 'node:os';
-import type postgres from 'postgres';
+import type pg from 'pg';
 
 export const MAX_JOBS = 8;
 const FALLBACK_JOBS = 4;
@@ -21,9 +21,9 @@ export function serverIsLocal(upstreamUrl: string): boolean {
   return host === '' || host.startsWith('/') || host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-export async function jobsThatFit(sql: postgres.TransactionSql, wanted: number): Promise<number> {
-  const [row] = await sql<[{ free: number }]>`
+export async function jobsThatFit(client: pg.ClientBase, wanted: number): Promise<number> {
+  const { rows: [row] } = await client.query<{ free: number }>(`
     SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
-           - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS free`;
+           - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS free`);
   return Math.max(1, Math.min(wanted, Math.floor(((row?.free ?? 0) - SPARE_CONNECTIONS) / 2)));
 }

@@ -3,7 +3,7 @@
 // COPY can carry them, and how big each is (largest first, so the last table
 // to finish is a small one). Nothing here takes a lock on a table: a table
 // another transaction holds is waited for only by the COPY that reads it.
-import type postgres from 'postgres';
+import type pg from 'pg';
 
 export interface TableToCopy {
   /** "schema"."table" */
@@ -20,8 +20,8 @@ export interface TableToCopy {
   readonly pages: number;
 }
 
-export async function tablesToCopy(sql: postgres.Sql | postgres.TransactionSql): Promise<TableToCopy[]> {
-  const rows = await sql<Array<{ qualified: string; columns: string | null; binary: boolean; bytes: string; pages: number }>>`
+export async function tablesToCopy(client: pg.ClientBase): Promise<TableToCopy[]> {
+  const { rows } = await client.query<{ qualified: string; columns: string | null; binary: boolean; bytes: string; pages: number }>(`
     SELECT format('%I.%I', n.nspname, c.relname) AS qualified,
            (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
@@ -38,7 +38,7 @@ export async function tablesToCopy(sql: postgres.Sql | postgres.TransactionSql):
      WHERE c.relkind = 'r' AND c.relpersistence <> 't'
        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-     ORDER BY c.relpages DESC, 1`;
+     ORDER BY c.relpages DESC, 1`);
   return rows
     .flatMap((row) => (row.columns === null ? [] : [{ qualified: row.qualified, columns: row.columns, binary: row.binary, bytes: Number(row.bytes), pages: row.pages }]));
 }

@@ -3,12 +3,7 @@
 // UPDATE_MS per table, so a big table is seen moving), then once when it
 // ends, then the post-data phase (indexes, constraints, triggers). A table
 // copied in several pieces at once counts them all as one table.
-
-/** Rows and bytes of one piece's stream so far. */
-export interface CopyCounter {
-  readonly rows: number;
-  readonly bytes: number;
-}
+import type { CopyCounter } from './copy-counters.js';
 
 export type CopyProgress =
   | {
