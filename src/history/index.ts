@@ -4,6 +4,7 @@ export * from './catalog/index.js';
 export { Recorder, type RecorderOptions, type RecordTarget } from './recorder.js';
 export { CatalogPools, DEFAULT_LOCK_DATABASE } from './catalog-pools.js';
 export { scopeOfChangeSet } from './change-scope.js';
+export { ObservedReader, type CombinedReads, type ObservedRead } from './observed-read.js';
 export { summarise } from './commit-message.js';
 export * from './queries/index.js';
 export { readIdentities } from './identities.js';

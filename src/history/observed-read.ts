@@ -4,10 +4,20 @@
 // catalog when the statements cannot be scoped. A read that races a
 // concurrent DROP ("cache lookup failed", "could not open relation") is
 // tried again.
+//
+// Commits of one database whose sessions wait at the same moment are read
+// together: a scoped read costs the server about as much for one table as
+// for several (its statements' fixed cost dominates), so while
+// READS_IN_FLIGHT reads of a database are under way the commits that arrive
+// queue, and the next read takes them all in one snapshot (readScopes) and
+// splits the objects back per commit. That snapshot comes after each of
+// their commits and before any of their sessions' next statement (all are
+// held), as a read of its own would. Commits whose objects cannot be told
+// apart are read one by one.
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { ChangeSet } from '../ddl/index.js';
-import { expandScope, readCatalog, readScope, type SchemaObject, type ScopedRead, type SnapshotScope } from './catalog/index.js';
+import { expandScope, parseKey, readCatalog, readScope, readScopes, WHOLE_KINDS, type SchemaObject, type ScopedRead, type SnapshotScope } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { scopeOfChangeSet } from './change-scope.js';
 import { isConnectionError } from './connection-errors.js';
@@ -18,7 +28,33 @@ export type ObservedRead = { readonly full: SchemaObject[] } | { readonly scope:
 
 const READ_ATTEMPTS = 3;
 
+/** Scoped reads of one database under way at once; commits arriving meanwhile are read together by the next. */
+const READS_IN_FLIGHT = 2;
+/** Commits read together at most. */
+const MAX_COMBINED = 32;
+
+/** A commit waiting for its database's next read. */
+interface Waiting {
+  readonly scope: SnapshotScope;
+  readonly taken: (() => void) | undefined;
+  readonly done: (read: ObservedRead | undefined) => void;
+}
+
+class DatabaseReads {
+  inFlight = 0;
+  readonly waiting: Waiting[] = [];
+}
+
+/** Reads that took several commits at once, and how many commits they took. */
+export interface CombinedReads {
+  reads: number;
+  commits: number;
+}
+
 export class ObservedReader {
+  private readonly databases = new Map<string, DatabaseReads>();
+  readonly combined: CombinedReads = { reads: 0, commits: 0 };
+
   constructor(
     private readonly pools: CatalogPools,
     private readonly log: Logger,
@@ -29,15 +65,88 @@ export class ObservedReader {
    * `taken` hears of a scoped read as soon as it is in, one round trip
    * before the read's transaction has ended.
    */
-  async read(database: string, changeSet: ChangeSet, tree: readonly SchemaObject[], taken?: () => void): Promise<ObservedRead | undefined> {
+  read(database: string, changeSet: ChangeSet, tree: readonly SchemaObject[], taken?: () => void): Promise<ObservedRead | undefined> {
     const names = scopeOfChangeSet(changeSet);
+    if (names === undefined) return this.readAlone(database, undefined, taken);
+    const scope = expandScope({ names, ...(names.some(resolvedThroughPath) ? { searchPath: 'user schemas' as const } : {}) }, tree);
+    // The kinds read whole are not split by commit.
+    if (!combinable(scope)) return this.readAlone(database, scope, taken);
+    let reads = this.databases.get(database);
+    if (!reads) this.databases.set(database, (reads = new DatabaseReads()));
+    const queue = reads;
+    return new Promise((done) => {
+      queue.waiting.push({ scope, taken, done });
+      this.next(database, queue);
+    });
+  }
+
+  /** Starts reads while the database has room for them: each takes every waiting commit of one searchPath. */
+  private next(database: string, reads: DatabaseReads): void {
+    while (reads.inFlight < READS_IN_FLIGHT && reads.waiting.length > 0) {
+      const searchPath = reads.waiting[0]!.scope.searchPath;
+      const batch: Waiting[] = [];
+      for (let i = 0; i < reads.waiting.length && batch.length < MAX_COMBINED; ) {
+        if (reads.waiting[i]!.scope.searchPath === searchPath) batch.push(...reads.waiting.splice(i, 1));
+        else i += 1;
+      }
+      reads.inFlight += 1;
+      void this.readBatch(database, batch).finally(() => {
+        reads.inFlight -= 1;
+        if (reads.inFlight === 0 && reads.waiting.length === 0) this.databases.delete(database);
+        else this.next(database, reads);
+      });
+    }
+  }
+
+  private async readBatch(database: string, batch: readonly Waiting[]): Promise<void> {
+    if (batch.length > 1) {
+      const reads = await this.readTogether(database, batch);
+      if (reads) {
+        this.combined.reads += 1;
+        this.combined.commits += batch.length;
+        batch.forEach((member, i) => member.done({ scope: member.scope, scoped: reads[i]! }));
+        return;
+      }
+    }
+    await Promise.all(batch.map(async (member) => member.done(await this.readAlone(database, member.scope, member.taken))));
+  }
+
+  /** One read for the batch, or undefined (read them one by one: nothing of theirs was released). */
+  private async readTogether(database: string, batch: readonly Waiting[]): Promise<ScopedRead[] | undefined> {
+    let found: ScopedRead[] | undefined;
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pools.pool(database).connect();
+      return await readScopes(
+        client,
+        batch.map((member) => member.scope),
+        (early) => {
+          found = early;
+          for (const member of batch) member.taken?.();
+        },
+      );
+    } catch (error) {
+      // Only the read's COMMIT failed: what it read stands (and the sessions may already have moved on).
+      if (found !== undefined) {
+        client?.release(error as Error);
+        client = undefined;
+        return found;
+      }
+      this.log.debug({ err: error, database, commits: batch.length }, 'combined catalog read failed; reading the commits one by one');
+      return undefined;
+    } finally {
+      client?.release();
+    }
+  }
+
+  /** One commit's read (scope undefined: the whole catalog), tried again on a race or a lost connection. */
+  private async readAlone(database: string, scope: SnapshotScope | undefined, taken: (() => void) | undefined): Promise<ObservedRead | undefined> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient | undefined;
       let found: ObservedRead | undefined;
       try {
         client = await this.pools.pool(database).connect();
-        if (names === undefined) return { full: await readCatalog(client) };
-        const scope = expandScope({ names, ...(names.some(resolvedThroughPath) ? { searchPath: 'user schemas' as const } : {}) }, tree);
+        if (scope === undefined) return { full: await readCatalog(client) };
         const scoped = await readScope(client, scope, (early) => {
           found = { scope, scoped: early };
           taken?.();
@@ -85,4 +194,9 @@ export class ObservedReader {
       client.release();
     }
   }
+}
+
+/** A scope whose read can be split from others': it names no kind read whole. */
+function combinable(scope: SnapshotScope): boolean {
+  return !scope.names.some((name) => name.kind === 'other') && !(scope.keys ?? []).some((key) => WHOLE_KINDS.has(parseKey(key).kind));
 }

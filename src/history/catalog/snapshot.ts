@@ -31,6 +31,7 @@ import { readPolicies } from './policies.js';
 import { readRules } from './rules.js';
 import { readSchemas } from './schemas.js';
 import { readSequences } from './sequences.js';
+import { splitRead } from './split-read.js';
 import { isCatalogRace, withCatalogSession, type CatalogSession } from './session.js';
 import { readStatistics } from './statistics.js';
 import { readSystemPrivileges } from './system-privileges.js';
@@ -134,6 +135,35 @@ async function readScopeOnce(client: pg.ClientBase, scope: SnapshotScope, onRead
       return { objects: isEmpty(filter) ? [] : await readFiltered(session, filter), roots, keys };
     },
     { first: (query) => resolveScope(query, scope.names, keys, scope.searchPath ?? 'connection'), fewObjects: true, onResult: onRead },
+  );
+}
+
+/**
+ * The scoped reads of several scopes (of one searchPath) in one snapshot and
+ * one statement per family: each as readScope would have returned it in
+ * that snapshot (split-read.ts). Undefined when the objects found cannot be
+ * told apart by scope, or a scope reads the kinds read whole: read them one
+ * by one then. `onRead` gets them as soon as they are in.
+ */
+export async function readScopes(client: pg.ClientBase, scopes: readonly SnapshotScope[], onRead?: (reads: ScopedRead[]) => void): Promise<ScopedRead[] | undefined> {
+  const searchPath = scopes[0]?.searchPath;
+  if (scopes.some((scope) => scope.searchPath !== searchPath)) throw new Error('readScopes: the scopes must share one searchPath');
+  const names = scopes.flatMap((scope) => scope.names);
+  const keys = [...new Set(scopes.flatMap((scope) => scope.keys ?? []))];
+  return retryingRaces(() =>
+    withCatalogSession<ScopedRead[] | undefined, OidFilter>(
+      client,
+      async (session, filter) => {
+        if (filter.whole.length > 0) return undefined;
+        const objects = isEmpty(filter) ? [] : await readFiltered(session, filter);
+        return splitRead(objects, scopes.map((scope) => ({ roots: scopeRoots(scope.names, pathOf(scope, session)), keys: [...(scope.keys ?? [])] })));
+      },
+      {
+        first: (query) => resolveScope(query, names, keys, searchPath ?? 'connection'),
+        fewObjects: true,
+        onResult: (reads) => reads && onRead?.(reads),
+      },
+    ),
   );
 }
 
