@@ -43,8 +43,10 @@ export async function benchCloneOnXfs(pgbench: string, megabytes: number, jobs: 
         megabytes: source.megabytes,
         jobs: copy.jobs,
         copySeconds: copy.seconds,
+        copyPhases: copy.phases,
         templateSeconds,
         dumpRestoreSeconds: null, // pg_dump must be at least the server's version: no 18 here
+        dumpSeconds: null,
         cloneSeconds: clone.seconds,
         rawCloneSeconds,
         cloneGrowthMb: Math.round(cloneGrowthMb),

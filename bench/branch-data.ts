@@ -10,7 +10,7 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
-import { createBranch } from '../src/branch/index.js';
+import { createBranch, type CopyProgress } from '../src/branch/index.js';
 import { CatalogPools, Recorder } from '../src/history/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 
@@ -19,8 +19,12 @@ export interface DataBranchTiming {
   readonly megabytes: number;
   readonly jobs: number;
   readonly copySeconds: number;
+  /** Where --with-data's time went: schema before the rows, the rows, indexes and constraints after. */
+  readonly copyPhases: CopyPhases | null;
   readonly templateSeconds: number;
   readonly dumpRestoreSeconds: number | null;
+  /** pg_dump's and pg_restore's shares of dumpRestoreSeconds. */
+  readonly dumpSeconds: number | null;
   readonly cloneSeconds: number | null;
   /** The same CREATE DATABASE with file_copy_method = clone, without pggit around it. */
   readonly rawCloneSeconds: number | null;
@@ -60,10 +64,35 @@ export async function prepareSource(serverUrl: string, pgbench: string, megabyte
   return { serverUrl, database, store, megabytes: Math.round(info.mb), serverVersion: info.version };
 }
 
-export async function timeCopy(source: DataBranchSource, name: string, jobs: number | undefined): Promise<{ seconds: number; jobs: number }> {
+export interface CopyPhases {
+  /** Everything before the first row moves: the store, CREATE DATABASE, the schema without indexes. */
+  readonly beforeRows: number;
+  readonly rows: number;
+  /** Indexes, constraints, triggers; then the store again. */
+  readonly afterRows: number;
+  /** Pieces the largest table was read in. */
+  readonly largestTablePieces: number;
+}
+
+export async function timeCopy(source: DataBranchSource, name: string, jobs: number | undefined): Promise<{ seconds: number; jobs: number; phases: CopyPhases | null }> {
   const started = performance.now();
-  const created = await createBranch({ store: source.store, upstreamUrl: source.serverUrl }, { repository: source.database, name, withData: true, jobs });
-  return { seconds: (performance.now() - started) / 1000, jobs: created.jobs ?? 1 };
+  let rowsStarted: number | undefined;
+  let rowsEnded: number | undefined;
+  const onProgress = (event: CopyProgress) => {
+    const now = performance.now();
+    if (event.event === 'post-data') {
+      rowsEnded = now;
+      rowsStarted = now - event.total.seconds * 1000;
+    }
+  };
+  const created = await createBranch({ store: source.store, upstreamUrl: source.serverUrl }, { repository: source.database, name, withData: true, jobs, onProgress });
+  const ended = performance.now();
+  const largest = [...created.tables].sort((a, b) => b.bytes - a.bytes)[0];
+  const phases =
+    rowsStarted === undefined || rowsEnded === undefined
+      ? null
+      : { beforeRows: (rowsStarted - started) / 1000, rows: (rowsEnded - rowsStarted) / 1000, afterRows: (ended - rowsEnded) / 1000, largestTablePieces: largest?.pieces ?? 0 };
+  return { seconds: (ended - started) / 1000, jobs: created.jobs ?? 1, phases };
 }
 
 export async function timeClone(source: DataBranchSource, name: string): Promise<{ seconds: number; method: string }> {
@@ -83,7 +112,7 @@ export async function timeTemplate(source: DataBranchSource, clone = false): Pro
 }
 
 /** pg_dump -Fd -j N into a temp dir, then pg_restore -j N into a new database; null without the tools. */
-export async function timeDumpRestore(source: DataBranchSource, binDir: string, jobs: number): Promise<number | null> {
+export async function timeDumpRestore(source: DataBranchSource, binDir: string, jobs: number): Promise<{ seconds: number; dumpSeconds: number } | null> {
   const pgDump = join(binDir, 'pg_dump');
   const pgRestore = join(binDir, 'pg_restore');
   if (!existsSync(pgDump) || !existsSync(pgRestore)) return null;
@@ -93,8 +122,9 @@ export async function timeDumpRestore(source: DataBranchSource, binDir: string, 
   try {
     const started = performance.now();
     await run(pgDump, ['-Fd', '-j', String(jobs), '-f', join(dir, 'dump'), urlOf(source.serverUrl, source.database)]);
+    const dumped = performance.now();
     await run(pgRestore, ['-j', String(jobs), '-d', urlOf(source.serverUrl, target), join(dir, 'dump')]);
-    return (performance.now() - started) / 1000;
+    return { seconds: (performance.now() - started) / 1000, dumpSeconds: (dumped - started) / 1000 };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -133,11 +163,20 @@ export function formatDataBranch(timing: DataBranchTiming): string {
   return [
     `  ${timing.megabytes} MB pgbench database on PostgreSQL ${timing.server}, ${timing.jobs} jobs, load ${timing.loadAverage.join(' ')}:`,
     row(`pggit branch create --with-data --jobs ${timing.jobs}`, timing.copySeconds),
+    ...(timing.copyPhases === null ? [] : [`      ${phasesLine(timing.copyPhases)}`]),
     row('CREATE DATABASE ... TEMPLATE (FILE_COPY)', timing.templateSeconds),
     row(`pg_dump -Fd -j ${timing.jobs} + pg_restore -j ${timing.jobs}`, timing.dumpRestoreSeconds),
+    ...(timing.dumpSeconds === null || timing.dumpRestoreSeconds === null
+      ? []
+      : [`      pg_dump ${timing.dumpSeconds.toFixed(2)} s, pg_restore ${(timing.dumpRestoreSeconds - timing.dumpSeconds).toFixed(2)} s`]),
     ...(timing.cloneSeconds === null ? [] : [row('pggit branch create --clone (reflink)', timing.cloneSeconds, `, filesystem grew ${timing.cloneGrowthMb} MB`)]),
     ...(timing.rawCloneSeconds === null ? [] : [row('CREATE DATABASE ... (file_copy_method = clone)', timing.rawCloneSeconds)]),
   ].join('\n');
+}
+
+function phasesLine(phases: CopyPhases): string {
+  const pieces = phases.largestTablePieces > 1 ? ` (largest table in ${phases.largestTablePieces} pieces)` : '';
+  return `before the rows ${phases.beforeRows.toFixed(2)} s, rows ${phases.rows.toFixed(2)} s${pieces}, indexes and constraints ${phases.afterRows.toFixed(2)} s`;
 }
 
 /** Parallel COPY, TEMPLATE and pg_dump/pg_restore of one source on the bench server. */
@@ -146,14 +185,16 @@ export async function benchDataBranch(serverUrl: string, binDir: string, pgbench
   try {
     const copy = await timeCopy(source, 'copy', jobs);
     const templateSeconds = await timeTemplate(source);
-    const dumpRestoreSeconds = await timeDumpRestore(source, binDir, copy.jobs);
+    const dumpRestore = await timeDumpRestore(source, binDir, copy.jobs);
     return {
       server: source.serverVersion,
       megabytes: source.megabytes,
       jobs: copy.jobs,
       copySeconds: copy.seconds,
+      copyPhases: copy.phases,
       templateSeconds,
-      dumpRestoreSeconds,
+      dumpRestoreSeconds: dumpRestore?.seconds ?? null,
+      dumpSeconds: dumpRestore?.dumpSeconds ?? null,
       cloneSeconds: null,
       rawCloneSeconds: null,
       cloneGrowthMb: null,

@@ -99,6 +99,33 @@ describe('branch create --clone on the test server', () => {
     await expect(guard.query('SELECT 1')).rejects.toBeTruthy();
   });
 
+  it('names a session that connects between its check and CREATE DATABASE, with the server\'s SQLSTATE, and leaves nothing behind', async () => {
+    const url = new URL(upstreamUrl());
+    let late: pg.Client | undefined;
+    let latePid: number | undefined;
+    const refused = await createBranch(context, {
+      repository: APP,
+      name: 'c-race',
+      clone: true,
+      terminate: true,
+      onSourceChecked: async () => {
+        late = await client({ host: url.hostname, port: Number(url.port), user: url.username || 'postgres', database: APP, application_name: 'bc-late' });
+        latePid = (await late.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      },
+    }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(BranchError);
+    expect(refused).toMatchObject({ code: 'SOURCE_IN_USE' });
+    const message = (refused as Error).message;
+    expect(message).toContain('SQLSTATE 55006');
+    expect(message).toContain(`pid ${latePid} (`);
+    expect(message).toContain('"bc-late"');
+    expect(await store.branch(APP, 'c-race')).toBeUndefined();
+    const admin = await client({ connectionString: upstreamUrl() });
+    const { rows } = await admin.query('SELECT count(*)::int AS n FROM pg_database WHERE datname = $1', [`${APP}@c-race`]);
+    expect(rows[0].n).toBe(0);
+    await late?.end();
+  });
+
   it('works from the command line, printing which sessions it ends', async () => {
     const url = new URL(upstreamUrl());
     const holder = await client({ host: url.hostname, port: Number(url.port), user: url.username || 'postgres', database: APP, application_name: 'bc-cli-holder' });

@@ -145,6 +145,34 @@ describe('branch create --with-data', () => {
     await writer.query('DELETE FROM later WHERE id = 2');
   });
 
+  it('splits a big table into page ranges copied at once, in the one snapshot, with one table in progress', async () => {
+    const writer = await direct(APP);
+    const events: CopyProgress[] = [];
+    const created = await createBranch(context, {
+      repository: APP,
+      name: 'pieces',
+      withData: true,
+      jobs: 3,
+      pieceBytes: 256 * 1024,
+      progressIntervalMs: 0,
+      onProgress: (event) => events.push(event),
+      // Lands on the table's last page, in the open-ended last piece: after the snapshot, so not copied.
+      onSnapshot: async () => void (await writer.query(`INSERT INTO big (id, person) VALUES (40001, 1)`)),
+    });
+    const big = created.tables.find((table) => table.table === 'public.big')!;
+    expect(big.pieces).toBeGreaterThan(3);
+    expect(big.rows).toBe(40000);
+    const source = await direct(APP);
+    await writer.query('DELETE FROM big WHERE id = 40001');
+    expect(await tableChecksum(await direct(created.database), 'big')).toEqual(await tableChecksum(source, 'big'));
+    // One table-done for it, its moving bytes growing, and totals that add up.
+    const ofBig = events.filter((event) => 'table' in event && event.table === 'public.big');
+    expect(ofBig.filter((event) => event.event === 'table-done')).toHaveLength(1);
+    const bytes = ofBig.map((event) => ('bytes' in event ? event.bytes : 0));
+    expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
+    expect(events.at(-1)!.total).toMatchObject({ tables: 4, tablesDone: 4, rows: created.tables.reduce((sum, table) => sum + table.rows, 0) });
+  });
+
   it('reports a large table\'s rows while it copies, not only when it ends', async () => {
     const events: CopyProgress[] = [];
     await createBranch(context, { repository: APP, name: 'moving', withData: true, jobs: 1, progressIntervalMs: 0, onProgress: (event) => events.push(event) });
@@ -165,6 +193,11 @@ describe('branch create --with-data', () => {
     const lines = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as CopyProgress);
     expect(lines.filter((line) => line.event === 'table-done')).toHaveLength(4);
     expect(lines.at(-1)).toMatchObject({ event: 'done', total: { tablesDone: 4, jobs: 2 } });
+    // Without --json: a line per table, and where TEMPLATE's speed is (--clone).
+    const text = await runCli(['branch', 'create', 'clitext', '--db', APP, '--with-data', '--jobs', '2'], env);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr).toMatch(/\] public\.big: 40000 rows, .* \(binary\) in /);
+    expect(text.stderr).toContain('use --clone');
     const refused = await runCli(['branch', 'create', 'nojobs', '--db', APP, '--with-data', '--jobs', '0'], env);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('--jobs must be a whole number');

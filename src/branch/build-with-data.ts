@@ -19,6 +19,7 @@ export interface BuildWithDataInput {
   readonly onProgress?: ((progress: CopyProgress) => void) | undefined;
   readonly progressIntervalMs?: number | undefined;
   readonly onSnapshot?: ((snapshot: string) => Promise<void>) | undefined;
+  readonly pieceBytes?: number | undefined;
 }
 
 export interface BuiltWithData {
@@ -31,7 +32,7 @@ export async function buildWithData(context: BranchContext, input: BuildWithData
   const shortId = input.schema.commit.shortId;
   const preSql = [PREAMBLE, ...preData.map((object) => `-- ${object.key}\n${object.definition}`)].join('\n\n');
   await replaySchema(context, input.database, preSql, shortId);
-  const copied = await copyData({ upstreamUrl: context.upstreamUrl, source: input.source, target: input.database, jobs: input.jobs, onProgress: input.onProgress, progressIntervalMs: input.progressIntervalMs, onSnapshot: input.onSnapshot });
+  const copied = await copyData({ upstreamUrl: context.upstreamUrl, source: input.source, target: input.database, jobs: input.jobs, onProgress: input.onProgress, progressIntervalMs: input.progressIntervalMs, onSnapshot: input.onSnapshot, pieceBytes: input.pieceBytes });
   copied.progress.postData(postData.length);
   try {
     await runPostData({ config: databaseConfig(context.upstreamUrl, input.database), objects: postData, jobs: copied.jobs, populated: copied.populatedViews });

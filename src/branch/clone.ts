@@ -22,6 +22,8 @@ export interface CloneInput {
   readonly terminate?: boolean | undefined;
   /** Told which sessions are about to be ended, before they are. */
   readonly onTerminate?: ((sessions: readonly SourceSession[]) => void) | undefined;
+  /** Awaited once the source's sessions are checked (and ended), before CREATE DATABASE (a test connects there). */
+  readonly onSourceChecked?: (() => Promise<void>) | undefined;
 }
 
 export type CloneMethod = 'clone' | 'file_copy';
@@ -51,6 +53,7 @@ export async function cloneDatabase(context: BranchContext, input: CloneInput): 
     await terminateSessions(admin, sessions).catch((error: unknown) => {
       throw new BranchError('PERMISSION_DENIED', `cannot end the sessions on "${input.source}": ${(error as Error).message} (SQLSTATE ${(error as { code?: string }).code ?? '?'})`);
     });
+    await input.onSourceChecked?.();
     const canClone = version >= 180000;
     const create = `CREATE DATABASE ${pg.escapeIdentifier(input.database)} TEMPLATE ${pg.escapeIdentifier(input.source)} STRATEGY FILE_COPY`;
     let note = canClone ? null : `PostgreSQL ${Math.floor(version / 10000)} has no file_copy_method = clone (18+): the files were copied`;
@@ -76,8 +79,14 @@ async function createFrom(admin: pg.Client, create: string, input: CloneInput): 
   } catch (error) {
     const { code, message } = error as { code?: string; message: string };
     if (code === OBJECT_IN_USE) {
-      // A session pggit did not see (it connected meanwhile): the server names it.
-      throw new BranchError('SOURCE_IN_USE', `${message} (SQLSTATE 55006): close it, or retry with --terminate`);
+      // A session that connected after pggit looked: the server counts it, pg_stat_activity names it.
+      const detail = (error as { detail?: string }).detail;
+      const open = await sessionsOn(admin, input.source).catch(() => []);
+      const named = open.length > 0 ? `; open now: ${open.map(describeSession).join(', ')}` : '';
+      throw new BranchError(
+        'SOURCE_IN_USE',
+        `${message}${detail ? ` (${detail.replace(/\.$/, '')})` : ''} (SQLSTATE 55006): a session connected to "${input.source}" after pggit checked it${named}. Close it, or retry with --terminate`,
+      );
     }
     if (code === '42501') {
       throw new BranchError('PERMISSION_DENIED', `${message} (SQLSTATE 42501): --clone needs CREATEDB and ownership of "${input.source}" (or a superuser)`);

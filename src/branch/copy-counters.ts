@@ -69,36 +69,44 @@ export class BinaryRowCounter extends Transform implements CopyCounter {
         continue;
       }
       const need = this.state === 'header' ? HEADER_BYTES : this.state === 'fieldCount' ? 2 : 4;
+      if (this.have === 0 && need < HEADER_BYTES && chunk.length - at >= need) {
+        // The common case, read in place: the whole count or length is in this chunk.
+        this.fixedPart(need === 2 ? chunk.readInt16BE(at) : chunk.readInt32BE(at));
+        at += need;
+        continue;
+      }
       const taken = Math.min(need - this.have, chunk.length - at);
       chunk.copy(this.partial, this.have, at, at + taken);
       this.have += taken;
       at += taken;
       if (this.have === need) {
         this.have = 0;
-        this.fixedPart();
+        if (this.state === 'header') this.header();
+        else this.fixedPart(need === 2 ? this.partial.readInt16BE(0) : this.partial.readInt32BE(0));
       }
     }
   }
 
-  private fixedPart(): void {
-    if (this.state === 'header') {
-      this.skip = this.partial.readUInt32BE(15);
-      this.state = 'extension';
-      if (this.skip === 0) this.afterSkip();
-    } else if (this.state === 'fieldCount') {
-      const fields = this.partial.readInt16BE(0);
-      if (fields < 0) {
+  private header(): void {
+    this.skip = this.partial.readUInt32BE(15);
+    this.state = 'extension';
+    if (this.skip === 0) this.afterSkip();
+  }
+
+  /** A field count (state fieldCount) or a field's length (fieldLength). */
+  private fixedPart(value: number): void {
+    if (this.state === 'fieldCount') {
+      if (value < 0) {
         this.state = 'trailer';
         return;
       }
       this.rows++;
-      this.fieldsLeft = fields;
-      this.state = fields === 0 ? 'fieldCount' : 'fieldLength';
+      this.fieldsLeft = value;
+      this.state = value === 0 ? 'fieldCount' : 'fieldLength';
     } else {
-      const length = this.partial.readInt32BE(0);
       this.fieldsLeft--;
-      if (length > 0) {
-        this.skip = length;
+      if (value > 0) {
+        this.skip = value;
         this.state = 'fieldData';
       } else {
         this.state = this.fieldsLeft === 0 ? 'fieldCount' : 'fieldLength';

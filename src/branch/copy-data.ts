@@ -2,18 +2,20 @@
 // by `jobs` workers at once. A coordinator opens a REPEATABLE READ
 // transaction and exports its snapshot; every worker imports it (SET
 // TRANSACTION SNAPSHOT), so all tables are read as of one instant even while
-// clients write to the source. Each worker takes the next table (largest
+// clients write to the source. Each worker takes the next piece (largest
 // first) and streams COPY TO STDOUT into COPY FROM STDIN of the new database
-// (copy-table.ts). The new database has no indexes, constraints or triggers
+// (copy-piece.ts). The new database has no indexes, constraints or triggers
 // yet (schema-phases.ts): rows go in in any order, as any role that may
-// insert them, with no superuser setting. Sequences are set to the source's
-// values at the end.
+// insert them, with no superuser setting. A table bigger than a piece is
+// split into ranges of pages (copy-pieces.ts), so several workers copy it at
+// once. Sequences are set to the source's values at the end.
 import pg from 'pg';
 import { databaseConfig } from '../store/index.js';
 import { BranchError } from './branch-error.js';
-import { tablesToCopy, type TableToCopy } from './copy-plan.js';
+import { tablesToCopy } from './copy-plan.js';
 import { ProgressTracker, type CopyProgress } from './copy-progress.js';
-import { copyTable } from './copy-table.js';
+import { copyPiece } from './copy-piece.js';
+import { piecesPerTable, splitTables, type CopyPiece } from './copy-pieces.js';
 import { defaultJobs, jobsThatFit } from './copy-jobs.js';
 
 export interface CopyDataInput {
@@ -27,6 +29,8 @@ export interface CopyDataInput {
   readonly progressIntervalMs?: number | undefined;
   /** Awaited once the snapshot is exported, before any worker starts (a test commits a change there). */
   readonly onSnapshot?: ((snapshot: string) => Promise<void>) | undefined;
+  /** Size of a table's pieces (default: see copy-pieces.ts). */
+  readonly pieceBytes?: number | undefined;
 }
 
 export interface CopiedData {
@@ -54,10 +58,12 @@ export async function copyData(input: CopyDataInput): Promise<CopiedData> {
     const { rows: [exported] } = await coordinator.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
     const snapshot = exported!.snapshot;
     const tables = await tablesToCopy(coordinator);
-    const jobs = Math.max(1, Math.min(await jobsThatFit(coordinator, input.jobs ?? defaultJobs(input.upstreamUrl)), tables.length));
+    const fit = await jobsThatFit(coordinator, input.jobs ?? defaultJobs(input.upstreamUrl));
     const estimated = tables.reduce((sum, table) => sum + table.bytes, 0);
-    const progress = new ProgressTracker(tables.length, estimated, jobs, input.onProgress, input.progressIntervalMs);
-    const queue = [...tables];
+    const version = Number((await coordinator.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
+    const queue = splitTables(tables, { jobs: fit, serverVersion: version, pieceBytes: input.pieceBytes });
+    const jobs = Math.max(1, Math.min(fit, queue.length));
+    const progress = new ProgressTracker(piecesPerTable(queue), estimated, jobs, input.onProgress, input.progressIntervalMs);
     await input.onSnapshot?.(snapshot);
     await Promise.all(Array.from({ length: jobs }, () => worker(input, snapshot, queue, progress, connections).catch(abort)));
     if (failure) throw failure;
@@ -73,17 +79,17 @@ export async function copyData(input: CopyDataInput): Promise<CopiedData> {
   }
 }
 
-/** Takes tables from the shared queue until it is empty, inside the exported snapshot. */
-async function worker(input: CopyDataInput, snapshot: string, queue: TableToCopy[], progress: ProgressTracker, connections: pg.Client[]): Promise<void> {
+/** Takes pieces from the shared queue until it is empty, inside the exported snapshot. */
+async function worker(input: CopyDataInput, snapshot: string, queue: CopyPiece[], progress: ProgressTracker, connections: pg.Client[]): Promise<void> {
   const source = await connect(input, input.source, connections);
   const target = await connect(input, input.target, connections);
   await source.query(SNAPSHOT_TRANSACTION);
   await source.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}`);
-  for (let table = queue.shift(); table; table = queue.shift()) {
+  for (let piece = queue.shift(); piece; piece = queue.shift()) {
     try {
-      await copyTable(source, target, table, progress);
+      await copyPiece(source, target, piece, progress);
     } catch (error) {
-      throw copyFailure(table.qualified, error);
+      throw copyFailure(piece.table.qualified, error);
     }
   }
   await source.query('COMMIT');

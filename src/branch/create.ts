@@ -37,11 +37,15 @@ export interface CreateBranchInput {
   /** --clone: end the source's other sessions (onTerminate hears which first). */
   readonly terminate?: boolean | undefined;
   readonly onTerminate?: ((sessions: readonly SourceSession[]) => void) | undefined;
+  /** --clone: awaited between the check of the source's sessions and CREATE DATABASE. */
+  readonly onSourceChecked?: (() => Promise<void>) | undefined;
   readonly onProgress?: ((progress: CopyProgress) => void) | undefined;
   /** How often a table that is copying reports its rows (default 200 ms). */
   readonly progressIntervalMs?: number | undefined;
   /** Awaited once the copy's snapshot is exported, before the rows are read. */
   readonly onSnapshot?: ((snapshot: string) => Promise<void>) | undefined;
+  /** With data: size of the pieces a big table is split into (default: see copy-pieces.ts). */
+  readonly pieceBytes?: number | undefined;
 }
 
 export interface CreatedBranch {
@@ -106,13 +110,13 @@ export async function createBranch(context: BranchContext, input: CreateBranchIn
     let built: Pick<CreatedBranch, 'method' | 'jobs' | 'tables' | 'note' | 'terminated'> = { method: 'schema', jobs: null, tables: [], note: null, terminated: [] };
     if (input.clone && dataSource) {
       databaseCreated = true; // a half-made copy is dropped too
-      const cloned: Cloned = await cloneDatabase(context, { source: dataSource.database, database, terminate: input.terminate, onTerminate: input.onTerminate });
+      const cloned: Cloned = await cloneDatabase(context, { source: dataSource.database, database, terminate: input.terminate, onTerminate: input.onTerminate, onSourceChecked: input.onSourceChecked });
       built = { ...built, method: cloned.method, note: cloned.note, terminated: cloned.terminated };
     } else {
       await createEmptyDatabase(context, database, dataSource?.database ?? main?.database ?? repository);
       databaseCreated = true;
       if (dataSource) {
-        const copied = await buildWithData(context, { source: dataSource.database, database, schema, jobs: input.jobs, onProgress: input.onProgress, progressIntervalMs: input.progressIntervalMs, onSnapshot: input.onSnapshot });
+        const copied = await buildWithData(context, { source: dataSource.database, database, schema, jobs: input.jobs, onProgress: input.onProgress, progressIntervalMs: input.progressIntervalMs, onSnapshot: input.onSnapshot, pieceBytes: input.pieceBytes });
         built = { ...built, method: 'copy', jobs: copied.jobs, tables: copied.tables };
       } else {
         await replaySchema(context, database, schema.sql, schema.commit.shortId);

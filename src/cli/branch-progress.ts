@@ -17,7 +17,7 @@ export function formatProgress(progress: CopyProgress, style: ProgressStyle): st
   if (style === 'lines') {
     if (progress.event === 'table-done') {
       const { total } = progress;
-      return `[${total.tablesDone}/${total.tables}] ${progress.table}: ${progress.rows} rows, ${formatBytes(progress.bytes)} (${progress.format}) in ${progress.seconds.toFixed(1)} s\n`;
+      return `[${total.tablesDone}/${total.tables}] ${progress.table}: ${progress.rows} rows, ${formatBytes(progress.bytes)} (${progress.format}${(progress.pieces ?? 1) > 1 ? `, ${progress.pieces} pieces at once` : ''}) in ${progress.seconds.toFixed(1)} s\n`;
     }
     if (progress.event === 'post-data') return `rows copied (${totalsLine(progress.total)}); building ${progress.statements} indexes, constraints and triggers\n`;
     return '';

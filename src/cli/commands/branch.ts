@@ -52,9 +52,13 @@ Options:
   --from REF               create: where the branch starts (a branch, commit
                            id or prefix, main~2, main@{yesterday})
   --with-data              create: copy the rows too: parallel COPY (binary where
-                           the types allow) in one snapshot of the source, then
-                           indexes, constraints and triggers; progress on stderr
-  --jobs N                 create --with-data: tables copied at once (default:
+                           the types allow, big tables split by page ranges) in
+                           one snapshot of the source, then indexes, constraints
+                           and triggers; progress on stderr. Faster than pg_dump
+                           -j | pg_restore -j, but every row goes through WAL and
+                           every index is rebuilt: for TEMPLATE's speed, --clone
+  --jobs N                 create --with-data: workers copying at once (tables,
+                           or page ranges of a big one; default:
                            this machine's cores when the server is local, else
                            4; at most 8, and what the server's connections allow)
   --clone                  create: copy the source database's files on the server
@@ -176,6 +180,7 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
     else {
       const data = created.dataFrom ? `, ${dataLine(created.method, created.tables.length, created.jobs)} from ${created.dataFrom}` : '';
       if (created.note) process.stderr.write(`note: ${created.note}\n`);
+      if (created.method === 'copy') process.stderr.write(`${CLONE_HINT}\n`);
       process.stdout.write(
         `created branch ${created.name} of ${repository} at ${created.head.slice(0, 12)} (${created.from}${data}) in ${created.seconds.toFixed(1)} s\n` +
           `connect to database "${repository}@${created.name}" through the proxy (or set options=-c pggit.branch=${created.name})\n`,
@@ -186,6 +191,10 @@ export async function runBranch(argv: string[], env: Env): Promise<number> {
     await store.pool.end();
   }
 }
+
+/** A logical copy writes every row through WAL and rebuilds every index: --clone is what gets TEMPLATE's speed. */
+const CLONE_HINT =
+  'hint: --with-data copies rows, like pg_dump | pg_restore; for the speed of CREATE DATABASE ... TEMPLATE (or a near-instant reflink copy on PostgreSQL 18 over XFS, Btrfs or ZFS) use --clone, which needs the source to have no other sessions';
 
 function dataLine(method: string, tables: number, jobs: number | null): string {
   // PostgreSQL does not say whether the filesystem shared the blocks (copy_file_range may copy them): only what was asked.
