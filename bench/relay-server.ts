@@ -1,9 +1,10 @@
 // The bare Node relays, nothing but bytes: `pipe` (socket.pipe both ways),
 // `onread` (server bytes read into a reused buffer with net's onread, client
-// bytes by 'data' events, written with socket.write; pggit's own way), or
+// bytes by 'data' events, written with socket.write; pggit's way before), or
 // `onread-both` (client bytes too: an accepted socket cannot be given onread
 // through the public API, so this one moves the accepted socket's internal
-// `_handle` into a new Socket; measured, not used by pggit). Run as its own
+// `_handle` into a new Socket; pggit does the same after the startup, see
+// src/proxy/client-handle.ts). Run as its own
 // process (bench/relay-path.ts) so it never shares an event loop with the
 // proxy under test.
 // usage: relay-server.ts pipe|onread|onread-both LISTEN_HOST:PORT UPSTREAM_HOST:PORT

@@ -6,21 +6,17 @@
 // recorder has read the catalog, and client bytes held back until the
 // recorder holds the schema-change lock (before a statement that may be DDL).
 //
-// Server bytes are read into a reused buffer (net's `onread`), which saves an
+// Both directions are read into reused buffers (net's `onread`, see
+// read-buffer.ts) when the sockets allow it (no TLS), which saves an
 // allocation and the stream machinery per read. A buffer that a pending write
-// still refers to is never read into again: the next read gets a new one.
+// or a held chunk still refers to is never read into again.
 import type { OnReadOpts, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { FrameTracker, FrontendCode, type FrameSink } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
 import { ChannelBindingFilter } from './channel-binding.js';
-
-/** What one read may take from the server (Node's own default). */
-export const READ_BUFFER_SIZE = 64 * 1024;
-/** A bounded hold: after this the reply goes anyway and reconciliation keeps history right. */
-// Long enough for a catalog read on a busy server (exactness needs it to
-// finish first); short enough that a stuck recorder never stalls clients.
-const SNAPSHOT_HOLD_MS = 10_000;
+import { ReusedReadBuffer } from './read-buffer.js';
+import { assemble, bounded, edited, type Gate, type GateDecision, type ServerEdit } from './relay-edits.js';
 
 /** A longer Query or Parse is read only in part (see traffic-observer.ts): it goes as it comes. */
 const MAX_HELD_STATEMENT = 16 * 1024 * 1024;
@@ -28,22 +24,6 @@ const MAX_HELD_STATEMENT = 16 * 1024 * 1024;
 /** Why server reads are paused: bits, so that two reasons never resume each other's pause. */
 const CLIENT_FULL = 1;
 const HOLDING = 2;
-
-/** What a gate decided for one client message: undefined forwards it as it came, bytes go instead. */
-export type GateDecision = Buffer | undefined;
-
-interface Gate {
-  readonly start: number;
-  readonly end: number;
-  readonly decision: GateDecision | Promise<GateDecision>;
-}
-
-/** A server message the client gets as `replacement()` says once it is forwarded (after any hold). */
-interface ServerEdit {
-  readonly start: number;
-  readonly end: number;
-  readonly replacement: () => GateDecision;
-}
 
 export interface RelaySinks {
   readonly frontend: FrameSink;
@@ -60,15 +40,21 @@ export interface RelayEvents {
   replyHeld(seconds: number): void;
 }
 
+/** One side's socket, and whether it was made with the relay's onread (clientReads / upstreamReads). */
+export interface SideSocket {
+  readonly socket: Socket | TLSSocket;
+  readonly readsIntoBuffer: boolean;
+}
+
 export class Relay {
   private readonly frontend: FrameTracker;
   private readonly backend: FrameTracker;
   private upstream: Socket | TLSSocket | undefined;
   private serverPause = 0;
   private clientPaused = false;
-  private readBuffer: Buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
-  /** The read buffer is referenced by a write not yet flushed. */
-  private lent = false;
+  private client: Socket | TLSSocket | undefined;
+  private readonly serverBuffer = new ReusedReadBuffer();
+  private readonly clientBuffer = new ReusedReadBuffer();
   private hold: Promise<void> | undefined;
   /** Requested while the current client chunk was read: hold it (and what follows) until this settles. */
   private clientGate: Promise<void> | undefined;
@@ -100,10 +86,15 @@ export class Relay {
   /** Replaced once the session authenticated and its labels are known. */
   metrics: SessionMetrics = NO_SESSION_METRICS;
 
-  /** For net.connect's `onread`: server bytes land in readBuffer. */
+  /** For net.connect's `onread`: server bytes land in a reused buffer. */
   readonly upstreamReads: OnReadOpts = {
-    buffer: () => this.nextReadBuffer(),
-    callback: (bytes, buffer) => this.readIntoBuffer(bytes, buffer as Buffer),
+    buffer: () => this.serverBuffer.next(),
+    callback: (bytes, buffer) => this.serverRead(bytes, buffer as Buffer),
+  };
+  /** For the client socket's `onread` (see client-handle.ts): client bytes land in a reused buffer. */
+  readonly clientReads: OnReadOpts = {
+    buffer: () => this.clientBuffer.next(),
+    callback: (bytes, buffer) => this.clientRead(bytes, buffer as Buffer),
   };
   private readonly onClientData = (chunk: Buffer): void => this.fromClient(chunk);
   private readonly onServerData = (chunk: Buffer): void => this.fromServer(chunk, false);
@@ -111,7 +102,6 @@ export class Relay {
   private readonly onUpstreamDrain = (): void => this.resumeClient();
 
   constructor(
-    private readonly client: Socket | TLSSocket,
     sinks: RelaySinks,
     private readonly events: RelayEvents,
   ) {
@@ -125,18 +115,20 @@ export class Relay {
   }
 
   /**
-   * Starts relaying: `readsIntoBuffer` says the upstream socket was made
-   * with `upstreamReads` (else its 'data' events are used, e.g. for TLS);
-   * `pending` is what the client sent after its StartupMessage.
+   * Starts relaying. Each side's `readsIntoBuffer` says its socket was made
+   * with `clientReads` / `upstreamReads` (else its 'data' events are used,
+   * e.g. for TLS); `pending` is what the client sent after its
+   * StartupMessage that no read here will deliver again.
    */
-  start(upstream: Socket | TLSSocket, readsIntoBuffer: boolean, pending: Buffer): void {
-    this.upstream = upstream;
-    if (!readsIntoBuffer) upstream.on('data', this.onServerData);
-    upstream.on('drain', this.onUpstreamDrain);
-    this.client.on('data', this.onClientData);
-    this.client.on('drain', this.onClientDrain);
+  start(client: SideSocket, upstream: SideSocket, pending: Buffer): void {
+    const clientSocket = (this.client = client.socket);
+    const upstreamSocket = (this.upstream = upstream.socket);
+    if (!upstream.readsIntoBuffer) upstreamSocket.on('data', this.onServerData);
+    upstreamSocket.on('drain', this.onUpstreamDrain);
+    if (!client.readsIntoBuffer) clientSocket.on('data', this.onClientData);
+    clientSocket.on('drain', this.onClientDrain);
     if (pending.length > 0) this.fromClient(pending);
-    if (!this.stopped && this.waiting === undefined) this.client.resume();
+    if (!this.stopped && this.waiting === undefined && !this.clientPaused) clientSocket.resume();
   }
 
   /** Holds the chunk that ends the current server read until `until` settles (see forwardHeld). */
@@ -186,7 +178,17 @@ export class Relay {
   /** No more forwarding (the session is closing). */
   stop(): void {
     this.stopped = true;
-    this.client.removeListener('data', this.onClientData);
+    // Reads go on (to see the client close) and are dropped; onread ones in clientRead.
+    this.client?.removeListener('data', this.onClientData);
+  }
+
+  /** Returns true: pausing is done by pause(), never by this return value. */
+  private clientRead(bytes: number, buffer: Buffer): boolean {
+    if (this.stopped) return true;
+    this.fromClient(buffer.subarray(0, bytes));
+    // Queued or partly written, or kept back: something still points into this buffer.
+    if (this.upstream!.writableLength > 0 || this.held !== undefined || this.waiting !== undefined) this.clientBuffer.lend();
+    return true;
   }
 
   private fromClient(chunk: Buffer): void {
@@ -252,7 +254,7 @@ export class Relay {
   private writeUpstream(chunk: Buffer): void {
     if (!this.upstream!.write(chunk) && !this.clientPaused) {
       this.clientPaused = true;
-      this.client.pause();
+      this.client!.pause();
     }
   }
 
@@ -267,7 +269,7 @@ export class Relay {
       return;
     }
     this.waiting = [];
-    this.client.pause();
+    this.client!.pause();
     const decided = gates.map((gate) => Promise.resolve(gate.decision).catch(() => undefined));
     void Promise.all([Promise.all(decided), until && bounded(until)]).then(([decisions]) => {
       if (this.stopped) return;
@@ -281,30 +283,22 @@ export class Relay {
           return;
         }
       }
-      if (!this.clientPaused && !this.stopped) this.client.resume();
+      if (!this.clientPaused && !this.stopped) this.client!.resume();
     });
   }
 
   private resumeClient(): void {
     if (!this.clientPaused || this.stopped) return;
     this.clientPaused = false;
-    if (this.waiting === undefined) this.client.resume();
+    if (this.waiting === undefined) this.client!.resume();
   }
 
   /** Returns true: pausing is done by pauseServer, never by this return value. */
-  private readIntoBuffer(bytes: number, buffer: Buffer): boolean {
+  private serverRead(bytes: number, buffer: Buffer): boolean {
     this.fromServer(buffer.subarray(0, bytes), true);
     // Queued or partly written: the write still points into this buffer.
-    if (this.client.writableLength > 0) this.lent = true;
+    if (this.client!.writableLength > 0) this.serverBuffer.lend();
     return true;
-  }
-
-  private nextReadBuffer(): Buffer {
-    if (this.lent) {
-      this.lent = false;
-      this.readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
-    }
-    return this.readBuffer;
   }
 
   private fromServer(received: Buffer, reusedBuffer: boolean): void {
@@ -339,7 +333,7 @@ export class Relay {
     }
     // Our own messages go in only between two server messages.
     if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
-    if (!this.client.write(chunk)) this.pauseServer(CLIENT_FULL);
+    if (!this.client!.write(chunk)) this.pauseServer(CLIENT_FULL);
   }
 
   /**
@@ -357,7 +351,7 @@ export class Relay {
       if (this.stopped) return;
       if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
       const out = edits === undefined ? chunk : edited(chunk, edits);
-      if (!this.client.write(out)) this.pauseServer(CLIENT_FULL);
+      if (!this.client!.write(out)) this.pauseServer(CLIENT_FULL);
       this.resumeServer(HOLDING);
     });
   }
@@ -365,7 +359,7 @@ export class Relay {
   private flushToClient(): void {
     const messages = this.toClient!;
     this.toClient = undefined;
-    for (const message of messages) this.client.write(message);
+    for (const message of messages) this.client!.write(message);
   }
 
   private pauseServer(reason: number): void {
@@ -378,35 +372,4 @@ export class Relay {
     this.serverPause &= ~reason;
     if (this.serverPause === 0 && !this.stopped) this.upstream!.resume();
   }
-}
-
-/** Settles when `hold` does (failed or not), or after SNAPSHOT_HOLD_MS. */
-async function bounded(hold: Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, SNAPSHOT_HOLD_MS);
-    timer.unref();
-  });
-  await Promise.race([hold.catch(() => undefined), timeout]);
-  clearTimeout(timer);
-}
-
-/** The server chunk with each edited message as its replacement decides now. */
-function edited(chunk: Buffer, edits: readonly ServerEdit[]): Buffer {
-  return assemble(chunk, edits, edits.map((edit) => edit.replacement()));
-}
-
-/** The chunk with each gated message as decided (no copy when nothing changed). */
-function assemble(chunk: Buffer, gates: readonly Pick<Gate, 'start' | 'end'>[], decisions: readonly GateDecision[]): Buffer {
-  if (decisions.every((decision) => decision === undefined)) return chunk;
-  const parts: Buffer[] = [];
-  let at = 0;
-  gates.forEach((gate, index) => {
-    const decision = decisions[index];
-    if (decision === undefined || gate.end > chunk.length) return;
-    parts.push(chunk.subarray(at, gate.start), decision);
-    at = gate.end;
-  });
-  parts.push(chunk.subarray(at));
-  return Buffer.concat(parts);
 }

@@ -12,7 +12,8 @@ import { connectSessionUpstream, describeUpstream } from './upstream.js';
 import type { DdlHold, ProxyContext } from './context.js';
 import type { SessionInfo } from './session-info.js';
 import { BACKEND_CAPTURE, FRONTEND_CAPTURE, TrafficObserver, WATCHER_FRONTEND_CAPTURE } from './traffic-observer.js';
-import { Relay } from './relay.js';
+import { Relay, type SideSocket } from './relay.js';
+import { adoptClientSocket } from './client-handle.js';
 import { Startup } from './startup.js';
 import { routeOf, routeSession } from './route.js';
 import { SessionGuard } from './guard/session-guard.js';
@@ -129,7 +130,6 @@ export class Session {
     }
     this.phase = 'connecting';
     this.relay = new Relay(
-      this.client,
       {
         frontend: this.observer.frontend,
         backend: this.observer.backend,
@@ -187,7 +187,22 @@ export class Session {
     upstream.on('close', () => this.onUpstreamClosed());
     upstream.write(startup);
     this.phase = 'relaying';
-    relay.start(upstream, readsIntoBuffer, pending);
+    const client = this.takeClientReads(relay);
+    // The startup's leftover first, then what the old socket read after it.
+    const unread = client.buffered.length === 0 ? pending : Buffer.concat([pending, ...client.buffered]);
+    relay.start(client.side, { socket: upstream, readsIntoBuffer }, unread);
+  }
+
+  /**
+   * The client socket for the relay: a plain one moves to a socket reading
+   * into the relay's buffer (see client-handle.ts), with the bytes the old
+   * socket had read and nobody consumed; a TLS one keeps its stream reads.
+   */
+  private takeClientReads(relay: Relay): { side: SideSocket; buffered: readonly Buffer[] } {
+    const adopted = this.startup.usedTls ? undefined : adoptClientSocket(this.client, relay.clientReads);
+    if (adopted === undefined) return { side: { socket: this.client, readsIntoBuffer: false }, buffered: [] };
+    this.followClient(adopted.socket);
+    return { side: { socket: adopted.socket, readsIntoBuffer: true }, buffered: adopted.buffered };
   }
 
   private watchDdl(info: SessionInfo): void {

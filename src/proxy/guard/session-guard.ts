@@ -20,7 +20,7 @@ import {
 } from '../../ddl/index.js';
 import type { ProxyMetrics } from '../../metrics/index.js';
 import { encodeErrorResponse, encodeWarningNotice } from '../../protocol/index.js';
-import type { GateDecision } from '../relay.js';
+import type { GateDecision } from '../relay-edits.js';
 import { deniedQueryText, parseMessage, queryMessage, raiseStatement } from './denial.js';
 import { LockWatch, lockTimeoutError, type LockCancel } from './lock-watch.js';
 import { sessionExempt, type GuardPolicy } from './policy.js';
