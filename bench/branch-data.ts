@@ -26,6 +26,8 @@ export interface DataBranchTiming {
   /** pg_dump's and pg_restore's shares of dumpRestoreSeconds. */
   readonly dumpSeconds: number | null;
   readonly cloneSeconds: number | null;
+  /** `sync` of the filesystem before the clone (the source's pages written back), timed apart. */
+  readonly cloneWritebackSeconds?: number | null;
   /** The same CREATE DATABASE with file_copy_method = clone, without pggit around it. */
   readonly rawCloneSeconds: number | null;
   /** How much the filesystem's used space grew with the clone. */
@@ -169,9 +171,14 @@ export function formatDataBranch(timing: DataBranchTiming): string {
     ...(timing.dumpSeconds === null || timing.dumpRestoreSeconds === null
       ? []
       : [`      pg_dump ${timing.dumpSeconds.toFixed(2)} s, pg_restore ${(timing.dumpRestoreSeconds - timing.dumpSeconds).toFixed(2)} s`]),
-    ...(timing.cloneSeconds === null ? [] : [row('pggit branch create --clone (reflink)', timing.cloneSeconds, `, filesystem grew ${timing.cloneGrowthMb} MB`)]),
+    ...(timing.cloneSeconds === null ? [] : [row('pggit branch create --clone (reflink)', timing.cloneSeconds, `, filesystem grew ${timing.cloneGrowthMb} MB${writeback(timing)}`)]),
     ...(timing.rawCloneSeconds === null ? [] : [row('CREATE DATABASE ... (file_copy_method = clone)', timing.rawCloneSeconds)]),
   ].join('\n');
+}
+
+function writeback(timing: DataBranchTiming): string {
+  const seconds = timing.cloneWritebackSeconds;
+  return seconds === null || seconds === undefined ? '' : `; the source written back first (sync) in ${seconds.toFixed(2)} s`;
 }
 
 function phasesLine(phases: CopyPhases): string {
@@ -179,30 +186,47 @@ function phasesLine(phases: CopyPhases): string {
   return `before the rows ${phases.beforeRows.toFixed(2)} s, rows ${phases.rows.toFixed(2)} s${pieces}, indexes and constraints ${phases.afterRows.toFixed(2)} s`;
 }
 
-/** Parallel COPY, TEMPLATE and pg_dump/pg_restore of one source on the bench server. */
-export async function benchDataBranch(serverUrl: string, binDir: string, pgbench: string, megabytes: number, jobs: number | undefined): Promise<DataBranchTiming> {
+/** Parallel COPY, TEMPLATE and pg_dump/pg_restore of one source on the bench server, `rounds` times
+ * (every other round restores first, so neither always runs on a cache the other warmed). */
+export async function benchDataBranch(serverUrl: string, binDir: string, pgbench: string, megabytes: number, jobs: number | undefined, rounds: number): Promise<DataBranchTiming[]> {
   const source = await prepareSource(serverUrl, pgbench, megabytes);
+  const timings: DataBranchTiming[] = [];
   try {
-    const copy = await timeCopy(source, 'copy', jobs);
-    const templateSeconds = await timeTemplate(source);
-    const dumpRestore = await timeDumpRestore(source, binDir, copy.jobs);
-    return {
-      server: source.serverVersion,
-      megabytes: source.megabytes,
-      jobs: copy.jobs,
-      copySeconds: copy.seconds,
-      copyPhases: copy.phases,
-      templateSeconds,
-      dumpRestoreSeconds: dumpRestore?.seconds ?? null,
-      dumpSeconds: dumpRestore?.dumpSeconds ?? null,
-      cloneSeconds: null,
-      rawCloneSeconds: null,
-      cloneGrowthMb: null,
-      loadAverage: loadAverage(),
-    };
+    for (let round = 1; round <= rounds; round++) {
+      const name = `copy${round}`;
+      const restoreFirst = round % 2 === 0;
+      // A restore-first round uses the jobs the first round's copy picked.
+      const restoredFirst = restoreFirst ? await timeDumpRestore(source, binDir, timings[0]!.jobs) : undefined;
+      const copy = await timeCopy(source, name, jobs);
+      const templateSeconds = await timeTemplate(source);
+      const dumpRestore = restoreFirst ? restoredFirst : await timeDumpRestore(source, binDir, copy.jobs);
+      timings.push({
+        server: source.serverVersion,
+        megabytes: source.megabytes,
+        jobs: copy.jobs,
+        copySeconds: copy.seconds,
+        copyPhases: copy.phases,
+        templateSeconds,
+        dumpRestoreSeconds: dumpRestore?.seconds ?? null,
+        dumpSeconds: dumpRestore?.dumpSeconds ?? null,
+        cloneSeconds: null,
+        rawCloneSeconds: null,
+        cloneGrowthMb: null,
+        loadAverage: loadAverage(),
+      });
+      await dropCopies(source, [`${source.database}@${name}`, `${source.database}_tpl`, `${source.database}_dump`]);
+    }
+    return timings;
   } finally {
     await source.store.pool.end();
   }
+}
+
+/** Drops a round's databases, so the next round starts from the same disk use. */
+export async function dropCopies(source: DataBranchSource, databases: readonly string[]): Promise<void> {
+  await adminQuery(source.serverUrl, async (admin) => {
+    for (const database of databases) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
+  });
 }
 
 export function loadAverage(): number[] {

@@ -62,12 +62,12 @@ async function main(options: BenchOptions): Promise<void> {
     results['branchCreation'] = await benchBranchCreate(bench.cluster.url(), bench.cluster.binaries.binDir);
     printed.push(formatBranchTimings(results['branchCreation'] as BranchTiming[]));
     log(`measuring branches with data (~${options.branch.megabytes} MB): parallel COPY, TEMPLATE, pg_dump/pg_restore`);
-    const data = await benchDataBranch(bench.cluster.url(), bench.cluster.binaries.binDir, bench.pgbench, options.branch.megabytes, options.branch.jobs);
+    const data = await benchDataBranch(bench.cluster.url(), bench.cluster.binaries.binDir, bench.pgbench, options.branch.megabytes, options.branch.jobs, options.rounds);
     log('measuring --clone on PostgreSQL 18 over XFS with reflinks');
-    const clone = await benchCloneOnXfs(bench.pgbench, options.branch.megabytes, options.branch.jobs, log);
+    const clone = await benchCloneOnXfs(bench.pgbench, options.branch.megabytes, options.branch.jobs, options.rounds, log);
     results['dataBranches'] = { data, clone };
-    const cloneText = 'notRun' in clone ? `  --clone on XFS not run: ${clone.notRun}` : formatDataBranch(clone);
-    printed.push(['branches with data:', formatDataBranch(data), cloneText].join('\n'));
+    const cloneText = 'notRun' in clone ? `  --clone on XFS not run: ${clone.notRun}` : clone.map(formatDataBranch).join('\n');
+    printed.push(['branches with data (one block per round):', ...data.map(formatDataBranch), cloneText].join('\n'));
   }
   if (runs('ddl')) {
     log('measuring DDL throughput (pggit vs direct)');

@@ -30,7 +30,7 @@ export interface CreateBranchInput {
   /** A revision (branch, commit id or prefix, HEAD~n, branch@{time}); default main's head. */
   readonly from?: string | undefined;
   readonly withData?: boolean | undefined;
-  /** With data: tables copied at once (default: see copy-jobs.ts). */
+  /** With data: workers copying at once, tables or pieces of one (default: see copy-jobs.ts). */
   readonly jobs?: number | undefined;
   /** With data, by the server copying the source database's files (implies withData). */
   readonly clone?: boolean | undefined;
@@ -59,7 +59,7 @@ export interface CreatedBranch {
   readonly dataFrom: string | null;
   /** How the database was made: replaying the schema, plus COPY of the rows, or a server-side copy of the files. */
   readonly method: 'schema' | 'copy' | 'clone' | 'file_copy';
-  /** copy: tables copied at once. */
+  /** copy: workers that copied at once. */
   readonly jobs: number | null;
   readonly tables: readonly TableProgress[];
   /** clone/file_copy: why it is not a reflink clone; sessions ended by --terminate. */

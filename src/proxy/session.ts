@@ -17,6 +17,7 @@ import { adoptClientSocket } from './client-handle.js';
 import { Startup } from './startup.js';
 import { routeOf, routeSession } from './route.js';
 import { SessionGuard } from './guard/session-guard.js';
+import { guardMayDeny } from './guard/policy.js';
 
 type Phase = 'startup' | 'connecting' | 'relaying' | 'cancelling' | 'closed';
 
@@ -255,7 +256,7 @@ export class Session {
       this.log,
     );
     this.observer.attachGuard(this.guard);
-    relay.holdsStatements = true;
+    relay.holdsStatements = guardMayDeny(shared.policy);
   }
 
   /** Authentication is over: metric labels are known (bytes so far count then), the recorder learns the database. */

@@ -56,6 +56,16 @@ export function guardIsOff(policy: GuardPolicy): boolean {
   return policy.mode === 'off' && ![...policy.overrides.values()].some((mode) => mode !== 'off') && policy.lockTimeoutMs === undefined;
 }
 
+/**
+ * Some statement may be denied (replaced before it reaches the server): only
+ * then must a statement that arrives in several reads be held until whole.
+ * Warnings never change the bytes, so with warn alone a long statement (a
+ * 15 MB bulk INSERT) streams through as it comes.
+ */
+export function guardMayDeny(policy: GuardPolicy): boolean {
+  return policy.mode === 'deny' || [...policy.overrides.values()].includes('deny');
+}
+
 /** The mode for one hazard kind, before sizes and exemptions. */
 export function modeFor(policy: GuardPolicy, kind: HazardKind): GuardMode {
   return policy.overrides.get(kind) ?? (OUTAGE_HAZARDS.has(kind) ? policy.mode : 'off');

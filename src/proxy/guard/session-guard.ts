@@ -23,7 +23,7 @@ import { encodeErrorResponse, encodeWarningNotice } from '../../protocol/index.j
 import type { GateDecision } from '../relay-edits.js';
 import { deniedQueryText, parseMessage, queryMessage, raiseStatement } from './denial.js';
 import { LockWatch, lockTimeoutError, type LockCancel } from './lock-watch.js';
-import { sessionExempt, type GuardPolicy } from './policy.js';
+import { guardMayDeny, sessionExempt, type GuardPolicy } from './policy.js';
 import type { LookupScope, TableSizes } from './table-sizes.js';
 import { ClientSearchPath } from './search-path.js';
 import { candidatesOf, relationsOf, verdictsOf, type Verdict } from './verdicts.js';
@@ -171,7 +171,7 @@ export class SessionGuard {
     const decide = (): GateDecision => this.act(verdictsOf(statements, candidates, (relation) => sizes.sizeOf(scope, relation), policy.minRows), denial);
     const allCached = relations.every((relation) => sizes.cached(scope, relation) !== 'missing');
     const decision = allCached ? decide() : sizes.load(scope, relations).then(decide);
-    if (!this.session.gate(bodyLength, decision)) {
+    if (!this.session.gate(bodyLength, decision) && guardMayDeny(policy)) {
       // Its first bytes were already forwarded with an earlier chunk: too late to stop it.
       this.log.warn({ statement: redactSecrets(sql).slice(0, 200) }, 'guard: a statement that began in an earlier read could not be held; it was not stopped');
     }
