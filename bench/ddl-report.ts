@@ -20,6 +20,8 @@ export interface DdlSummary extends DdlLoad {
   readonly commitsPerSecond: number | undefined;
   readonly holdP50Ms: number | undefined;
   readonly holdP99Ms: number | undefined;
+  /** Share of commits whose snapshot was read together with others'. */
+  readonly readTogether: number | undefined;
   /** Observed commits / statements run, over every round. */
   readonly recordedShare: number | undefined;
   readonly maxDrainSeconds: number | undefined;
@@ -58,6 +60,7 @@ export function summariseDdl(measurements: readonly DdlMeasurement[], path = 'pg
         commitsPerSecond: optional(pggit.map((m) => m.commitsPerSecond)),
         holdP50Ms: optional(pggit.map((m) => m.holdP50Ms)),
         holdP99Ms: optional(pggit.map((m) => m.holdP99Ms)),
+        readTogether: optional(pggit.map((m) => m.readTogether)),
         recordedShare: recorded === undefined || statements === 0 ? undefined : recorded / statements,
         maxDrainSeconds: drains.length > 0 ? Math.max(...drains) : undefined,
       },
@@ -66,7 +69,7 @@ export function summariseDdl(measurements: readonly DdlMeasurement[], path = 'pg
 }
 
 export function formatDdl(summaries: readonly DdlSummary[], settings: string): string {
-  const header = ['dbs', 'sessions', 'direct stmt/s', 'pggit stmt/s', 'ratio', 'ratio per round', 'pggit stmt/s per round', 'commits/s', 'hold p50 ms', 'hold p99 ms', 'recorded', 'drain s'];
+  const header = ['dbs', 'sessions', 'direct stmt/s', 'pggit stmt/s', 'ratio', 'ratio per round', 'pggit stmt/s per round', 'commits/s', 'hold p50 ms', 'hold p99 ms', 'read together', 'recorded', 'drain s'];
   const rows = summaries.map((s) => [
     String(s.databases),
     String(s.sessions),
@@ -78,6 +81,7 @@ export function formatDdl(summaries: readonly DdlSummary[], settings: string): s
     optional(s.commitsPerSecond, 0),
     optional(s.holdP50Ms, 1),
     optional(s.holdP99Ms, 1),
+    s.readTogether === undefined ? '-' : `${(s.readTogether * 100).toFixed(0)}%`,
     s.recordedShare === undefined ? '-' : `${(s.recordedShare * 100).toFixed(1)}%`,
     optional(s.maxDrainSeconds, 1),
   ]);

@@ -59,6 +59,8 @@ export interface DdlMeasurement extends DdlLoad {
   readonly drainSeconds?: number | undefined;
   readonly holdP50Ms?: number | undefined;
   readonly holdP99Ms?: number | undefined;
+  /** Through pggit: the share of observed commits whose snapshot was read together with others (pggit_snapshot_reads_total). */
+  readonly readTogether?: number | undefined;
 }
 
 /** The loads to run: every session count on every database count it can be spread over. */
@@ -128,8 +130,11 @@ async function runOnce(target: DdlTarget, load: DdlLoad, round: number, script: 
     const seconds = quantileBetween(before, atEnd, 'pggit_ready_for_query_hold_seconds', q, Math.max(0, statements - held));
     return seconds === undefined ? undefined : seconds * 1000;
   };
+  const reads = (read: string) => total(drained, 'pggit_snapshot_reads_total', { read }) - total(before, 'pggit_snapshot_reads_total', { read });
+  const snapshots = reads('alone') + reads('together');
   return {
     ...measurement,
+    readTogether: snapshots > 0 ? reads('together') / snapshots : undefined,
     commitsPerSecond: (observed(atEnd) - observed(before)) / elapsed,
     recorded: observed(drained) - observed(before),
     drainSeconds: (performance.now() - drainStarted) / 1000,

@@ -212,6 +212,10 @@ describe('recorder', () => {
     // Every observed commit (of every repository this recorder saw) has a lag sample.
     const lagCount = Number(/pggit_recorder_lag_seconds_count (\d+)/.exec(text)?.[1]);
     expect(lagCount).toBeGreaterThanOrEqual(observed);
+    // One session at a time here: every snapshot was read alone.
+    const snapshots = (read: string) => Number(new RegExp(`pggit_snapshot_reads_total\\{read="${read}"\\} (\\d+)`).exec(text)?.[1]);
+    expect(snapshots('alone')).toBeGreaterThanOrEqual(observed);
+    expect(snapshots('together')).toBe(0);
     expect(text).toContain('pggit_recorder_queue_depth 0');
     expect(text).toContain('pggit_store_up 1');
     expect(text).toMatch(new RegExp(`pggit_last_schema_commit_timestamp_seconds\\{database="${APP}",branch="main"\\} \\d+`));

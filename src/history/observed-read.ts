@@ -51,6 +51,9 @@ export interface CombinedReads {
   commits: number;
 }
 
+/** Hears how many commits each scoped read served: alone (one) or together. */
+export type SnapshotReadSink = (read: 'alone' | 'together', commits: number) => void;
+
 export class ObservedReader {
   private readonly databases = new Map<string, DatabaseReads>();
   readonly combined: CombinedReads = { reads: 0, commits: 0 };
@@ -58,6 +61,7 @@ export class ObservedReader {
   constructor(
     private readonly pools: CatalogPools,
     private readonly log: Logger,
+    private readonly counted?: SnapshotReadSink,
   ) {}
 
   /**
@@ -104,6 +108,7 @@ export class ObservedReader {
       if (reads) {
         this.combined.reads += 1;
         this.combined.commits += batch.length;
+        this.counted?.('together', batch.length);
         batch.forEach((member, i) => member.done({ scope: member.scope, scoped: reads[i]! }));
         return;
       }
@@ -141,6 +146,12 @@ export class ObservedReader {
 
   /** One commit's read (scope undefined: the whole catalog), tried again on a race or a lost connection. */
   private async readAlone(database: string, scope: SnapshotScope | undefined, taken: (() => void) | undefined): Promise<ObservedRead | undefined> {
+    const read = await this.readOnce(database, scope, taken);
+    if (read !== undefined) this.counted?.('alone', 1);
+    return read;
+  }
+
+  private async readOnce(database: string, scope: SnapshotScope | undefined, taken: (() => void) | undefined): Promise<ObservedRead | undefined> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient | undefined;
       let found: ObservedRead | undefined;

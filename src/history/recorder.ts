@@ -85,7 +85,7 @@ export class Recorder {
 
   constructor(private readonly options: RecorderOptions) {
     this.log = options.logger.child({ component: 'recorder' });
-    this.reader = new ObservedReader(options.pools, this.log);
+    this.reader = new ObservedReader(options.pools, this.log, (read, commits) => options.metrics?.snapshotsRead(read, commits));
     this.locks = new SchemaChangeLocks((database) => options.pools.client(database, 'pggit recorder', options.pools.lockDatabase), this.log);
     this.writes = new DatabaseQueues((job) => this.write(job), {
       limit: options.queueLimit ?? 10_000,

@@ -177,6 +177,15 @@ export function defineMetrics(registry: Registry) {
       },
       'counter',
     ),
+    snapshotReads: new ValueFamily(
+      registry,
+      {
+        name: 'pggit_snapshot_reads_total',
+        help: 'Observed commits by how their catalog snapshot was read: alone, or together with other commits of the same database waiting at the same moment.',
+        labelNames: ['read'],
+      },
+      'counter',
+    ),
     recorderQueueDepth: new ComputedGauge(registry, {
       name: 'pggit_recorder_queue_depth',
       help: 'Committed schema changes waiting to be recorded.',

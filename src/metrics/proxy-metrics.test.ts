@@ -61,6 +61,7 @@ describe('ProxyMetrics registry output', () => {
       pggit_recorder_lag_seconds: ['histogram', ['le']],
       pggit_ready_for_query_hold_seconds: ['histogram', ['le']],
       pggit_reconciliations_skipped_total: ['counter', []],
+      pggit_snapshot_reads_total: ['counter', ['read']],
       pggit_recorder_queue_depth: ['gauge', []],
       pggit_store_up: ['gauge', []],
       pggit_branch_size_bytes: ['gauge', ['database', 'branch']],

@@ -30,6 +30,7 @@ export class ProxyMetrics {
   private readonly upstreamConnect: HistogramCell;
   private readonly recorderLagCell: HistogramCell;
   private readonly reconciliationsSkippedCell: ValueCell;
+  private readonly snapshotReadCells: Readonly<Record<'alone' | 'together', ValueCell>>;
   /** Where the web page is, for the links in pggit_schema_head_info ('' : no page). */
   private pageUrl = '';
   /** The pggit_schema_head_info cell of each (database, branch). */
@@ -52,6 +53,7 @@ export class ProxyMetrics {
     this.upstreamConnect = families.upstreamConnectDuration.cell({});
     this.recorderLagCell = families.recorderLag.cell({});
     this.reconciliationsSkippedCell = families.reconciliationsSkipped.cell({});
+    this.snapshotReadCells = { alone: families.snapshotReads.cell({ read: 'alone' }), together: families.snapshotReads.cell({ read: 'together' }) };
     this.readyHoldCell = families.readyForQueryHold.cell({});
   }
 
@@ -122,6 +124,11 @@ export class ProxyMetrics {
   /** A reconciliation round found schema changes in flight and left the database alone. */
   reconciliationSkipped(): void {
     this.reconciliationsSkippedCell.value += 1;
+  }
+
+  /** Observed commits whose snapshot was read alone, or together with others in one read. */
+  snapshotsRead(read: 'alone' | 'together', commits: number): void {
+    this.snapshotReadCells[read].value += commits;
   }
 
   /** A session's ReadyForQuery was held this long for a schema snapshot. */

@@ -71,12 +71,26 @@ export function coveredKeys(read: ScopedRead, keys: Iterable<string>): Set<strin
  * SchemaTree.expand, which does not rebuild its indexes.
  */
 export function expandScope(scope: SnapshotScope, previous: readonly SchemaObject[]): SnapshotScope {
-  return new SchemaTree(previous).expand(scope);
+  return indexOf(previous).expand(scope);
 }
 
 /** The previous tree with everything the read covers replaced by what it returned; sorted by key. */
 export function applyScopedRead(previous: readonly SchemaObject[], read: ScopedRead): SchemaObject[] {
-  const tree = new SchemaTree(previous);
-  tree.apply(read);
-  return tree.values();
+  const covered = indexOf(previous).covered(read);
+  const returned = new Map(read.objects.map((object) => [object.key, object]));
+  // A tree is kept sorted: sorting it again with the read's objects appended costs about one pass.
+  return [...previous.filter((object) => !covered.has(object.key) && !returned.has(object.key)), ...returned.values()].sort(byKey);
 }
+
+// Indexing a tree (SchemaTree) costs O(objects); a recorder expands many
+// scopes against the same recorded tree, an array nobody changes. Indexed
+// once per array: scopes then cost what the change costs.
+const indexes = new WeakMap<readonly SchemaObject[], SchemaTree>();
+
+function indexOf(objects: readonly SchemaObject[]): SchemaTree {
+  let tree = indexes.get(objects);
+  if (!tree) indexes.set(objects, (tree = new SchemaTree(objects)));
+  return tree;
+}
+
+const byKey = (a: SchemaObject, b: SchemaObject): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
