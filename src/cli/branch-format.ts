@@ -1,7 +1,7 @@
 // How `pggit branch list` and `pggit branch prune` print: a table of
 // branches, sizes in 1024-based units, times as how long ago.
 import type { BranchSummary, PruneResult } from '../branch/index.js';
-import { formatBytes } from './branch-progress.js';
+import { formatBytes } from '../plan/index.js';
 import { localTime } from './history-read.js';
 
 /** "12 min ago", "3 days ago"; "now" while sessions are open; "never". */

@@ -3,6 +3,7 @@
 // rows, tables, the table that last moved), one line per finished table
 // otherwise (logs, CI), or every event as a JSON line with --json.
 import type { CopyProgress, CopyTotals } from '../branch/index.js';
+import { formatBytes } from '../plan/index.js';
 
 const BAR_WIDTH = 24;
 
@@ -36,15 +37,4 @@ function bar(fraction: number): string {
 
 function totalsLine(total: CopyTotals): string {
   return `${formatBytes(total.bytes)}, ${total.rows} rows, ${total.tablesDone}/${total.tables} tables, ${total.jobs} job${total.jobs === 1 ? '' : 's'}, ${total.seconds.toFixed(1)} s`;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }

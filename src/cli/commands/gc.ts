@@ -1,7 +1,7 @@
 // `pggit gc`: parses arguments and prints; the work is collectGarbage (src/store/gc.ts).
 import { parseArgs } from 'node:util';
 import { collectGarbage, openStore, type GcResult } from '../../store/index.js';
-import { formatBytes } from '../branch-progress.js';
+import { formatBytes } from '../../plan/index.js';
 import { printJson } from '../history-read.js';
 import { UsageError } from '../listen-address.js';
 import { storeUrlFor } from '../targets.js';
