@@ -56,6 +56,8 @@ export type SnapshotReadSink = (read: 'alone' | 'together', commits: number) => 
 
 export class ObservedReader {
   private readonly databases = new Map<string, DatabaseReads>();
+  /** Whole-catalog reads under way, per database. */
+  private readonly wholeReads = new Map<string, Set<Promise<unknown>>>();
   readonly combined: CombinedReads = { reads: 0, commits: 0 };
 
   constructor(
@@ -71,7 +73,7 @@ export class ObservedReader {
    */
   read(database: string, changeSet: ChangeSet, tree: readonly SchemaObject[], taken?: () => void): Promise<ObservedRead | undefined> {
     const names = scopeOfChangeSet(changeSet);
-    if (names === undefined) return this.readAlone(database, undefined, taken);
+    if (names === undefined) return this.readWhole(database, taken);
     const scope = expandScope({ names, ...(names.some(resolvedThroughPath) ? { searchPath: 'user schemas' as const } : {}) }, tree);
     // The kinds read whole are not split by commit.
     if (!combinable(scope)) return this.readAlone(database, scope, taken);
@@ -82,6 +84,31 @@ export class ObservedReader {
       queue.waiting.push({ scope, taken, done });
       this.next(database, queue);
     });
+  }
+
+  /**
+   * Settles once every whole-catalog read of the database under way now is
+   * over; undefined when there is none. Such a read takes long enough that
+   * concurrent DROPs elsewhere in the database can defeat every retry (each
+   * retry is a new snapshot that meets the next drop): the recorder holds new
+   * proxied DDL meanwhile (Recorder.ddlStarted), so a retry finds it quiet.
+   */
+  wholeReadsUnderWay(database: string): Promise<void> | undefined {
+    const reads = this.wholeReads.get(database);
+    return reads === undefined ? undefined : Promise.allSettled(reads).then(() => undefined);
+  }
+
+  private readWhole(database: string, taken: (() => void) | undefined): Promise<ObservedRead | undefined> {
+    const read = this.readAlone(database, undefined, taken);
+    let reads = this.wholeReads.get(database);
+    if (!reads) this.wholeReads.set(database, (reads = new Set()));
+    reads.add(read);
+    const under = reads;
+    void read.finally(() => {
+      under.delete(read);
+      if (under.size === 0 && this.wholeReads.get(database) === under) this.wholeReads.delete(database);
+    });
+    return read;
   }
 
   /** Starts reads while the database has room for them: each takes every waiting commit of one searchPath. */

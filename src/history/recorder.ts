@@ -31,6 +31,8 @@ export interface RecorderOptions {
   readonly retryMs?: number;
   /** Databases that are not repositories (the store's own). */
   readonly ignoreDatabases?: readonly string[];
+  /** How long new DDL waits at most for a whole-catalog read of its database (default WHOLE_READ_WAIT_MS). */
+  readonly wholeReadWaitMs?: number;
 }
 
 /**
@@ -64,6 +66,13 @@ type WriteJob = ObservedJob | { readonly kind: 'detected'; readonly database: st
 const MAX_BATCH = 64;
 
 const MAIN = 'main';
+
+/**
+ * The bound on new DDL's wait for a whole-catalog read: the read may itself
+ * wait for a relation lock of a session whose next statement waits here
+ * (PostgreSQL cannot see that cycle), so like deadlock_timeout it ends.
+ */
+const WHOLE_READ_WAIT_MS = 1_000;
 
 export class Recorder {
   private readonly log: Logger;
@@ -169,13 +178,21 @@ export class Recorder {
 
   /**
    * A session is about to send something that may commit schema changes in
-   * this database: forward it once `ready` settles, release when its
-   * transaction ended (its change set, if any, was submitted).
+   * this database: forward it once `ready` settles (the attribution lock is
+   * held, and no whole-catalog read of the database is under way, or
+   * wholeReadWaitMs passed), release when its transaction ended (its change
+   * set, if any, was submitted).
    */
   ddlStarted(target: string | RecordTarget): SchemaChangeHold | undefined {
     const database = this.place(target);
     if (this.options.ignoreDatabases?.includes(database)) return undefined;
-    return this.locks.hold(database);
+    const hold = this.locks.hold(database);
+    const wholeRead = this.reader.wholeReadsUnderWay(database);
+    if (wholeRead === undefined) return hold;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.wholeReadWaitMs ?? WHOLE_READ_WAIT_MS)));
+    const waited = Promise.race([wholeRead, bound]).finally(() => clearTimeout(timer));
+    return { ready: Promise.all([hold.ready, waited]).then(() => undefined), release: () => hold.release() };
   }
 
   /** Remembers which branch a physical database holds; returns the database. */
