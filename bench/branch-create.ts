@@ -5,11 +5,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { pino } from 'pino';
 import { createBranch } from '../src/branch/index.js';
-import { CatalogPools, Recorder } from '../src/history/index.js';
-import { connectStore } from '../src/store/index.js';
-import { urlOf } from './branch-data.js';
+import { recordBaseline, urlOf } from './branch-data.js';
 
 export interface BranchTiming {
   readonly case: string;
@@ -50,14 +47,7 @@ async function measure(
   await fill(client);
   await client.end();
 
-  // Record the source's history (its baseline), as a running proxy would have.
-  const store = connectStore({ url: urlOf(serverUrl, `${source}_store`) });
-  const pools = new CatalogPools(serverUrl);
-  const recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }) });
-  await recorder.noteDatabase(source);
-  await recorder.idle();
-  recorder.stop();
-  await pools.end();
+  const store = await recordBaseline(serverUrl, source);
 
   let started = performance.now();
   await createBranch({ store, upstreamUrl: serverUrl }, { repository: source, name: 'b' });

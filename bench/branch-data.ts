@@ -52,13 +52,7 @@ export async function prepareSource(serverUrl: string, pgbench: string, megabyte
   });
   // pgbench_accounts rows with their index are ~150 bytes: scale 1 is about 15 MB.
   await run(pgbench, ['-i', '-q', '-s', String(Math.max(1, Math.round(megabytes / 15))), urlOf(serverUrl, database)]);
-  const store = connectStore({ url: urlOf(serverUrl, `${database}_store`) });
-  const pools = new CatalogPools(serverUrl);
-  const recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }) });
-  await recorder.noteDatabase(database);
-  await recorder.idle();
-  recorder.stop();
-  await pools.end();
+  const store = await recordBaseline(serverUrl, database);
   const info = await adminQuery(serverUrl, async (admin) => {
     const size = await admin.query(`SELECT pg_database_size($1)::float8 / 1048576 AS mb, current_setting('server_version') AS version`, [database]);
     return size.rows[0] as { mb: number; version: string };
@@ -130,6 +124,18 @@ export async function timeDumpRestore(source: DataBranchSource, binDir: string, 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Records the database's history (its baseline) in `${database}_store`, as a running proxy would have; the store stays open. */
+export async function recordBaseline(serverUrl: string, database: string): Promise<HistoryStore> {
+  const store = connectStore({ url: urlOf(serverUrl, `${database}_store`) });
+  const pools = new CatalogPools(serverUrl);
+  const recorder = new Recorder({ store, pools, logger: pino({ level: 'silent' }) });
+  await recorder.noteDatabase(database);
+  await recorder.idle();
+  recorder.stop();
+  await pools.end();
+  return store;
 }
 
 export async function adminQuery<T>(serverUrl: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {

@@ -10,6 +10,7 @@ import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { runCli, runCliJson } from './harness/cli.js';
 import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { expectStoredTreesMatchReplay } from './harness/replayed-trees.js';
+import { urlFor } from './harness/recorded-history.js';
 
 const APP = 'hcli_app';
 const STORE = 'hcli_store';
@@ -25,12 +26,6 @@ let storeUrl: string;
 const heads: string[] = [];
 /** A time between step 3 and step 4. */
 let between: string;
-
-function urlFor(database: string): string {
-  const url = new URL(upstreamUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 async function head(): Promise<string> {
   const { rows } = await store.pool.query(

@@ -11,6 +11,7 @@ import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { eventually } from './harness/activity.js';
 import { upstreamUrl } from './harness/proxy.js';
 import { startProxyProcess, type ProxyProcess } from './harness/proxy-process.js';
+import { urlFor } from './harness/recorded-history.js';
 
 const APP = 'hold_app';
 const STORE = 'hold_store';
@@ -18,12 +19,6 @@ const COLUMNS = 20;
 let stateDir: string;
 let proxy: ProxyProcess;
 let store: HistoryStore;
-
-function urlFor(database: string): string {
-  const url = new URL(upstreamUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 async function holds(): Promise<number> {
   const text = await (await fetch(`${proxy.http}/metrics`)).text();

@@ -9,6 +9,7 @@ import { CatalogPools, Recorder } from '../src/history/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { psql } from './harness/psql.js';
+import { urlFor } from './harness/recorded-history.js';
 
 const APP = 'attr_app';
 const STORE = 'attr_store';
@@ -18,12 +19,6 @@ let recorder: Recorder;
 let store: HistoryStore;
 let pools: CatalogPools;
 let storeReader: pg.Pool;
-
-function urlFor(database: string): string {
-  const url = new URL(upstreamUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 interface CommitRow {
   kind: string;

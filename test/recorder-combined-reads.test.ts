@@ -8,17 +8,12 @@ import { pino } from 'pino';
 import { loadParser, schemaChangesIn, type ChangeSet } from '../src/ddl/index.js';
 import { CatalogPools, ObservedReader, readScope, type ObservedRead } from '../src/history/index.js';
 import { upstreamUrl } from './harness/proxy.js';
-import { freshDatabases } from './harness/scratch-database.js';
+import { freshDatabases } from './harness/history-check.js';
+import { urlFor } from './harness/recorded-history.js';
 
 const APP = 'rec_combined';
 let pools: CatalogPools;
 let admin: pg.Client;
-
-function urlFor(database: string): string {
-  const url = new URL(upstreamUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 function changeSet(sql: string): ChangeSet {
   const session = { user: 'postgres', database: APP, applicationName: 'test', clientAddress: '127.0.0.1' };

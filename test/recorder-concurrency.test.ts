@@ -8,6 +8,7 @@ import { decodeObject, diffObjects, readCatalog, type Recorder } from '../src/hi
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { startTestProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { expectStoredTreesMatchReplay } from './harness/replayed-trees.js';
+import { urlFor } from './harness/recorded-history.js';
 
 const APP = 'rec_concurrent';
 const SESSIONS = 8;
@@ -19,12 +20,6 @@ interface Node {
 }
 const nodes: Node[] = [];
 let store: HistoryStore;
-
-function urlFor(database: string): string {
-  const url = new URL(upstreamUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 beforeAll(async () => {
   const admin = new pg.Client({ connectionString: upstreamUrl() });

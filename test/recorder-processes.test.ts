@@ -8,8 +8,8 @@ import pg from 'pg';
 import { freePort } from '../src/cluster/index.js';
 import { encodeObject, readCatalog } from '../src/history/index.js';
 import { connectHistoryReader } from '../src/store/index.js';
-import { upstreamUrl } from './harness/proxy.js';
-import { freshDatabases } from './harness/scratch-database.js';
+import { freshDatabases } from './harness/history-check.js';
+import { urlFor } from './harness/recorded-history.js';
 
 const APP = 'rec_processes';
 const STORE = 'rec_processes_store';
@@ -19,12 +19,6 @@ const children: ChildProcess[] = [];
 /** What each process logged so far. */
 const logs: string[] = [];
 let ports: number[] = [];
-
-function urlFor(database: string): string {
-  const url = new URL(upstreamUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 async function startProxyProcess(): Promise<number> {
   const port = await freePort();

@@ -16,7 +16,7 @@ import { ProxyMetrics } from '../src/metrics/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { startWiredProxy, upstreamUrl, type TestProxy } from './harness/proxy.js';
 import { Relay } from './harness/relay.js';
-import { freshDatabases } from './harness/scratch-database.js';
+import { freshDatabases } from './harness/history-check.js';
 
 const APP = 'shared_lock_app';
 const STORE = 'shared_lock_store';

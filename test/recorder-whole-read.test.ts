@@ -12,7 +12,8 @@ import { CatalogPools, Recorder } from '../src/history/index.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
 import { upstreamUrl } from './harness/proxy.js';
 import { eventually } from './harness/activity.js';
-import { freshDatabases } from './harness/scratch-database.js';
+import { freshDatabases } from './harness/history-check.js';
+import { urlFor } from './harness/recorded-history.js';
 
 const APP = 'rec_whole';
 const STORE = 'rec_whole_store';
@@ -21,12 +22,6 @@ let store: HistoryStore;
 let recorder: Recorder;
 let admin: pg.Client;
 let locker: pg.Client;
-
-function urlFor(database: string): string {
-  const url = new URL(upstreamUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 /** A transaction that ran `sql` and a DO block: the watcher cannot see all it did, so it is read whole. */
 function unscoped(sql: string): ChangeSet {

@@ -136,14 +136,3 @@ export function dumpBlocks(dump: string): string[] {
   return blocks.sort();
 }
 
-/** Drops the databases a test file owns by fixed name (ending their sessions), then creates `create` anew. */
-export async function freshDatabases(drop: readonly string[], create: readonly string[]): Promise<void> {
-  const admin = new pg.Client({ connectionString: inject('pgUrl') });
-  await admin.connect();
-  try {
-    for (const name of drop) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-    for (const name of create) await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-  } finally {
-    await admin.end();
-  }
-}
