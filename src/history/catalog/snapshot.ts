@@ -40,8 +40,9 @@ import { readTriggers } from './triggers.js';
 import { readTypes } from './user-types.js';
 import { readViews } from './views.js';
 
-// Each reader with the filter family it reads; a scoped read skips a reader
-// whose family resolved to nothing.
+// Each reader with the filter family that says whether it has anything to
+// read (for the readers of relations, their part of `relations`, which they
+// read with); a scoped read skips a reader whose family resolved to nothing.
 const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
   [readSchemas, 'schemas'],
   [readExtensions, 'extensions'],
@@ -51,18 +52,18 @@ const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
   [readDomains, 'types'],
   [readFunctions, 'routines'],
   [readAggregates, 'routines'],
-  [readSequences, 'relations'],
-  [readTables, 'relations'],
-  [readViews, 'relations'],
+  [readSequences, 'sequences'],
+  [readTables, 'tables'],
+  [readViews, 'views'],
   [readConstraints, 'constraints'],
-  [readIndexes, 'relations'],
+  [readIndexes, 'indexes'],
   [readStatistics, 'statistics'],
   [readTriggers, 'triggers'],
   [readRules, 'rules'],
   [readPolicies, 'policies'],
   [readEventTriggers, 'eventTriggers'],
   [readDefaultAcls, 'defaultAcls'],
-  [readSystemPrivileges, 'relations'],
+  [readSystemPrivileges, 'systemRelations'],
   [readOperators, 'whole'],
   [readOperatorFamilies, 'whole'],
   [readOperatorClasses, 'whole'],
