@@ -175,7 +175,7 @@ function pathOf(scope: SnapshotScope, session: CatalogSession): readonly string[
 
 async function readFiltered(session: CatalogSession, filter: ReadFilter): Promise<SchemaObject[]> {
   const reads = FAMILIES.filter(([, family]) => filter === null || filter[family].length > 0).map(([read]) => () => read(session.query, filter));
-  const [deps, ...families] = await session.all<unknown>([() => readDependencies(session.query, filter), ...reads]);
+  const [deps, ...families] = await session.last<unknown>([() => readDependencies(session.query, filter), ...reads]);
   const found = (families as CatalogObject[][]).flat();
   const depsOf = deps as Map<string, Set<string>>;
   return found
