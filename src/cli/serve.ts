@@ -86,12 +86,13 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     ...(options.startupTimeoutMs === undefined ? {} : { startupTimeoutMs: options.startupTimeoutMs }),
     maxConnections: options.maxConnections,
     metrics,
-    onChangeSet: options.ddl
+    // With no store nothing would take a change set: the sessions then run no watcher at all.
+    onChangeSet: history
       ? (changeSet, route) => {
           // Cut the impact series at the commit as it happens on the wire, not when it is recorded.
           impact?.mark(changeSet.committedAt);
           // The session holds the commit's ReadyForQuery until this read is taken.
-          return history?.recorder.submit(route, changeSet);
+          return history.recorder.submit(route, changeSet);
         }
       : undefined,
     onDdlStarted: history ? (route) => history.recorder.ddlStarted(route) : undefined,
