@@ -30,6 +30,17 @@ export interface TransactionTrackerOptions {
    * for the locks an open block holds).
    */
   readonly onDdlInFlight?: (inFlight: boolean) => void;
+  /**
+   * A COMMIT of a block with schema changes is being read, and the server
+   * owes the session nothing (every earlier request was answered, in a
+   * transaction that did not fail): the last moment the transaction's
+   * result can be read inside it, under its locks. True: the caller read
+   * (or is reading) it before the COMMIT goes, and the change set of that
+   * COMMIT says so (ChangeSet.readAhead).
+   */
+  readonly onCommitAhead?: (content: TakenContent) => boolean;
+  /** That COMMIT was answered without committing schema changes (it failed, or rolled back). */
+  readonly onCommitAheadUnused?: () => void;
 }
 
 /** What a named portal runs. */
@@ -43,6 +54,8 @@ export class TransactionTracker {
   private session: SessionInfo;
   private readonly onChangeSet: (changeSet: ChangeSet) => void;
   private readonly onDdlInFlight: ((inFlight: boolean) => void) | undefined;
+  private readonly onCommitAhead: ((content: TakenContent) => boolean) | undefined;
+  private readonly onCommitAheadUnused: (() => void) | undefined;
   private ddlInFlight = false;
   private readonly now: () => Date;
   private readonly prepared: PreparedTransactions;
@@ -70,6 +83,8 @@ export class TransactionTracker {
     this.session = { ...options.session };
     this.onChangeSet = options.onChangeSet;
     this.onDdlInFlight = options.onDdlInFlight;
+    this.onCommitAhead = options.onCommitAhead;
+    this.onCommitAheadUnused = options.onCommitAheadUnused;
     this.now = options.now ?? (() => new Date());
     this.prepared = options.preparedTransactions ?? new PreparedTransactions();
   }
@@ -98,6 +113,15 @@ export class TransactionTracker {
     // Once per Query, for the tracker and the guard alike.
     const later = (this.lastHasLater = hasLaterStatement(sql));
     if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || (later && this.laterMayChangeSchema(item))) this.inFlight(true);
+    if (item.lead === 'transaction' && !later && !cut && this.onCommitAhead !== undefined) item.readAhead = this.commitAhead(sql);
+  }
+
+  /** A lone COMMIT about to go with the server idle in a healthy block that changed the schema: offer it to onCommitAhead. */
+  private commitAhead(sql: string): boolean {
+    if (this.pending.length !== 1 || !this.inBlock || this.content.failed || this.content.isEmpty) return false;
+    if (readTransactionCommand(sql)?.kind !== 'commit') return false;
+    const content = this.content.peek();
+    return content !== undefined && this.onCommitAhead!(content);
   }
 
   parse(statementName: string, sql: string, cut = false): void {
@@ -198,6 +222,7 @@ export class TransactionTracker {
     // This answers the oldest Query or Sync; Executes before it got all the replies they will get.
     for (let item = this.pending.peek(); item !== undefined; item = this.pending.peek()) {
       const answered = item.type !== 'execute';
+      if (item.readAhead) this.onCommitAheadUnused?.();
       this.pending.shift();
       if (answered) break;
     }
@@ -247,7 +272,7 @@ export class TransactionTracker {
     if (lead === 'do-or-call') this.content.markUnseen();
     else if (lead === 'transaction') {
       const text = index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? '');
-      this.transactionControl(typeof tag === 'string' ? tag : tag(), text);
+      this.transactionControl(typeof tag === 'string' ? tag : tag(), text, item);
     }
     else {
       const ddl = this.ddlOf(item, index);
@@ -266,7 +291,7 @@ export class TransactionTracker {
     if (this.ddlOf(item, index)?.concurrently === true) this.emit({ statements: [], mayContainUnseenDdl: true });
   }
 
-  private transactionControl(tag: string, text: string): void {
+  private transactionControl(tag: string, text: string, item: PendingItem): void {
     switch (tag) {
       case 'BEGIN':
       case 'START TRANSACTION':
@@ -274,7 +299,8 @@ export class TransactionTracker {
         return;
       case 'COMMIT':
         this.inBlock = false;
-        this.emit(this.content.take());
+        this.emit(this.content.take(), this.session, undefined, item.readAhead);
+        item.readAhead = false;
         return;
       case 'ROLLBACK': {
         // Also the answer to COMMIT or PREPARE TRANSACTION of an aborted transaction.
@@ -340,9 +366,10 @@ export class TransactionTracker {
     return this.partsOf(item)[0]?.ddl;
   }
 
-  private emit(taken: TakenContent | undefined, session: SessionInfo = this.session, preparedGid?: string): void {
+  private emit(taken: TakenContent | undefined, session: SessionInfo = this.session, preparedGid?: string, readAhead = false): void {
     if (taken === undefined) return;
     this.onChangeSet({
+      ...(readAhead ? { readAhead } : {}),
       session: { ...session },
       statements: taken.statements,
       committedAt: this.now(),

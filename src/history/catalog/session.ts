@@ -7,6 +7,19 @@
 import type pg from 'pg';
 import { userSchema } from './sql.js';
 
+/**
+ * What a catalog read needs of a connection: a pg client, or pggit's own
+ * queries on a client's connection inside its transaction (the proxy's
+ * InjectedQueries, which ignores statement names).
+ */
+export interface CatalogClient {
+  query(text: string, values?: readonly unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+  query(config: { text: string; values?: unknown[]; name?: string }): Promise<{ rows: Array<Record<string, unknown>> }>;
+  getTransactionStatus(): string | null;
+  /** Made with `pipeline: true` (see CatalogPools): queries may be sent before earlier ones are answered. */
+  readonly pipeline?: boolean;
+}
+
 /** Runs one catalog query; with a name, as a prepared statement kept on the connection. */
 export type CatalogQuery = <R extends Record<string, unknown>>(text: string, values?: readonly unknown[], name?: string) => Promise<R[]>;
 
@@ -94,7 +107,7 @@ export interface SessionStart<F, T> {
 
 /** Runs work in a catalog read session. */
 export async function withCatalogSession<T, F = undefined>(
-  client: pg.ClientBase,
+  client: CatalogClient,
   work: (session: CatalogSession, first: F) => Promise<T>,
   { first, fewObjects = false, onResult }: SessionStart<F, T> = {},
 ): Promise<T> {
@@ -102,8 +115,8 @@ export async function withCatalogSession<T, F = undefined>(
   if (status === 'E') throw new CatalogSessionError(ABORTED);
   const nested = status === 'T';
   const end = nested ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}` : 'COMMIT';
-  const query: CatalogQuery = async (text, values, name) =>
-    (await client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] })).rows;
+  const query: CatalogQuery = async <R extends Record<string, unknown>>(text: string, values?: readonly unknown[], name?: string) =>
+    (await client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] })).rows as R[];
   const all = pipelined(client) ? allAtOnce : oneByOne;
   // search_path is cleared last: `first` may look names up in it.
   const settings = fewObjects ? [...SETTINGS, ...FEW_OBJECTS] : SETTINGS;
@@ -142,8 +155,8 @@ function setConfig(settings: ReadonlyArray<readonly [string, string]>): string {
 }
 
 /** True for a connection made with `pipeline: true` (see CatalogPools). */
-function pipelined(client: pg.ClientBase): boolean {
-  return (client as { pipeline?: boolean }).pipeline === true;
+function pipelined(client: CatalogClient): boolean {
+  return client.pipeline === true;
 }
 
 async function settle<R>(reads: ReadonlyArray<() => Promise<R>>, atOnce: boolean): Promise<PromiseSettledResult<R>[]> {
