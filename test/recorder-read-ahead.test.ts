@@ -12,6 +12,7 @@ import { freshDatabases } from './harness/history-check.js';
 import { startTestProxy, type DefaultTestProxy } from './harness/proxy.js';
 import { urlFor } from './harness/recorded-history.js';
 import { connectStore, type HistoryStore } from '../src/store/index.js';
+import { RawClient, serialize } from './harness/raw-client.js';
 
 const APP = 'read_ahead_app';
 const ROUNDS = 8;
@@ -127,5 +128,43 @@ describe('the snapshot read before COMMIT', () => {
     );
     expect(rows[0].message).toBe('read ahead keeps my message');
     expect(rows[0].statements).toEqual(['CREATE TABLE ahead_one (id int)', 'CREATE TABLE ahead_two (id int)']);
+  });
+
+  it('reads ahead of an extended-protocol COMMIT, whose client sees only its own replies', async () => {
+    const raw = await RawClient.startup(proxy.proxy.port, 'postgres', APP);
+    try {
+      for (const sql of ['BEGIN', 'CREATE TABLE ahead_extended (id int)']) {
+        const from = raw.received.length;
+        raw.socket.write(serialize.query(sql));
+        await raw.waitFor((m) => m.name === 'readyForQuery', from);
+      }
+      const readsBefore = await readsBeforeCommit();
+      const from = raw.received.length;
+      raw.socket.write(Buffer.concat([serialize.parse({ text: 'COMMIT' }), serialize.bind({}), serialize.execute({}), serialize.sync()]));
+      await raw.waitFor((m) => m.name === 'readyForQuery', from);
+      expect(raw.received.slice(from).map((m) => m.name)).toEqual(['parseComplete', 'bindComplete', 'commandComplete', 'readyForQuery']);
+      expect(await readsBeforeCommit()).toBe(readsBefore + 1);
+      await proxy.serving.recorder!.idle();
+      const [last] = (await commitsSince((await lastSeq()) - 1));
+      expect(last?.statements).toEqual(['CREATE TABLE ahead_extended (id int)']);
+    } finally {
+      raw.socket.end();
+    }
+  });
+
+  it('records nothing for a COMMIT that fails after the read, and goes on recording', async () => {
+    await a.query('CREATE TABLE parent_rows (id int PRIMARY KEY)');
+    await proxy.serving.recorder!.idle();
+    const from = await lastSeq();
+    await a.query('BEGIN');
+    await a.query('CREATE TABLE child_rows (parent int REFERENCES parent_rows DEFERRABLE INITIALLY DEFERRED)');
+    await a.query('INSERT INTO child_rows VALUES (1)');
+    // The deferred check fails at COMMIT, after the schema was read: the transaction rolls back.
+    await expect(a.query('COMMIT')).rejects.toMatchObject({ code: '23503' });
+    await a.query('CREATE TABLE after_the_failed_commit (id int)');
+    await proxy.serving.recorder!.idle();
+    const commits = await commitsSince(from);
+    expect(commits.map((c) => c.statements)).toEqual([['CREATE TABLE after_the_failed_commit (id int)']]);
+    expect((await watcher.query(`SELECT to_regclass('child_rows') AS oid`)).rows[0].oid).toBeNull();
   });
 });

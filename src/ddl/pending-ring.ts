@@ -19,8 +19,6 @@ export class PendingItem {
   statement: PreparedStatement | undefined;
   /** Query: `sql` is only the start of the text (it was longer than the watcher reads). */
   cut = false;
-  /** Query: a COMMIT whose transaction's schema was read before it was sent (onCommitAhead). */
-  readAhead = false;
 
   clear(): void {
     this.type = 'sync';
@@ -30,7 +28,6 @@ export class PendingItem {
     this.parts = undefined;
     this.statement = undefined;
     this.cut = false;
-    this.readAhead = false;
   }
 }
 

@@ -56,6 +56,8 @@ export class TransactionTracker {
   private readonly onDdlInFlight: ((inFlight: boolean) => void) | undefined;
   private readonly onCommitAhead: ((content: TakenContent) => boolean) | undefined;
   private readonly onCommitAheadUnused: (() => void) | undefined;
+  /** onCommitAhead took up a COMMIT whose answer has not come yet (the next ReadyForQuery ends it). */
+  private aheadOpen = false;
   private ddlInFlight = false;
   private readonly now: () => Date;
   private readonly prepared: PreparedTransactions;
@@ -113,15 +115,19 @@ export class TransactionTracker {
     // Once per Query, for the tracker and the guard alike.
     const later = (this.lastHasLater = hasLaterStatement(sql));
     if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || (later && this.laterMayChangeSchema(item))) this.inFlight(true);
-    if (item.lead === 'transaction' && !later && !cut && this.onCommitAhead !== undefined) item.readAhead = this.commitAhead(sql);
+    // This Query is the one request the server owes an answer to.
+    if (item.lead === 'transaction' && !later && !cut && this.pending.length === 1) this.offerCommitAhead(sql);
   }
 
-  /** A lone COMMIT about to go with the server idle in a healthy block that changed the schema: offer it to onCommitAhead. */
-  private commitAhead(sql: string): boolean {
-    if (this.pending.length !== 1 || !this.inBlock || this.content.failed || this.content.isEmpty) return false;
-    if (readTransactionCommand(sql)?.kind !== 'commit') return false;
+  /**
+   * A lone COMMIT about to go with the server idle in a healthy block that
+   * changed the schema: offer it to onCommitAhead.
+   */
+  private offerCommitAhead(sql: string): void {
+    if (this.onCommitAhead === undefined || !this.inBlock || this.content.failed || this.content.isEmpty) return;
+    if (readTransactionCommand(sql)?.kind !== 'commit') return;
     const content = this.content.peek();
-    return content !== undefined && this.onCommitAhead!(content);
+    if (content !== undefined) this.aheadOpen = this.onCommitAhead(content);
   }
 
   parse(statementName: string, sql: string, cut = false): void {
@@ -135,6 +141,8 @@ export class TransactionTracker {
     this.unnamedLead = lead;
     this.unnamedSql = sql;
     this.unnamedCut = cut && lead !== 'other' ? new PreparedStatement(lead, sql, true) : undefined;
+    // An extended-protocol COMMIT (Parse, Bind, Execute, Sync) with nothing owed: offered at its Parse, before any of it goes.
+    if (lead === 'transaction' && !cut && this.pending.length === 0) this.offerCommitAhead(sql);
   }
 
   bind(portalName: string, statementName: string): void {
@@ -222,10 +230,11 @@ export class TransactionTracker {
     // This answers the oldest Query or Sync; Executes before it got all the replies they will get.
     for (let item = this.pending.peek(); item !== undefined; item = this.pending.peek()) {
       const answered = item.type !== 'execute';
-      if (item.readAhead) this.onCommitAheadUnused?.();
       this.pending.shift();
       if (answered) break;
     }
+    // The COMMIT taken up by onCommitAhead was answered, and committed no schema change.
+    this.endCommitAhead();
     this.inBlock = status !== 'I';
     if (status === 'T') this.content.failed = false;
     else if (status === 'E') this.content.failed = true;
@@ -238,6 +247,13 @@ export class TransactionTracker {
     // An open block with schema changes stays in flight: its COMMIT may come
     // any time, and a catalog read would wait for the locks it holds.
     if (this.pending.length === 0 && !this.holdsDdl()) this.inFlight(false);
+  }
+
+  /** Drops the read taken up for a COMMIT that did not (or not only) commit what was read. */
+  private endCommitAhead(): void {
+    if (!this.aheadOpen) return;
+    this.aheadOpen = false;
+    this.onCommitAheadUnused?.();
   }
 
   /** A later statement of a multi-statement Query may be DDL (its parts are needed for the replies anyway). */
@@ -269,10 +285,12 @@ export class TransactionTracker {
       this.noteMessage(index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? ''));
       return;
     }
+    // The schema read ahead of a COMMIT is stale once anything else changes it first.
+    if (lead !== 'transaction') this.endCommitAhead();
     if (lead === 'do-or-call') this.content.markUnseen();
     else if (lead === 'transaction') {
       const text = index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? '');
-      this.transactionControl(typeof tag === 'string' ? tag : tag(), text, item);
+      this.transactionControl(typeof tag === 'string' ? tag : tag(), text);
     }
     else {
       const ddl = this.ddlOf(item, index);
@@ -291,7 +309,7 @@ export class TransactionTracker {
     if (this.ddlOf(item, index)?.concurrently === true) this.emit({ statements: [], mayContainUnseenDdl: true });
   }
 
-  private transactionControl(tag: string, text: string, item: PendingItem): void {
+  private transactionControl(tag: string, text: string): void {
     switch (tag) {
       case 'BEGIN':
       case 'START TRANSACTION':
@@ -299,8 +317,8 @@ export class TransactionTracker {
         return;
       case 'COMMIT':
         this.inBlock = false;
-        this.emit(this.content.take(), this.session, undefined, item.readAhead);
-        item.readAhead = false;
+        this.emit(this.content.take(), this.session, undefined, this.aheadOpen);
+        this.aheadOpen = false;
         return;
       case 'ROLLBACK': {
         // Also the answer to COMMIT or PREPARE TRANSACTION of an aborted transaction.
