@@ -61,10 +61,15 @@ async function lastSeq(): Promise<number> {
 }
 
 /** The recorded definition of table `contended` at a commit. */
-async function contendedAt(commitId: string): Promise<string> {
+function contendedAt(commitId: string): Promise<string> {
+  return contendedAtKey(commitId, 'contended');
+}
+
+/** The recorded definition of a table at a commit. */
+async function contendedAtKey(commitId: string, table: string): Promise<string> {
   const tree = await store.treeAt(commitId);
-  const key = [...tree.keys()].find((k) => k.includes('contended') && k.startsWith('table'));
-  if (key === undefined) throw new Error(`no table contended in ${[...tree.keys()].join(', ')}`);
+  const key = [...tree.keys()].find((k) => k.includes(table) && k.startsWith('table'));
+  if (key === undefined) throw new Error(`no table ${table} in ${[...tree.keys()].join(', ')}`);
   const definitions = await store.definitionsOf(new Map([[key, tree.get(key)!]]));
   return definitions.get(key) ?? '';
 }
@@ -166,5 +171,40 @@ describe('the snapshot read before COMMIT', () => {
     const commits = await commitsSince(from);
     expect(commits.map((c) => c.statements)).toEqual([['CREATE TABLE after_the_failed_commit (id int)']]);
     expect((await watcher.query(`SELECT to_regclass('child_rows') AS oid`)).rows[0].oid).toBeNull();
+  });
+
+  it('reads after the commit when the read would wait for another session\'s lock', async () => {
+    await a.query('CREATE TABLE viewed (id int)');
+    await a.query('CREATE VIEW viewing AS SELECT id FROM viewed');
+    await proxy.serving.recorder!.idle();
+    const from = await lastSeq();
+    const readsBefore = await readsBeforeCommit();
+    const locker = new pg.Client({ connectionString: urlFor(APP) });
+    await locker.connect();
+    try {
+      // The read reaches the view's definition, which waits for this lock (on the view alone: LOCK TABLE would take its table too).
+      await locker.query('BEGIN');
+      await locker.query('ALTER VIEW viewing ALTER COLUMN id SET DEFAULT 0');
+      await a.query('BEGIN');
+      // A comment locks the table only, not the view that the read reaches through it.
+      await a.query(`COMMENT ON TABLE viewed IS 'commented'`);
+      const committed = a.query('COMMIT');
+      // The read before COMMIT gave up; the read after it waits for the lock like any read.
+      await eventually(
+        async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND application_name <> 'block'`, [APP])).rows[0].n,
+        (n: number) => n > 0,
+        'the read after the commit to wait for the lock',
+        5_000,
+      );
+      await locker.query('ROLLBACK');
+      await committed;
+    } finally {
+      await locker.end();
+    }
+    await proxy.serving.recorder!.idle();
+    const commits = await commitsSince(from);
+    expect(commits.map((c) => c.statements)).toEqual([[`COMMENT ON TABLE viewed IS 'commented'`]]);
+    expect(await contendedAtKey(commits[0]!.id, 'viewed')).toContain('commented');
+    expect(await readsBeforeCommit()).toBe(readsBefore);
   });
 });

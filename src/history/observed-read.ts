@@ -29,6 +29,14 @@ export type ObservedRead = { readonly full: SchemaObject[] } | { readonly scope:
 
 const READ_ATTEMPTS = 3;
 
+/**
+ * A read before COMMIT holds the transaction's locks while it runs: one
+ * that meets another session's lock gives up soon (the commit is read after
+ * it instead) rather than wait, or let a session waiting for those locks
+ * meet a deadlock that pggit made.
+ */
+const READ_AHEAD_LOCK_TIMEOUT = '100ms';
+
 /** Scoped reads of one database under way at once; commits arriving meanwhile are read together by the next. */
 const READS_IN_FLIGHT = 2;
 /** Commits read together at most. */
@@ -93,7 +101,7 @@ export class ObservedReader {
    */
   async readWithin(client: CatalogClient, database: string, scope: SnapshotScope): Promise<ObservedRead | undefined> {
     try {
-      const scoped = await readScope(client, scope);
+      const scoped = await readScope(client, scope, undefined, READ_AHEAD_LOCK_TIMEOUT);
       this.counted?.('before_commit', 1);
       return { scope, scoped };
     } catch (error) {

@@ -103,13 +103,18 @@ export interface SessionStart<F, T> {
    * once work resolved, whatever becomes of the COMMIT.
    */
   readonly onResult?: (result: T) => void;
+  /**
+   * Bounds the read's waits for relation locks (a read inside a client's
+   * transaction must not sit on its locks behind another session's).
+   */
+  readonly lockTimeout?: string;
 }
 
 /** Runs work in a catalog read session. */
 export async function withCatalogSession<T, F = undefined>(
   client: CatalogClient,
   work: (session: CatalogSession, first: F) => Promise<T>,
-  { first, fewObjects = false, onResult }: SessionStart<F, T> = {},
+  { first, fewObjects = false, onResult, lockTimeout }: SessionStart<F, T> = {},
 ): Promise<T> {
   const status = client.getTransactionStatus();
   if (status === 'E') throw new CatalogSessionError(ABORTED);
@@ -119,7 +124,7 @@ export async function withCatalogSession<T, F = undefined>(
     (await client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] })).rows as R[];
   const all = pipelined(client) ? allAtOnce : oneByOne;
   // search_path is cleared last: `first` may look names up in it.
-  const settings = fewObjects ? [...SETTINGS, ...FEW_OBJECTS] : SETTINGS;
+  const settings = [...SETTINGS, ...(fewObjects ? FEW_OBJECTS : []), ...(lockTimeout === undefined ? [] : [['lock_timeout', lockTimeout] as const])];
   const [path, others] = [settings.filter(([name]) => name === 'search_path'), settings.filter(([name]) => name !== 'search_path')];
   const opening = await settle<unknown>([
     () => client.query(nested ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'),
