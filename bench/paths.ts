@@ -14,7 +14,7 @@ export const ALL_PATHS: readonly BenchPath[] = [
   pgbouncerPath,
   pggitPath('pggit-metrics-off', 'pggit with metrics off', ['--metrics', 'off']),
   pggitPath('pggit-ddl-off', 'pggit with the DDL watcher off', ['--ddl', 'off']),
-  pggitPath('pggit-store-off', 'pggit with no metadata store (watcher on, nothing recorded)', ['--store', 'off']),
+  pggitPath('pggit-store-off', 'pggit with no metadata store (nothing recorded, so no watcher)', ['--store', 'off']),
   pggitPath('pggit-guard-off', 'pggit with the zero-downtime guard off', ['--guard', 'off']),
   pggitPath('pggit-bare', 'pggit with watcher, guard, metrics and store off', ['--ddl', 'off', '--guard', 'off', '--metrics', 'off', '--store', 'off']),
 ];

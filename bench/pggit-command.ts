@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'pggit.js');
 const MAIN_TS = join(ROOT, 'src', 'cli', 'run.ts');
+/** Node flags for the pggit process, split on spaces: PGGIT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof). */
+const NODE_ARGS = (process.env['PGGIT_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 
 export interface PggitCommand {
   readonly command: string;
@@ -31,7 +33,7 @@ export function pggitCommand(log: (message: string) => void): Promise<PggitComma
 }
 
 async function resolve(log: (message: string) => void): Promise<PggitCommand> {
-  const tsx: PggitCommand = { command: process.execPath, args: ['--import', 'tsx', MAIN_TS], runner: 'tsx' };
+  const tsx: PggitCommand = { command: process.execPath, args: [...NODE_ARGS, '--import', 'tsx', MAIN_TS], runner: 'tsx' };
   if (!existsSync(BIN)) return tsx;
   const [sources, built] = await Promise.all([newestMtime(join(ROOT, 'src'), '.ts'), newestMtime(join(ROOT, 'dist'), '.js')]);
   if (built === 0 || sources > built) {
@@ -43,7 +45,7 @@ async function resolve(log: (message: string) => void): Promise<PggitCommand> {
       return tsx;
     }
   }
-  return { command: process.execPath, args: [BIN], runner: 'dist' };
+  return { command: process.execPath, args: [...NODE_ARGS, BIN], runner: 'dist' };
 }
 
 /** Resolves undefined on success, else the tail of the build's output. */

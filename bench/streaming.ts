@@ -38,9 +38,9 @@ async function timedQuery(target: LoopTarget, user: string, database: string, sq
         [BackendCode.ErrorResponse, 1024],
       ]),
       sink: {
-        onMessage: (code, body) => {
+        onMessage: (code, bytes, start, end) => {
           if (code === BackendCode.ReadyForQuery) ready++;
-          else failure = body.toString('utf8').replace(/\0/g, ' ');
+          else failure = bytes.toString('utf8', start, end).replace(/\0/g, ' ');
         },
       },
     });

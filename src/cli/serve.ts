@@ -86,12 +86,13 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     ...(options.startupTimeoutMs === undefined ? {} : { startupTimeoutMs: options.startupTimeoutMs }),
     maxConnections: options.maxConnections,
     metrics,
-    onChangeSet: options.ddl
+    // With no store nothing would take a change set: the sessions then run no watcher at all.
+    onChangeSet: history
       ? (changeSet, route, ahead) => {
           // Cut the impact series at the commit as it happens on the wire, not when it is recorded.
           impact?.mark(changeSet.committedAt);
           // The session holds the commit's ReadyForQuery until this read is taken (unless it was read ahead).
-          return history?.recorder.submit(route, changeSet, ahead);
+          return history.recorder.submit(route, changeSet, ahead);
         }
       : undefined,
     readBeforeCommit: history ? (content, route, client) => history.recorder.readBeforeCommit(route, content, client) : undefined,

@@ -15,9 +15,9 @@ export function commitMessageOf(sql: string): string | undefined {
   return match[2]!.replace(/\\(.)/g, '$1').replaceAll("''", "'");
 }
 
-/** Cheap gate, no allocation: most statements do not start with an "s", so cannot be SET. */
+/** Cheap gate, no allocation: the first word is SET (as PATTERN needs it), so SELECT never reaches the regular expression. */
 export function mayBeSet(sql: string): boolean {
   let at = 0;
   while (at < sql.length && sql.charCodeAt(at) <= 0x20) at++;
-  return (sql.charCodeAt(at) | 0x20) === 0x73;
+  return (sql.charCodeAt(at) | 0x20) === 0x73 && (sql.charCodeAt(at + 1) | 0x20) === 0x65 && (sql.charCodeAt(at + 2) | 0x20) === 0x74 && sql.charCodeAt(at + 3) <= 0x20;
 }

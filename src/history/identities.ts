@@ -4,7 +4,7 @@
 // which fails on a type that is only a shell or was dropped since. The recorder stores them with each commit
 // so that a rename seen on the wire stays a rename in diff and revert.
 import type pg from 'pg';
-import { parseKey } from './catalog/index.js';
+import { parseKey, pipelined } from './catalog/index.js';
 import type { StoredIdentity } from '../store/index.js';
 
 const RELATIONS = new Set(['table', 'view', 'materialized_view', 'sequence', 'index']);
@@ -22,6 +22,13 @@ function keyText(key: string): string {
   return key.slice(key.indexOf(':') + 1);
 }
 
+interface IdentityRow extends Record<string, unknown> {
+  key: string;
+  oid: string | null;
+  database: string;
+  columns: Record<string, number> | null;
+}
+
 export async function readIdentities(client: pg.ClientBase, keys: readonly string[]): Promise<Map<string, StoredIdentity>> {
   const rows: Array<[string, string, string, string, string]> = []; // key, kind, name, schema and name of the table (or type)
   for (const key of keys) {
@@ -35,12 +42,13 @@ export async function readIdentities(client: pg.ClientBase, keys: readonly strin
   const found = new Map<string, StoredIdentity>();
   if (rows.length === 0) return found;
   const cases = Object.entries(ON_TABLE).map(([kind, sql]) => `WHEN '${kind}' THEN (${sql})`).join('\n        ');
-  // Signatures are compared as keys write them: every name qualified.
-  await client.query("BEGIN READ ONLY; SELECT set_config('search_path', '', true)");
-  let result: Array<{ key: string; oid: string | null; database: string; columns: Record<string, number> | null }>;
-  try {
-    ({ rows: result } = await client.query<{ key: string; oid: string | null; database: string; columns: Record<string, number> | null }>(
-    `SELECT k.key, current_database() AS database,
+  // Signatures are compared as keys write them: every name qualified. The
+  // statement is prepared once per connection; its generic plan saves
+  // planning it again for every commit.
+  const begin = () => client.query("BEGIN READ ONLY; SELECT set_config('search_path', '', true), set_config('plan_cache_mode', 'force_generic_plan', true)");
+  const read = () => client.query<IdentityRow>({
+    name: 'pggit_identities',
+    text: `SELECT k.key, current_database() AS database,
        (CASE k.kind
         WHEN 'rel' THEN to_regclass(k.name)::oid
         -- by name, not to_regtype: a type that is only a shell makes that fail
@@ -57,10 +65,23 @@ export async function readIdentities(client: pg.ClientBase, keys: readonly strin
            WHERE a.attrelid = to_regclass(k.name) AND a.attnum > 0 AND NOT a.attisdropped) END AS columns
      FROM (SELECT u.key, u.kind, u.name, u.relschema, u.relname, format('%I.%I', u.relschema, u.relname) AS rel
              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(key, kind, name, relschema, relname)) k`,
-    [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3]), rows.map((r) => r[4])],
-    ));
-  } finally {
-    await client.query('COMMIT');
+    values: [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3]), rows.map((r) => r[4])],
+  });
+  const commit = () => client.query('COMMIT');
+  let result: IdentityRow[];
+  if (pipelined(client)) {
+    // One round trip (CatalogPools' connections): after a failure the server turns the COMMIT into a ROLLBACK.
+    const outcomes = await Promise.allSettled([begin(), read(), commit()]);
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    result = (outcomes[1] as PromiseFulfilledResult<pg.QueryResult<IdentityRow>>).value.rows;
+  } else {
+    await begin();
+    try {
+      result = (await read()).rows;
+    } finally {
+      await commit();
+    }
   }
   for (const row of result) if (row.oid !== null) found.set(row.key, { identity: `${row.database}:${row.oid}`, columns: row.columns });
   return found;

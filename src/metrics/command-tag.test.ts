@@ -90,4 +90,13 @@ describe('command label of a CommandComplete tag', () => {
     expect(new Set(COMMAND_LABELS).size).toBe(COMMAND_LABELS.length);
     expect(COMMAND_LABELS.length).toBeLessThan(40);
   });
+
+  it('reads a tag given as a range of a chunk, up to the range end only', () => {
+    const chunk = Buffer.from('..SELECT 1\0INSERT 0 1\0', 'latin1');
+    expect(COMMAND_LABELS[commandOfTag(chunk, 2, 11)]).toBe('SELECT');
+    expect(COMMAND_LABELS[commandOfTag(chunk, 11, 22)]).toBe('INSERT');
+    // A range ending inside a word is not that word.
+    expect(COMMAND_LABELS[commandOfTag(chunk, 2, 6)]).toBe('OTHER');
+    expect(COMMAND_LABELS[commandOfTag(chunk, 2, 2)]).toBe('OTHER');
+  });
 });

@@ -87,27 +87,27 @@ function buildTable(): Array<Entry[] | undefined> {
 }
 
 /**
- * The command id (index into COMMAND_LABELS) of a CommandComplete body:
- * the tag's first word must match a known word and end at a space, the
- * terminating NUL or the end of the view.
+ * The command id (index into COMMAND_LABELS) of a CommandComplete body
+ * (`body[start, end)`): the tag's first word must match a known word and end
+ * at a space, the terminating NUL or the end of the body.
  */
-export function commandOfTag(body: Buffer): number {
-  const first = body[0];
-  if (first === undefined) return OTHER_COMMAND;
-  const entries = BY_FIRST_BYTE[first];
+export function commandOfTag(body: Buffer, start = 0, end = body.length): number {
+  if (start >= end) return OTHER_COMMAND;
+  const entries = BY_FIRST_BYTE[body[start]!];
   if (entries === undefined) return OTHER_COMMAND;
   for (const entry of entries) {
-    if (startsWithWord(body, entry.word)) return entry.id;
+    if (startsWithWord(body, start, end, entry.word)) return entry.id;
   }
   return OTHER_COMMAND;
 }
 
-function startsWithWord(body: Buffer, word: Buffer): boolean {
+function startsWithWord(body: Buffer, start: number, end: number, word: Buffer): boolean {
   const length = word.length;
-  if (body.length < length) return false;
+  if (end - start < length) return false;
   for (let i = 1; i < length; i++) {
-    if (body[i] !== word[i]) return false;
+    if (body[start + i] !== word[i]) return false;
   }
-  const next = body[length];
-  return next === undefined || next === 0x20 || next === 0x00;
+  if (start + length === end) return true;
+  const next = body[start + length];
+  return next === 0x20 || next === 0x00;
 }

@@ -9,11 +9,11 @@ export interface SessionMetrics {
   /** Bytes forwarded from the server to the client. */
   bytesFromServer(n: number): void;
   /**
-   * A statement finished: `tag` is the CommandComplete body (borrowed, read
-   * in place), `seconds` its duration, or a negative number when unknown
-   * (then only the counter moves).
+   * A statement finished: `tag` is the CommandComplete body, or holds it at
+   * [start, end) (borrowed, read in place), `seconds` its duration, or a
+   * negative number when unknown (then only the counter moves).
    */
-  commandComplete(tag: Buffer, seconds: number): void;
+  commandComplete(tag: Buffer, seconds: number, start?: number, end?: number): void;
   /** A statement failed: counted with command `ERROR` and by SQLSTATE class. */
   error(sqlstate: string, seconds: number): void;
   /** A statement the DDL watcher knows changed the schema: command `DDL`. Call it instead of commandComplete. */
@@ -41,8 +41,8 @@ export class LiveSessionMetrics implements SessionMetrics {
     this.cells.bytesToClient.value += n;
   }
 
-  commandComplete(tag: Buffer, seconds: number): void {
-    this.statement(commandOfTag(tag), seconds);
+  commandComplete(tag: Buffer, seconds: number, start = 0, end = tag.length): void {
+    this.statement(commandOfTag(tag, start, end), seconds);
   }
 
   error(sqlstate: string, seconds: number): void {

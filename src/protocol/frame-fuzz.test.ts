@@ -80,7 +80,8 @@ function track(chunks: readonly Buffer[]): Outcome {
     capture: CAPTURE,
     validCodes: FRONTEND_CODES,
     sink: {
-      onMessage: (code, body, bodyLength) => {
+      onMessage: (code, bytes, start, end, bodyLength) => {
+        const body = bytes.subarray(start, end);
         // What the tracker hands out (and so holds) is bounded by the capture limit.
         expect(body.length).toBeLessThanOrEqual(Math.min(CAPTURE_LIMIT, bodyLength));
         seen.push(`${code}:${bodyLength}:${body.toString('hex')}`);

@@ -29,7 +29,7 @@ function tracker(capture: Int32Array, extra: { validCodes?: Uint8Array; maxLengt
   const seen: Seen[] = [];
   const frames = new FrameTracker({
     capture,
-    sink: { onMessage: (code, body, bodyLength) => void seen.push({ code, body: Buffer.from(body), bodyLength }) },
+    sink: { onMessage: (code, bytes, start, end, bodyLength) => void seen.push({ code, body: Buffer.from(bytes.subarray(start, end)), bodyLength }) },
     ...extra,
   });
   return { frames, seen };
@@ -111,9 +111,9 @@ describe('frame tracker', () => {
     expect(seen).toEqual(EXPECTED);
   });
 
-  it('hands out a view into the chunk when the captured part lies inside it', () => {
+  it('hands out a range of the chunk when the captured part lies inside it', () => {
     const bodies: Buffer[] = [];
-    const frames = new FrameTracker({ capture: CAPTURE, sink: { onMessage: (_code, body) => void bodies.push(body) } });
+    const frames = new FrameTracker({ capture: CAPTURE, sink: { onMessage: (_code, bytes, start, end) => void bodies.push(bytes.subarray(start, end)) } });
     const query = message(FrontendCode.Query, 'SELECT 1\0');
     // The Parse capture (8 bytes) fits in the first chunk although the body does not.
     const parse = message(FrontendCode.Parse, 'stmt\0CREATE TABLE t ()\0\0\0');
@@ -127,7 +127,7 @@ describe('frame tracker', () => {
 
   it('hands out a copy when the captured part spans chunks', () => {
     const bodies: Buffer[] = [];
-    const frames = new FrameTracker({ capture: CAPTURE, sink: { onMessage: (_code, body) => void bodies.push(body) } });
+    const frames = new FrameTracker({ capture: CAPTURE, sink: { onMessage: (_code, bytes, start, end) => void bodies.push(bytes.subarray(start, end)) } });
     const query = message(FrontendCode.Query, 'SELECT 12345\0');
     const first = Buffer.from(query.subarray(0, 9));
     const second = Buffer.from(query.subarray(9));

@@ -1,8 +1,10 @@
 // Follows message boundaries in one direction of a connection across chunk
 // edges. It never holds the bytes being forwarded: the caller forwards each
 // chunk whole. Only messages whose type the caller asked for are handed out,
-// as a view into the chunk when they fit in it, else as a copy (bounded by
-// the capture size).
+// as a range of the chunk when they fit in it, else of a copy (bounded by the
+// capture size). A range, not a view: most messages the proxy follows are
+// read for a byte or two (or not at all), and a view per message costs an
+// allocation on every request and reply.
 import { MAX_MESSAGE_LENGTH } from './codes.js';
 import { FrameError } from './frame-error.js';
 
@@ -11,11 +13,11 @@ export const SKIP = -1;
 
 export interface FrameSink {
   /**
-   * A message of an interesting type. `body` holds its first
-   * min(bodyLength, captureLimit) bytes; it is borrowed: copy what must
+   * A message of an interesting type. Its first min(bodyLength, captureLimit)
+   * body bytes are `bytes[start, end)`; they are borrowed: copy what must
    * outlive the call.
    */
-  onMessage(code: number, body: Buffer, bodyLength: number): void;
+  onMessage(code: number, bytes: Buffer, start: number, end: number, bodyLength: number): void;
 }
 
 export interface FrameTrackerOptions {
@@ -128,7 +130,7 @@ export class FrameTracker {
   }
 
   private emitEmpty(): void {
-    if (this.capture[this.code]! !== SKIP) this.sink.onMessage(this.code, EMPTY, 0);
+    if (this.capture[this.code]! !== SKIP) this.sink.onMessage(this.code, EMPTY, 0, 0, 0);
   }
 
   /** The first body bytes of a message are in this chunk at offset. */
@@ -138,8 +140,8 @@ export class FrameTracker {
     if (limit === SKIP) return this.skip(available, offset);
     const want = Math.min(limit, this.bodyLength);
     if (available >= want) {
-      // Common case: the part we read is inside this chunk, hand out a view.
-      this.sink.onMessage(this.code, chunk.subarray(offset, offset + want), this.bodyLength);
+      // Common case: the part we read is inside this chunk, hand out its range.
+      this.sink.onMessage(this.code, chunk, offset, offset + want, this.bodyLength);
       return this.skip(available, offset);
     }
     this.partial = Buffer.allocUnsafe(want);
@@ -156,7 +158,7 @@ export class FrameTracker {
     this.partialFill += take;
     if (this.partialFill === partial.length) {
       this.partial = undefined;
-      this.sink.onMessage(this.code, partial, this.bodyLength);
+      this.sink.onMessage(this.code, partial, 0, partial.length, this.bodyLength);
     }
     return this.skip(available, offset);
   }

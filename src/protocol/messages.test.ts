@@ -48,6 +48,19 @@ describe('message decoders', () => {
     expect(() => queryText(Buffer.alloc(0))).toThrow(FrameError);
   });
 
+  it('reads a body given as a range of a chunk, never past its end', () => {
+    // Two messages' bodies in one chunk: the first string's NUL must lie inside the first range.
+    const chunk = Buffer.from('xxportal\0stmt\0' + 'next\0');
+    expect(readCString(chunk, 2, 15)).toEqual(['portal', 9]);
+    expect(executePortal(chunk, 9, 14)).toBe('stmt');
+    expect(() => readCString(chunk, 9, 13)).toThrow(FrameError);
+    const long = Buffer.concat([Buffer.from('SELECT ' + 'x'.repeat(100)), Buffer.from('\0')]);
+    expect(() => queryText(long, true, 0, long.length - 1)).toThrow(FrameError);
+    expect(queryText(long, true, 0, long.length)).toBe(long.toString('latin1', 0, long.length - 1));
+    expect(transactionStatus(Buffer.from('ZT'), 1, 2)).toBe('T');
+    expect(() => transactionStatus(Buffer.from('ZT'), 2, 2)).toThrow(FrameError);
+  });
+
   it('reads a CommandComplete tag and its command without row counts', () => {
     expect(commandTag(Buffer.from('INSERT 0 1\0'))).toBe('INSERT 0 1');
     expect(commandOfTag('INSERT 0 1')).toBe('INSERT');

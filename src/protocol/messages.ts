@@ -3,24 +3,40 @@
 import { PROTOCOL_MAJOR_3 } from './codes.js';
 import { FrameError } from './frame-error.js';
 
-/** Reads a NUL-terminated string at offset; returns it and the next offset. */
-export function readCString(body: Buffer, offset: number): [value: string, next: number] {
-  const end = body.indexOf(0, offset);
-  if (end < 0) throw new FrameError('MALFORMED_MESSAGE', 'string not terminated');
-  return [body.toString('utf8', offset, end), end + 1];
+/**
+ * Where the NUL that ends the string at `offset` is, before `end` (a
+ * message's end in a chunk that goes on), or -1. Names and tags are short:
+ * a loop beats the native indexOf's call; long texts go to indexOf.
+ */
+export function nulAt(body: Buffer, offset: number, end = body.length): number {
+  if (end - offset > 64) {
+    const at = body.indexOf(0, offset);
+    return at < end ? at : -1;
+  }
+  for (let at = offset; at < end; at++) if (body[at] === 0) return at;
+  return -1;
+}
+
+/** Reads a NUL-terminated string at offset (ending before `end`); returns it and the next offset. */
+export function readCString(body: Buffer, offset: number, end = body.length): [value: string, next: number] {
+  const nul = nulAt(body, offset, end);
+  if (nul < 0) throw new FrameError('MALFORMED_MESSAGE', 'string not terminated');
+  return [body.toString('utf8', offset, nul), nul + 1];
 }
 
 /** The NUL-terminated string at offset: readCString without the tuple; an empty name allocates nothing. */
-export function cString(body: Buffer, offset: number): string {
-  if (body[offset] === 0) return '';
-  return readCString(body, offset)[0];
+export function cString(body: Buffer, offset: number, end = body.length): string {
+  if (body[offset] === 0 && offset < end) return '';
+  const nul = nulAt(body, offset, end);
+  if (nul < 0) throw new FrameError('MALFORMED_MESSAGE', 'string not terminated');
+  return body.toString('utf8', offset, nul);
 }
 
 /** The offset just after the NUL-terminated string at offset. */
-export function afterCString(body: Buffer, offset: number): number {
-  const end = body.indexOf(0, offset);
-  if (end < 0) throw new FrameError('MALFORMED_MESSAGE', 'string not terminated');
-  return end + 1;
+export function afterCString(body: Buffer, offset: number, end = body.length): number {
+  const nul = nulAt(body, offset, end);
+  if (nul < 0) throw new FrameError('MALFORMED_MESSAGE', 'string not terminated');
+  return nul + 1;
 }
 
 /** CommandComplete: the tag, e.g. "INSERT 0 1" or "CREATE TABLE". */
@@ -71,8 +87,8 @@ export function errorFields(body: Buffer): ErrorFields {
 }
 
 /** ReadyForQuery: 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
-export function transactionStatus(body: Buffer): 'I' | 'T' | 'E' {
-  const status = body[0];
+export function transactionStatus(body: Buffer, offset = 0, end = body.length): 'I' | 'T' | 'E' {
+  const status = offset < end ? body[offset] : undefined;
   if (status === 0x49) return 'I';
   if (status === 0x54) return 'T';
   if (status === 0x45) return 'E';
@@ -91,10 +107,10 @@ export function backendKeyData(body: Buffer): CancelKey {
   return { processId: body.readInt32BE(0), secret: Buffer.from(body.subarray(4)) };
 }
 
-/** Query: the SQL text. */
-export function queryText(body: Buffer, complete = true): string {
+/** Query: the SQL text (of the body at body[start, end)). */
+export function queryText(body: Buffer, complete = true, start = 0, end = body.length): string {
   // A body cut at a capture limit ends before its NUL: the text seen so far.
-  return complete ? cString(body, 0) : body.toString('utf8');
+  return complete ? cString(body, start, end) : body.toString('utf8', start, end);
 }
 
 /** Parse: statement name and SQL text (its start only when `complete` is false: the body was cut). */
@@ -108,9 +124,9 @@ export function bindNames(body: Buffer): { portal: string; statement: string } {
   return { portal: cString(body, 0), statement: cString(body, afterCString(body, 0)) };
 }
 
-/** Execute: portal name. */
-export function executePortal(body: Buffer): string {
-  return cString(body, 0);
+/** Execute: portal name (of the body at body[start, end)). */
+export function executePortal(body: Buffer, start = 0, end = body.length): string {
+  return cString(body, start, end);
 }
 
 /** Close: 'S' statement or 'P' portal, and its name. */

@@ -14,9 +14,9 @@ describe('request clock', () => {
   it('times pipelined executes in order and ends each at its Sync', () => {
     const clock = new RequestClock();
     clock.execute(0);
-    clock.sync(0);
+    clock.sync();
     clock.execute(100);
-    clock.sync(100);
+    clock.sync();
     expect(clock.statementDone(50, false)).toBe(0.05);
     clock.ready();
     expect(clock.statementDone(300, false)).toBe(0.2);
@@ -29,9 +29,9 @@ describe('request clock', () => {
     clock.execute(0);
     clock.execute(0);
     clock.execute(0);
-    clock.sync(0);
+    clock.sync();
     clock.execute(500);
-    clock.sync(500);
+    clock.sync();
     expect(clock.statementDone(10, true)).toBe(0.01);
     clock.ready();
     expect(clock.statementDone(700, false)).toBe(0.2);

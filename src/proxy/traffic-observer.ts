@@ -8,7 +8,6 @@ import {
   afterCString,
   captureTable,
   closeTarget,
-  commandTag,
   errorFields,
   executePortal,
   cString,
@@ -71,10 +70,10 @@ const APPLICATION_NAME = 'application_name';
 const SEARCH_PATH = 'search_path';
 const ROLLBACK = [0x52, 0x4f, 0x4c, 0x4c, 0x42, 0x41, 0x43, 0x4b, 0x00]; // "ROLLBACK\0"
 
-/** The CommandComplete tag is exactly ROLLBACK: a few byte comparisons, no native call. */
-function isRollbackTag(body: Buffer): boolean {
-  if (body.length !== ROLLBACK.length || body[0] !== 0x52) return false;
-  for (let i = 1; i < ROLLBACK.length; i++) if (body[i] !== ROLLBACK[i]) return false;
+/** The CommandComplete tag at bytes[start, end) is exactly ROLLBACK: a few byte comparisons, no native call. */
+function isRollbackTag(bytes: Buffer, start: number, end: number): boolean {
+  if (end - start !== ROLLBACK.length || bytes[start] !== 0x52) return false;
+  for (let i = 1; i < ROLLBACK.length; i++) if (bytes[start + i] !== ROLLBACK[i]) return false;
   return true;
 }
 
@@ -96,14 +95,17 @@ export class TrafficObserver {
   private tracker: TransactionTracker | undefined;
   private guard: SessionGuard | undefined;
   private authenticated = false;
-  /** The CommandComplete body being handled, read by readTag only when the tracker needs it. */
-  private tagBody: Buffer = Buffer.alloc(0);
-  private readonly readTag = (): string => commandTag(this.tagBody);
+  /** The CommandComplete body being handled (tagBytes[tagStart, tagEnd)), read by readTag only when the tracker needs it. */
+  private tagBytes: Buffer = Buffer.alloc(0);
+  private tagStart = 0;
+  private tagEnd = 0;
+  private readonly readTag = (): string => readCString(this.tagBytes, this.tagStart, this.tagEnd)[0];
   /** As the server last reported it (ParameterStatus). */
   private applicationName = '';
 
-  readonly frontend: FrameSink = { onMessage: (code, body, bodyLength) => this.onFrontend(code, body, bodyLength) };
-  readonly backend: FrameSink = { onMessage: (code, body, bodyLength) => this.onBackend(code, body, bodyLength) };
+  // Bodies come as ranges of the chunk (see frame-tracker.ts): a view is made only for the few messages read as a whole.
+  readonly frontend: FrameSink = { onMessage: (code, bytes, start, end, bodyLength) => this.onFrontend(code, bytes, start, end, bodyLength) };
+  readonly backend: FrameSink = { onMessage: (code, bytes, start, end, bodyLength) => this.onBackend(code, bytes, start, end, bodyLength) };
 
   constructor(private readonly events: ObserverEvents) {}
 
@@ -127,13 +129,13 @@ export class TrafficObserver {
     this.tracker = tracker;
   }
 
-  private onFrontend(code: number, body: Buffer, bodyLength: number): void {
+  private onFrontend(code: number, bytes: Buffer, start: number, end: number, bodyLength: number): void {
     switch (code) {
       case FrontendCode.Query:
         if (this.timed) this.clock.query(performance.now());
         if (this.tracker || this.guard) {
-          const complete = body.length === bodyLength;
-          const sql = queryText(body, complete);
+          const complete = end - start === bodyLength;
+          const sql = queryText(bytes, complete, start, end);
           this.tracker?.query(sql, !complete);
           this.guard?.query(sql, bodyLength, !complete, this.tracker?.lastLead, this.tracker?.lastHasLater);
         }
@@ -144,30 +146,30 @@ export class TrafficObserver {
         return;
       case FrontendCode.Parse:
         if (this.tracker || this.guard) {
-          const complete = body.length === bodyLength;
-          const next = afterCString(body, 0);
-          const text = complete ? cString(body, next) : body.toString('utf8', next);
-          this.tracker?.parse(cString(body, 0), text, !complete);
-          this.guard?.parse(text, body, bodyLength, !complete, this.tracker?.lastLead);
+          const complete = end - start === bodyLength;
+          const next = afterCString(bytes, start, end);
+          const text = complete ? cString(bytes, next, end) : bytes.toString('utf8', next, end);
+          this.tracker?.parse(cString(bytes, start, end), text, !complete);
+          this.guard?.parse(text, bytes, start, end, bodyLength, !complete, this.tracker?.lastLead);
         }
         return;
       case FrontendCode.Bind:
         if (this.tracker) {
-          this.tracker.bind(cString(body, 0), cString(body, afterCString(body, 0)));
+          this.tracker.bind(cString(bytes, start, end), cString(bytes, afterCString(bytes, start, end), end));
         }
         return;
       case FrontendCode.Execute:
         if (this.timed) this.clock.execute(performance.now());
-        this.tracker?.execute(executePortal(body));
+        this.tracker?.execute(executePortal(bytes, start, end));
         return;
       case FrontendCode.Close:
         if (this.tracker) {
-          const { kind, name } = closeTarget(body);
+          const { kind, name } = closeTarget(bytes.subarray(start, end));
           this.tracker.close(kind, name);
         }
         return;
       case FrontendCode.Sync:
-        if (this.timed) this.clock.sync(performance.now());
+        if (this.timed) this.clock.sync();
         this.tracker?.sync();
         return;
       case FrontendCode.Terminate:
@@ -176,16 +178,18 @@ export class TrafficObserver {
     }
   }
 
-  private onBackend(code: number, body: Buffer, bodyLength: number): void {
+  private onBackend(code: number, bytes: Buffer, start: number, end: number, bodyLength: number): void {
     switch (code) {
       case BackendCode.CommandComplete:
         if (this.timed) {
-          this.metrics.commandComplete(body, this.clock.statementDone(performance.now(), false));
+          this.metrics.commandComplete(bytes, this.clock.statementDone(performance.now(), false), start, end);
           this.outcome.statementDone();
-          if (isRollbackTag(body)) this.outcome.rollbackTag();
+          if (isRollbackTag(bytes, start, end)) this.outcome.rollbackTag();
         }
         if (this.tracker) {
-          this.tagBody = body;
+          this.tagBytes = bytes;
+          this.tagStart = start;
+          this.tagEnd = end;
           this.tracker.commandComplete(this.readTag);
         }
         return;
@@ -198,16 +202,16 @@ export class TrafficObserver {
         this.tracker?.portalSuspended();
         return;
       case BackendCode.ErrorResponse:
-        this.onError(body, bodyLength);
+        this.onError(bytes.subarray(start, end), bodyLength);
         return;
       case BackendCode.ReadyForQuery:
-        this.onReady(body);
+        this.onReady(transactionStatus(bytes, start, end));
         return;
       case BackendCode.ParameterStatus:
-        this.onParameterStatus(body);
+        this.onParameterStatus(bytes.subarray(start, end));
         return;
       case BackendCode.BackendKeyData:
-        this.events.onBackendKeyData(body);
+        this.events.onBackendKeyData(bytes.subarray(start, end));
         return;
     }
   }
@@ -226,12 +230,11 @@ export class TrafficObserver {
     this.guard?.serverError(fields.sqlstate, bodyLength);
   }
 
-  private onReady(body: Buffer): void {
+  private onReady(status: 'I' | 'T' | 'E'): void {
     if (!this.authenticated) {
       this.authenticated = true;
       this.events.onAuthenticated(this.applicationName);
     }
-    const status = transactionStatus(body);
     if (this.timed) {
       this.clock.ready();
       const ended = this.outcome.ready(status);

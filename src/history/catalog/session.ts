@@ -82,6 +82,11 @@ export interface CatalogSession {
    * all of them before it rejects with the first error.
    */
   all<R>(reads: ReadonlyArray<() => Promise<R>>): Promise<R[]>;
+  /**
+   * Like all, for the session's last reads: on a pipelined connection the
+   * session's end (COMMIT) goes in the same round trip. No query may follow.
+   */
+  last<R>(reads: ReadonlyArray<() => Promise<R>>): Promise<R[]>;
 }
 
 const PATHS = `SELECT current_schemas(false)::text[] AS path,
@@ -120,18 +125,32 @@ export async function withCatalogSession<T, F = undefined>(
   if (status === 'E') throw new CatalogSessionError(ABORTED);
   const nested = status === 'T';
   const end = nested ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}` : 'COMMIT';
-  const query: CatalogQuery = async <R extends Record<string, unknown>>(text: string, values?: readonly unknown[], name?: string) =>
-    (await client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] })).rows as R[];
-  const all = pipelined(client) ? allAtOnce : oneByOne;
+  // Set once the session's end was sent: with a pipelined end it may be before work is over.
+  let ending: Promise<unknown> | undefined;
+  const query: CatalogQuery = async <R extends Record<string, unknown>>(text: string, values?: readonly unknown[], name?: string) => {
+    if (ending) throw new Error('catalog read session: a query after the session ended');
+    return (await client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] })).rows as R[];
+  };
+  const atOnce = pipelined(client);
+  const all = atOnce ? allAtOnce : oneByOne;
+  const last = async <R>(reads: ReadonlyArray<() => Promise<R>>): Promise<R[]> => {
+    if (!atOnce) return oneByOne(reads);
+    const outcomes = settle(reads, true);
+    // Behind the reads on the wire: after a failed one the server turns a COMMIT into a ROLLBACK.
+    ending = client.query(end);
+    ending.catch(() => undefined); // awaited once work is over
+    return valuesOf(await outcomes);
+  };
   // search_path is cleared last: `first` may look names up in it.
   const settings = [...SETTINGS, ...(fewObjects ? FEW_OBJECTS : []), ...(lockTimeout === undefined ? [] : [['lock_timeout', lockTimeout] as const])];
   const [path, others] = [settings.filter(([name]) => name === 'search_path'), settings.filter(([name]) => name !== 'search_path')];
   const opening = await settle<unknown>([
     () => client.query(nested ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'),
-    () => query<{ path: string[]; schemas: string[] }>(PATHS),
-    () => client.query(setConfig(others), others.map(([, value]) => value)),
+    // Named: prepared once per connection, where the connection keeps them (see CatalogQuery).
+    () => query<{ path: string[]; schemas: string[] }>(PATHS, [], 'pggit_catalog_paths'),
+    () => query(setConfig(others), others.map(([, value]) => value), fewObjects ? 'pggit_catalog_settings_few' : 'pggit_catalog_settings'),
     () => (first ? first(query) : Promise.resolve(undefined as F)),
-    () => client.query(setConfig(path), path.map(([, value]) => value)),
+    () => query(setConfig(path), path.map(([, value]) => value), 'pggit_catalog_search_path'),
   ], all === allAtOnce);
   const began = opening[0]!;
   if (began.status === 'rejected') {
@@ -143,14 +162,15 @@ export async function withCatalogSession<T, F = undefined>(
     const failed = opening.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
     const paths = (opening[1] as PromiseFulfilledResult<Array<{ path: string[]; schemas: string[] }>>).value[0];
-    const session: CatalogSession = { query, searchPath: paths?.path ?? [], userSchemas: paths?.schemas ?? [], all };
+    const session: CatalogSession = { query, searchPath: paths?.path ?? [], userSchemas: paths?.schemas ?? [], all, last };
     const result = await work(session, (opening[3] as PromiseFulfilledResult<F>).value);
-    const ended = client.query(end);
+    ending ??= client.query(end);
     onResult?.(result);
-    await ended;
+    await ending;
     return result;
   } catch (error) {
-    await client.query(nested ? end : 'ROLLBACK').catch(() => undefined);
+    // An end already sent ends the session whatever came before it (a second one would fail in the caller's transaction).
+    await (ending ?? client.query(nested ? end : 'ROLLBACK')).catch(() => undefined);
     throw error;
   }
 }
@@ -160,7 +180,7 @@ function setConfig(settings: ReadonlyArray<readonly [string, string]>): string {
 }
 
 /** True for a connection made with `pipeline: true` (see CatalogPools). */
-function pipelined(client: CatalogClient): boolean {
+export function pipelined(client: CatalogClient): boolean {
   return client.pipeline === true;
 }
 

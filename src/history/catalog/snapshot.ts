@@ -40,8 +40,9 @@ import { readTriggers } from './triggers.js';
 import { readTypes } from './user-types.js';
 import { readViews } from './views.js';
 
-// Each reader with the filter family it reads; a scoped read skips a reader
-// whose family resolved to nothing.
+// Each reader with the filter family that says whether it has anything to
+// read (for the readers of relations, their part of `relations`, which they
+// read with); a scoped read skips a reader whose family resolved to nothing.
 const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
   [readSchemas, 'schemas'],
   [readExtensions, 'extensions'],
@@ -51,18 +52,18 @@ const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
   [readDomains, 'types'],
   [readFunctions, 'routines'],
   [readAggregates, 'routines'],
-  [readSequences, 'relations'],
-  [readTables, 'relations'],
-  [readViews, 'relations'],
+  [readSequences, 'sequences'],
+  [readTables, 'tables'],
+  [readViews, 'views'],
   [readConstraints, 'constraints'],
-  [readIndexes, 'relations'],
+  [readIndexes, 'indexes'],
   [readStatistics, 'statistics'],
   [readTriggers, 'triggers'],
   [readRules, 'rules'],
   [readPolicies, 'policies'],
   [readEventTriggers, 'eventTriggers'],
   [readDefaultAcls, 'defaultAcls'],
-  [readSystemPrivileges, 'relations'],
+  [readSystemPrivileges, 'systemRelations'],
   [readOperators, 'whole'],
   [readOperatorFamilies, 'whole'],
   [readOperatorClasses, 'whole'],
@@ -175,7 +176,7 @@ function pathOf(scope: SnapshotScope, session: CatalogSession): readonly string[
 
 async function readFiltered(session: CatalogSession, filter: ReadFilter): Promise<SchemaObject[]> {
   const reads = FAMILIES.filter(([, family]) => filter === null || filter[family].length > 0).map(([read]) => () => read(session.query, filter));
-  const [deps, ...families] = await session.all<unknown>([() => readDependencies(session.query, filter), ...reads]);
+  const [deps, ...families] = await session.last<unknown>([() => readDependencies(session.query, filter), ...reads]);
   const found = (families as CatalogObject[][]).flat();
   const depsOf = deps as Map<string, Set<string>>;
   return found

@@ -91,12 +91,12 @@ export class SessionGuard {
     this.inspect(statements, bodyLength, sql, (verdict) => queryMessage(deniedQueryText(statements, verdict.statement, verdict.notice)));
   }
 
-  /** A Parse; `body` is its body (borrowed), complete unless `cut`. */
-  parse(sql: string, body: Buffer, bodyLength: number, cut: boolean, lead?: StatementClass): void {
+  /** A Parse; its body is `bytes[start, end)` (borrowed), complete unless `cut`. */
+  parse(sql: string, bytes: Buffer, start: number, end: number, bodyLength: number, cut: boolean, lead?: StatementClass): void {
     // A Parse holds one statement (the server refuses more): no later one to look for.
     if (cut || !this.mayConcern(sql, lead ?? classifyStatement(sql), false)) return;
     const statements = parseStatements(sql);
-    const original = Buffer.from(body);
+    const original = Buffer.from(bytes.subarray(start, end));
     this.inspect(statements, bodyLength, sql, (verdict) => parseMessage(original, raiseStatement(verdict.notice)));
   }
 
