@@ -207,4 +207,53 @@ describe('the snapshot read before COMMIT', () => {
     expect(await contendedAtKey(commits[0]!.id, 'viewed')).toContain('commented');
     expect(await readsBeforeCommit()).toBe(readsBefore);
   });
+
+  it('runs one autocommit schema change in a block of its own, read before it commits', async () => {
+    await a.query('CREATE TABLE slow_to_alter (id int)');
+    await a.query('INSERT INTO slow_to_alter VALUES (1)');
+    // Checking the new constraint on the one row takes a while, under the table's lock.
+    await a.query(`CREATE FUNCTION slow_true(int) RETURNS boolean LANGUAGE plpgsql AS $$BEGIN PERFORM pg_sleep(0.2); RETURN true; END$$`);
+    await proxy.serving.recorder!.idle();
+    const from = await lastSeq();
+    const readsBefore = await readsBeforeCommit();
+    const rounds = 4;
+    for (let round = 0; round < rounds; round++) {
+      const altered = a.query(`ALTER TABLE slow_to_alter ADD COLUMN a${round} int DEFAULT 0 CHECK (slow_true(a${round}))`);
+      await eventually(
+        async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'block' AND query LIKE 'ALTER TABLE slow_to_alter%' AND state = 'active'`)).rows[0].n,
+        (n: number) => n === 1,
+        'the first statement to run',
+      );
+      const waiting = b.query(`ALTER TABLE slow_to_alter ADD COLUMN b${round} int`);
+      const result = await altered;
+      expect(result.command).toBe('ALTER');
+      await waiting;
+    }
+    await proxy.serving.recorder!.idle();
+    const commits = await commitsSince(from);
+    expect(commits.map((c) => c.application)).toEqual(Array.from({ length: rounds }, () => ['block', 'waiter']).flat());
+    for (let round = 0; round < rounds; round++) {
+      const first = await contendedAtKey(commits[2 * round]!.id, 'slow_to_alter');
+      expect(first).toContain(`a${round} integer`);
+      expect(first, `round ${round}: the first commit holds only its own column`).not.toContain(`b${round} integer`);
+      expect(await contendedAtKey(commits[2 * round + 1]!.id, 'slow_to_alter')).toContain(`b${round} integer`);
+    }
+    expect(await readsBeforeCommit()).toBeGreaterThanOrEqual(readsBefore + rounds);
+    // Autocommit as the client knows it: no transaction open after the statement.
+    expect((await a.query('SELECT now() = statement_timestamp() AS fresh')).rows[0].fresh).toBe(true);
+  });
+
+  it('gives an autocommit statement that fails its own error, and the session goes on', async () => {
+    const from = await lastSeq();
+    await expect(a.query('ALTER TABLE no_such_table ADD COLUMN x int')).rejects.toMatchObject({ code: '42P01' });
+    // Statements that refuse a block keep running on their own.
+    await a.query('CREATE INDEX CONCURRENTLY slow_to_alter_id ON slow_to_alter (id)');
+    await a.query('CREATE TABLE after_the_error (id int)');
+    expect((await a.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await proxy.serving.recorder!.idle();
+    expect((await commitsSince(from)).map((c) => c.statements)).toEqual([
+      ['CREATE INDEX CONCURRENTLY slow_to_alter_id ON slow_to_alter (id)'],
+      ['CREATE TABLE after_the_error (id int)'],
+    ]);
+  });
 });

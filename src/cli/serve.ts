@@ -95,7 +95,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
           return history.recorder.submit(route, changeSet, ahead);
         }
       : undefined,
-    readBeforeCommit: history ? (content, route, client) => history.recorder.readBeforeCommit(route, content, client) : undefined,
+    planReadAhead: history ? (content, route) => history.recorder.planReadAhead(route, content) : undefined,
     onDdlStarted: history ? (route) => history.recorder.ddlStarted(route) : undefined,
     onSessionReady: (route) => {
       // Once per session, written at most once a minute per branch (branch list, prune --idle-for).

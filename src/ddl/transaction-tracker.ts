@@ -39,7 +39,14 @@ export interface TransactionTrackerOptions {
    * COMMIT says so (ChangeSet.readAhead).
    */
   readonly onCommitAhead?: (content: TakenContent) => boolean;
-  /** That COMMIT was answered without committing schema changes (it failed, or rolled back). */
+  /**
+   * Like onCommitAhead, for a Query that is one schema change in autocommit
+   * (a statement that may run in a transaction block), with the server idle:
+   * true when the caller runs it in a block of its own and reads it before
+   * that block commits; its change set then says readAhead too.
+   */
+  readonly onAutocommitAhead?: (content: TakenContent) => boolean;
+  /** That COMMIT (or statement) was answered without committing schema changes (it failed, or rolled back). */
   readonly onCommitAheadUnused?: () => void;
 }
 
@@ -56,6 +63,7 @@ export class TransactionTracker {
   private readonly onDdlInFlight: ((inFlight: boolean) => void) | undefined;
   private readonly onCommitAhead: ((content: TakenContent) => boolean) | undefined;
   private readonly onCommitAheadUnused: (() => void) | undefined;
+  private readonly onAutocommitAhead: ((content: TakenContent) => boolean) | undefined;
   /** onCommitAhead took up a COMMIT whose answer has not come yet (the next ReadyForQuery ends it). */
   private aheadOpen = false;
   private ddlInFlight = false;
@@ -87,6 +95,7 @@ export class TransactionTracker {
     this.onDdlInFlight = options.onDdlInFlight;
     this.onCommitAhead = options.onCommitAhead;
     this.onCommitAheadUnused = options.onCommitAheadUnused;
+    this.onAutocommitAhead = options.onAutocommitAhead;
     this.now = options.now ?? (() => new Date());
     this.prepared = options.preparedTransactions ?? new PreparedTransactions();
   }
@@ -116,7 +125,20 @@ export class TransactionTracker {
     const later = (this.lastHasLater = hasLaterStatement(sql));
     if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || (later && this.laterMayChangeSchema(item))) this.inFlight(true);
     // This Query is the one request the server owes an answer to.
-    if (item.lead === 'transaction' && !later && !cut && this.pending.length === 1) this.offerCommitAhead(sql);
+    if (later || cut || this.pending.length !== 1) return;
+    if (item.lead === 'transaction') this.offerCommitAhead(sql);
+    else if (item.lead === 'ddl-candidate' && !this.inBlock) this.offerAutocommitAhead(item);
+  }
+
+  /** One schema change in autocommit, with the server idle: offer it to onAutocommitAhead. */
+  private offerAutocommitAhead(item: PendingItem): void {
+    if (this.onAutocommitAhead === undefined) return;
+    const ddl = this.partsOf(item)[0]?.ddl;
+    // CREATE INDEX CONCURRENTLY and friends refuse to run in a block.
+    if (ddl === undefined || ddl.noTransactionBlock === true || ddl.unparsed === true) return;
+    // Some forms of these refuse a block too (a replication slot to make or drop): they keep autocommit.
+    if (ddl.kind.includes('SUBSCRIPTION')) return;
+    this.aheadOpen = this.onAutocommitAhead({ statements: [ddl], mayContainUnseenDdl: false });
   }
 
   /**
@@ -233,8 +255,6 @@ export class TransactionTracker {
       this.pending.shift();
       if (answered) break;
     }
-    // The COMMIT taken up by onCommitAhead was answered, and committed no schema change.
-    this.endCommitAhead();
     this.inBlock = status !== 'I';
     if (status === 'T') this.content.failed = false;
     else if (status === 'E') this.content.failed = true;
@@ -244,6 +264,8 @@ export class TransactionTracker {
       else this.emit(this.content.take());
       if (this.portals.size > 0) this.portals.clear(); // portals end with their transaction
     }
+    // The COMMIT (or statement) taken up ahead was answered, and committed no schema change.
+    this.endCommitAhead();
     // An open block with schema changes stays in flight: its COMMIT may come
     // any time, and a catalog read would wait for the locks it holds.
     if (this.pending.length === 0 && !this.holdsDdl()) this.inFlight(false);
@@ -285,8 +307,9 @@ export class TransactionTracker {
       this.noteMessage(index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? ''));
       return;
     }
-    // The schema read ahead of a COMMIT is stale once anything else changes it first.
-    if (lead !== 'transaction') this.endCommitAhead();
+    // The schema read ahead of a block's COMMIT is stale once anything else changes it first
+    // (an autocommit statement read ahead is itself the change: the tracker sees no block there).
+    if (lead !== 'transaction' && this.inBlock) this.endCommitAhead();
     if (lead === 'do-or-call') this.content.markUnseen();
     else if (lead === 'transaction') {
       const text = index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? '');
@@ -317,8 +340,7 @@ export class TransactionTracker {
         return;
       case 'COMMIT':
         this.inBlock = false;
-        this.emit(this.content.take(), this.session, undefined, this.aheadOpen);
-        this.aheadOpen = false;
+        this.emit(this.content.take());
         return;
       case 'ROLLBACK': {
         // Also the answer to COMMIT or PREPARE TRANSACTION of an aborted transaction.
@@ -384,8 +406,11 @@ export class TransactionTracker {
     return this.partsOf(item)[0]?.ddl;
   }
 
-  private emit(taken: TakenContent | undefined, session: SessionInfo = this.session, preparedGid?: string, readAhead = false): void {
+  private emit(taken: TakenContent | undefined, session: SessionInfo = this.session, preparedGid?: string): void {
     if (taken === undefined) return;
+    // Only the COMMIT (or statement) taken up ahead can commit while a read ahead is open.
+    const readAhead = this.aheadOpen;
+    this.aheadOpen = false;
     this.onChangeSet({
       ...(readAhead ? { readAhead } : {}),
       session: { ...session },

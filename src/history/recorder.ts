@@ -61,10 +61,10 @@ interface ObservedJob {
   written?: boolean;
 }
 
-/** A block's schema read inside it before its COMMIT went (Recorder.readBeforeCommit). */
+/** A transaction's schema, to be read inside it before its COMMIT goes (Recorder.planReadAhead). */
 export interface ReadAhead {
-  /** Settles once the read is over, whatever it found; the COMMIT waits for it. */
-  readonly settled: Promise<void>;
+  /** Reads on `client`, inside the transaction; settles once the read is over, whatever it found (the COMMIT waits for it). */
+  read(client: CatalogClient): Promise<void>;
   /**
    * The COMMIT was answered without committing schema changes, or
    * `maybeCommitted`: it went but its answer never came (the session ended):
@@ -171,29 +171,38 @@ export class Recorder {
   }
 
   /**
-   * A block that changed the schema is about to send its COMMIT: read what
-   * it changed now, inside the transaction, on the client's own connection
-   * (DESIGN.md, Exactness). The transaction still holds the locks on what it
-   * changed and nothing of the session runs after it, so the read is
-   * exactly the commit's result, and its ReadyForQuery need not be held
-   * after the commit. Undefined when the statements cannot be scoped (a
-   * whole read would hold the transaction's locks too long) or the
-   * database's first read is still under way: it is read after the commit.
+   * A transaction that changed the schema is about to commit: its schema can
+   * be read inside it, on the client's own connection, just before its
+   * COMMIT goes (DESIGN.md, Exactness). The transaction still holds the
+   * locks on what it changed and nothing of the session runs in between, so
+   * the read is exactly the commit's result, and its ReadyForQuery need not
+   * be held after the commit. The attribution lock is held from now on.
+   * Undefined when the statements cannot be scoped (a whole read would hold
+   * the transaction's locks too long) or the database's first read is still
+   * under way: it is read after the commit.
    */
-  readBeforeCommit(target: string | RecordTarget, content: TakenContent, client: CatalogClient): ReadAhead | undefined {
+  planReadAhead(target: string | RecordTarget, content: TakenContent): ReadAhead | undefined {
     const database = this.place(target);
     if (this.options.ignoreDatabases?.includes(database) || !this.known.has(database) || this.firstRead.has(database)) return undefined;
     const scope = scopeToRead(content, this.recorded.get(database) ?? []);
     if (scope === undefined) return undefined;
+    // The session's own hold may end before the COMMIT (an autocommit statement's, at its ReadyForQuery).
+    const hold = this.locks.hold(database);
+    let ended = false;
     const ahead: ReadAhead = {
-      settled: this.reader.readWithin(client, database, scope).then((found) => {
-        if (found !== undefined) this.readsAhead.set(ahead, this.reserve(database, found));
-      }),
+      read: async (client) => {
+        const found = await this.reader.readWithin(client, database, scope);
+        // The job takes the hold over: released once written.
+        if (found !== undefined && !ended) this.readsAhead.set(ahead, this.reserve(database, found, hold));
+      },
       unused: (maybeCommitted = false) => {
+        if (ended) return;
+        ended = true;
         const reserved = this.readsAhead.get(ahead);
         this.readsAhead.delete(ahead);
-        reserved?.settle(undefined);
-        if (reserved && maybeCommitted) void this.scheduleReconcile(database);
+        if (reserved) reserved.settle(undefined);
+        else hold.release();
+        if (maybeCommitted) void this.scheduleReconcile(database);
       },
     };
     return ahead;
@@ -204,10 +213,10 @@ export class Recorder {
    * waited for the block's locks commits after it, and may reach its own
    * commit's answer first (two sockets): queued later, it is written after.
    */
-  private reserve(database: string, found: ObservedRead): ReservedCommit {
+  private reserve(database: string, found: ObservedRead, hold: SchemaChangeHold): ReservedCommit {
     let settle!: (read: ObservedRead | undefined) => void;
     const read = new Promise<ObservedRead | undefined>((resolve) => (settle = resolve));
-    const job: ObservedJob = { kind: 'observed', database, changeSet: undefined, read, hold: this.locks.hold(database) };
+    const job: ObservedJob = { kind: 'observed', database, changeSet: undefined, read, hold };
     void read.then((result) => (job.result = result ?? null));
     void this.writes.push(database, job);
     return { job, settle, found };
@@ -224,7 +233,10 @@ export class Recorder {
     if (this.options.ignoreDatabases?.includes(database)) return undefined;
     const first = this.noteDatabase(database) ?? Promise.resolve();
     if (changeSet.mayContainUnseenDdl) void this.scheduleReconcile(database);
-    if (changeSet.statements.length === 0) return undefined;
+    if (changeSet.statements.length === 0) {
+      ahead?.unused();
+      return undefined;
+    }
     const reserved = ahead === undefined ? undefined : this.readsAhead.get(ahead);
     if (reserved) {
       this.readsAhead.delete(ahead!);
@@ -241,6 +253,8 @@ export class Recorder {
     });
     // Taken while the session still holds the lock: the count never drops to zero in between.
     const job: ObservedJob = { kind: 'observed', database, changeSet, read, hold: this.locks.hold(database) };
+    // A read ahead that failed: its hold goes now that this job holds the lock.
+    ahead?.unused();
     void read.then((result) => (job.result = result ?? null));
     // Queued behind the database's first read (a session whose hold ran out
     // may commit before it is taken): the baseline is always written first.

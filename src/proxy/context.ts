@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics/index.js';
 import type { ChangeSet, PreparedTransactions, TakenContent } from '../ddl/index.js';
-import type { CatalogClient, ReadAhead } from '../history/index.js';
+import type { ReadAhead } from '../history/index.js';
 import type { CancelMap } from './cancel-map.js';
 import type { ClientTls } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
@@ -44,12 +44,12 @@ export interface DdlWatching {
    */
   readonly onChangeSet: (changeSet: ChangeSet, route: SessionRoute, ahead?: ReadAhead) => Promise<void> | undefined;
   /**
-   * A block with schema changes is about to send its COMMIT, and the
-   * session's connection is free: read its schema on `client` (pggit's own
-   * queries inside the transaction) while the COMMIT waits for `settled`;
-   * the read reaches onChangeSet as `ahead`. Undefined: read after the commit.
+   * A transaction with schema changes is about to commit: how to read its
+   * schema inside it before the COMMIT goes (ReadAhead.read, with pggit's
+   * own queries on the session's connection); it reaches onChangeSet as
+   * `ahead`. Undefined: read after the commit.
    */
-  readonly readBeforeCommit?: ((content: TakenContent, route: SessionRoute, client: CatalogClient) => ReadAhead | undefined) | undefined;
+  readonly planReadAhead?: ((content: TakenContent, route: SessionRoute) => ReadAhead | undefined) | undefined;
   /**
    * A session is about to send something that may commit schema changes:
    * its bytes wait for `ready` (when given); `release` once its transaction

@@ -26,8 +26,8 @@ export interface ProxyOptions {
   readonly metrics?: ProxyMetrics | undefined;
   /** Turns the DDL watcher on: every committed transaction with schema changes arrives here. */
   readonly onChangeSet?: DdlWatching['onChangeSet'] | undefined;
-  /** Reads a block's schema inside it before its COMMIT goes (see DdlWatching). */
-  readonly readBeforeCommit?: DdlWatching['readBeforeCommit'];
+  /** Reads a transaction's schema inside it before its COMMIT goes (see DdlWatching). */
+  readonly planReadAhead?: DdlWatching['planReadAhead'];
   /** A session may be committing schema changes until it calls the function returned (see DdlWatching). */
   readonly onDdlStarted?: ((route: SessionRoute) => DdlHold | undefined) | undefined;
   /** A client authenticated to this branch database (the recorder baselines new ones). */
@@ -65,7 +65,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       ? {
           onChangeSet: options.onChangeSet,
           onDdlStarted: options.onDdlStarted,
-          readBeforeCommit: options.readBeforeCommit,
+          planReadAhead: options.planReadAhead,
           preparedTransactions: new PreparedTransactions(),
         }
       : undefined,

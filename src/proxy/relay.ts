@@ -77,6 +77,12 @@ export class Relay {
   private heldLength = 0;
   /** Keep incomplete Query and Parse messages back (the guard may deny them). */
   holdsStatements = false;
+  /** Length of the client chunk being pushed. */
+  private pushedLength = 0;
+  /** Set by holdLaterClientBytes: the client chunks after the held one wait for it. */
+  private laterGate: Promise<void> | undefined;
+  /** A server chunk is held back (forwardHeld). */
+  private holding = false;
   /** While pggit's own queries run on the connection: every server byte goes here, none to the client. */
   private diverted: ((chunk: Buffer) => void) | undefined;
   /** Messages of the proxy's own for the client, sent at the next server message boundary. */
@@ -133,10 +139,15 @@ export class Relay {
     if (!this.stopped && this.waiting === undefined && !this.clientPaused) clientSocket.resume();
   }
 
-  /** Holds the chunk that ends the current server read until `until` settles (see forwardHeld). */
-  holdNextReply(until: Promise<void>): void {
+  /**
+   * Holds the chunk that ends the current server read until `until` settles
+   * (see forwardHeld): bounded, unless `unbounded` (pggit's own queries run
+   * on the connection meanwhile, see divertServer).
+   */
+  holdNextReply(until: Promise<void>, unbounded = false): void {
+    const gate = unbounded ? until.catch(() => undefined) : bounded(until);
     // Two reasons to hold (a snapshot, the guard's lock check) both must end.
-    this.hold = this.hold === undefined ? until : Promise.all([this.hold, until]).then(() => undefined);
+    this.hold = this.hold === undefined ? gate : Promise.all([this.hold, gate]).then(() => undefined);
   }
 
   /**
@@ -183,6 +194,16 @@ export class Relay {
     this.clientGate = this.clientGate ? Promise.all([this.clientGate, gate]).then(() => undefined) : gate;
   }
 
+  /** With holdClientBytes: once the held chunk went, the client's next chunks wait for `until` too (unbounded). */
+  holdLaterClientBytes(until: Promise<void>): void {
+    this.laterGate = until.catch(() => undefined);
+  }
+
+  /** The client message being read is its chunk, whole: nothing before or after it in the read. */
+  get clientMessageIsWholeChunk(): boolean {
+    return this.clientMessageStartsChunk && 5 + this.frontend.currentBodyLength === this.pushedLength;
+  }
+
   /** The client message being read is the first of its chunk (nothing before it in the chunk was forwarded or is held). */
   get clientMessageStartsChunk(): boolean {
     return this.frontend.messageStart === 0 && this.heldLength === 0 && this.gates === undefined;
@@ -196,12 +217,16 @@ export class Relay {
    */
   divertServer(sink: (chunk: Buffer) => void): { write: (bytes: Buffer) => void; end: () => void } {
     this.diverted = sink;
+    // A reply held meanwhile (the statement before the queries) must not keep their answers out.
+    this.resumeServer(HOLDING);
     return {
       write: (bytes) => {
         if (!this.stopped) this.upstream!.write(bytes);
       },
       end: () => {
-        if (this.diverted === sink) this.diverted = undefined;
+        if (this.diverted !== sink) return;
+        this.diverted = undefined;
+        if (this.holding) this.pauseServer(HOLDING);
       },
     };
   }
@@ -230,6 +255,7 @@ export class Relay {
     const held = this.held;
     const heldLength = this.heldBytes;
     this.heldLength = heldLength;
+    this.pushedLength = chunk.length;
     try {
       this.frontend.push(chunk);
     } catch (error) {
@@ -302,9 +328,14 @@ export class Relay {
     this.waiting = [];
     this.client!.pause();
     const decided = gates.map((gate) => Promise.resolve(gate.decision).catch(() => undefined));
-    void Promise.all([Promise.all(decided), until]).then(([decisions]) => {
+    void Promise.all([Promise.all(decided), until]).then(async ([decisions]) => {
       if (this.stopped) return;
       this.writeUpstream(assemble(chunk, gates, decisions));
+      const later = this.laterGate;
+      this.laterGate = undefined;
+      // Chunks that arrive meanwhile go on queuing in `waiting`.
+      if (later !== undefined) await later;
+      if (this.stopped) return;
       const queued = this.waiting ?? [];
       this.waiting = undefined;
       while (queued.length > 0) {
@@ -376,12 +407,14 @@ export class Relay {
    * read the catalog: after a transaction with schema changes, so the
    * snapshot holds exactly its result and not the client's next change; and
    * at the first session of a new database, so the baseline is read before
-   * the client changes anything. Bounded by SNAPSHOT_HOLD_MS.
+   * the client changes anything. Bounded by SNAPSHOT_HOLD_MS (see holdNextReply).
    */
   private forwardHeld(hold: Promise<void>, chunk: Buffer, startsAtBoundary: boolean, edits: readonly ServerEdit[] | undefined): void {
     this.pauseServer(HOLDING);
+    this.holding = true;
     const heldSince = performance.now();
-    void bounded(hold).then(() => {
+    void hold.then(() => {
+      this.holding = false;
       this.events.replyHeld((performance.now() - heldSince) / 1000);
       if (this.stopped) return;
       if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();

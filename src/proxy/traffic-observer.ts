@@ -100,6 +100,7 @@ export class TrafficObserver {
   private tagStart = 0;
   private tagEnd = 0;
   private readonly readTag = (): string => readCString(this.tagBytes, this.tagStart, this.tagEnd)[0];
+  private wrappedReady: ((status: 'I' | 'T' | 'E') => void) | undefined;
   /** As the server last reported it (ParameterStatus). */
   private applicationName = '';
 
@@ -230,7 +231,23 @@ export class TrafficObserver {
     this.guard?.serverError(fields.sqlstate, bodyLength);
   }
 
-  private onReady(status: 'I' | 'T' | 'E'): void {
+  /**
+   * Once: the next ReadyForQuery's status goes to `wrapped` and counts as
+   * 'I' for everyone here, as the client will see it (an autocommit
+   * statement that pggit ran in a block of its own, see autocommit-ahead.ts).
+   */
+  wrapNextReady(wrapped: (status: 'I' | 'T' | 'E') => void): void {
+    this.wrappedReady = wrapped;
+  }
+
+  private onReady(serverStatus: 'I' | 'T' | 'E'): void {
+    const wrapped = this.wrappedReady;
+    let status = serverStatus;
+    if (wrapped !== undefined) {
+      this.wrappedReady = undefined;
+      wrapped(serverStatus);
+      status = 'I';
+    }
     if (!this.authenticated) {
       this.authenticated = true;
       this.events.onAuthenticated(this.applicationName);
