@@ -1,6 +1,7 @@
 // The metadata store fails under DDL traffic through the proxy: its
-// connections and the recorder's catalog connections are terminated while
-// commits are being written, then the store's server is down for a while.
+// connections and the recorder's catalog connections (reading a commit
+// with a DO block in it) are terminated while commits are being written, then the
+// store's server is down for a while.
 // Client traffic never notices; afterwards every DDL transaction is an
 // observed commit of its own (counted), on one line of history, and the
 // head equals the live catalog. The outage lasts
@@ -84,6 +85,9 @@ class DdlSession {
         await this.client.query(`ALTER TABLE ${this.name}_${n - 1} ADD COLUMN c int`);
         await this.client.query(`COMMENT ON COLUMN ${this.name}_${n - 1}.c IS 'explicit ${n}'`);
         await this.client.query('COMMIT');
+      } else if (n % 3 === 1) {
+        // A DO block beside it: read after the commit, whole, on the recorder's connections (the others are read on this one, before COMMIT).
+        await this.client.query(`CREATE TABLE ${this.name}_${n} (id int); DO $$BEGIN PERFORM 1; END$$`);
       } else {
         await this.client.query(`CREATE TABLE ${this.name}_${n} (id int)`);
       }

@@ -12,7 +12,8 @@
 // Query or a Parse, replaces it anyway).
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
-import type { BackendMessage, DataRowMessage, RowDescriptionMessage } from 'pg-protocol/dist/messages.js';
+import type { BackendMessage, DatabaseError, DataRowMessage, RowDescriptionMessage } from 'pg-protocol/dist/messages.js';
+import { encodeErrorResponse } from '../protocol/index.js';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import utils from 'pg/lib/utils.js';
 
@@ -39,10 +40,15 @@ export class InjectedQueries {
   private status: 'I' | 'T' | 'E' = 'T';
   private idleWaiters: Array<() => void> = [];
 
-  /** `write` sends bytes to the server; `forward` passes a message the client must still get (a notification). */
+  /**
+   * `write` sends bytes to the server; `forward` passes a message the client
+   * must still get (a notification); `fatal` the server's FATAL error (the
+   * connection ends: the client must hear why, as without pggit).
+   */
   constructor(
     private readonly write: (bytes: Buffer) => void,
     private readonly forward: (message: Buffer) => void,
+    private readonly fatal: (message: Buffer) => void,
   ) {}
 
   getTransactionStatus(): 'I' | 'T' | 'E' {
@@ -85,7 +91,8 @@ export class InjectedQueries {
       case 'commandComplete':
         return;
       case 'error':
-        if (current) current.error ??= message as unknown as Error;
+        if (isFatal(message)) this.ended(message as unknown as DatabaseError);
+        else if (current) current.error ??= message as unknown as Error;
         return;
       case 'notification':
         this.forward(serializeNotification(message));
@@ -96,6 +103,13 @@ export class InjectedQueries {
       default:
       // ParseComplete, BindComplete, NoData, notices, ParameterStatus (a setting the read made and undid): nothing the read needs.
     }
+  }
+
+  /** The server ends the connection: every query fails with its error, and the client gets it. */
+  private ended(error: DatabaseError): void {
+    for (const pending of this.pending.splice(0)) pending.reject(error);
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.fatal(encodeErrorResponse({ severity: 'FATAL', sqlstate: error.code ?? '08006', message: error.message }));
   }
 
   private answered(status: 'I' | 'T' | 'E'): void {
@@ -141,4 +155,9 @@ function serializeNotification(message: BackendMessage): Buffer {
   header[0] = 0x41; // 'A'
   header.writeInt32BE(body.length + 4, 1);
   return Buffer.concat([header, body]);
+}
+
+function isFatal(message: BackendMessage): boolean {
+  const severity = (message as unknown as DatabaseError).severity;
+  return severity === 'FATAL' || severity === 'PANIC';
 }

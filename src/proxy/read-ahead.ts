@@ -22,7 +22,7 @@ const READY_IDLE = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
 export async function withOwnQueries<T>(relay: Relay, work: (queries: InjectedQueries) => Promise<T>): Promise<T> {
   let queries: InjectedQueries | undefined;
   const diversion = relay.divertServer((chunk) => queries?.push(chunk));
-  queries = new InjectedQueries(diversion.write, (message) => relay.sendToClient(message));
+  queries = new InjectedQueries(diversion.write, (message) => relay.sendToClient(message), diversion.endWith);
   const own = queries;
   try {
     return await work(own);

@@ -215,7 +215,7 @@ export class Relay {
    * returned function is called. Only while the server owes the client
    * nothing and the client's bytes are held (holdClientBytes).
    */
-  divertServer(sink: (chunk: Buffer) => void): { write: (bytes: Buffer) => void; end: () => void } {
+  divertServer(sink: (chunk: Buffer) => void): { write: (bytes: Buffer) => void; end: () => void; endWith: (message: Buffer) => void } {
     this.diverted = sink;
     // A reply held meanwhile (the statement before the queries) must not keep their answers out.
     this.resumeServer(HOLDING);
@@ -227,6 +227,12 @@ export class Relay {
         if (this.diverted !== sink) return;
         this.diverted = undefined;
         if (this.holding) this.pauseServer(HOLDING);
+      },
+      // Ends the diversion with a whole server message that goes on as if it had come from the server (a FATAL error).
+      endWith: (message) => {
+        if (this.diverted !== sink) return;
+        this.diverted = undefined;
+        this.fromServer(message, false);
       },
     };
   }
