@@ -53,6 +53,8 @@ export class TransactionTracker {
   // The unnamed statement and portal change with nearly every extended-protocol
   // query: kept in fields rather than allocated.
   private unnamedLead: LeadClass = 'other';
+  /** unnamedLead, refined (lastLead of the unnamed statement's text). */
+  private unnamedClass: StatementClass = 'other';
   private unnamedSql = '';
   /** Only when the unnamed statement's text arrived cut (so that Bind and Execute carry that). */
   private unnamedCut: PreparedStatement | undefined;
@@ -88,7 +90,7 @@ export class TransactionTracker {
   /** `cut`: sql is only the start of a longer text; what follows the cut is left to the catalog. */
   query(sql: string, cut = false): void {
     // A simple Query destroys the unnamed statement and portal.
-    this.unnamedLead = this.portalLead = 'other';
+    this.unnamedLead = this.portalLead = this.unnamedClass = 'other';
     this.unnamedSql = this.portalSql = '';
     this.unnamedCut = this.portalStatement = undefined;
     const item = this.pending.push('query');
@@ -101,7 +103,13 @@ export class TransactionTracker {
   }
 
   parse(statementName: string, sql: string, cut = false): void {
-    const lead = leadOf((this.lastLead = classifyStatement(sql)));
+    // Drivers parse the same unnamed statement again and again (pgbench -M extended, most ORMs): classified once.
+    if (statementName === '' && !cut && this.unnamedCut === undefined && sql === this.unnamedSql) {
+      this.lastLead = this.unnamedClass;
+      return;
+    }
+    const found = (this.lastLead = classifyStatement(sql));
+    const lead = leadOf(found);
     if (statementName !== '') {
       // Named statements live as long as the session: keep the text only when it can matter.
       const kept = lead !== 'other' || commitMessageOf(sql) !== undefined ? sql : '';
@@ -109,6 +117,7 @@ export class TransactionTracker {
       return;
     }
     this.unnamedLead = lead;
+    this.unnamedClass = found;
     this.unnamedSql = sql;
     this.unnamedCut = cut && lead !== 'other' ? new PreparedStatement(lead, sql, true) : undefined;
   }
@@ -138,7 +147,7 @@ export class TransactionTracker {
   close(kind: 'S' | 'P', name: string): void {
     if (kind === 'S' && name !== '') this.statements.delete(name);
     else if (kind === 'S') {
-      this.unnamedLead = 'other';
+      this.unnamedLead = this.unnamedClass = 'other';
       this.unnamedSql = '';
       this.unnamedCut = undefined;
     } else if (name !== '') this.portals.delete(name);

@@ -11,6 +11,7 @@ import {
   errorFields,
   executePortal,
   cString,
+  cStringAgain,
   queryText,
   readCString,
   transactionStatus,
@@ -102,6 +103,8 @@ export class TrafficObserver {
   private readonly readTag = (): string => readCString(this.tagBytes, this.tagStart, this.tagEnd)[0];
   /** As the server last reported it (ParameterStatus). */
   private applicationName = '';
+  /** The text of the last whole Parse: the same text again is the same string (see cStringAgain). */
+  private parseText = '';
 
   // Bodies come as ranges of the chunk (see frame-tracker.ts): a view is made only for the few messages read as a whole.
   readonly frontend: FrameSink = { onMessage: (code, bytes, start, end, bodyLength) => this.onFrontend(code, bytes, start, end, bodyLength) };
@@ -148,7 +151,7 @@ export class TrafficObserver {
         if (this.tracker || this.guard) {
           const complete = end - start === bodyLength;
           const next = afterCString(bytes, start, end);
-          const text = complete ? cString(bytes, next, end) : bytes.toString('utf8', next, end);
+          const text = complete ? (this.parseText = cStringAgain(bytes, next, end, this.parseText)) : bytes.toString('utf8', next, end);
           this.tracker?.parse(cString(bytes, start, end), text, !complete);
           this.guard?.parse(text, bytes, start, end, bodyLength, !complete, this.tracker?.lastLead);
         }
