@@ -89,17 +89,17 @@ export class TransactionTracker {
 
   /** `cut`: sql is only the start of a longer text; what follows the cut is left to the catalog. */
   query(sql: string, cut = false): void {
-    // A simple Query destroys the unnamed statement and portal.
-    this.unnamedLead = this.portalLead = this.unnamedClass = 'other';
-    this.unnamedSql = this.portalSql = '';
-    this.unnamedCut = this.portalStatement = undefined;
-    const item = this.pending.push('query');
-    item.sql = sql;
-    item.lead = leadOf((this.lastLead = classifyStatement(sql)));
-    item.cut = cut;
     // Once per Query, for the tracker and the guard alike.
-    const later = (this.lastHasLater = hasLaterStatement(sql));
-    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || (later && this.laterMayChangeSchema(item))) this.inFlight(true);
+    this.enqueueQuery(sql, cut, classifyStatement(sql), hasLaterStatement(sql));
+  }
+
+  /**
+   * A simple Query whose bytes showed it is one statement that cannot
+   * change the schema (isPlainQuery): query() without decoding its text,
+   * which nothing would read.
+   */
+  plainQuery(): void {
+    this.enqueueQuery('', false, 'other', false);
   }
 
   parse(statementName: string, sql: string, cut = false): void {
@@ -222,6 +222,19 @@ export class TransactionTracker {
     // An open block with schema changes stays in flight: its COMMIT may come
     // any time, and a catalog read would wait for the locks it holds.
     if (this.pending.length === 0 && !this.holdsDdl()) this.inFlight(false);
+  }
+
+  private enqueueQuery(sql: string, cut: boolean, found: StatementClass, later: boolean): void {
+    // A simple Query destroys the unnamed statement and portal.
+    this.unnamedLead = this.portalLead = this.unnamedClass = 'other';
+    this.unnamedSql = this.portalSql = '';
+    this.unnamedCut = this.portalStatement = undefined;
+    const item = this.pending.push('query');
+    item.sql = sql;
+    item.lead = leadOf((this.lastLead = found));
+    item.cut = cut;
+    this.lastHasLater = later;
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || (later && this.laterMayChangeSchema(item))) this.inFlight(true);
   }
 
   /** A later statement of a multi-statement Query may be DDL (its parts are needed for the replies anyway). */

@@ -17,7 +17,7 @@ import {
   transactionStatus,
   type FrameSink,
 } from '../protocol/index.js';
-import type { TransactionTracker } from '../ddl/index.js';
+import { isPlainQuery, type TransactionTracker } from '../ddl/index.js';
 import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
 import { RequestClock } from './request-clock.js';
 import { TransactionOutcome } from './transaction-outcome.js';
@@ -138,6 +138,11 @@ export class TrafficObserver {
         if (this.timed) this.clock.query(performance.now());
         if (this.tracker || this.guard) {
           const complete = end - start === bodyLength;
+          // Most queries: one statement that neither the watcher nor the guard would look at again.
+          if (complete && isPlainQuery(bytes, start, end)) {
+            this.tracker?.plainQuery();
+            return;
+          }
           const sql = queryText(bytes, complete, start, end);
           this.tracker?.query(sql, !complete);
           this.guard?.query(sql, bodyLength, !complete, this.tracker?.lastLead, this.tracker?.lastHasLater);
