@@ -88,13 +88,14 @@ export async function serve(options: ServeOptions): Promise<Serving> {
     metrics,
     // With no store nothing would take a change set: the sessions then run no watcher at all.
     onChangeSet: history
-      ? (changeSet, route) => {
+      ? (changeSet, route, ahead) => {
           // Cut the impact series at the commit as it happens on the wire, not when it is recorded.
           impact?.mark(changeSet.committedAt);
-          // The session holds the commit's ReadyForQuery until this read is taken.
-          return history.recorder.submit(route, changeSet);
+          // The session holds the commit's ReadyForQuery until this read is taken (unless it was read ahead).
+          return history.recorder.submit(route, changeSet, ahead);
         }
       : undefined,
+    readBeforeCommit: history ? (content, route, client) => history.recorder.readBeforeCommit(route, content, client) : undefined,
     onDdlStarted: history ? (route) => history.recorder.ddlStarted(route) : undefined,
     onSessionReady: (route) => {
       // Once per session, written at most once a minute per branch (branch list, prune --idle-for).

@@ -23,6 +23,8 @@ export interface ChangeSet {
    * process never saw committed: the recorder must compare the catalog.
    */
   readonly mayContainUnseenDdl: boolean;
+  /** Its COMMIT was announced by onCommitAhead, which took up the offer to read the schema before it went. */
+  readonly readAhead?: boolean;
   /** Set when the change set was committed by COMMIT PREPARED. */
   readonly preparedGid?: string;
   /** The client's own message (`SET LOCAL pggit.message = '...'` in the transaction). */

@@ -18,4 +18,5 @@ export { redactSecrets } from './redact-secrets.js';
 export { describeSchemaChange, SCHEMA_CHANGES, type SchemaChangeRule } from './schema-changes.js';
 export { readTransactionCommand, type TransactionCommand } from './transaction-command.js';
 export { TransactionTracker, type TransactionTrackerOptions } from './transaction-tracker.js';
+export type { TakenContent } from './transaction-content.js';
 export { bodyOf, type NodeBody, type NodeType } from './node-types.js';

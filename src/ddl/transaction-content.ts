@@ -68,6 +68,11 @@ export class TransactionContent {
     this.failed = false;
   }
 
+  /** What the transaction did so far, or undefined when nothing; the content stays. */
+  peek(): TakenContent | undefined {
+    return this.isEmpty ? undefined : { statements: [...(this.statements ?? [])], mayContainUnseenDdl: this.unseen, message: this.message, allowedHazards: this.allowedHazards };
+  }
+
   /** What the transaction did, or undefined when nothing; the content is reset either way. */
   take(): TakenContent | undefined {
     const taken = this.isEmpty ? undefined : { statements: this.statements ?? [], mayContainUnseenDdl: this.unseen, message: this.message, allowedHazards: this.allowedHazards };

@@ -30,6 +30,17 @@ export interface TransactionTrackerOptions {
    * for the locks an open block holds).
    */
   readonly onDdlInFlight?: (inFlight: boolean) => void;
+  /**
+   * A COMMIT of a block with schema changes is being read, and the server
+   * owes the session nothing (every earlier request was answered, in a
+   * transaction that did not fail): the last moment the transaction's
+   * result can be read inside it, under its locks. True: the caller read
+   * (or is reading) it before the COMMIT goes, and the change set of that
+   * COMMIT says so (ChangeSet.readAhead).
+   */
+  readonly onCommitAhead?: (content: TakenContent) => boolean;
+  /** That COMMIT was answered without committing schema changes (it failed, or rolled back). */
+  readonly onCommitAheadUnused?: () => void;
 }
 
 /** What a named portal runs. */
@@ -43,6 +54,10 @@ export class TransactionTracker {
   private session: SessionInfo;
   private readonly onChangeSet: (changeSet: ChangeSet) => void;
   private readonly onDdlInFlight: ((inFlight: boolean) => void) | undefined;
+  private readonly onCommitAhead: ((content: TakenContent) => boolean) | undefined;
+  private readonly onCommitAheadUnused: (() => void) | undefined;
+  /** onCommitAhead took up a COMMIT whose answer has not come yet (the next ReadyForQuery ends it). */
+  private aheadOpen = false;
   private ddlInFlight = false;
   private readonly now: () => Date;
   private readonly prepared: PreparedTransactions;
@@ -72,6 +87,8 @@ export class TransactionTracker {
     this.session = { ...options.session };
     this.onChangeSet = options.onChangeSet;
     this.onDdlInFlight = options.onDdlInFlight;
+    this.onCommitAhead = options.onCommitAhead;
+    this.onCommitAheadUnused = options.onCommitAheadUnused;
     this.now = options.now ?? (() => new Date());
     this.prepared = options.preparedTransactions ?? new PreparedTransactions();
   }
@@ -102,13 +119,21 @@ export class TransactionTracker {
     this.enqueueQuery('', false, 'other', false);
   }
 
+  /**
+   * A lone COMMIT about to go with the server idle in a healthy block that
+   * changed the schema: offer it to onCommitAhead.
+   */
+  private offerCommitAhead(sql: string): void {
+    if (this.onCommitAhead === undefined || !this.inBlock || this.content.failed || this.content.isEmpty) return;
+    if (readTransactionCommand(sql)?.kind !== 'commit') return;
+    const content = this.content.peek();
+    if (content !== undefined) this.aheadOpen = this.onCommitAhead(content);
+  }
+
   parse(statementName: string, sql: string, cut = false): void {
     // Drivers parse the same unnamed statement again and again (pgbench -M extended, most ORMs): classified once.
-    if (statementName === '' && !cut && this.unnamedCut === undefined && sql === this.unnamedSql) {
-      this.lastLead = this.unnamedClass;
-      return;
-    }
-    const found = (this.lastLead = classifyStatement(sql));
+    const again = statementName === '' && !cut && this.unnamedCut === undefined && sql === this.unnamedSql;
+    const found = (this.lastLead = again ? this.unnamedClass : classifyStatement(sql));
     const lead = leadOf(found);
     if (statementName !== '') {
       // Named statements live as long as the session: keep the text only when it can matter.
@@ -120,6 +145,8 @@ export class TransactionTracker {
     this.unnamedClass = found;
     this.unnamedSql = sql;
     this.unnamedCut = cut && lead !== 'other' ? new PreparedStatement(lead, sql, true) : undefined;
+    // An extended-protocol COMMIT (Parse, Bind, Execute, Sync) with nothing owed: offered at its Parse, before any of it goes.
+    if (lead === 'transaction' && !cut && this.pending.length === 0) this.offerCommitAhead(sql);
   }
 
   bind(portalName: string, statementName: string): void {
@@ -210,6 +237,8 @@ export class TransactionTracker {
       this.pending.shift();
       if (answered) break;
     }
+    // The COMMIT taken up by onCommitAhead was answered, and committed no schema change.
+    this.endCommitAhead();
     this.inBlock = status !== 'I';
     if (status === 'T') this.content.failed = false;
     else if (status === 'E') this.content.failed = true;
@@ -235,6 +264,15 @@ export class TransactionTracker {
     item.cut = cut;
     this.lastHasLater = later;
     if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || (later && this.laterMayChangeSchema(item))) this.inFlight(true);
+    // This Query is the one request the server owes an answer to.
+    if (item.lead === 'transaction' && !later && !cut && this.pending.length === 1) this.offerCommitAhead(sql);
+  }
+
+  /** Drops the read taken up for a COMMIT that did not (or not only) commit what was read. */
+  private endCommitAhead(): void {
+    if (!this.aheadOpen) return;
+    this.aheadOpen = false;
+    this.onCommitAheadUnused?.();
   }
 
   /** A later statement of a multi-statement Query may be DDL (its parts are needed for the replies anyway). */
@@ -266,6 +304,8 @@ export class TransactionTracker {
       this.noteMessage(index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? ''));
       return;
     }
+    // The schema read ahead of a COMMIT is stale once anything else changes it first.
+    if (lead !== 'transaction') this.endCommitAhead();
     if (lead === 'do-or-call') this.content.markUnseen();
     else if (lead === 'transaction') {
       const text = index === 0 ? item.sql : (this.partsOf(item)[index]?.text ?? '');
@@ -296,7 +336,8 @@ export class TransactionTracker {
         return;
       case 'COMMIT':
         this.inBlock = false;
-        this.emit(this.content.take());
+        this.emit(this.content.take(), this.session, undefined, this.aheadOpen);
+        this.aheadOpen = false;
         return;
       case 'ROLLBACK': {
         // Also the answer to COMMIT or PREPARE TRANSACTION of an aborted transaction.
@@ -362,9 +403,10 @@ export class TransactionTracker {
     return this.partsOf(item)[0]?.ddl;
   }
 
-  private emit(taken: TakenContent | undefined, session: SessionInfo = this.session, preparedGid?: string): void {
+  private emit(taken: TakenContent | undefined, session: SessionInfo = this.session, preparedGid?: string, readAhead = false): void {
     if (taken === undefined) return;
     this.onChangeSet({
+      ...(readAhead ? { readAhead } : {}),
       session: { ...session },
       statements: taken.statements,
       committedAt: this.now(),

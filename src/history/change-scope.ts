@@ -52,7 +52,7 @@ const KIND_OF_OBJTYPE: Readonly<Record<string, ScopeKind>> = {
   subscription: 'other',
 };
 
-export function scopeOfChangeSet(changeSet: ChangeSet): ScopeName[] | undefined {
+export function scopeOfChangeSet(changeSet: Pick<ChangeSet, 'statements' | 'mayContainUnseenDdl'>): ScopeName[] | undefined {
   if (changeSet.mayContainUnseenDdl) return undefined;
   const names: ScopeName[] = [];
   for (const statement of changeSet.statements) {

@@ -17,7 +17,8 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { ChangeSet } from '../ddl/index.js';
-import { expandScope, parseKey, readCatalog, readScope, readScopes, WHOLE_KINDS, type SchemaObject, type ScopedRead, type SnapshotScope } from './catalog/index.js';
+import type { SnapshotRead } from '../metrics/index.js';
+import { expandScope, parseKey, readCatalog, readScope, readScopes, WHOLE_KINDS, type CatalogClient, type SchemaObject, type ScopedRead, type SnapshotScope } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { scopeOfChangeSet } from './change-scope.js';
 import { isConnectionError } from './connection-errors.js';
@@ -27,6 +28,14 @@ import { resolvedThroughPath } from './search-path.js';
 export type ObservedRead = { readonly full: SchemaObject[] } | { readonly scope: SnapshotScope; readonly scoped: ScopedRead };
 
 const READ_ATTEMPTS = 3;
+
+/**
+ * A read before COMMIT holds the transaction's locks while it runs: one
+ * that meets another session's lock gives up soon (the commit is read after
+ * it instead) rather than wait, or let a session waiting for those locks
+ * meet a deadlock that pggit made.
+ */
+const READ_AHEAD_LOCK_TIMEOUT = '100ms';
 
 /** Scoped reads of one database under way at once; commits arriving meanwhile are read together by the next. */
 const READS_IN_FLIGHT = 2;
@@ -51,8 +60,8 @@ export interface CombinedReads {
   commits: number;
 }
 
-/** Hears how many commits each scoped read served: alone (one) or together. */
-export type SnapshotReadSink = (read: 'alone' | 'together', commits: number) => void;
+/** Hears how many commits each scoped read served: before its COMMIT or alone (one), or together. */
+export type SnapshotReadSink = (read: SnapshotRead, commits: number) => void;
 
 export class ObservedReader {
   private readonly databases = new Map<string, DatabaseReads>();
@@ -72,9 +81,8 @@ export class ObservedReader {
    * before the read's transaction has ended.
    */
   read(database: string, changeSet: ChangeSet, tree: readonly SchemaObject[], taken?: () => void): Promise<ObservedRead | undefined> {
-    const names = scopeOfChangeSet(changeSet);
-    if (names === undefined) return this.readWhole(database, taken);
-    const scope = expandScope({ names, ...(names.some(resolvedThroughPath) ? { searchPath: 'user schemas' as const } : {}) }, tree);
+    const scope = scopeToRead(changeSet, tree);
+    if (scope === undefined) return this.readWhole(database, taken);
     // The kinds read whole are not split by commit.
     if (!combinable(scope)) return this.readAlone(database, scope, taken);
     let reads = this.databases.get(database);
@@ -84,6 +92,22 @@ export class ObservedReader {
       queue.waiting.push({ scope, taken, done });
       this.next(database, queue);
     });
+  }
+
+  /**
+   * A commit's scoped read inside its own transaction, on its session's
+   * connection, just before its COMMIT goes (see Recorder.readBeforeCommit).
+   * Undefined when the read failed (its savepoint undid all it did).
+   */
+  async readWithin(client: CatalogClient, database: string, scope: SnapshotScope): Promise<ObservedRead | undefined> {
+    try {
+      const scoped = await readScope(client, scope, undefined, READ_AHEAD_LOCK_TIMEOUT);
+      this.counted?.('before_commit', 1);
+      return { scope, scoped };
+    } catch (error) {
+      this.log.debug({ err: error, database }, 'catalog read before COMMIT failed; reading after the commit');
+      return undefined;
+    }
   }
 
   /**
@@ -232,6 +256,13 @@ export class ObservedReader {
       client.release();
     }
   }
+}
+
+/** What a commit's statements name, widened by what depends on it in the tree; undefined: read the whole catalog. */
+export function scopeToRead(changeSet: Pick<ChangeSet, 'statements' | 'mayContainUnseenDdl'>, tree: readonly SchemaObject[]): SnapshotScope | undefined {
+  const names = scopeOfChangeSet(changeSet);
+  if (names === undefined) return undefined;
+  return expandScope({ names, ...(names.some(resolvedThroughPath) ? { searchPath: 'user schemas' as const } : {}) }, tree);
 }
 
 /** A scope whose read can be split from others': it names no kind read whole. */

@@ -7,16 +7,16 @@
 // Reconciliation (reconciliation.ts) runs beside them and hands its
 // detected commits to the same write stage.
 import type { Logger } from 'pino';
-import type { ChangeSet } from '../ddl/index.js';
+import type { ChangeSet, TakenContent } from '../ddl/index.js';
 import type { ProxyMetrics } from '../metrics/index.js';
 import { StoreError, writeCommitsIdentities, writeIdentities, type CommitRow, type HistoryStore, type StoredIdentity } from '../store/index.js';
-import { applyScopedRead, type SchemaObject } from './catalog/index.js';
+import { applyScopedRead, type CatalogClient, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { changedSince, detectedMetadata, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
 import { readIdentities } from './identities.js';
 import { Reconciliation, type FullRead } from './reconciliation.js';
 import { isConnectionError } from './connection-errors.js';
-import { ObservedReader, type ObservedRead } from './observed-read.js';
+import { ObservedReader, scopeToRead, type ObservedRead } from './observed-read.js';
 import { SchemaChangeLocks, type SchemaChangeHold } from './schema-change-lock.js';
 import { DatabaseQueues } from './database-queues.js';
 import { HeadDecoder } from './head-decoder.js';
@@ -50,14 +50,35 @@ export interface RecordTarget {
 interface ObservedJob {
   readonly kind: 'observed';
   readonly database: string;
-  readonly changeSet: ChangeSet;
+  /** Undefined while a read-ahead commit waits for its COMMIT's answer (see readBeforeCommit). */
+  changeSet: ChangeSet | undefined;
   readonly read: Promise<ObservedRead | undefined>;
   /** Keeps reconciliation off the database until the commit is written (or given up). */
   readonly hold: SchemaChangeHold;
-  /** Set once the read settled (null: it failed). */
+  /** Set once the read settled (null: it failed, or the read-ahead COMMIT did not commit). */
   result?: ObservedRead | null;
   /** Written along with an earlier job of the queue. */
   written?: boolean;
+}
+
+/** A block's schema read inside it before its COMMIT went (Recorder.readBeforeCommit). */
+export interface ReadAhead {
+  /** Settles once the read is over, whatever it found; the COMMIT waits for it. */
+  readonly settled: Promise<void>;
+  /**
+   * The COMMIT was answered without committing schema changes, or
+   * `maybeCommitted`: it went but its answer never came (the session ended):
+   * reconciliation tells.
+   */
+  unused(maybeCommitted?: boolean): void;
+}
+
+/** A read ahead that found the schema: its place in the write queue, taken before its COMMIT went. */
+interface ReservedCommit {
+  readonly job: ObservedJob;
+  /** The commit happened (the read stands) or not (undefined). */
+  readonly settle: (read: ObservedRead | undefined) => void;
+  readonly found: ObservedRead;
 }
 
 type WriteJob = ObservedJob | { readonly kind: 'detected'; readonly database: string; readonly full: FullRead; readonly done: (clean: boolean) => void };
@@ -89,6 +110,8 @@ export class Recorder {
   private readonly targets = new Map<string, RecordTarget>();
   /** Decoded head objects, reused while their stored text is unchanged. */
   private readonly heads = new HeadDecoder();
+  /** The write-queue places of reads ahead that found the schema, until their COMMIT is answered. */
+  private readonly readsAhead = new WeakMap<ReadAhead, ReservedCommit>();
   private storeUp: boolean | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -148,16 +171,67 @@ export class Recorder {
   }
 
   /**
+   * A block that changed the schema is about to send its COMMIT: read what
+   * it changed now, inside the transaction, on the client's own connection
+   * (DESIGN.md, Exactness). The transaction still holds the locks on what it
+   * changed and nothing of the session runs after it, so the read is
+   * exactly the commit's result, and its ReadyForQuery need not be held
+   * after the commit. Undefined when the statements cannot be scoped (a
+   * whole read would hold the transaction's locks too long) or the
+   * database's first read is still under way: it is read after the commit.
+   */
+  readBeforeCommit(target: string | RecordTarget, content: TakenContent, client: CatalogClient): ReadAhead | undefined {
+    const database = this.place(target);
+    if (this.options.ignoreDatabases?.includes(database) || !this.known.has(database) || this.firstRead.has(database)) return undefined;
+    const scope = scopeToRead(content, this.recorded.get(database) ?? []);
+    if (scope === undefined) return undefined;
+    const ahead: ReadAhead = {
+      settled: this.reader.readWithin(client, database, scope).then((found) => {
+        if (found !== undefined) this.readsAhead.set(ahead, this.reserve(database, found));
+      }),
+      unused: (maybeCommitted = false) => {
+        const reserved = this.readsAhead.get(ahead);
+        this.readsAhead.delete(ahead);
+        reserved?.settle(undefined);
+        if (reserved && maybeCommitted) void this.scheduleReconcile(database);
+      },
+    };
+    return ahead;
+  }
+
+  /**
+   * Queues a read-ahead commit before its COMMIT goes: a session whose DDL
+   * waited for the block's locks commits after it, and may reach its own
+   * commit's answer first (two sockets): queued later, it is written after.
+   */
+  private reserve(database: string, found: ObservedRead): ReservedCommit {
+    let settle!: (read: ObservedRead | undefined) => void;
+    const read = new Promise<ObservedRead | undefined>((resolve) => (settle = resolve));
+    const job: ObservedJob = { kind: 'observed', database, changeSet: undefined, read, hold: this.locks.hold(database) };
+    void read.then((result) => (job.result = result ?? null));
+    void this.writes.push(database, job);
+    return { job, settle, found };
+  }
+
+  /**
    * Called by the DDL watcher for every committed change set; never blocks.
    * Resolves once the catalog snapshot is read (its read-only transaction
-   * may still be ending; the store write follows).
+   * may still be ending; the store write follows); undefined when there is
+   * nothing to wait for (`ahead` read it before the COMMIT).
    */
-  submit(target: string | RecordTarget, changeSet: ChangeSet): Promise<void> | undefined {
+  submit(target: string | RecordTarget, changeSet: ChangeSet, ahead?: ReadAhead): Promise<void> | undefined {
     const database = this.place(target);
     if (this.options.ignoreDatabases?.includes(database)) return undefined;
     const first = this.noteDatabase(database) ?? Promise.resolve();
     if (changeSet.mayContainUnseenDdl) void this.scheduleReconcile(database);
     if (changeSet.statements.length === 0) return undefined;
+    const reserved = ahead === undefined ? undefined : this.readsAhead.get(ahead);
+    if (reserved) {
+      this.readsAhead.delete(ahead!);
+      reserved.job.changeSet = changeSet;
+      reserved.settle(reserved.found);
+      return undefined;
+    }
     let taken!: () => void;
     const snapshotTaken = new Promise<void>((resolve) => (taken = resolve));
     const read = first.then(async () => {
@@ -267,7 +341,8 @@ export class Recorder {
       batch.map((member, index) => ({
         repository: target.repository,
         branch: target.branch,
-        metadata: observedMetadata(member.changeSet),
+        // Set by now: a read-ahead commit's read settles only once its change set came.
+        metadata: observedMetadata(member.changeSet!),
         changes: (head: ReadonlyMap<string, string>) => {
           const previous = this.heads.decode(job.database, head);
           const read = reads[index]!;

@@ -181,7 +181,7 @@ export function defineMetrics(registry: Registry) {
       registry,
       {
         name: 'pggit_snapshot_reads_total',
-        help: 'Observed commits by how their catalog snapshot was read: alone, or together with other commits of the same database waiting at the same moment.',
+        help: 'Observed commits by how their catalog snapshot was read: before_commit (inside the transaction, on the client connection, just before its COMMIT), or after the commit alone or together with other commits of the same database waiting at the same moment.',
         labelNames: ['read'],
       },
       'counter',

@@ -9,6 +9,9 @@ import { ApplicationLabels } from './label-values.js';
 import { LiveSessionMetrics, type SessionMetrics } from './session-metrics.js';
 import { ImpactSeries, type ImpactSeriesOptions } from './impact-series.js';
 
+
+/** How an observed commit's snapshot was read (pggit_snapshot_reads_total's `read`). */
+export type SnapshotRead = 'before_commit' | 'alone' | 'together';
 export interface ProxyMetricsOptions {
   /** Distinct application_names (process-wide) with a label of their own; later ones count as `other`. Default 20. */
   readonly maxApplications?: number;
@@ -30,7 +33,7 @@ export class ProxyMetrics {
   private readonly upstreamConnect: HistogramCell;
   private readonly recorderLagCell: HistogramCell;
   private readonly reconciliationsSkippedCell: ValueCell;
-  private readonly snapshotReadCells: Readonly<Record<'alone' | 'together', ValueCell>>;
+  private readonly snapshotReadCells: Readonly<Record<SnapshotRead, ValueCell>>;
   /** Where the web page is, for the links in pggit_schema_head_info ('' : no page). */
   private pageUrl = '';
   /** The pggit_schema_head_info cell of each (database, branch). */
@@ -53,7 +56,11 @@ export class ProxyMetrics {
     this.upstreamConnect = families.upstreamConnectDuration.cell({});
     this.recorderLagCell = families.recorderLag.cell({});
     this.reconciliationsSkippedCell = families.reconciliationsSkipped.cell({});
-    this.snapshotReadCells = { alone: families.snapshotReads.cell({ read: 'alone' }), together: families.snapshotReads.cell({ read: 'together' }) };
+    this.snapshotReadCells = {
+      before_commit: families.snapshotReads.cell({ read: 'before_commit' }),
+      alone: families.snapshotReads.cell({ read: 'alone' }),
+      together: families.snapshotReads.cell({ read: 'together' }),
+    };
     this.readyHoldCell = families.readyForQueryHold.cell({});
   }
 
@@ -126,8 +133,8 @@ export class ProxyMetrics {
     this.reconciliationsSkippedCell.value += 1;
   }
 
-  /** Observed commits whose snapshot was read alone, or together with others in one read. */
-  snapshotsRead(read: 'alone' | 'together', commits: number): void {
+  /** Observed commits whose snapshot was read inside their transaction before its COMMIT, or after it alone or together with others. */
+  snapshotsRead(read: SnapshotRead, commits: number): void {
     this.snapshotReadCells[read].value += commits;
   }
 

@@ -1,7 +1,8 @@
 // What every session of one proxy shares.
 import type { Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics/index.js';
-import type { ChangeSet, PreparedTransactions } from '../ddl/index.js';
+import type { ChangeSet, PreparedTransactions, TakenContent } from '../ddl/index.js';
+import type { CatalogClient, ReadAhead } from '../history/index.js';
 import type { CancelMap } from './cancel-map.js';
 import type { ClientTls } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
@@ -41,7 +42,14 @@ export interface DdlWatching {
    * it settles. `undefined`, not `void`: a handler that forgets to return
    * the read's promise must not compile (the hold would silently go).
    */
-  readonly onChangeSet: (changeSet: ChangeSet, route: SessionRoute) => Promise<void> | undefined;
+  readonly onChangeSet: (changeSet: ChangeSet, route: SessionRoute, ahead?: ReadAhead) => Promise<void> | undefined;
+  /**
+   * A block with schema changes is about to send its COMMIT, and the
+   * session's connection is free: read its schema on `client` (pggit's own
+   * queries inside the transaction) while the COMMIT waits for `settled`;
+   * the read reaches onChangeSet as `ahead`. Undefined: read after the commit.
+   */
+  readonly readBeforeCommit?: ((content: TakenContent, route: SessionRoute, client: CatalogClient) => ReadAhead | undefined) | undefined;
   /**
    * A session is about to send something that may commit schema changes:
    * its bytes wait for `ready` (when given); `release` once its transaction

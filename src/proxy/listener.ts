@@ -3,9 +3,9 @@
 import { createServer, type Server } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics/index.js';
-import { loadParser, PreparedTransactions, type ChangeSet } from '../ddl/index.js';
+import { loadParser, PreparedTransactions } from '../ddl/index.js';
 import { CancelMap } from './cancel-map.js';
-import type { DdlHold, ProxyContext } from './context.js';
+import type { DdlHold, DdlWatching, ProxyContext } from './context.js';
 import { Session } from './session.js';
 import { ClientTls, type TlsFiles } from './tls.js';
 import type { UpstreamTarget } from './upstream.js';
@@ -25,7 +25,9 @@ export interface ProxyOptions {
   readonly startupTimeoutMs?: number;
   readonly metrics?: ProxyMetrics | undefined;
   /** Turns the DDL watcher on: every committed transaction with schema changes arrives here. */
-  readonly onChangeSet?: ((changeSet: ChangeSet, route: SessionRoute) => Promise<void> | undefined) | undefined;
+  readonly onChangeSet?: DdlWatching['onChangeSet'] | undefined;
+  /** Reads a block's schema inside it before its COMMIT goes (see DdlWatching). */
+  readonly readBeforeCommit?: DdlWatching['readBeforeCommit'];
   /** A session may be committing schema changes until it calls the function returned (see DdlWatching). */
   readonly onDdlStarted?: ((route: SessionRoute) => DdlHold | undefined) | undefined;
   /** A client authenticated to this branch database (the recorder baselines new ones). */
@@ -60,7 +62,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     branches: options.branches,
     guard: options.guard,
     ddl: options.onChangeSet
-      ? { onChangeSet: options.onChangeSet, onDdlStarted: options.onDdlStarted, preparedTransactions: new PreparedTransactions() }
+      ? {
+          onChangeSet: options.onChangeSet,
+          onDdlStarted: options.onDdlStarted,
+          readBeforeCommit: options.readBeforeCommit,
+          preparedTransactions: new PreparedTransactions(),
+        }
       : undefined,
   };
   if (context.ddl || context.guard) await loadParser();

@@ -77,6 +77,8 @@ export class Relay {
   private heldLength = 0;
   /** Keep incomplete Query and Parse messages back (the guard may deny them). */
   holdsStatements = false;
+  /** While pggit's own queries run on the connection: every server byte goes here, none to the client. */
+  private diverted: ((chunk: Buffer) => void) | undefined;
   /** Messages of the proxy's own for the client, sent at the next server message boundary. */
   private toClient: Buffer[] | undefined;
   /** Set by the backend sink while the current server chunk was pushed (see replaceServerMessage). */
@@ -170,9 +172,38 @@ export class Relay {
     (this.toClient ??= []).push(message);
   }
 
-  /** Holds the client chunk being read, and everything after it, until `until` settles (bounded like a reply hold). */
-  holdClientBytes(until: Promise<void>): void {
-    this.clientGate = this.clientGate ? Promise.all([this.clientGate, until]).then(() => undefined) : until;
+  /**
+   * Holds the client chunk being read, and everything after it, until
+   * `until` settles: bounded like a reply hold, unless `unbounded` (the
+   * caller's own queries are on the connection, and the client's bytes must
+   * not go before their answers are in).
+   */
+  holdClientBytes(until: Promise<void>, unbounded = false): void {
+    const gate = unbounded ? until.catch(() => undefined) : bounded(until);
+    this.clientGate = this.clientGate ? Promise.all([this.clientGate, gate]).then(() => undefined) : gate;
+  }
+
+  /** The client message being read is the first of its chunk (nothing before it in the chunk was forwarded or is held). */
+  get clientMessageStartsChunk(): boolean {
+    return this.frontend.messageStart === 0 && this.heldLength === 0 && this.gates === undefined;
+  }
+
+  /**
+   * Runs queries of pggit's own on the connection: `write` sends their bytes
+   * to the server, and every server byte goes to `sink` (a copy) until the
+   * returned function is called. Only while the server owes the client
+   * nothing and the client's bytes are held (holdClientBytes).
+   */
+  divertServer(sink: (chunk: Buffer) => void): { write: (bytes: Buffer) => void; end: () => void } {
+    this.diverted = sink;
+    return {
+      write: (bytes) => {
+        if (!this.stopped) this.upstream!.write(bytes);
+      },
+      end: () => {
+        if (this.diverted === sink) this.diverted = undefined;
+      },
+    };
   }
 
   /** No more forwarding (the session is closing). */
@@ -259,8 +290,8 @@ export class Relay {
   }
 
   /**
-   * A chunk with gated messages, or held for the schema-change lock (`until`):
-   * forwarded once every decision is known and `until` settled (bounded);
+   * A chunk with gated messages, or held (`until`, see holdClientBytes):
+   * forwarded once every decision is known and `until` settled;
    * later chunks wait their turn.
    */
   private forwardGated(chunk: Buffer, gates: readonly Gate[], until?: Promise<void>): void {
@@ -271,7 +302,7 @@ export class Relay {
     this.waiting = [];
     this.client!.pause();
     const decided = gates.map((gate) => Promise.resolve(gate.decision).catch(() => undefined));
-    void Promise.all([Promise.all(decided), until && bounded(until)]).then(([decisions]) => {
+    void Promise.all([Promise.all(decided), until]).then(([decisions]) => {
       if (this.stopped) return;
       this.writeUpstream(assemble(chunk, gates, decisions));
       const queued = this.waiting ?? [];
@@ -310,6 +341,10 @@ export class Relay {
         chunk = this.channelBinding.push(received);
         if (this.channelBinding.done) this.channelBinding = undefined;
         if (chunk.length === 0) return;
+      }
+      if (this.diverted !== undefined) {
+        this.diverted(reusedBuffer ? Buffer.from(chunk) : chunk);
+        return;
       }
       startsAtBoundary = this.backend.atBoundary;
       this.backend.push(chunk);

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { FrameError, FRONTEND_CODES, backendKeyData, encodeErrorResponse, type ErrorToSend } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type ConnectionErrorReason, type SessionMetrics } from '../metrics/index.js';
 import { startupSearchPath, TransactionTracker, type ChangeSet } from '../ddl/index.js';
+import type { ReadAhead } from '../history/index.js';
 import { connectSessionUpstream, describeUpstream } from './upstream.js';
 import type { DdlHold, ProxyContext } from './context.js';
 import type { SessionInfo } from './session-info.js';
@@ -18,6 +19,7 @@ import { Startup } from './startup.js';
 import { routeOf, routeSession } from './route.js';
 import { SessionGuard } from './guard/session-guard.js';
 import { guardMayDeny } from './guard/policy.js';
+import { readBeforeCommit } from './read-ahead.js';
 
 type Phase = 'startup' | 'connecting' | 'relaying' | 'cancelling' | 'closed';
 
@@ -55,6 +57,8 @@ export class Session {
   private backendPid: number | undefined;
   /** The recorder's hold while this session's transaction may be committing schema changes. */
   private ddlHold: DdlHold | undefined;
+  /** The schema of the block whose COMMIT was last sent, read before it went. */
+  private readAhead: ReadAhead | undefined;
   private readonly onClientClose = (): void => this.close(this.clientTerminated ? 'client terminated the session' : 'client closed the connection');
   private readonly onClientError = (error: Error): void => this.log.debug({ err: error }, 'client socket error');
 
@@ -224,12 +228,23 @@ export class Session {
         // Called while the relay reads the statement: it goes once the hold is ready.
         if (this.ddlHold?.ready) this.relay?.holdClientBytes(this.ddlHold.ready);
       },
+      onCommitAhead: (content) => {
+        const read = ddl.readBeforeCommit;
+        this.readAhead = read && this.relay ? readBeforeCommit(this.relay, read, content, route) : undefined;
+        return this.readAhead !== undefined;
+      },
+      onCommitAheadUnused: () => {
+        this.readAhead?.unused();
+        this.readAhead = undefined;
+      },
       onChangeSet: (changeSet: ChangeSet) => {
         this.log.debug(
           { statements: changeSet.statements.map((s) => s.text), unseen: changeSet.mayContainUnseenDdl },
           'schema change committed',
         );
-        const snapshotTaken = ddl.onChangeSet(changeSet, route);
+        const ahead = changeSet.readAhead === true ? this.readAhead : undefined;
+        this.readAhead = undefined;
+        const snapshotTaken = ddl.onChangeSet(changeSet, route, ahead);
         if (snapshotTaken) this.relay?.holdNextReply(snapshotTaken);
       },
     });
@@ -344,6 +359,8 @@ export class Session {
     this.upstream?.destroySoon();
     if (this.cancelKeyId) this.context.cancelMap.unregister(this.cancelKeyId);
     this.ddlHold?.release();
+    // Its COMMIT may have committed with nobody left to hear the answer.
+    this.readAhead?.unused(true);
     this.guard?.close();
     this.metrics.close();
     const bytesIn = this.relay?.bytesFromClient ?? 0;

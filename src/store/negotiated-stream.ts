@@ -59,7 +59,10 @@ export class NegotiatedStream extends Duplex {
   /**
    * Writes in one system call what is written in the same tick (a query's
    * messages, the queries of a pipelined read): the socket stays corked
-   * until the tick ends.
+   * until the tick ends. A write is done once the socket took it (unless it
+   * asks to wait for 'drain'): waiting for the flush would hold the next
+   * writes of the tick in this stream's buffer, for a system call of their
+   * own after it.
    */
   private send(chunks: readonly Buffer[], callback: (error?: Error | null) => void): void {
     const inner = this.inner;
@@ -75,7 +78,8 @@ export class NegotiatedStream extends Duplex {
         inner.uncork();
       });
     }
-    inner.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), callback);
+    if (inner.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))) callback();
+    else inner.once('drain', () => callback());
   }
 
   override _final(callback: (error?: Error | null) => void): void {

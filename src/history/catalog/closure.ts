@@ -162,12 +162,22 @@ members(family, oid) AS (
       UNION ALL SELECT p.oid, p.tgparentid FROM up JOIN pg_trigger p ON p.oid = up.parent)
     SELECT up.oid FROM up WHERE up.parent = 0)
     FROM closure x JOIN pg_trigger g ON x.classid = 'pg_trigger'::regclass AND g.oid = x.objid AND g.tgparentid <> 0
+),
+found(family, oid) AS (
+  SELECT m.family, m.oid FROM members m
+  WHERE m.family IS NOT NULL AND m.oid <> 0
+    -- a relation's row type is part of the relation, not a type of its own
+    AND NOT (m.family = 'types' AND EXISTS (SELECT 1 FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid WHERE t.oid = m.oid AND c.relkind <> 'c'))
 )
-SELECT m.family, array_agg(DISTINCT m.oid)::text[] AS oids FROM members m
-WHERE m.family IS NOT NULL AND m.oid <> 0
-  -- a relation's row type is part of the relation, not a type of its own
-  AND NOT (m.family = 'types' AND EXISTS (SELECT 1 FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid WHERE t.oid = m.oid AND c.relkind <> 'c'))
-GROUP BY m.family`;
+SELECT f.family, array_agg(DISTINCT f.oid)::text[] AS oids FROM found f GROUP BY f.family
+UNION ALL
+-- the relations again, by the reader that writes them (see OidFilter)
+SELECT r.reader, array_agg(DISTINCT r.oid)::text[] FROM (
+  SELECT CASE WHEN c.relnamespace = 'pg_catalog'::regnamespace THEN 'systemRelations'
+      WHEN c.relkind IN ('r', 'p', 'f') THEN 'tables' WHEN c.relkind IN ('v', 'm') THEN 'views'
+      WHEN c.relkind = 'S' THEN 'sequences' WHEN c.relkind IN ('i', 'I') THEN 'indexes' END AS reader, c.oid
+  FROM found f JOIN pg_class c ON f.family = 'relations' AND c.oid = f.oid
+) r WHERE r.reader IS NOT NULL GROUP BY r.reader`;
 
 /** The qualified names a scope stands for, given the search path of its statements. */
 export function scopeRoots(names: readonly ScopeName[], searchPath: readonly string[]): ScopeRoot[] {

@@ -4,6 +4,15 @@
 
 export interface OidFilter {
   readonly relations: readonly string[];
+  // The relations again, by the reader that writes them (relkind, or
+  // pg_catalog). A reader of relations reads with `relations`; a scoped
+  // read skips it when its part is empty, as it would find nothing.
+  readonly tables: readonly string[];
+  readonly views: readonly string[];
+  readonly sequences: readonly string[];
+  readonly indexes: readonly string[];
+  /** Relations in pg_catalog (GRANTs on them: system-privileges.ts). */
+  readonly systemRelations: readonly string[];
   readonly types: readonly string[];
   readonly collations: readonly string[];
   readonly routines: readonly string[];
@@ -25,7 +34,7 @@ export type ReadFilter = OidFilter | null;
 export type FilterFamily = keyof OidFilter;
 
 export const FILTER_FAMILIES: readonly FilterFamily[] = [
-  'relations', 'types', 'collations', 'routines', 'constraints', 'triggers', 'policies', 'rules', 'statistics', 'schemas',
+  'relations', 'tables', 'views', 'sequences', 'indexes', 'systemRelations', 'types', 'collations', 'routines', 'constraints', 'triggers', 'policies', 'rules', 'statistics', 'schemas',
   'extensions', 'eventTriggers', 'defaultAcls', 'whole',
 ];
 

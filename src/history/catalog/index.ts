@@ -17,4 +17,4 @@ export { applyScopedRead, coveredBy, coveredKeys, expandScope, scopeNameFor } fr
 export { SchemaTree } from './tree.js';
 export { decodeObject, encodeObject } from './stored.js';
 export { anchorOf, parseKey, KeyError, WHOLE_KINDS, type ParsedKey } from './object-key.js';
-export { CatalogSessionError, pipelined } from './session.js';
+export { CatalogSessionError, pipelined, type CatalogClient } from './session.js';

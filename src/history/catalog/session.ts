@@ -7,6 +7,19 @@
 import type pg from 'pg';
 import { userSchema } from './sql.js';
 
+/**
+ * What a catalog read needs of a connection: a pg client, or pggit's own
+ * queries on a client's connection inside its transaction (the proxy's
+ * InjectedQueries, which ignores statement names).
+ */
+export interface CatalogClient {
+  query(text: string, values?: readonly unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+  query(config: { text: string; values?: unknown[]; name?: string }): Promise<{ rows: Array<Record<string, unknown>> }>;
+  getTransactionStatus(): string | null;
+  /** Made with `pipeline: true` (see CatalogPools): queries may be sent before earlier ones are answered. */
+  readonly pipeline?: boolean;
+}
+
 /** Runs one catalog query; with a name, as a prepared statement kept on the connection. */
 export type CatalogQuery = <R extends Record<string, unknown>>(text: string, values?: readonly unknown[], name?: string) => Promise<R[]>;
 
@@ -95,13 +108,18 @@ export interface SessionStart<F, T> {
    * once work resolved, whatever becomes of the COMMIT.
    */
   readonly onResult?: (result: T) => void;
+  /**
+   * Bounds the read's waits for relation locks (a read inside a client's
+   * transaction must not sit on its locks behind another session's).
+   */
+  readonly lockTimeout?: string;
 }
 
 /** Runs work in a catalog read session. */
 export async function withCatalogSession<T, F = undefined>(
-  client: pg.ClientBase,
+  client: CatalogClient,
   work: (session: CatalogSession, first: F) => Promise<T>,
-  { first, fewObjects = false, onResult }: SessionStart<F, T> = {},
+  { first, fewObjects = false, onResult, lockTimeout }: SessionStart<F, T> = {},
 ): Promise<T> {
   const status = client.getTransactionStatus();
   if (status === 'E') throw new CatalogSessionError(ABORTED);
@@ -109,9 +127,9 @@ export async function withCatalogSession<T, F = undefined>(
   const end = nested ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}` : 'COMMIT';
   // Set once the session's end was sent: with a pipelined end it may be before work is over.
   let ending: Promise<unknown> | undefined;
-  const query: CatalogQuery = async (text, values, name) => {
+  const query: CatalogQuery = async <R extends Record<string, unknown>>(text: string, values?: readonly unknown[], name?: string) => {
     if (ending) throw new Error('catalog read session: a query after the session ended');
-    return (await client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] })).rows;
+    return (await client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] })).rows as R[];
   };
   const atOnce = pipelined(client);
   const all = atOnce ? allAtOnce : oneByOne;
@@ -124,7 +142,7 @@ export async function withCatalogSession<T, F = undefined>(
     return valuesOf(await outcomes);
   };
   // search_path is cleared last: `first` may look names up in it.
-  const settings = fewObjects ? [...SETTINGS, ...FEW_OBJECTS] : SETTINGS;
+  const settings = [...SETTINGS, ...(fewObjects ? FEW_OBJECTS : []), ...(lockTimeout === undefined ? [] : [['lock_timeout', lockTimeout] as const])];
   const [path, others] = [settings.filter(([name]) => name === 'search_path'), settings.filter(([name]) => name !== 'search_path')];
   const opening = await settle<unknown>([
     () => client.query(nested ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'),
@@ -162,8 +180,8 @@ function setConfig(settings: ReadonlyArray<readonly [string, string]>): string {
 }
 
 /** True for a connection made with `pipeline: true` (see CatalogPools). */
-export function pipelined(client: pg.ClientBase): boolean {
-  return (client as { pipeline?: boolean }).pipeline === true;
+export function pipelined(client: CatalogClient): boolean {
+  return client.pipeline === true;
 }
 
 async function settle<R>(reads: ReadonlyArray<() => Promise<R>>, atOnce: boolean): Promise<PromiseSettledResult<R>[]> {

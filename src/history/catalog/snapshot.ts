@@ -32,7 +32,7 @@ import { readRules } from './rules.js';
 import { readSchemas } from './schemas.js';
 import { readSequences } from './sequences.js';
 import { splitRead } from './split-read.js';
-import { isCatalogRace, withCatalogSession, type CatalogSession } from './session.js';
+import { isCatalogRace, withCatalogSession, type CatalogClient, type CatalogSession } from './session.js';
 import { readStatistics } from './statistics.js';
 import { readSystemPrivileges } from './system-privileges.js';
 import { readTables } from './tables.js';
@@ -40,8 +40,9 @@ import { readTriggers } from './triggers.js';
 import { readTypes } from './user-types.js';
 import { readViews } from './views.js';
 
-// Each reader with the filter family it reads; a scoped read skips a reader
-// whose family resolved to nothing.
+// Each reader with the filter family that says whether it has anything to
+// read (for the readers of relations, their part of `relations`, which they
+// read with); a scoped read skips a reader whose family resolved to nothing.
 const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
   [readSchemas, 'schemas'],
   [readExtensions, 'extensions'],
@@ -51,18 +52,18 @@ const FAMILIES: ReadonlyArray<readonly [FamilyReader, FilterFamily]> = [
   [readDomains, 'types'],
   [readFunctions, 'routines'],
   [readAggregates, 'routines'],
-  [readSequences, 'relations'],
-  [readTables, 'relations'],
-  [readViews, 'relations'],
+  [readSequences, 'sequences'],
+  [readTables, 'tables'],
+  [readViews, 'views'],
   [readConstraints, 'constraints'],
-  [readIndexes, 'relations'],
+  [readIndexes, 'indexes'],
   [readStatistics, 'statistics'],
   [readTriggers, 'triggers'],
   [readRules, 'rules'],
   [readPolicies, 'policies'],
   [readEventTriggers, 'eventTriggers'],
   [readDefaultAcls, 'defaultAcls'],
-  [readSystemPrivileges, 'relations'],
+  [readSystemPrivileges, 'systemRelations'],
   [readOperators, 'whole'],
   [readOperatorFamilies, 'whole'],
   [readOperatorClasses, 'whole'],
@@ -115,16 +116,16 @@ async function retryingRaces<T>(read: () => Promise<T>): Promise<T> {
  * coverage.ts). `onRead` gets the read as soon as it is in, before its
  * transaction's COMMIT has come back.
  */
-export async function readScope(client: pg.ClientBase, scope: SnapshotScope, onRead?: (read: ScopedRead) => void): Promise<ScopedRead> {
-  return retryingRaces(() => readScopeOnce(client, scope, onRead));
+export async function readScope(client: CatalogClient, scope: SnapshotScope, onRead?: (read: ScopedRead) => void, lockTimeout?: string): Promise<ScopedRead> {
+  return retryingRaces(() => readScopeOnce(client, scope, onRead, lockTimeout));
 }
 
 // Two round trips on a pipelined connection: the session's start with the
 // scope's resolution, then every family's read with the dependencies.
-async function readScopeOnce(client: pg.ClientBase, scope: SnapshotScope, onRead?: (read: ScopedRead) => void): Promise<ScopedRead> {
+async function readScopeOnce(client: CatalogClient, scope: SnapshotScope, onRead?: (read: ScopedRead) => void, lockTimeout?: string): Promise<ScopedRead> {
   const keys = [...(scope.keys ?? [])];
   if (scope.names.length === 0 && keys.length === 0) {
-    return withCatalogSession(client, async (session) => ({ objects: [], roots: scopeRoots(scope.names, pathOf(scope, session)), keys }), { onResult: onRead });
+    return withCatalogSession(client, async (session) => ({ objects: [], roots: scopeRoots(scope.names, pathOf(scope, session)), keys }), { onResult: onRead, lockTimeout });
   }
   return withCatalogSession<ScopedRead, OidFilter>(
     client,
@@ -134,7 +135,7 @@ async function readScopeOnce(client: pg.ClientBase, scope: SnapshotScope, onRead
       if (filter.whole.length > 0 && !roots.some((root) => root.kind === 'other')) roots.push({ schema: null, name: '', kind: 'other' });
       return { objects: isEmpty(filter) ? [] : await readFiltered(session, filter), roots, keys };
     },
-    { first: (query) => resolveScope(query, scope.names, keys, scope.searchPath ?? 'connection'), fewObjects: true, onResult: onRead },
+    { first: (query) => resolveScope(query, scope.names, keys, scope.searchPath ?? 'connection'), fewObjects: true, onResult: onRead, lockTimeout },
   );
 }
 

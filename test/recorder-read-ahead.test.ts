@@ -1,0 +1,210 @@
+// A block's schema is read inside it, on the client's own connection, just
+// before its COMMIT goes (DESIGN.md, Exactness). The case that needs it: a
+// second session's DDL waits for the block's lock and runs the instant the
+// block commits; a read after the commit could already see it, and the
+// block's commit would record both changes. Read ahead, each commit records
+// exactly its own. The client never sees pggit's queries: its settings,
+// savepoints and replies are as without pggit.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { eventually } from './harness/activity.js';
+import { freshDatabases } from './harness/history-check.js';
+import { startTestProxy, type DefaultTestProxy } from './harness/proxy.js';
+import { urlFor } from './harness/recorded-history.js';
+import { connectStore, type HistoryStore } from '../src/store/index.js';
+import { RawClient, serialize } from './harness/raw-client.js';
+
+const APP = 'read_ahead_app';
+const ROUNDS = 8;
+
+let proxy: DefaultTestProxy;
+let store: HistoryStore;
+let a: pg.Client;
+let b: pg.Client;
+let watcher: pg.Client;
+
+beforeAll(async () => {
+  await freshDatabases([APP]);
+  proxy = await startTestProxy();
+  a = new pg.Client({ connectionString: proxy.url({ database: APP }), application_name: 'block' });
+  b = new pg.Client({ connectionString: proxy.url({ database: APP }), application_name: 'waiter' });
+  watcher = new pg.Client({ connectionString: urlFor(APP) });
+  await Promise.all([a.connect(), b.connect(), watcher.connect()]);
+  await a.query('CREATE TABLE contended (id int)');
+  store = connectStore({ url: urlFor('pggit') });
+});
+
+afterAll(async () => {
+  await Promise.all([a?.end(), b?.end(), watcher?.end()]);
+  await proxy?.stop();
+  await store?.pool.end();
+});
+
+interface Recorded {
+  readonly id: string;
+  readonly application: string;
+  readonly statements: string[];
+}
+
+async function commitsSince(seq: number): Promise<Recorded[]> {
+  const { rows } = await store.pool.query(
+    `SELECT c.id, c.application_name AS application, c.statements FROM pggit.commits c JOIN pggit.repositories r ON r.id = c.repository_id
+      WHERE r.name = $1 AND c.seq > $2 ORDER BY c.seq`,
+    [APP, seq],
+  );
+  return rows;
+}
+
+async function lastSeq(): Promise<number> {
+  const { rows } = await store.pool.query(`SELECT coalesce(max(c.seq), 0)::int AS seq FROM pggit.commits c JOIN pggit.repositories r ON r.id = c.repository_id WHERE r.name = $1`, [APP]);
+  return rows[0].seq;
+}
+
+/** The recorded definition of table `contended` at a commit. */
+function contendedAt(commitId: string): Promise<string> {
+  return contendedAtKey(commitId, 'contended');
+}
+
+/** The recorded definition of a table at a commit. */
+async function contendedAtKey(commitId: string, table: string): Promise<string> {
+  const tree = await store.treeAt(commitId);
+  const key = [...tree.keys()].find((k) => k.includes(table) && k.startsWith('table'));
+  if (key === undefined) throw new Error(`no table ${table} in ${[...tree.keys()].join(', ')}`);
+  const definitions = await store.definitionsOf(new Map([[key, tree.get(key)!]]));
+  return definitions.get(key) ?? '';
+}
+
+async function readsBeforeCommit(): Promise<number> {
+  const metrics = await (await fetch(`http://127.0.0.1:${proxy.serving.http!.port}/metrics`)).text();
+  const line = metrics.split('\n').find((l) => l.startsWith('pggit_snapshot_reads_total{read="before_commit"}'));
+  return Number(line?.split(' ')[1] ?? 0);
+}
+
+describe('the snapshot read before COMMIT', () => {
+  it('keeps a block and the DDL that waited for its lock in two exact commits', async () => {
+    await proxy.serving.recorder!.idle();
+    const from = await lastSeq();
+    const readsBefore = await readsBeforeCommit();
+    for (let round = 0; round < ROUNDS; round++) {
+      await a.query('BEGIN');
+      await a.query(`ALTER TABLE contended ADD COLUMN a${round} int`);
+      const waiting = b.query(`ALTER TABLE contended ADD COLUMN b${round} int`);
+      await eventually(
+        async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'waiter' AND wait_event_type = 'Lock'`)).rows[0].n,
+        (n: number) => n === 1,
+        'the second session to wait for the block',
+      );
+      await a.query('COMMIT');
+      await waiting;
+    }
+    await proxy.serving.recorder!.idle();
+    const commits = await commitsSince(from);
+    expect(commits.map((c) => c.application)).toEqual(Array.from({ length: ROUNDS }, () => ['block', 'waiter']).flat());
+    for (let round = 0; round < ROUNDS; round++) {
+      const block = await contendedAt(commits[2 * round]!.id);
+      const waiter = await contendedAt(commits[2 * round + 1]!.id);
+      expect(block).toContain(`a${round} integer`);
+      expect(block, `the block's commit of round ${round} holds only its own column`).not.toContain(`b${round} integer`);
+      expect(waiter).toContain(`b${round} integer`);
+    }
+    expect(await readsBeforeCommit()).toBeGreaterThanOrEqual(readsBefore + ROUNDS);
+  });
+
+  it('leaves the client its settings, savepoints and replies', async () => {
+    await a.query(`SET search_path = custom_path, public`);
+    await a.query('BEGIN');
+    await a.query(`SET LOCAL pggit.message = 'read ahead keeps my message'`);
+    await a.query('CREATE TABLE ahead_one (id int)');
+    await a.query('SAVEPOINT mine');
+    await a.query('CREATE TABLE ahead_two (id int)');
+    const commit = await a.query('COMMIT');
+    expect(commit.command).toBe('COMMIT');
+    expect((await a.query('SHOW search_path')).rows[0].search_path).toBe('custom_path, public');
+    // The session goes on as usual: a query, and a savepoint name of ours free for the client's use.
+    await a.query('BEGIN');
+    await a.query('SAVEPOINT pggit_catalog_read');
+    await a.query('ROLLBACK');
+    expect((await a.query('SELECT 41 + 1 AS n')).rows).toEqual([{ n: 42 }]);
+    await a.query('RESET search_path');
+    await proxy.serving.recorder!.idle();
+    const { rows } = await store.pool.query(
+      `SELECT c.message, c.statements FROM pggit.commits c JOIN pggit.repositories r ON r.id = c.repository_id WHERE r.name = $1 ORDER BY c.seq DESC LIMIT 1`,
+      [APP],
+    );
+    expect(rows[0].message).toBe('read ahead keeps my message');
+    expect(rows[0].statements).toEqual(['CREATE TABLE ahead_one (id int)', 'CREATE TABLE ahead_two (id int)']);
+  });
+
+  it('reads ahead of an extended-protocol COMMIT, whose client sees only its own replies', async () => {
+    const raw = await RawClient.startup(proxy.proxy.port, 'postgres', APP);
+    try {
+      for (const sql of ['BEGIN', 'CREATE TABLE ahead_extended (id int)']) {
+        const from = raw.received.length;
+        raw.socket.write(serialize.query(sql));
+        await raw.waitFor((m) => m.name === 'readyForQuery', from);
+      }
+      const readsBefore = await readsBeforeCommit();
+      const from = raw.received.length;
+      raw.socket.write(Buffer.concat([serialize.parse({ text: 'COMMIT' }), serialize.bind({}), serialize.execute({}), serialize.sync()]));
+      await raw.waitFor((m) => m.name === 'readyForQuery', from);
+      expect(raw.received.slice(from).map((m) => m.name)).toEqual(['parseComplete', 'bindComplete', 'commandComplete', 'readyForQuery']);
+      expect(await readsBeforeCommit()).toBe(readsBefore + 1);
+      await proxy.serving.recorder!.idle();
+      const [last] = (await commitsSince((await lastSeq()) - 1));
+      expect(last?.statements).toEqual(['CREATE TABLE ahead_extended (id int)']);
+    } finally {
+      raw.socket.end();
+    }
+  });
+
+  it('records nothing for a COMMIT that fails after the read, and goes on recording', async () => {
+    await a.query('CREATE TABLE parent_rows (id int PRIMARY KEY)');
+    await proxy.serving.recorder!.idle();
+    const from = await lastSeq();
+    await a.query('BEGIN');
+    await a.query('CREATE TABLE child_rows (parent int REFERENCES parent_rows DEFERRABLE INITIALLY DEFERRED)');
+    await a.query('INSERT INTO child_rows VALUES (1)');
+    // The deferred check fails at COMMIT, after the schema was read: the transaction rolls back.
+    await expect(a.query('COMMIT')).rejects.toMatchObject({ code: '23503' });
+    await a.query('CREATE TABLE after_the_failed_commit (id int)');
+    await proxy.serving.recorder!.idle();
+    const commits = await commitsSince(from);
+    expect(commits.map((c) => c.statements)).toEqual([['CREATE TABLE after_the_failed_commit (id int)']]);
+    expect((await watcher.query(`SELECT to_regclass('child_rows') AS oid`)).rows[0].oid).toBeNull();
+  });
+
+  it('reads after the commit when the read would wait for another session\'s lock', async () => {
+    await a.query('CREATE TABLE viewed (id int)');
+    await a.query('CREATE VIEW viewing AS SELECT id FROM viewed');
+    await proxy.serving.recorder!.idle();
+    const from = await lastSeq();
+    const readsBefore = await readsBeforeCommit();
+    const locker = new pg.Client({ connectionString: urlFor(APP) });
+    await locker.connect();
+    try {
+      // The read reaches the view's definition, which waits for this lock (on the view alone: LOCK TABLE would take its table too).
+      await locker.query('BEGIN');
+      await locker.query('ALTER VIEW viewing ALTER COLUMN id SET DEFAULT 0');
+      await a.query('BEGIN');
+      // A comment locks the table only, not the view that the read reaches through it.
+      await a.query(`COMMENT ON TABLE viewed IS 'commented'`);
+      const committed = a.query('COMMIT');
+      // The read before COMMIT gave up; the read after it waits for the lock like any read.
+      await eventually(
+        async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND application_name <> 'block'`, [APP])).rows[0].n,
+        (n: number) => n > 0,
+        'the read after the commit to wait for the lock',
+        5_000,
+      );
+      await locker.query('ROLLBACK');
+      await committed;
+    } finally {
+      await locker.end();
+    }
+    await proxy.serving.recorder!.idle();
+    const commits = await commitsSince(from);
+    expect(commits.map((c) => c.statements)).toEqual([[`COMMENT ON TABLE viewed IS 'commented'`]]);
+    expect(await contendedAtKey(commits[0]!.id, 'viewed')).toContain('commented');
+    expect(await readsBeforeCommit()).toBe(readsBefore);
+  });
+});
