@@ -19,11 +19,14 @@ const TYPE = "'pg_type'::regclass::oid";
  * CTEs (to put after WITH, after `source`) that end in
  * keys(classid, objid, key) for every row (classid, objid) of CTE `source`.
  * Every step is an index lookup per row (LATERAL), so the plan does not
- * depend on the catalogs' statistics.
+ * depend on the catalogs' statistics. The steps are MATERIALIZED: planned
+ * one by one instead of as one join of all their lookups, the statement
+ * plans in a fraction of the time (what a read on a connection without
+ * prepared statements pays every time) and starts faster.
  */
 export function keysCte(source: string): string {
   return `
-key_step1 AS (
+key_step1 AS MATERIALIZED (
   SELECT o.classid, o.objid,
     CASE WHEN ad.oid IS NOT NULL OR rw.oid IS NOT NULL THEN ${CLASS} WHEN dc.oid IS NOT NULL OR pi.objid IS NOT NULL THEN ${TYPE}
       WHEN om.refclassid IS NOT NULL THEN om.refclassid WHEN pr.pub IS NOT NULL THEN 'pg_publication'::regclass::oid ELSE o.classid END AS cls,
@@ -45,7 +48,7 @@ key_step1 AS (
     LEFT JOIN LATERAL (SELECT d.objid, d.refobjid FROM pg_depend d WHERE o.classid = 'pg_proc'::regclass AND d.classid = 'pg_proc'::regclass
       AND d.objid = o.objid AND d.deptype = 'i' AND d.refclassid = 'pg_type'::regclass LIMIT 1) pi ON true
 ),
-key_step2 AS (
+key_step2 AS MATERIALIZED (
   SELECT k.classid, k.objid, k.cls,
     CASE WHEN t.oid IS NULL THEN k.obj WHEN t.typelem <> 0 AND el.typarray = t.oid THEN t.typelem
       WHEN t.typtype = 'm' THEN rg.rngtypid ELSE t.oid END AS obj
@@ -54,7 +57,7 @@ key_step2 AS (
     LEFT JOIN LATERAL (SELECT el.typarray FROM pg_type el WHERE el.oid = t.typelem) el ON true
     LEFT JOIN LATERAL (SELECT rg.rngtypid FROM pg_range rg WHERE t.typtype = 'm' AND rg.rngmultitypid = t.oid) rg ON true
 ),
-key_step3 AS (
+key_step3 AS MATERIALIZED (
   SELECT k.classid, k.objid,
     CASE WHEN rt.oid IS NOT NULL THEN ${CLASS} WHEN cc.oid IS NOT NULL THEN ${TYPE} ELSE k.cls END AS cls,
     CASE WHEN rt.oid IS NOT NULL THEN rt.oid WHEN cc.oid IS NOT NULL THEN cc.reltype ELSE k.obj END AS obj
@@ -63,7 +66,7 @@ key_step3 AS (
       WHERE k.cls = ${TYPE} AND t.oid = k.obj AND rt.relkind <> 'c') rt ON true
     LEFT JOIN LATERAL (SELECT cc.oid, cc.reltype FROM pg_class cc WHERE k.cls = ${CLASS} AND cc.oid = k.obj AND cc.relkind = 'c') cc ON true
 ),
-key_step4 AS (
+key_step4 AS MATERIALIZED (
   SELECT k.classid, k.objid,
     CASE WHEN idn.refobjid IS NOT NULL THEN ${CLASS} WHEN ik.oid IS NOT NULL THEN 'pg_constraint'::regclass::oid ELSE k.cls END AS cls,
     CASE WHEN idn.refobjid IS NOT NULL THEN idn.refobjid WHEN ik.oid IS NOT NULL THEN ik.oid ELSE k.obj END AS obj
