@@ -8,6 +8,7 @@ export type { ChangeSet, SessionInfo } from './change-set.js';
 export type { DdlObject, DdlStatement } from './ddl-statement.js';
 export { commitMessageOf } from './commit-message.js';
 export { loadParser, parserLoaded, parseStatements, splitByScanner, type ParsedStatement } from './parser.js';
+export { isPlainQuery } from './plain-query.js';
 export { classifyLead, classifyStatement, leadOf, mayBeDdl, type LeadClass, type StatementClass } from './prefilter.js';
 export { guardAllowanceOf, type GuardAllowance } from './guard-allow.js';
 export { searchPathSetBy, startupSearchPath, type SearchPathSet } from './search-path-set.js';

@@ -2,7 +2,8 @@
 // names, portals, Sync boundaries, pipelining, and skipping after an error.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadParser } from './parser.js';
-import { extendedQuery, server, tracked } from './tracker-fixture.js';
+import { SESSION, extendedQuery, server, simpleQuery, tracked } from './tracker-fixture.js';
+import { TransactionTracker } from './transaction-tracker.js';
 
 beforeAll(loadParser);
 
@@ -32,6 +33,47 @@ describe('the extended protocol', () => {
     server(tracker, 'CREATE TABLE', 'CREATE INDEX', 'Z:I');
     expect(texts()).toEqual([['CREATE TABLE a()'], ['CREATE TABLE b()', 'CREATE INDEX ON b ((1))']]);
     expect(tracker.pendingRequests).toBe(0);
+  });
+
+  it('the same unnamed statement parsed again, around a Query and a Close, is still what it is', () => {
+    const { tracker, texts } = tracked();
+    for (const between of ['none', 'query', 'close', 'named'] as const) {
+      extendedQuery(tracker, 'CREATE TABLE a()');
+      tracker.sync();
+      server(tracker, 'CREATE TABLE', 'Z:I');
+      if (between === 'query') simpleQuery(tracker, 'SELECT 1', 'SELECT 1', 'Z:I');
+      if (between === 'close') tracker.close('S', '');
+      if (between === 'named') tracker.parse('s1', 'SELECT 2');
+    }
+    expect(texts()).toEqual(Array.from({ length: 4 }, () => ['CREATE TABLE a()']));
+    tracker.parse('', 'CREATE TABLE a()');
+    expect(tracker.lastLead).toBe('ddl-candidate');
+  });
+
+  it('an extended-protocol COMMIT parsed again in the next block is offered again (commit ahead)', () => {
+    const offered: string[][] = [];
+    const tracker = new TransactionTracker({
+      session: SESSION,
+      onChangeSet: () => undefined,
+      onCommitAhead: (content) => offered.push(content.statements.map((statement) => statement.text)) > 0,
+    });
+    // BEGIN and CREATE as named statements: the unnamed one stays COMMIT from one block to the next.
+    const named = (name: string, sql: string): void => {
+      tracker.parse(name, sql);
+      tracker.bind('', name);
+      tracker.execute('');
+      tracker.sync();
+    };
+    for (const table of ['a', 'b']) {
+      named(`begin_${table}`, 'BEGIN');
+      server(tracker, 'BEGIN', 'Z:T');
+      named(`create_${table}`, `CREATE TABLE ${table}()`);
+      server(tracker, 'CREATE TABLE', 'Z:T');
+      extendedQuery(tracker, 'COMMIT');
+      tracker.sync();
+      server(tracker, 'COMMIT', 'Z:I');
+    }
+    expect(offered).toEqual([['CREATE TABLE a()'], ['CREATE TABLE b()']]);
   });
 
   it('a deep pipeline (more requests than the FIFO starts with) keeps its order', () => {

@@ -273,6 +273,24 @@ describe('DDL in flight (for reconciliation)', () => {
     expect(events).toEqual([true, false, true, false]);
   });
 
+  it('a Query known plain from its bytes counts like its text: pending, and in flight inside a block with DDL', () => {
+    const { tracker, events } = watched();
+    tracker.plainQuery();
+    expect(tracker.pendingRequests).toBe(1);
+    server(tracker, 'SELECT 1', 'Z:I');
+    expect(events).toEqual([]);
+    simpleQuery(tracker, 'BEGIN', 'BEGIN', 'Z:T');
+    simpleQuery(tracker, 'ALTER TABLE t ADD c int', 'ALTER TABLE', 'Z:T');
+    server(tracker, 'Z:T');
+    tracker.plainQuery();
+    expect(tracker.lastLead).toBe('other');
+    server(tracker, 'UPDATE 3', 'Z:T');
+    expect(events).toEqual([true]);
+    simpleQuery(tracker, 'COMMIT', 'COMMIT', 'Z:I');
+    expect(events).toEqual([true, false]);
+    expect(tracker.pendingRequests).toBe(0);
+  });
+
   it('ends with a block whose DDL failed, once it rolled back', () => {
     const { tracker, events } = watched();
     simpleQuery(tracker, 'BEGIN', 'BEGIN', 'Z:T');

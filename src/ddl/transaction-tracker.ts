@@ -76,6 +76,8 @@ export class TransactionTracker {
   // The unnamed statement and portal change with nearly every extended-protocol
   // query: kept in fields rather than allocated.
   private unnamedLead: LeadClass = 'other';
+  /** unnamedLead, refined (lastLead of the unnamed statement's text). */
+  private unnamedClass: StatementClass = 'other';
   private unnamedSql = '';
   /** Only when the unnamed statement's text arrived cut (so that Bind and Execute carry that). */
   private unnamedCut: PreparedStatement | undefined;
@@ -113,21 +115,17 @@ export class TransactionTracker {
 
   /** `cut`: sql is only the start of a longer text; what follows the cut is left to the catalog. */
   query(sql: string, cut = false): void {
-    // A simple Query destroys the unnamed statement and portal.
-    this.unnamedLead = this.portalLead = 'other';
-    this.unnamedSql = this.portalSql = '';
-    this.unnamedCut = this.portalStatement = undefined;
-    const item = this.pending.push('query');
-    item.sql = sql;
-    item.lead = leadOf((this.lastLead = classifyStatement(sql)));
-    item.cut = cut;
     // Once per Query, for the tracker and the guard alike.
-    const later = (this.lastHasLater = hasLaterStatement(sql));
-    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || (later && this.laterMayChangeSchema(item))) this.inFlight(true);
-    // This Query is the one request the server owes an answer to.
-    if (later || cut || this.pending.length !== 1) return;
-    if (item.lead === 'transaction') this.offerCommitAhead(sql);
-    else if (item.lead === 'ddl-candidate' && !this.inBlock) this.offerAutocommitAhead(item);
+    this.enqueueQuery(sql, cut, classifyStatement(sql), hasLaterStatement(sql));
+  }
+
+  /**
+   * A simple Query whose bytes showed it is one statement that cannot
+   * change the schema (isPlainQuery): query() without decoding its text,
+   * which nothing would read.
+   */
+  plainQuery(): void {
+    this.enqueueQuery('', false, 'other', false);
   }
 
   /** One schema change in autocommit, with the server idle: offer it to onAutocommitAhead. */
@@ -153,7 +151,10 @@ export class TransactionTracker {
   }
 
   parse(statementName: string, sql: string, cut = false): void {
-    const lead = leadOf((this.lastLead = classifyStatement(sql)));
+    // Drivers parse the same unnamed statement again and again (pgbench -M extended, most ORMs): classified once.
+    const again = statementName === '' && !cut && this.unnamedCut === undefined && sql === this.unnamedSql;
+    const found = (this.lastLead = again ? this.unnamedClass : classifyStatement(sql));
+    const lead = leadOf(found);
     if (statementName !== '') {
       // Named statements live as long as the session: keep the text only when it can matter.
       const kept = lead !== 'other' || commitMessageOf(sql) !== undefined ? sql : '';
@@ -161,6 +162,7 @@ export class TransactionTracker {
       return;
     }
     this.unnamedLead = lead;
+    this.unnamedClass = found;
     this.unnamedSql = sql;
     this.unnamedCut = cut && lead !== 'other' ? new PreparedStatement(lead, sql, true) : undefined;
     // An extended-protocol COMMIT (Parse, Bind, Execute, Sync) with nothing owed: offered at its Parse, before any of it goes.
@@ -192,7 +194,7 @@ export class TransactionTracker {
   close(kind: 'S' | 'P', name: string): void {
     if (kind === 'S' && name !== '') this.statements.delete(name);
     else if (kind === 'S') {
-      this.unnamedLead = 'other';
+      this.unnamedLead = this.unnamedClass = 'other';
       this.unnamedSql = '';
       this.unnamedCut = undefined;
     } else if (name !== '') this.portals.delete(name);
@@ -269,6 +271,23 @@ export class TransactionTracker {
     // An open block with schema changes stays in flight: its COMMIT may come
     // any time, and a catalog read would wait for the locks it holds.
     if (this.pending.length === 0 && !this.holdsDdl()) this.inFlight(false);
+  }
+
+  private enqueueQuery(sql: string, cut: boolean, found: StatementClass, later: boolean): void {
+    // A simple Query destroys the unnamed statement and portal.
+    this.unnamedLead = this.portalLead = this.unnamedClass = 'other';
+    this.unnamedSql = this.portalSql = '';
+    this.unnamedCut = this.portalStatement = undefined;
+    const item = this.pending.push('query');
+    item.sql = sql;
+    item.lead = leadOf((this.lastLead = found));
+    item.cut = cut;
+    this.lastHasLater = later;
+    if (item.lead === 'ddl-candidate' || item.lead === 'do-or-call' || cut || this.holdsDdl() || (later && this.laterMayChangeSchema(item))) this.inFlight(true);
+    // This Query is the one request the server owes an answer to.
+    if (later || cut || this.pending.length !== 1) return;
+    if (item.lead === 'transaction') this.offerCommitAhead(sql);
+    else if (item.lead === 'ddl-candidate' && !this.inBlock) this.offerAutocommitAhead(item);
   }
 
   /** Drops the read taken up for a COMMIT that did not (or not only) commit what was read. */

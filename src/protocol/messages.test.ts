@@ -9,6 +9,7 @@ import {
   bindNames,
   closeTarget,
   commandOfTag,
+  cStringAgain,
   commandTag,
   encodeCancelRequest,
   encodeErrorResponse,
@@ -46,6 +47,18 @@ describe('message decoders', () => {
   it('throws a FrameError for an unterminated string', () => {
     expect(() => readCString(Buffer.from('abc'), 0)).toThrow(FrameError);
     expect(() => queryText(Buffer.alloc(0))).toThrow(FrameError);
+  });
+
+  it('gives back the previous string when the bytes spell it again, else decodes', () => {
+    const previous = 'SELECT $1';
+    const chunk = Buffer.from('xSELECT $1\0SELECT $2\0\0');
+    expect(cStringAgain(chunk, 1, chunk.length, previous)).toBe(previous);
+    expect(cStringAgain(chunk, 11, chunk.length, previous)).toBe('SELECT $2');
+    expect(cStringAgain(chunk, 21, chunk.length, previous)).toBe('');
+    // UTF-8 bytes of é are Ã© as single code units: only ASCII is compared.
+    const accented = Buffer.from('café\0');
+    expect(cStringAgain(accented, 0, accented.length, 'cafÃ©')).toBe('café');
+    expect(() => cStringAgain(chunk, 1, 5, previous)).toThrow(FrameError);
   });
 
   it('reads a body given as a range of a chunk, never past its end', () => {

@@ -32,6 +32,26 @@ export function cString(body: Buffer, offset: number, end = body.length): string
   return body.toString('utf8', offset, nul);
 }
 
+/**
+ * cString, but `previous` itself when the bytes spell it (ASCII only): a
+ * driver that sends the same statement text again and again (pgbench -M
+ * extended, most ORMs) costs a comparison, not a decode and a new string.
+ */
+export function cStringAgain(body: Buffer, offset: number, end: number, previous: string): string {
+  const nul = nulAt(body, offset, end);
+  if (nul < 0) throw new FrameError('MALFORMED_MESSAGE', 'string not terminated');
+  const length = nul - offset;
+  if (length === previous.length && length > 0) {
+    let at = 0;
+    for (; at < length; at++) {
+      const byte = body[offset + at]!;
+      if (byte >= 0x80 || byte !== previous.charCodeAt(at)) break;
+    }
+    if (at === length) return previous;
+  }
+  return body.toString('utf8', offset, nul);
+}
+
 /** The offset just after the NUL-terminated string at offset. */
 export function afterCString(body: Buffer, offset: number, end = body.length): number {
   const nul = nulAt(body, offset, end);

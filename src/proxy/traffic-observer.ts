@@ -11,12 +11,13 @@ import {
   errorFields,
   executePortal,
   cString,
+  cStringAgain,
   queryText,
   readCString,
   transactionStatus,
   type FrameSink,
 } from '../protocol/index.js';
-import type { TransactionTracker } from '../ddl/index.js';
+import { isPlainQuery, type TransactionTracker } from '../ddl/index.js';
 import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
 import { RequestClock } from './request-clock.js';
 import { TransactionOutcome } from './transaction-outcome.js';
@@ -103,6 +104,8 @@ export class TrafficObserver {
   private wrappedReady: ((status: 'I' | 'T' | 'E') => void) | undefined;
   /** As the server last reported it (ParameterStatus). */
   private applicationName = '';
+  /** The text of the last whole Parse: the same text again is the same string (see cStringAgain). */
+  private parseText = '';
 
   // Bodies come as ranges of the chunk (see frame-tracker.ts): a view is made only for the few messages read as a whole.
   readonly frontend: FrameSink = { onMessage: (code, bytes, start, end, bodyLength) => this.onFrontend(code, bytes, start, end, bodyLength) };
@@ -136,6 +139,11 @@ export class TrafficObserver {
         if (this.timed) this.clock.query(performance.now());
         if (this.tracker || this.guard) {
           const complete = end - start === bodyLength;
+          // Most queries: one statement that neither the watcher nor the guard would look at again.
+          if (complete && isPlainQuery(bytes, start, end)) {
+            this.tracker?.plainQuery();
+            return;
+          }
           const sql = queryText(bytes, complete, start, end);
           this.tracker?.query(sql, !complete);
           this.guard?.query(sql, bodyLength, !complete, this.tracker?.lastLead, this.tracker?.lastHasLater);
@@ -149,7 +157,7 @@ export class TrafficObserver {
         if (this.tracker || this.guard) {
           const complete = end - start === bodyLength;
           const next = afterCString(bytes, start, end);
-          const text = complete ? cString(bytes, next, end) : bytes.toString('utf8', next, end);
+          const text = complete ? (this.parseText = cStringAgain(bytes, next, end, this.parseText)) : bytes.toString('utf8', next, end);
           this.tracker?.parse(cString(bytes, start, end), text, !complete);
           this.guard?.parse(text, bytes, start, end, bodyLength, !complete, this.tracker?.lastLead);
         }

@@ -16,7 +16,8 @@
 // What lies further (a view over that view) keeps its definition; what a
 // DROP ... CASCADE removes further away is found from the previous tree
 // (coverage.ts: expandScope), which also asks for objects by key: those are
-// read exactly, without what depends on them. Two links are followed
+// read exactly, without what depends on them. Its parts are MATERIALIZED:
+// planned one by one (see key-sql.ts). Two links are followed
 // forwards because the
 // dependent's definition is written into its owner's: a view's _RETURN rule
 // to the view, and a sequence to the table that owns it (OWNED BY,
@@ -39,7 +40,7 @@ qualified AS (
       ELSE coalesce($4::text[], current_schemas(false)::text[]) END) AS p(nsp) WHERE i.nsp IS NULL
 ),
 exact(kind, nsp, name, sub) AS (SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[])),
-exact_roots(classid, objid) AS (
+exact_roots(classid, objid) AS MATERIALIZED (
   SELECT 'pg_class'::regclass::oid, c.oid FROM exact e JOIN pg_namespace n ON n.nspname = e.nsp
     JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = e.name
     WHERE e.kind IN ('table', 'view', 'materialized_view', 'sequence', 'index', 'foreign_table', 'system_privileges')
@@ -80,7 +81,7 @@ exact_roots(classid, objid) AS (
   UNION ALL
   SELECT 'pg_default_acl'::regclass::oid, a.oid FROM pg_default_acl a WHERE EXISTS (SELECT 1 FROM exact e WHERE e.kind = 'default_acl')
 ),
-roots(classid, objid) AS (
+roots(classid, objid) AS MATERIALIZED (
   SELECT 'pg_class'::regclass::oid, c.oid FROM qualified q JOIN pg_namespace n ON n.nspname = q.nsp
     JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = q.name WHERE coalesce(q.kind, 'relation') = 'relation'
   UNION ALL
@@ -125,7 +126,7 @@ closure(classid, objid, depth, reach) AS (
   ) s
   WHERE s.depth <= c.reach
 ),
-members(family, oid) AS (
+members(family, oid) AS MATERIALIZED (
   SELECT 'relations', x.objid FROM closure x WHERE x.classid = 'pg_class'::regclass
   UNION ALL
   SELECT 'types', c.reltype FROM closure x JOIN pg_class c ON x.classid = 'pg_class'::regclass AND c.oid = x.objid AND c.relkind = 'c'
