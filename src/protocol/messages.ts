@@ -41,7 +41,8 @@ export function cStringAgain(body: Buffer, offset: number, end: number, previous
   const nul = nulAt(body, offset, end);
   if (nul < 0) throw new FrameError('MALFORMED_MESSAGE', 'string not terminated');
   const length = nul - offset;
-  if (length === previous.length && length > 0) {
+  if (length === 0) return '';
+  if (length === previous.length) {
     let at = 0;
     for (; at < length; at++) {
       const byte = body[offset + at]!;
