@@ -18,8 +18,9 @@ const TYPE = "'pg_type'::regclass::oid";
 /**
  * CTEs (to put after WITH, after `source`) that end in
  * keys(classid, objid, key) for every row (classid, objid) of CTE `source`.
- * Every step is an index lookup per row (LATERAL), so the plan does not
- * depend on the catalogs' statistics. The steps are MATERIALIZED: planned
+ * Every step is an index lookup per row (LATERAL, OFFSET 0 so that the
+ * planner cannot turn it into a join over a whole catalog), so the plan
+ * does not depend on the catalogs' statistics or size. The steps are MATERIALIZED: planned
  * one by one instead of as one join of all their lookups, the statement
  * plans in a fraction of the time (what a read on a connection without
  * prepared statements pays every time) and starts faster.
@@ -40,11 +41,11 @@ key_step1 AS MATERIALIZED (
     -- a publication's table or schema belongs to the publication
     LEFT JOIN LATERAL (SELECT r.prpubid AS pub FROM pg_publication_rel r WHERE o.classid = 'pg_publication_rel'::regclass AND r.oid = o.objid
       UNION ALL SELECT pn.pnpubid FROM pg_publication_namespace pn WHERE o.classid = 'pg_publication_namespace'::regclass AND pn.oid = o.objid) pr ON true
-    LEFT JOIN LATERAL (SELECT ad.oid, ad.adrelid FROM pg_attrdef ad WHERE o.classid = 'pg_attrdef'::regclass AND ad.oid = o.objid) ad ON true
+    LEFT JOIN LATERAL (SELECT ad.oid, ad.adrelid FROM pg_attrdef ad WHERE o.classid = 'pg_attrdef'::regclass AND ad.oid = o.objid OFFSET 0) ad ON true
     LEFT JOIN LATERAL (SELECT rw.oid, rw.ev_class FROM pg_rewrite rw
-      WHERE o.classid = 'pg_rewrite'::regclass AND rw.oid = o.objid AND rw.rulename = '_RETURN') rw ON true
+      WHERE o.classid = 'pg_rewrite'::regclass AND rw.oid = o.objid AND rw.rulename = '_RETURN' OFFSET 0) rw ON true
     LEFT JOIN LATERAL (SELECT dc.oid, dc.contypid FROM pg_constraint dc
-      WHERE o.classid = 'pg_constraint'::regclass AND dc.oid = o.objid AND dc.contypid <> 0) dc ON true
+      WHERE o.classid = 'pg_constraint'::regclass AND dc.oid = o.objid AND dc.contypid <> 0 OFFSET 0) dc ON true
     LEFT JOIN LATERAL (SELECT d.objid, d.refobjid FROM pg_depend d WHERE o.classid = 'pg_proc'::regclass AND d.classid = 'pg_proc'::regclass
       AND d.objid = o.objid AND d.deptype = 'i' AND d.refclassid = 'pg_type'::regclass LIMIT 1) pi ON true
 ),
@@ -53,9 +54,9 @@ key_step2 AS MATERIALIZED (
     CASE WHEN t.oid IS NULL THEN k.obj WHEN t.typelem <> 0 AND el.typarray = t.oid THEN t.typelem
       WHEN t.typtype = 'm' THEN rg.rngtypid ELSE t.oid END AS obj
   FROM key_step1 k
-    LEFT JOIN LATERAL (SELECT t.oid, t.typelem, t.typtype FROM pg_type t WHERE k.cls = ${TYPE} AND t.oid = k.obj) t ON true
-    LEFT JOIN LATERAL (SELECT el.typarray FROM pg_type el WHERE el.oid = t.typelem) el ON true
-    LEFT JOIN LATERAL (SELECT rg.rngtypid FROM pg_range rg WHERE t.typtype = 'm' AND rg.rngmultitypid = t.oid) rg ON true
+    LEFT JOIN LATERAL (SELECT t.oid, t.typelem, t.typtype FROM pg_type t WHERE k.cls = ${TYPE} AND t.oid = k.obj OFFSET 0) t ON true
+    LEFT JOIN LATERAL (SELECT el.typarray FROM pg_type el WHERE el.oid = t.typelem OFFSET 0) el ON true
+    LEFT JOIN LATERAL (SELECT rg.rngtypid FROM pg_range rg WHERE t.typtype = 'm' AND rg.rngmultitypid = t.oid OFFSET 0) rg ON true
 ),
 key_step3 AS MATERIALIZED (
   SELECT k.classid, k.objid,
@@ -63,8 +64,8 @@ key_step3 AS MATERIALIZED (
     CASE WHEN rt.oid IS NOT NULL THEN rt.oid WHEN cc.oid IS NOT NULL THEN cc.reltype ELSE k.obj END AS obj
   FROM key_step2 k
     LEFT JOIN LATERAL (SELECT rt.oid FROM pg_type t JOIN pg_class rt ON rt.oid = t.typrelid
-      WHERE k.cls = ${TYPE} AND t.oid = k.obj AND rt.relkind <> 'c') rt ON true
-    LEFT JOIN LATERAL (SELECT cc.oid, cc.reltype FROM pg_class cc WHERE k.cls = ${CLASS} AND cc.oid = k.obj AND cc.relkind = 'c') cc ON true
+      WHERE k.cls = ${TYPE} AND t.oid = k.obj AND rt.relkind <> 'c' OFFSET 0) rt ON true
+    LEFT JOIN LATERAL (SELECT cc.oid, cc.reltype FROM pg_class cc WHERE k.cls = ${CLASS} AND cc.oid = k.obj AND cc.relkind = 'c' OFFSET 0) cc ON true
 ),
 key_step4 AS MATERIALIZED (
   SELECT k.classid, k.objid,
