@@ -32,24 +32,27 @@ export function cString(body: Buffer, offset: number, end = body.length): string
   return body.toString('utf8', offset, nul);
 }
 
+const REPEAT_COMPARE_MAX = 4096;
+
 /**
  * cString, but `previous` itself when the bytes spell it (ASCII only): a
  * driver that sends the same statement text again and again (pgbench -M
  * extended, most ORMs) costs a comparison, not a decode and a new string.
  */
 export function cStringAgain(body: Buffer, offset: number, end: number, previous: string): string {
-  const nul = nulAt(body, offset, end);
-  if (nul < 0) throw new FrameError('MALFORMED_MESSAGE', 'string not terminated');
-  const length = nul - offset;
-  if (length === previous.length && length > 0) {
-    let at = 0;
-    for (; at < length; at++) {
-      const byte = body[offset + at]!;
-      if (byte >= 0x80 || byte !== previous.charCodeAt(at)) break;
+  const length = previous.length;
+  // A long text is found by memchr and decoded natively: a JS loop over megabytes would cost more than it saves.
+  if (length > REPEAT_COMPARE_MAX) return cString(body, offset, end);
+  // One pass: look for the NUL while the bytes still spell `previous`.
+  for (let at = offset, i = 0; at < end; at++, i++) {
+    const byte = body[at]!;
+    if (byte === 0) {
+      if (i === length) return previous;
+      break;
     }
-    if (at === length) return previous;
+    if (i === length || byte >= 0x80 || byte !== previous.charCodeAt(i)) break;
   }
-  return body.toString('utf8', offset, nul);
+  return cString(body, offset, end);
 }
 
 /** The offset just after the NUL-terminated string at offset. */

@@ -104,8 +104,9 @@ export class TrafficObserver {
   private wrappedReady: ((status: 'I' | 'T' | 'E') => void) | undefined;
   /** As the server last reported it (ParameterStatus). */
   private applicationName = '';
-  /** The text of the last whole Parse: the same text again is the same string (see cStringAgain). */
+  /** The text of the last whole Parse, and the statement of the last Bind: the same again is the same string (see cStringAgain). */
   private parseText = '';
+  private bindStatement = '';
 
   // Bodies come as ranges of the chunk (see frame-tracker.ts): a view is made only for the few messages read as a whole.
   readonly frontend: FrameSink = { onMessage: (code, bytes, start, end, bodyLength) => this.onFrontend(code, bytes, start, end, bodyLength) };
@@ -164,7 +165,8 @@ export class TrafficObserver {
         return;
       case FrontendCode.Bind:
         if (this.tracker) {
-          this.tracker.bind(cString(bytes, start, end), cString(bytes, afterCString(bytes, start, end), end));
+          this.bindStatement = cStringAgain(bytes, afterCString(bytes, start, end), end, this.bindStatement);
+          this.tracker.bind(cString(bytes, start, end), this.bindStatement);
         }
         return;
       case FrontendCode.Execute:

@@ -16,12 +16,12 @@
 // What lies further (a view over that view) keeps its definition; what a
 // DROP ... CASCADE removes further away is found from the previous tree
 // (coverage.ts: expandScope), which also asks for objects by key: those are
-// read exactly, without what depends on them. Its parts are MATERIALIZED:
-// planned one by one (see key-sql.ts). Two links are followed
-// forwards because the
-// dependent's definition is written into its owner's: a view's _RETURN rule
-// to the view, and a sequence to the table that owns it (OWNED BY,
-// identity). One round trip; cost grows with the closure, not the schema.
+// read exactly, without what depends on them. Two links are followed
+// forwards because the dependent's definition is written into its owner's:
+// a view's _RETURN rule to the view, and a sequence to the table that owns
+// it (OWNED BY, identity). One round trip; cost grows with the closure, not
+// the schema. Its parts are MATERIALIZED: planned one by one (see
+// key-sql.ts).
 import type { ScopeName, ScopeRoot } from './model.js';
 import { parseKey, WHOLE_KINDS } from './object-key.js';
 import { WHOLE_CATALOGS } from './whole.js';
