@@ -256,4 +256,23 @@ describe('the snapshot read before COMMIT', () => {
       ['CREATE TABLE after_the_error (id int)'],
     ]);
   });
+
+  it('prepares its statements on the session again after the client dropped them', async () => {
+    const from = await lastSeq();
+    const readsBefore = await readsBeforeCommit();
+    await a.query('CREATE TABLE prepared_once (id int)');
+    expect((await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'block'`)).rows[0].n).toBe(1);
+    await a.query('DEALLOCATE ALL');
+    // Its statements are gone: this read fails and the commit is read after it instead.
+    await a.query('CREATE TABLE prepared_again (id int)');
+    // Prepared again: read before COMMIT as before.
+    await a.query('CREATE TABLE read_ahead_again (id int)');
+    await proxy.serving.recorder!.idle();
+    expect((await commitsSince(from)).map((c) => c.statements)).toEqual([
+      ['CREATE TABLE prepared_once (id int)'],
+      ['CREATE TABLE prepared_again (id int)'],
+      ['CREATE TABLE read_ahead_again (id int)'],
+    ]);
+    expect(await readsBeforeCommit()).toBe(readsBefore + 2);
+  });
 });

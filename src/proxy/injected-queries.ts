@@ -7,9 +7,11 @@
 // It offers the part of pg's client that a catalog read uses (query,
 // getTransactionStatus, pipelining), encoded and decoded by pg's own
 // protocol library and type parsers, so rows come out as a pg.Pool's would.
-// Named prepared statements would outlive the read on the client's session:
-// every query uses the unnamed statement (the client's COMMIT, a simple
-// Query or a Parse, replaces it anyway).
+// A named query is prepared once per session (planning is most of a scoped
+// read's cost), as on the recorder's own connections: the session then
+// holds pggit's statements (pggit_catalog_*, in pg_prepared_statements).
+// One the client dropped (DEALLOCATE ALL, DISCARD ALL) fails the read once
+// (it is read after the commit then) and is prepared again next time.
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import type { BackendMessage, DatabaseError, DataRowMessage, RowDescriptionMessage } from 'pg-protocol/dist/messages.js';
@@ -30,6 +32,8 @@ interface Pending {
   rows: Array<Record<string, unknown>>;
   parsers: Array<{ readonly name: string; readonly parse: (text: string) => unknown }>;
   error: Error | undefined;
+  /** The named statement it runs. */
+  readonly statement: string | undefined;
 }
 
 export class InjectedQueries {
@@ -43,12 +47,15 @@ export class InjectedQueries {
   /**
    * `write` sends bytes to the server; `forward` passes a message the client
    * must still get (a notification); `fatal` the server's FATAL error (the
-   * connection ends: the client must hear why, as without pggit).
+   * connection ends: the client must hear why, as without pggit);
+   * `prepared` the statement names this session holds (kept by the caller
+   * from one read to the next).
    */
   constructor(
     private readonly write: (bytes: Buffer) => void,
     private readonly forward: (message: Buffer) => void,
     private readonly fatal: (message: Buffer) => void,
+    private readonly prepared: Set<string> = new Set(),
   ) {}
 
   getTransactionStatus(): 'I' | 'T' | 'E' {
@@ -68,9 +75,12 @@ export class InjectedQueries {
 
   query(text: string | QueryConfig, values?: readonly unknown[]): Promise<{ rows: Array<Record<string, unknown>> }> {
     const config = typeof text === 'string' ? { text, values } : text;
+    const name = config.values === undefined ? undefined : config.name;
+    const parse = name !== undefined && !this.prepared.has(name);
+    if (name !== undefined) this.prepared.add(name);
     return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject, rows: [], parsers: [], error: undefined });
-      this.write(encode(config));
+      this.pending.push({ resolve, reject, rows: [], parsers: [], error: undefined, statement: name });
+      this.write(encode(config, name, parse));
     });
   }
 
@@ -115,6 +125,8 @@ export class InjectedQueries {
   private answered(status: 'I' | 'T' | 'E'): void {
     this.status = status;
     const done = this.pending.shift();
+    // The client dropped them (DEALLOCATE ALL, DISCARD ALL): prepare all again next time.
+    if ((done?.error as { code?: string } | undefined)?.code === UNDEFINED_STATEMENT) this.prepared.clear();
     if (done?.error) done.reject(done.error);
     else done?.resolve({ rows: done.rows });
     if (this.pending.length === 0) {
@@ -125,12 +137,18 @@ export class InjectedQueries {
   }
 }
 
-/** A query with values goes as Parse/Bind/Execute, one without as a simple Query (it may hold several statements). */
-function encode(config: QueryConfig): Buffer {
+/** SQLSTATE 26000, invalid_sql_statement_name: no prepared statement of that name. */
+const UNDEFINED_STATEMENT = '26000';
+
+/**
+ * A query with values goes as Parse (unless `name` is prepared already) /
+ * Bind / Execute; one without as a simple Query (it may hold several statements).
+ */
+function encode(config: QueryConfig, name: string | undefined, parse: boolean): Buffer {
   if (config.values === undefined) return serialize.query(config.text);
   return Buffer.concat([
-    serialize.parse({ text: config.text }),
-    serialize.bind({ values: [...config.values], valueMapper: (value: unknown) => utils.prepareValue(value) }),
+    ...(parse ? [serialize.parse({ text: config.text, ...(name === undefined ? {} : { name }) })] : []),
+    serialize.bind({ ...(name === undefined ? {} : { statement: name }), values: [...config.values], valueMapper: (value: unknown) => utils.prepareValue(value) }),
     serialize.describe({ type: 'P' }),
     serialize.execute({}),
     serialize.sync(),

@@ -19,10 +19,10 @@ const READY_IDLE = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
  * query it sent are over. Only while the server owes the client nothing and
  * the client's bytes are held.
  */
-export async function withOwnQueries<T>(relay: Relay, work: (queries: InjectedQueries) => Promise<T>): Promise<T> {
+export async function withOwnQueries<T>(relay: Relay, work: (queries: InjectedQueries) => Promise<T>, prepared?: Set<string>): Promise<T> {
   let queries: InjectedQueries | undefined;
   const diversion = relay.divertServer((chunk) => queries?.push(chunk));
-  queries = new InjectedQueries(diversion.write, (message) => relay.sendToClient(message), diversion.endWith);
+  queries = new InjectedQueries(diversion.write, (message) => relay.sendToClient(message), diversion.endWith, prepared);
   const own = queries;
   try {
     return await work(own);
@@ -37,16 +37,18 @@ export async function withOwnQueries<T>(relay: Relay, work: (queries: InjectedQu
  * COMMIT (and what follows it) waits. False when the COMMIT is not the first
  * message of its chunk (something of the client's would go before the read).
  */
-export function readBeforeCommit(relay: Relay, ahead: ReadAhead): boolean {
+export function readBeforeCommit(relay: Relay, ahead: ReadAhead, prepared: Set<string>): boolean {
   if (!relay.clientMessageStartsChunk) return false;
   // Not bounded like other holds: the COMMIT must not reach the server before the read's last answer.
-  relay.holdClientBytes(withOwnQueries(relay, (queries) => ahead.read(queries)), true);
+  relay.holdClientBytes(withOwnQueries(relay, (queries) => ahead.read(queries), prepared), true);
   return true;
 }
 
 /** What an autocommit statement run in pggit's block needs from the session. */
 export interface AutocommitWiring {
   readonly relay: Relay;
+  /** The statements pggit prepared on this session. */
+  readonly prepared: Set<string>;
   /** The next ReadyForQuery's server status goes to `wrapped`; everyone else sees 'I'. */
   wrapNextReady(wrapped: (status: 'I' | 'T' | 'E') => void): void;
   /** The block committed with schema changes: hand them to the recorder (may return a hold, as onChangeSet does). */
@@ -123,7 +125,7 @@ export class AutocommitAhead {
       }
       if (this.changeSetCame) await this.ahead.read(queries);
       await queries.query('COMMIT').catch((error: { code?: string; message?: string }) => (failure = error));
-    });
+    }, this.wiring.prepared);
     // 'I': BEGIN did not take, the statement committed on its own: read after it, as usual.
     if (status === 'I' && this.changeSetCame) {
       await this.wiring.committed(this.ahead);
@@ -148,6 +150,8 @@ export class SessionReadsAhead {
   private ahead: ReadAhead | undefined;
   private autocommit: AutocommitAhead | undefined;
   private wrapped: ChangeSet | undefined;
+  /** pggit's catalog statements prepared on this session's connection. */
+  private readonly prepared = new Set<string>();
 
   constructor(
     private readonly relay: Relay,
@@ -161,7 +165,7 @@ export class SessionReadsAhead {
   commitAhead(content: TakenContent): boolean {
     const ahead = this.plan(content);
     if (ahead === undefined) return false;
-    if (!readBeforeCommit(this.relay, ahead)) {
+    if (!readBeforeCommit(this.relay, ahead, this.prepared)) {
       ahead.unused();
       return false;
     }
@@ -175,6 +179,7 @@ export class SessionReadsAhead {
     if (ahead === undefined) return false;
     const wiring: AutocommitWiring = {
       relay: this.relay,
+      prepared: this.prepared,
       wrapNextReady: this.wrapNextReady,
       committed: async (read) => {
         const changeSet = this.wrapped;
