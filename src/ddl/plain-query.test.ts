@@ -64,4 +64,9 @@ describe('plain queries recognised on their bytes', () => {
     expect(isPlainQuery(chunk, 0, 9)).toBe(true);
     expect(isPlainQuery(chunk, 0, chunk.length)).toBe(false);
   });
+
+  it('leaves a long text to the usual way (the byte scan would cost more than decoding it)', () => {
+    expect(plain(`SELECT length('${'x'.repeat(4 * 1024)}')`)).toBe(true);
+    expect(plain(`SELECT length('${'x'.repeat(64 * 1024)}')`)).toBe(false);
+  });
 });
