@@ -7,7 +7,7 @@ export { migrate, loadMigrations, type Migration } from './migrations.js';
 export { ensureStoreDatabase } from './store-database.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';
 export { definitionHash, treeHash, commitHash, TreeHasher, type Tree } from './hashing.js';
-export { insertCommits, type PreparedCommit } from './commit-writes.js';
+export { writeCommits, type PreparedCommit, type CommitsOnHead } from './commit-writes.js';
 export { applyChanges, type TreeUpdate } from './tree-update.js';
 export { placeAfter, checkpointInterval, type Placement } from './stored-trees.js';
 export type { BranchRow, CommitKind, CommitMetadata, CommitRow, TreeChanges } from './types.js';
