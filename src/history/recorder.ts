@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { ChangeSet, TakenContent } from '../ddl/index.js';
 import type { ProxyMetrics } from '../metrics/index.js';
 import { StoreError, type CommitIdentities, type CommitRow, type HistoryStore, type StoredIdentity } from '../store/index.js';
-import { applyScopedRead, type CatalogClient, type SchemaObject } from './catalog/index.js';
+import { applyScopedRead, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { changedSince, detectedMetadata, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
 import { readIdentities } from './identities.js';
@@ -19,6 +19,7 @@ import { isConnectionError } from './connection-errors.js';
 import { ObservedReader, scopeToRead, type ObservedRead } from './observed-read.js';
 import { SchemaChangeLocks, type SchemaChangeHold } from './schema-change-lock.js';
 import { DatabaseQueues } from './database-queues.js';
+import { ReadAhead, type ReservedCommit } from './read-ahead.js';
 import { HeadDecoder } from './head-decoder.js';
 
 export interface RecorderOptions {
@@ -61,26 +62,6 @@ interface ObservedJob {
   written?: boolean;
 }
 
-/** A transaction's schema, to be read inside it before its COMMIT goes (Recorder.planReadAhead). */
-export interface ReadAhead {
-  /** Reads on `client`, inside the transaction; settles once the read is over, whatever it found (the COMMIT waits for it). */
-  read(client: CatalogClient): Promise<void>;
-  /**
-   * The COMMIT was answered without committing schema changes, or
-   * `maybeCommitted`: it went but its answer never came (the session ended):
-   * reconciliation tells.
-   */
-  unused(maybeCommitted?: boolean): void;
-}
-
-/** A read ahead that found the schema: its place in the write queue, taken before its COMMIT went. */
-interface ReservedCommit {
-  readonly job: ObservedJob;
-  /** The commit happened (the read stands) or not (undefined). */
-  readonly settle: (read: ObservedRead | undefined) => void;
-  readonly found: ObservedRead;
-}
-
 type WriteJob = ObservedJob | { readonly kind: 'detected'; readonly database: string; readonly full: FullRead; readonly done: (clean: boolean) => void };
 
 /** Commits written in one store transaction when they queued up. */
@@ -110,8 +91,6 @@ export class Recorder {
   private readonly targets = new Map<string, RecordTarget>();
   /** Decoded head objects, reused while their stored text is unchanged. */
   private readonly heads = new HeadDecoder();
-  /** The write-queue places of reads ahead that found the schema, until their COMMIT is answered. */
-  private readonly readsAhead = new WeakMap<ReadAhead, ReservedCommit>();
   private storeUp: boolean | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -187,25 +166,14 @@ export class Recorder {
     const scope = scopeToRead(content, this.recorded.get(database) ?? []);
     if (scope === undefined) return undefined;
     // The session's own hold may end before the COMMIT (an autocommit statement's, at its ReadyForQuery).
-    const hold = this.locks.hold(database);
-    let ended = false;
-    const ahead: ReadAhead = {
-      read: async (client) => {
-        const found = await this.reader.readWithin(client, database, scope);
-        // The job takes the hold over: released once written.
-        if (found !== undefined && !ended) this.readsAhead.set(ahead, this.reserve(database, found, hold));
+    return new ReadAhead(
+      {
+        read: (client) => this.reader.readWithin(client, database, scope),
+        reserve: (found, hold) => this.reserve(database, found, hold),
+        reconcile: () => void this.scheduleReconcile(database),
       },
-      unused: (maybeCommitted = false) => {
-        if (ended) return;
-        ended = true;
-        const reserved = this.readsAhead.get(ahead);
-        this.readsAhead.delete(ahead);
-        if (reserved) reserved.settle(undefined);
-        else hold.release();
-        if (maybeCommitted) void this.scheduleReconcile(database);
-      },
-    };
-    return ahead;
+      this.locks.hold(database),
+    );
   }
 
   /**
@@ -219,7 +187,10 @@ export class Recorder {
     const job: ObservedJob = { kind: 'observed', database, changeSet: undefined, read, hold };
     void read.then((result) => (job.result = result ?? null));
     void this.writes.push(database, job);
-    return { job, settle, found };
+    return (committed) => {
+      job.changeSet = committed;
+      settle(committed === undefined ? undefined : found);
+    };
   }
 
   /**
@@ -237,13 +208,7 @@ export class Recorder {
       ahead?.unused();
       return undefined;
     }
-    const reserved = ahead === undefined ? undefined : this.readsAhead.get(ahead);
-    if (reserved) {
-      this.readsAhead.delete(ahead!);
-      reserved.job.changeSet = changeSet;
-      reserved.settle(reserved.found);
-      return undefined;
-    }
+    if (ahead?.committed(changeSet) === true) return undefined;
     let taken!: () => void;
     const snapshotTaken = new Promise<void>((resolve) => (taken = resolve));
     const read = first.then(async () => {
