@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { ChangeSet, TakenContent } from '../ddl/index.js';
 import type { ProxyMetrics } from '../metrics/index.js';
-import { StoreError, writeCommitsIdentities, writeIdentities, type CommitRow, type HistoryStore, type StoredIdentity } from '../store/index.js';
+import { StoreError, type CommitIdentities, type CommitRow, type HistoryStore, type StoredIdentity } from '../store/index.js';
 import { applyScopedRead, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { changedSince, detectedMetadata, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
@@ -331,10 +331,7 @@ export class Recorder {
           return changes;
         },
       })),
-    );
-    await this.recordIdentities(
-      job.database,
-      commits.flatMap((commit, index) => (commit ? [{ commitId: commit.id, keys: written[index] ?? [] }] : [])),
+      (built) => this.readCommitIdentities(job.database, built.flatMap((commit, index) => (commit ? [{ commitId: commit.id, keys: written[index] ?? [] }] : []))),
     );
     this.storeUp = true;
     this.recorded.set(job.database, next);
@@ -359,39 +356,25 @@ export class Recorder {
 
   /**
    * Who the objects the commits added or changed are (oid, column attnums),
-   * so a rename stays a rename in diff and revert. Read after the commits,
-   * all at once; a failure only costs that: those objects diff as drop and
-   * add.
+   * so a rename stays a rename in diff and revert: read once the commits are
+   * built, all at once, and written with them. A failure only costs that:
+   * those objects diff as drop and add.
    */
-  private async recordIdentities(database: string, commits: ReadonlyArray<{ readonly commitId: string; readonly keys: readonly string[] }>): Promise<void> {
+  private async readCommitIdentities(database: string, commits: ReadonlyArray<{ readonly commitId: string; readonly keys: readonly string[] }>): Promise<CommitIdentities[]> {
     const keys = [...new Set(commits.flatMap((commit) => commit.keys))];
-    if (keys.length === 0) return;
+    if (keys.length === 0) return [];
     try {
       const client = await this.options.pools.pool(database).connect();
-      let found: Map<string, StoredIdentity>;
       try {
-        found = await readIdentities(client, keys);
+        return identitiesOfKeys(commits, await readIdentities(client, keys));
       } finally {
         client.release();
       }
-      const identities = commits.map(({ commitId, keys: written }) => ({
-        commitId,
-        identities: new Map(written.flatMap((key) => (found.has(key) ? [[key, found.get(key)!] as const] : []))),
-      }));
-      await writeCommitsIdentities(this.options.store.pool, identities);
     } catch (error) {
       const ids = commits.map((commit) => commit.commitId.slice(0, 12));
-      this.log.warn({ err: error, database, commits: ids }, 'could not record object identities: renames in these commits will diff as drop and add');
+      this.log.warn({ err: error, database, commits: ids }, 'could not read object identities: renames in these commits will diff as drop and add');
+      return [];
     }
-  }
-
-  /** A detected commit's identities, as read with its catalog (else read now, as for observed commits). */
-  private async writeReadIdentities(database: string, commitId: string, keys: readonly string[], read: ReadonlyMap<string, StoredIdentity> | undefined): Promise<void> {
-    if (read === undefined) return this.recordIdentities(database, [{ commitId, keys }]);
-    const identities = new Map(keys.flatMap((key) => (read.has(key) ? [[key, read.get(key)!] as const] : [])));
-    await writeIdentities(this.options.store.pool, commitId, identities).catch((error: unknown) => {
-      this.log.warn({ err: error, database, commit: commitId.slice(0, 12) }, 'could not record object identities: renames in this commit will diff as drop and add');
-    });
   }
 
   private async writeDetected(database: string, full: FullRead, done: (clean: boolean) => void): Promise<void> {
@@ -414,8 +397,12 @@ export class Recorder {
         written = [...changes].filter(([, definition]) => definition !== null).map(([key]) => key);
         return changes;
       },
+    }, async ([built]) => {
+      if (built === undefined) return [];
+      const commits = [{ commitId: built.id, keys: written }];
+      // As read with its catalog, else read now (as for observed commits).
+      return full.identities === undefined ? this.readCommitIdentities(database, commits) : identitiesOfKeys(commits, full.identities);
     });
-    if (commit) await this.writeReadIdentities(database, commit.id, written, full.identities);
     this.storeUp = true;
     this.recorded.set(database, next);
     done(leftOut === 0);
@@ -456,4 +443,15 @@ export class Recorder {
     this.log.warn({ database: job.database }, 'recorder queue full: dropped the oldest commit; reconciliation will record the difference');
     void this.scheduleReconcile(job.database);
   }
+}
+
+/** Each commit's identities among those found (keys not found have none). */
+function identitiesOfKeys(
+  commits: ReadonlyArray<{ readonly commitId: string; readonly keys: readonly string[] }>,
+  found: ReadonlyMap<string, StoredIdentity>,
+): CommitIdentities[] {
+  return commits.map(({ commitId, keys }) => ({
+    commitId,
+    identities: new Map(keys.flatMap((key) => (found.has(key) ? [[key, found.get(key)!] as const] : []))),
+  }));
 }

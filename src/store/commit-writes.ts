@@ -14,6 +14,7 @@
 // of the statement, when the commits the changes and the head name exist.
 import type pg from 'pg';
 import type { Tree } from './hashing.js';
+import { identityColumns, type CommitIdentities } from './identities.js';
 import type { Placement } from './stored-trees.js';
 import type { CommitRow } from './types.js';
 
@@ -35,6 +36,8 @@ export interface CommitsOnHead {
   readonly expectedHead: string | null;
   /** In order: each commit's first parent is the one before (the first's, expectedHead). */
   readonly commits: readonly PreparedCommit[];
+  /** Who the objects the commits added or changed are (see identities.ts), written with them. */
+  readonly identities?: readonly CommitIdentities[] | undefined;
 }
 
 /**
@@ -68,6 +71,11 @@ const WRITE_COMMITS = `WITH moved AS (
     INSERT INTO pggit.changes (commit_id, key, definition_hash)
     SELECT ch.commit_id, ch.key, ch.definition_hash FROM unnest($9::text[], $10::text[], $11::text[]) AS ch(commit_id, key, definition_hash)
      WHERE EXISTS (SELECT FROM moved)
+  ), new_identities AS (
+    INSERT INTO pggit.object_identities (commit_id, key, identity, columns)
+    SELECT i.commit_id, i.key, i.identity, i.columns::jsonb FROM unnest($12::text[], $13::text[], $14::text[], $15::text[]) AS i(commit_id, key, identity, columns)
+     WHERE EXISTS (SELECT FROM moved)
+    ON CONFLICT DO NOTHING
   )
   SELECT count(*)::int AS moved FROM moved`;
 
@@ -91,6 +99,7 @@ export async function writeCommits(client: pg.ClientBase | pg.Pool, write: Commi
     checkpoint: placement.checkpoint ?? commit.id, ord: index,
   }));
   const changes = commits.flatMap(({ commit, changes }) => [...changes].map(([key, hash]) => [commit.id, key, hash] as const));
+  const identities = identityColumns(write.identities ?? []);
   const { rows: result } = await client.query<{ moved: number }>({
     name: 'pggit_write_commits',
     text: WRITE_COMMITS,
@@ -99,6 +108,7 @@ export async function writeCommits(client: pg.ClientBase | pg.Pool, write: Commi
       [...definitions.keys()], [...definitions.values()],
       JSON.stringify(trees), JSON.stringify(rows),
       changes.map((c) => c[0]), changes.map((c) => c[1]), changes.map((c) => c[2]),
+      ...identities,
     ],
   });
   return result[0]!.moved === 1;

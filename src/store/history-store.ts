@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { writeCommits, type PreparedCommit } from './commit-writes.js';
 import { commitHash, TreeHasher, type Tree } from './hashing.js';
+import type { CommitIdentities } from './identities.js';
 import { applyChanges } from './tree-update.js';
 import { StoreError } from './store-error.js';
 import { placeAfter, readTree } from './stored-trees.js';
@@ -35,9 +36,16 @@ export interface RecordInput {
   readonly secondParent?: string;
 }
 
+/**
+ * The identities of the objects the commits add or change (one entry per
+ * input, undefined where nothing is recorded), asked for once the commits
+ * are built and written with them. It must not fail: the commits matter more.
+ */
+export type IdentitiesOf = (commits: ReadonlyArray<CommitRow | undefined>) => Promise<readonly CommitIdentities[]>;
+
 /** Recording while withBranchLock holds the branch: commits go on top of the locked head. */
 export interface LockedBranch {
-  record(inputs: readonly RecordInput[]): Promise<Array<CommitRow | undefined>>;
+  record(inputs: readonly RecordInput[], identitiesOf?: IdentitiesOf): Promise<Array<CommitRow | undefined>>;
   /** The store connection holding the lock: writes that must commit with the commit (its identities) go through it. */
   readonly client: pg.ClientBase;
 }
@@ -114,8 +122,8 @@ export class HistoryStore {
    * Records a commit on top of the branch head. Returns the new commit, or
    * undefined when skipIfUnchanged and the changes change nothing.
    */
-  async record(input: RecordInput): Promise<CommitRow | undefined> {
-    return (await this.recordMany([input]))[0];
+  async record(input: RecordInput, identitiesOf?: IdentitiesOf): Promise<CommitRow | undefined> {
+    return (await this.recordMany([input], identitiesOf))[0];
   }
 
   /**
@@ -124,14 +132,14 @@ export class HistoryStore {
    * store was busy). One result per input, undefined where skipIfUnchanged
    * and nothing changed.
    */
-  async recordMany(inputs: readonly RecordInput[]): Promise<Array<CommitRow | undefined>> {
+  async recordMany(inputs: readonly RecordInput[], identitiesOf?: IdentitiesOf): Promise<Array<CommitRow | undefined>> {
     const first = inputs[0];
     if (first === undefined) return [];
     if (inputs.some((input) => input.repository !== first.repository || input.branch !== first.branch)) {
       throw new Error('recordMany: every commit must go to the same branch');
     }
-    const written = await this.recordOnCachedHead(first.repository, first.branch, inputs);
-    return written ?? this.withBranchLock(first.repository, first.branch, (_head, locked) => locked.record(inputs));
+    const written = await this.recordOnCachedHead(first.repository, first.branch, inputs, identitiesOf);
+    return written ?? this.withBranchLock(first.repository, first.branch, (_head, locked) => locked.record(inputs, identitiesOf));
   }
 
   /**
@@ -142,7 +150,12 @@ export class HistoryStore {
    * head). Also undefined when nothing would be written (skipIfUnchanged
    * must compare with the real head).
    */
-  private async recordOnCachedHead(repository: string, branch: string, inputs: readonly RecordInput[]): Promise<Array<CommitRow | undefined> | undefined> {
+  private async recordOnCachedHead(
+    repository: string,
+    branch: string,
+    inputs: readonly RecordInput[],
+    identitiesOf: IdentitiesOf | undefined,
+  ): Promise<Array<CommitRow | undefined> | undefined> {
     const key = cacheKey(repository, branch);
     const cached = this.heads.get(key);
     if (cached?.placement === undefined) return undefined;
@@ -154,7 +167,8 @@ export class HistoryStore {
       this.heads.set(key, cached);
       return undefined;
     }
-    const moved = await writeCommits(this.pool, { repositoryId, branch, expectedHead: cached.head, commits: built.prepared });
+    const identities = await identitiesOf?.(built.results);
+    const moved = await writeCommits(this.pool, { repositoryId, branch, expectedHead: cached.head, commits: built.prepared, identities });
     if (!moved) return undefined;
     this.heads.set(key, { head: built.head, tree: cached.tree, hasher: cached.hasher, placement: built.placement });
     return built.results;
@@ -180,8 +194,8 @@ export class HistoryStore {
       let head = locked.rows[0].head;
       const result = await fn(head, {
         client,
-        record: async (inputs) => {
-          const results = await this.recordLocked(client, repositoryId, repository, branch, head, inputs);
+        record: async (inputs, identitiesOf) => {
+          const results = await this.recordLocked(client, repositoryId, repository, branch, head, inputs, identitiesOf);
           head = results.findLast((commit) => commit !== undefined)?.id ?? head;
           return results;
         },
@@ -204,13 +218,15 @@ export class HistoryStore {
     branch: string,
     lockedHead: string | null,
     inputs: readonly RecordInput[],
+    identitiesOf: IdentitiesOf | undefined,
   ): Promise<Array<CommitRow | undefined>> {
     // Taken out of the cache while it changes: put back only once committed.
     const head = await this.takeCachedHead(client, repository, branch, lockedHead);
     // A statement of its own: after waiting for the lock, only a new snapshot sees the head another writer just committed.
     const placement = head.placement !== undefined ? head.placement : lockedHead === null ? null : await headPlacement(client, lockedHead);
     const built = await this.buildCommits(client, head, placement, inputs);
-    if (!(await writeCommits(client, { repositoryId, branch, expectedHead: lockedHead, commits: built.prepared }))) {
+    const identities = built.prepared.length === 0 ? undefined : await identitiesOf?.(built.results);
+    if (!(await writeCommits(client, { repositoryId, branch, expectedHead: lockedHead, commits: built.prepared, identities }))) {
       throw new Error(`the metadata store is inconsistent: branch "${branch}" of "${repository}" moved while its lock was held`);
     }
     // The tree is the head's once the transaction commits; a failure after this drops it from the cache (withBranchLock).
