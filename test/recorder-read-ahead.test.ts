@@ -272,6 +272,45 @@ describe('the snapshot read before COMMIT', () => {
     }
   });
 
+  it('goes on recording when a client leaves while its autocommit statement\'s COMMIT runs', async () => {
+    // A COMMIT that takes a while: a deferred trigger, armed by an event trigger at the statement, sleeps in it.
+    await a.query('CREATE TABLE commit_marks (id int)');
+    await a.query(`CREATE FUNCTION sleep_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_sleep(1); RETURN NULL; END$$`);
+    await a.query('CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON commit_marks DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sleep_at_commit()');
+    await a.query(`CREATE FUNCTION mark_commit() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN
+      IF EXISTS (SELECT FROM pg_event_trigger_ddl_commands() WHERE object_identity LIKE '%left_mid_commit%') THEN INSERT INTO commit_marks VALUES (1); END IF; END$$`);
+    await a.query('CREATE EVENT TRIGGER mark_commit ON ddl_command_end EXECUTE FUNCTION mark_commit()');
+    await proxy.serving.recorder!.idle();
+    const from = await lastSeq();
+    const raw = await RawClient.startup(proxy.proxy.port, 'postgres', APP);
+    try {
+      raw.socket.write(serialize.query('CREATE TABLE left_mid_commit (id int)'));
+      await eventually(
+        async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query = 'COMMIT' AND state = 'active'`, [APP])).rows[0].n,
+        (n: number) => n === 1,
+        'pggit\'s COMMIT to run',
+      );
+    } finally {
+      raw.socket.destroy();
+    }
+    await a.query('CREATE TABLE after_the_client_left (id int)');
+    // The client's change is in the history (the COMMIT's answer came, or reconciliation read it), and recording goes on.
+    await proxy.serving.recorder!.idle();
+    await eventually(
+      async () => (await watcher.query(`SELECT to_regclass('left_mid_commit') IS NOT NULL AS there`)).rows[0].there,
+      (there: boolean) => there,
+      'the COMMIT to have committed',
+    );
+    await proxy.serving.recorder!.scheduleReconcile(APP);
+    await proxy.serving.recorder!.idle();
+    const commits = await commitsSince(from);
+    expect(commits.map((c) => c.statements)).toContainEqual(['CREATE TABLE after_the_client_left (id int)']);
+    expect(await contendedAtKey(commits.at(-1)!.id, 'left_mid_commit')).toContain('left_mid_commit');
+    await a.query('DROP EVENT TRIGGER mark_commit');
+    await a.query('DROP FUNCTION mark_commit()');
+    await proxy.serving.recorder!.idle();
+  });
+
   it('gives an autocommit statement that fails its own error, and the session goes on', async () => {
     const from = await lastSeq();
     await expect(a.query('ALTER TABLE no_such_table ADD COLUMN x int')).rejects.toMatchObject({ code: '42P01' });

@@ -50,6 +50,8 @@ export class InjectedQueries {
   private readonly pending: Pending[] = [];
   private status: 'I' | 'T' | 'E' = 'T';
   private idleWaiters: Array<() => void> = [];
+  /** The server ended the connection (a FATAL error): what is sent now is never answered. */
+  private gone: DatabaseError | undefined;
 
   /**
    * `write` sends bytes to the server; `forward` passes a message the client
@@ -86,6 +88,7 @@ export class InjectedQueries {
     const parse = name !== undefined && !this.prepared.has(name);
     if (name !== undefined) this.prepared.add(name);
     return new Promise((resolve, reject) => {
+      if (this.gone !== undefined) return reject(this.gone);
       this.pending.push({ resolve, reject, rows: [], parsers: [], error: undefined, command: undefined, statement: name });
       this.write(encode(config, name, parse));
     });
@@ -125,6 +128,7 @@ export class InjectedQueries {
 
   /** The server ends the connection: every query fails with its error, and the client gets it. */
   private ended(error: DatabaseError): void {
+    this.gone = error;
     for (const pending of this.pending.splice(0)) pending.reject(error);
     for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.fatal(encodeErrorResponse({ severity: 'FATAL', sqlstate: error.code ?? '08006', message: error.message }));

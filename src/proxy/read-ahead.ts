@@ -112,6 +112,11 @@ export class AutocommitAhead {
     return wrap;
   }
 
+  /** The session ended before the block did: its COMMIT may have committed, reconciliation tells. */
+  abandon(): void {
+    this.ahead.unused(true);
+  }
+
   /** The statement's change set came (its ReadyForQuery is being read): it commits with the block. */
   changeSet(): void {
     this.changeSetCame = true;
@@ -253,5 +258,7 @@ export class SessionReadsAhead {
   close(): void {
     this.ahead?.unused(true);
     this.ahead = undefined;
+    // Its block's end will never be answered: its place in the write queue must not wait for ever.
+    this.autocommit?.abandon();
   }
 }
