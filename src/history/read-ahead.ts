@@ -19,7 +19,7 @@ export type ReservedCommit = (committed: { readonly changeSet: ChangeSet; readon
 /** What a read ahead needs of the recorder. */
 export interface ReadAheadWork {
   /** Reads the transaction's schema on `client`, inside it (afterEnd: see readWithin); undefined when the read failed. */
-  readonly read: (client: CatalogClient, afterEnd: () => void) => Promise<ObservedRead | undefined>;
+  readonly read: (client: CatalogClient, afterEnd: (() => void) | undefined) => Promise<ObservedRead | undefined>;
   /** Queues a commit whose read is still to come (it takes the hold over). */
   readonly reserve: (hold: SchemaChangeHold) => ReservedCommit;
   /** The COMMIT may have committed without an answer: reconcile the database. */
@@ -45,10 +45,12 @@ export class ReadAhead {
    * before its end went, the caller sends the COMMIT itself.
    */
   async read(client: CatalogClient, commit?: () => void): Promise<void> {
-    const found = await this.work.read(client, () => {
+    // Without a COMMIT behind it, the read keeps its retries (readScope) and reserves once it found the schema.
+    const afterEnd = commit && ((): void => {
       this.reserve();
-      commit?.();
+      commit();
     });
+    const found = await this.work.read(client, afterEnd);
     if (found === undefined || this.ended) return;
     this.reserve();
     this.found = found;
