@@ -1,11 +1,11 @@
 // A long history made fast, straight into a store through its own write
-// path (TreeHasher, placeAfter, insertCommits): a baseline of N tables, then
+// path (TreeHasher, placeAfter, writeCommits): a baseline of N tables, then
 // commits that each add a column to one table, with now and then a table
 // dropped and another created, so the schema keeps its size.
 import {
   applyChanges,
   commitHash,
-  insertCommits,
+  writeCommits,
   placeAfter,
   TreeHasher,
   type CommitRow,
@@ -64,20 +64,12 @@ export async function generateHistory(
       : { id, depth, checkpoint: placement.checkpoint, sinceCheckpoint: head!.sinceCheckpoint + 1 };
   };
 
+  let written: string | null = null;
   const flush = async () => {
-    const client = await store.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`SELECT 1 FROM pggit.branches WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE`, [repositoryId, BRANCH]);
-      await insertCommits(client, repositoryId, batch);
-      await client.query('UPDATE pggit.branches SET head = $3 WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL', [repositoryId, BRANCH, head!.id]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+    if (!(await writeCommits(store.pool, { repositoryId, branch: BRANCH, expectedHead: written, commits: batch }))) {
+      throw new Error('the generated history\'s branch moved under the generator');
     }
+    written = head!.id;
     batch = [];
   };
 

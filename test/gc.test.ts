@@ -145,7 +145,7 @@ describe('gc', () => {
     const repositoryId = await store.repositoryId('gc_raced');
     const writer = await store.pool.connect();
     try {
-      // What insertCommits does: the definition first (ON CONFLICT DO NOTHING: it exists, no row lock) ...
+      // What writeCommits does: the definition first (ON CONFLICT DO NOTHING: it exists, no row lock) ...
       await writer.query('BEGIN');
       await writer.query('INSERT INTO pggit.definitions (hash, definition) VALUES ($1, $2) ON CONFLICT DO NOTHING', [hash, text]);
       const collecting = collectGarbage(gcPool);

@@ -243,6 +243,32 @@ describe('the snapshot read before COMMIT', () => {
     expect((await a.query('SELECT now() = statement_timestamp() AS fresh')).rows[0].fresh).toBe(true);
   });
 
+  it('gives the client of an autocommit change exactly the replies autocommit gives, and its notifications', async () => {
+    // An event trigger notifies at every schema change: delivered when the block pggit ran the statement in commits.
+    await a.query(`CREATE FUNCTION notify_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_notify('ddl_done', tg_tag); END$$`);
+    await a.query(`CREATE EVENT TRIGGER notify_ddl ON ddl_command_end EXECUTE FUNCTION notify_ddl()`);
+    const raw = await RawClient.startup(proxy.proxy.port, 'postgres', APP);
+    try {
+      let from = raw.received.length;
+      raw.socket.write(serialize.query('LISTEN ddl_done'));
+      await raw.waitFor((m) => m.name === 'readyForQuery', from);
+      const readsBefore = await readsBeforeCommit();
+      from = raw.received.length;
+      raw.socket.write(serialize.query('CREATE TABLE replies_exact (id int)'));
+      await raw.waitFor((m) => m.name === 'readyForQuery', from);
+      const replies = raw.received.slice(from);
+      expect(replies.map((m) => m.name)).toEqual(['commandComplete', 'notification', 'readyForQuery']);
+      expect((replies[1] as unknown as { payload: string }).payload).toBe('CREATE TABLE');
+      expect((replies[2] as unknown as { status: string }).status).toBe('I');
+      expect(await readsBeforeCommit()).toBe(readsBefore + 1);
+    } finally {
+      raw.socket.end();
+      await a.query('DROP EVENT TRIGGER notify_ddl');
+      await a.query('DROP FUNCTION notify_ddl()');
+      await proxy.serving.recorder!.idle();
+    }
+  });
+
   it('gives an autocommit statement that fails its own error, and the session goes on', async () => {
     const from = await lastSeq();
     await expect(a.query('ALTER TABLE no_such_table ADD COLUMN x int')).rejects.toMatchObject({ code: '42P01' });

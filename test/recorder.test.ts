@@ -134,6 +134,20 @@ describe('recorder', () => {
     expect((await commits()).slice(-2).map((c) => c.message)).toEqual(['add the audit table', 'create table audit2']);
   });
 
+  it('leaves out a commit message that ROLLBACK TO SAVEPOINT undid', async () => {
+    await client.query('BEGIN');
+    await client.query("SET LOCAL pggit.message = 'the message that stays'");
+    await client.query('SAVEPOINT before_rename');
+    await client.query("SET LOCAL pggit.message = 'a message rolled back'");
+    await client.query('ROLLBACK TO SAVEPOINT before_rename');
+    const { rows } = await client.query<{ message: string }>("SELECT current_setting('pggit.message') AS message");
+    await client.query('CREATE TABLE audit3 (id int)');
+    await client.query('COMMIT');
+    await recorder.idle();
+    expect((await commits()).at(-1)?.message).toBe(rows[0]!.message);
+    expect(rows[0]!.message).toBe('the message that stays');
+  });
+
   it('records a drop as the removal of the object and what hung off it', async () => {
     await client.query('DROP TABLE users');
     await recorder.idle();

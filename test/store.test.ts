@@ -120,6 +120,23 @@ describe('metadata store', () => {
     expect(commits.filter((c) => c.parents.length === 0)).toHaveLength(1);
   });
 
+  it('puts a commit on the head another store moved since this one last wrote, and refuses a branch deleted meanwhile', async () => {
+    const [one, two] = [await open(), await open()];
+    await one.repositoryId('moved');
+    const record = (store: HistoryStore, i: number) =>
+      store.record({ repository: 'moved', branch: 'main', metadata: meta(`commit ${i}`), changes: new Map([[`table:public.t${i}`, `CREATE TABLE t${i} ()`]]) });
+    const first = (await record(one, 1))!;
+    const second = (await record(one, 2))!; // one's cached head is now second
+    const third = (await record(two, 3))!;
+    const fourth = (await record(one, 4))!;
+    expect([second.parents, third.parents, fourth.parents]).toEqual([[first.id], [second.id], [third.id]]);
+    expect([...(await one.treeAt(fourth.id)).keys()].sort()).toEqual(['table:public.t1', 'table:public.t2', 'table:public.t3', 'table:public.t4']);
+    await one.pool.query(`UPDATE pggit.branches SET deleted_at = now() WHERE name = 'main' AND repository_id = (SELECT id FROM pggit.repositories WHERE name = 'moved')`);
+    await expect(record(one, 5)).rejects.toMatchObject({ code: 'UNKNOWN_BRANCH' });
+    const { rows } = await one.pool.query(`SELECT count(*)::int AS n FROM pggit.commits c JOIN pggit.repositories r ON r.id = c.repository_id WHERE r.name = 'moved' AND c.message = 'commit 5'`);
+    expect(rows[0].n).toBe(0);
+  });
+
   it('records a batch of commits one on top of the other in one transaction, checkpoints included', async () => {
     const store = await openStore({ url: storeUrl });
     const fresh = await openStore({ url: storeUrl });

@@ -7,10 +7,10 @@ import { loadParser, parseStatements, type ParsedStatement } from './parser.js';
 import { classifyLead } from './prefilter.js';
 import { describeSchemaChange, SCHEMA_CHANGES } from './schema-changes.js';
 
-const corpus = (name: string): ParsedStatement[] => parseStatements(readFileSync(new URL(`./corpus/${name}`, import.meta.url), 'utf8'));
+const corpus = (name: string): readonly ParsedStatement[] => parseStatements(readFileSync(new URL(`./corpus/${name}`, import.meta.url), 'utf8'));
 
-let ddl: ParsedStatement[] = [];
-let notDdl: ParsedStatement[] = [];
+let ddl: readonly ParsedStatement[] = [];
+let notDdl: readonly ParsedStatement[] = [];
 
 beforeAll(async () => {
   await loadParser();

@@ -32,8 +32,19 @@ export function parserLoaded(): boolean {
  * the string, it is split by the lexical scanner instead and each piece is
  * parsed on its own, so one unreadable statement does not hide the others.
  */
-export function parseStatements(sql: string): ParsedStatement[] {
+export function parseStatements(sql: string): readonly ParsedStatement[] {
   if (!loaded) throw new Error('the DDL parser is not loaded: call loadParser() at startup');
+  // The guard and the watcher both read the statement a client just sent: parse it once.
+  if (sql === last.sql) return last.statements;
+  const statements = parseUncached(sql);
+  last = { sql, statements };
+  return statements;
+}
+
+/** The most recent text parsed and its statements (never modified: the result is read-only). */
+let last: { readonly sql: string | undefined; readonly statements: readonly ParsedStatement[] } = { sql: undefined, statements: [] };
+
+function parseUncached(sql: string): readonly ParsedStatement[] {
   const parsed = tryParse(sql);
   if (!('error' in parsed)) return parsed.statements;
   const pieces = splitByScanner(sql);

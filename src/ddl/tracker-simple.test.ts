@@ -241,6 +241,34 @@ describe('commit message (SET LOCAL pggit.message)', () => {
   });
 });
 
+describe('pggit settings and savepoints (ROLLBACK TO undoes a SET, as in PostgreSQL)', () => {
+  it('a message set after the savepoint is undone; the one before it stays', () => {
+    const { tracker, changeSets } = tracked();
+    simpleQuery(tracker, "BEGIN; SET LOCAL pggit.message = 'kept'; CREATE TABLE t (); SAVEPOINT s", 'BEGIN', 'SET', 'CREATE TABLE', 'SAVEPOINT', 'Z:T');
+    simpleQuery(tracker, "SET LOCAL pggit.message = 'undone'", 'SET', 'Z:T');
+    simpleQuery(tracker, 'ROLLBACK TO SAVEPOINT s', 'ROLLBACK', 'Z:T');
+    simpleQuery(tracker, 'COMMIT', 'COMMIT', 'Z:I');
+    expect(changeSets.map((changeSet) => changeSet.message)).toEqual(['kept']);
+  });
+
+  it('a savepoint taken before anything happened undoes the message and the allowance', () => {
+    const { tracker, changeSets } = tracked();
+    simpleQuery(tracker, 'BEGIN; SAVEPOINT s', 'BEGIN', 'SAVEPOINT', 'Z:T');
+    simpleQuery(tracker, "SET LOCAL pggit.message = 'undone'; SET LOCAL pggit.allow = 'TABLE_REWRITE'", 'SET', 'SET', 'Z:T');
+    simpleQuery(tracker, 'ROLLBACK TO s; CREATE TABLE t (); COMMIT', 'ROLLBACK', 'CREATE TABLE', 'COMMIT', 'Z:I');
+    expect(changeSets.map(({ message, allowedHazards }) => ({ message, allowedHazards }))).toEqual([{ message: undefined, allowedHazards: undefined }]);
+  });
+
+  it('RELEASE keeps what was set after the savepoint; an error rolled back to a savepoint keeps what came before', () => {
+    const { tracker, changeSets } = tracked();
+    simpleQuery(tracker, "BEGIN; SAVEPOINT s; SET LOCAL pggit.message = 'released'; RELEASE s", 'BEGIN', 'SAVEPOINT', 'SET', 'RELEASE', 'Z:T');
+    simpleQuery(tracker, "SAVEPOINT u; SET LOCAL pggit.allow = 'DELETES_DATA'", 'SAVEPOINT', 'SET', 'Z:T');
+    simpleQuery(tracker, 'CREATE TABLE t (x nosuchtype)', '!42704', 'Z:E');
+    simpleQuery(tracker, 'ROLLBACK TO u; CREATE TABLE t (); COMMIT', 'ROLLBACK', 'CREATE TABLE', 'COMMIT', 'Z:I');
+    expect(changeSets.map(({ message, allowedHazards }) => ({ message, allowedHazards }))).toEqual([{ message: 'released', allowedHazards: undefined }]);
+  });
+});
+
 describe('DDL in flight (for reconciliation)', () => {
   function watched(): { tracker: TransactionTracker; events: boolean[] } {
     const events: boolean[] = [];

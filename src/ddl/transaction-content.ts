@@ -6,6 +6,9 @@ interface Savepoint {
   readonly name: string;
   /** How many statements the transaction had when the savepoint was taken. */
   readonly mark: number;
+  /** The settings then: ROLLBACK TO undoes a SET made after it, as PostgreSQL does. */
+  readonly message: string | undefined;
+  readonly allowedHazards: readonly string[] | undefined;
 }
 
 export interface TakenContent {
@@ -19,9 +22,10 @@ export class TransactionContent {
   /** Allocated at the first DDL statement: most transactions have none. */
   private statements: DdlStatement[] | undefined;
   /**
-   * Only savepoints taken after the first DDL statement are recorded (so an
-   * ORM's savepoints cost nothing). Every unrecorded savepoint therefore
-   * precedes every recorded one and has mark 0; a name that is not found
+   * Only savepoints taken once the transaction had something to undo (a DDL
+   * statement, a pggit setting) are recorded, so an ORM's savepoints cost
+   * nothing. Every unrecorded savepoint therefore precedes every recorded
+   * one and was taken on a pristine transaction; a name that is not found
    * here is one of them.
    */
   private savepoints: Savepoint[] | undefined;
@@ -48,7 +52,8 @@ export class TransactionContent {
 
   savepoint(name: string): void {
     const mark = this.statements?.length ?? 0;
-    if (mark > 0) (this.savepoints ??= []).push({ name, mark });
+    const { message, allowedHazards } = this;
+    if (mark > 0 || this.unseen || message !== undefined || allowedHazards !== undefined) (this.savepoints ??= []).push({ name, mark, message, allowedHazards });
   }
 
   /** RELEASE destroys the savepoint and every later one; statements stay. */
@@ -58,11 +63,13 @@ export class TransactionContent {
     else if (this.savepoints !== undefined) this.savepoints.length = index;
   }
 
-  /** ROLLBACK TO forgets the statements after the savepoint, which itself survives. */
+  /** ROLLBACK TO forgets the statements and settings after the savepoint, which itself survives. */
   rollbackTo(name: string): void {
     const index = this.latest(name);
     const savepoint = index < 0 ? undefined : this.savepoints?.[index];
     if (this.statements !== undefined) this.statements.length = savepoint?.mark ?? 0;
+    this.message = savepoint?.message;
+    this.allowedHazards = savepoint?.allowedHazards;
     if (savepoint === undefined) this.savepoints = undefined;
     else if (this.savepoints !== undefined) this.savepoints.length = index + 1;
     this.failed = false;

@@ -9,8 +9,8 @@
 import type { Logger } from 'pino';
 import type { ChangeSet, TakenContent } from '../ddl/index.js';
 import type { ProxyMetrics } from '../metrics/index.js';
-import { StoreError, writeCommitsIdentities, writeIdentities, type CommitRow, type HistoryStore, type StoredIdentity } from '../store/index.js';
-import { applyScopedRead, type CatalogClient, type SchemaObject } from './catalog/index.js';
+import { StoreError, type CommitIdentities, type CommitRow, type HistoryStore, type StoredIdentity } from '../store/index.js';
+import { applyScopedRead, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
 import { changedSince, detectedMetadata, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
 import { readIdentities } from './identities.js';
@@ -19,6 +19,7 @@ import { isConnectionError } from './connection-errors.js';
 import { ObservedReader, scopeToRead, type ObservedRead } from './observed-read.js';
 import { SchemaChangeLocks, type SchemaChangeHold } from './schema-change-lock.js';
 import { DatabaseQueues } from './database-queues.js';
+import { ReadAhead, type ReservedCommit } from './read-ahead.js';
 import { HeadDecoder } from './head-decoder.js';
 
 export interface RecorderOptions {
@@ -61,26 +62,6 @@ interface ObservedJob {
   written?: boolean;
 }
 
-/** A transaction's schema, to be read inside it before its COMMIT goes (Recorder.planReadAhead). */
-export interface ReadAhead {
-  /** Reads on `client`, inside the transaction; settles once the read is over, whatever it found (the COMMIT waits for it). */
-  read(client: CatalogClient): Promise<void>;
-  /**
-   * The COMMIT was answered without committing schema changes, or
-   * `maybeCommitted`: it went but its answer never came (the session ended):
-   * reconciliation tells.
-   */
-  unused(maybeCommitted?: boolean): void;
-}
-
-/** A read ahead that found the schema: its place in the write queue, taken before its COMMIT went. */
-interface ReservedCommit {
-  readonly job: ObservedJob;
-  /** The commit happened (the read stands) or not (undefined). */
-  readonly settle: (read: ObservedRead | undefined) => void;
-  readonly found: ObservedRead;
-}
-
 type WriteJob = ObservedJob | { readonly kind: 'detected'; readonly database: string; readonly full: FullRead; readonly done: (clean: boolean) => void };
 
 /** Commits written in one store transaction when they queued up. */
@@ -110,8 +91,6 @@ export class Recorder {
   private readonly targets = new Map<string, RecordTarget>();
   /** Decoded head objects, reused while their stored text is unchanged. */
   private readonly heads = new HeadDecoder();
-  /** The write-queue places of reads ahead that found the schema, until their COMMIT is answered. */
-  private readonly readsAhead = new WeakMap<ReadAhead, ReservedCommit>();
   private storeUp: boolean | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -187,25 +166,14 @@ export class Recorder {
     const scope = scopeToRead(content, this.recorded.get(database) ?? []);
     if (scope === undefined) return undefined;
     // The session's own hold may end before the COMMIT (an autocommit statement's, at its ReadyForQuery).
-    const hold = this.locks.hold(database);
-    let ended = false;
-    const ahead: ReadAhead = {
-      read: async (client) => {
-        const found = await this.reader.readWithin(client, database, scope);
-        // The job takes the hold over: released once written.
-        if (found !== undefined && !ended) this.readsAhead.set(ahead, this.reserve(database, found, hold));
+    return new ReadAhead(
+      {
+        read: (client) => this.reader.readWithin(client, database, scope),
+        reserve: (found, hold) => this.reserve(database, found, hold),
+        reconcile: () => void this.scheduleReconcile(database),
       },
-      unused: (maybeCommitted = false) => {
-        if (ended) return;
-        ended = true;
-        const reserved = this.readsAhead.get(ahead);
-        this.readsAhead.delete(ahead);
-        if (reserved) reserved.settle(undefined);
-        else hold.release();
-        if (maybeCommitted) void this.scheduleReconcile(database);
-      },
-    };
-    return ahead;
+      this.locks.hold(database),
+    );
   }
 
   /**
@@ -219,7 +187,10 @@ export class Recorder {
     const job: ObservedJob = { kind: 'observed', database, changeSet: undefined, read, hold };
     void read.then((result) => (job.result = result ?? null));
     void this.writes.push(database, job);
-    return { job, settle, found };
+    return (committed) => {
+      job.changeSet = committed;
+      settle(committed === undefined ? undefined : found);
+    };
   }
 
   /**
@@ -237,13 +208,7 @@ export class Recorder {
       ahead?.unused();
       return undefined;
     }
-    const reserved = ahead === undefined ? undefined : this.readsAhead.get(ahead);
-    if (reserved) {
-      this.readsAhead.delete(ahead!);
-      reserved.job.changeSet = changeSet;
-      reserved.settle(reserved.found);
-      return undefined;
-    }
+    if (ahead?.committed(changeSet) === true) return undefined;
     let taken!: () => void;
     const snapshotTaken = new Promise<void>((resolve) => (taken = resolve));
     const read = first.then(async () => {
@@ -366,10 +331,7 @@ export class Recorder {
           return changes;
         },
       })),
-    );
-    await this.recordIdentities(
-      job.database,
-      commits.flatMap((commit, index) => (commit ? [{ commitId: commit.id, keys: written[index] ?? [] }] : [])),
+      (built) => this.readCommitIdentities(job.database, built.flatMap((commit, index) => (commit ? [{ commitId: commit.id, keys: written[index] ?? [] }] : []))),
     );
     this.storeUp = true;
     this.recorded.set(job.database, next);
@@ -394,39 +356,25 @@ export class Recorder {
 
   /**
    * Who the objects the commits added or changed are (oid, column attnums),
-   * so a rename stays a rename in diff and revert. Read after the commits,
-   * all at once; a failure only costs that: those objects diff as drop and
-   * add.
+   * so a rename stays a rename in diff and revert: read once the commits are
+   * built, all at once, and written with them. A failure only costs that:
+   * those objects diff as drop and add.
    */
-  private async recordIdentities(database: string, commits: ReadonlyArray<{ readonly commitId: string; readonly keys: readonly string[] }>): Promise<void> {
+  private async readCommitIdentities(database: string, commits: ReadonlyArray<{ readonly commitId: string; readonly keys: readonly string[] }>): Promise<CommitIdentities[]> {
     const keys = [...new Set(commits.flatMap((commit) => commit.keys))];
-    if (keys.length === 0) return;
+    if (keys.length === 0) return [];
     try {
       const client = await this.options.pools.pool(database).connect();
-      let found: Map<string, StoredIdentity>;
       try {
-        found = await readIdentities(client, keys);
+        return identitiesOfKeys(commits, await readIdentities(client, keys));
       } finally {
         client.release();
       }
-      const identities = commits.map(({ commitId, keys: written }) => ({
-        commitId,
-        identities: new Map(written.flatMap((key) => (found.has(key) ? [[key, found.get(key)!] as const] : []))),
-      }));
-      await writeCommitsIdentities(this.options.store.pool, identities);
     } catch (error) {
       const ids = commits.map((commit) => commit.commitId.slice(0, 12));
-      this.log.warn({ err: error, database, commits: ids }, 'could not record object identities: renames in these commits will diff as drop and add');
+      this.log.warn({ err: error, database, commits: ids }, 'could not read object identities: renames in these commits will diff as drop and add');
+      return [];
     }
-  }
-
-  /** A detected commit's identities, as read with its catalog (else read now, as for observed commits). */
-  private async writeReadIdentities(database: string, commitId: string, keys: readonly string[], read: ReadonlyMap<string, StoredIdentity> | undefined): Promise<void> {
-    if (read === undefined) return this.recordIdentities(database, [{ commitId, keys }]);
-    const identities = new Map(keys.flatMap((key) => (read.has(key) ? [[key, read.get(key)!] as const] : [])));
-    await writeIdentities(this.options.store.pool, commitId, identities).catch((error: unknown) => {
-      this.log.warn({ err: error, database, commit: commitId.slice(0, 12) }, 'could not record object identities: renames in this commit will diff as drop and add');
-    });
   }
 
   private async writeDetected(database: string, full: FullRead, done: (clean: boolean) => void): Promise<void> {
@@ -449,8 +397,12 @@ export class Recorder {
         written = [...changes].filter(([, definition]) => definition !== null).map(([key]) => key);
         return changes;
       },
+    }, async ([built]) => {
+      if (built === undefined) return [];
+      const commits = [{ commitId: built.id, keys: written }];
+      // As read with its catalog, else read now (as for observed commits).
+      return full.identities === undefined ? this.readCommitIdentities(database, commits) : identitiesOfKeys(commits, full.identities);
     });
-    if (commit) await this.writeReadIdentities(database, commit.id, written, full.identities);
     this.storeUp = true;
     this.recorded.set(database, next);
     done(leftOut === 0);
@@ -491,4 +443,15 @@ export class Recorder {
     this.log.warn({ database: job.database }, 'recorder queue full: dropped the oldest commit; reconciliation will record the difference');
     void this.scheduleReconcile(job.database);
   }
+}
+
+/** Each commit's identities among those found (keys not found have none). */
+function identitiesOfKeys(
+  commits: ReadonlyArray<{ readonly commitId: string; readonly keys: readonly string[] }>,
+  found: ReadonlyMap<string, StoredIdentity>,
+): CommitIdentities[] {
+  return commits.map(({ commitId, keys }) => ({
+    commitId,
+    identities: new Map(keys.flatMap((key) => (found.has(key) ? [[key, found.get(key)!] as const] : []))),
+  }));
 }

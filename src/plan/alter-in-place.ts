@@ -49,9 +49,9 @@ export interface Alteration {
   readonly columnsChanged: boolean;
 }
 
-const splitCache = new Map<string, ParsedStatement[]>();
+const splitCache = new Map<string, readonly ParsedStatement[]>();
 
-export function statementsOf(definition: string): ParsedStatement[] {
+export function statementsOf(definition: string): readonly ParsedStatement[] {
   let parsed = splitCache.get(definition);
   if (!parsed) {
     parsed = parseStatements(definition);

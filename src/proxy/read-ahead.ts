@@ -7,8 +7,13 @@
 import type { ChangeSet, TakenContent } from '../ddl/index.js';
 import type { ReadAhead } from '../history/index.js';
 import { encodeErrorResponse } from '../protocol/index.js';
+import { serialize } from 'pg-protocol';
 import { InjectedQueries } from './injected-queries.js';
+import { LeadingReply } from './leading-reply.js';
 import type { Relay } from './relay.js';
+
+/** The block's start, sent right before the client's Query. */
+const BEGIN = serialize.query('BEGIN');
 
 /** ReadyForQuery, idle: what the client of a wrapped autocommit statement gets. */
 const READY_IDLE = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
@@ -19,10 +24,15 @@ const READY_IDLE = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
  * query it sent are over. Only while the server owes the client nothing and
  * the client's bytes are held.
  */
-export async function withOwnQueries<T>(relay: Relay, work: (queries: InjectedQueries) => Promise<T>, prepared?: Set<string>): Promise<T> {
+export async function withOwnQueries<T>(
+  relay: Relay,
+  work: (queries: InjectedQueries) => Promise<T>,
+  prepared?: Set<string>,
+  notification: (message: Buffer) => void = (message) => relay.sendToClient(message),
+): Promise<T> {
   let queries: InjectedQueries | undefined;
   const diversion = relay.divertServer((chunk) => queries?.push(chunk));
-  queries = new InjectedQueries(diversion.write, (message) => relay.sendToClient(message), diversion.endWith, prepared);
+  queries = new InjectedQueries(diversion.write, notification, diversion.endWith, prepared);
   const own = queries;
   try {
     return await work(own);
@@ -59,7 +69,8 @@ export interface AutocommitWiring {
 
 /**
  * One schema change in autocommit (a simple Query holding it alone), run in
- * a block of pggit's own: BEGIN goes first, then the client's Query; at its
+ * a block of pggit's own: BEGIN goes first, in the same write as the
+ * client's Query (its reply is taken off the server's stream); at its
  * ReadyForQuery (held, and made 'I' for the client) the block's schema is
  * read, and COMMIT (or ROLLBACK, after an error) ends it. The client sees
  * the replies autocommit would give; its next bytes wait until the block
@@ -87,10 +98,15 @@ export class AutocommitAhead {
     const { relay } = wiring;
     if (relay.holdsStatements || !relay.clientMessageIsWholeChunk) return undefined;
     const wrap = new AutocommitAhead(wiring, ahead);
-    const began = withOwnQueries(relay, async (queries) => {
-      await queries.query('BEGIN');
+    // BEGIN goes in the Query's write; its reply is taken off the server's stream, the Query's goes on.
+    const diversion = relay.divertServer((chunk) => begin.push(chunk));
+    const begin = new LeadingReply({
+      notification: (message) => relay.sendToClient(Buffer.from(message)),
+      // A BEGIN that did not take shows at the statement's ReadyForQuery ('I': see end).
+      done: (_status, rest) => (rest.length > 0 ? diversion.endWith(rest) : diversion.end()),
+      passOn: (rest) => diversion.endWith(rest),
     });
-    relay.holdClientBytes(began, true);
+    relay.precedeClientMessage(BEGIN);
     relay.holdLaterClientBytes(wrap.done);
     wiring.wrapNextReady((status) => wrap.ready(status));
     return wrap;
@@ -117,6 +133,8 @@ export class AutocommitAhead {
     await Promise.resolve();
     const { relay } = this.wiring;
     let failure: { code?: string; message?: string } | undefined;
+    // Delivered at the COMMIT: the client gets them where autocommit puts them, before its ReadyForQuery.
+    const notifications: Buffer[] = [];
     await withOwnQueries(relay, async (queries) => {
       if (status !== 'T') {
         // The statement failed (or BEGIN did not take): nothing to keep.
@@ -125,7 +143,8 @@ export class AutocommitAhead {
       }
       if (this.changeSetCame) await this.ahead.read(queries);
       await queries.query('COMMIT').catch((error: { code?: string; message?: string }) => (failure = error));
-    }, this.wiring.prepared);
+    }, this.wiring.prepared, (message) => notifications.push(message));
+    this.reply = Buffer.concat([...notifications, READY_IDLE]);
     // 'I': BEGIN did not take, the statement committed on its own: read after it, as usual.
     if (status === 'I' && this.changeSetCame) {
       await this.wiring.committed(this.ahead);
@@ -135,6 +154,7 @@ export class AutocommitAhead {
       this.ahead.unused();
       if (failure !== undefined) {
         this.reply = Buffer.concat([
+          ...notifications,
           encodeErrorResponse({ severity: 'ERROR', sqlstate: failure.code ?? 'XX000', message: failure.message ?? 'COMMIT failed' }),
           READY_IDLE,
         ]);

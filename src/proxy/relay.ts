@@ -178,6 +178,15 @@ export class Relay {
     return true;
   }
 
+  /**
+   * Called by the frontend sink from inside its onMessage, for a client
+   * message that is its chunk whole (clientMessageIsWholeChunk): `bytes` go
+   * to the server right before it, in the same write.
+   */
+  precedeClientMessage(bytes: Buffer): void {
+    (this.gates ??= []).push({ start: 0, end: 0, decision: bytes });
+  }
+
   /** A message of the proxy's own (a guard warning) for the client, sent before the next server message. */
   sendToClient(message: Buffer): void {
     (this.toClient ??= []).push(message);
@@ -194,7 +203,7 @@ export class Relay {
     this.clientGate = this.clientGate ? Promise.all([this.clientGate, gate]).then(() => undefined) : gate;
   }
 
-  /** With holdClientBytes: once the held chunk went, the client's next chunks wait for `until` too (unbounded). */
+  /** With holdClientBytes or precedeClientMessage: once the chunk being read went, the client's next chunks wait for `until` (unbounded). */
   holdLaterClientBytes(until: Promise<void>): void {
     this.laterGate = until.catch(() => undefined);
   }
@@ -215,7 +224,7 @@ export class Relay {
    * returned function is called. Only while the server owes the client
    * nothing and the client's bytes are held (holdClientBytes).
    */
-  divertServer(sink: (chunk: Buffer) => void): { write: (bytes: Buffer) => void; end: () => void; endWith: (message: Buffer) => void } {
+  divertServer(sink: (chunk: Buffer) => void): { write: (bytes: Buffer) => void; end: () => void; endWith: (bytes: Buffer) => void } {
     this.diverted = sink;
     // A reply held meanwhile (the statement before the queries) must not keep their answers out.
     this.resumeServer(HOLDING);
@@ -228,11 +237,11 @@ export class Relay {
         this.diverted = undefined;
         if (this.holding) this.pauseServer(HOLDING);
       },
-      // Ends the diversion with a whole server message that goes on as if it had come from the server (a FATAL error).
-      endWith: (message) => {
+      // Ends the diversion: `bytes`, from a server message boundary on, go on as if they had just come from the server (a FATAL error, the client's replies after ours).
+      endWith: (bytes) => {
         if (this.diverted !== sink) return;
         this.diverted = undefined;
-        this.fromServer(message, false);
+        this.fromServer(bytes, false);
       },
     };
   }
@@ -327,7 +336,7 @@ export class Relay {
    * later chunks wait their turn.
    */
   private forwardGated(chunk: Buffer, gates: readonly Gate[], until?: Promise<void>): void {
-    if (until === undefined && !gates.some((gate) => gate.decision instanceof Promise)) {
+    if (until === undefined && this.laterGate === undefined && !gates.some((gate) => gate.decision instanceof Promise)) {
       this.writeUpstream(assemble(chunk, gates, gates.map((gate) => gate.decision as GateDecision)));
       return;
     }

@@ -14,9 +14,9 @@
 // hand). A commit being written is not visible to gc until its transaction
 // commits, and then its branch's head already names it.
 //
-// Against a recorder writing at the same time: insertCommits writes a
+// Against a recorder writing at the same time: writeCommits writes a
 // commit's definitions, then its trees, then the commit and its changes, in
-// one transaction. A definition (or tree) it re-inserts with ON CONFLICT DO
+// one statement (inside the branch lock's transaction, or on its own). A definition (or tree) it re-inserts with ON CONFLICT DO
 // NOTHING takes no lock on the existing row, so gc could delete it between
 // that INSERT and the changes that refer to it. gc therefore takes SHARE ROW
 // EXCLUSIVE on definitions and then trees (the writers' order, so no

@@ -2,18 +2,24 @@
 // Every move of a branch head happens inside a transaction that holds the
 // branch row FOR UPDATE, so several proxies can share one store.
 import pg from 'pg';
-import { insertCommits, type PreparedCommit } from './commit-writes.js';
+import { writeCommits, type PreparedCommit } from './commit-writes.js';
 import { commitHash, TreeHasher, type Tree } from './hashing.js';
+import type { CommitIdentities } from './identities.js';
 import { applyChanges } from './tree-update.js';
 import { StoreError } from './store-error.js';
 import { placeAfter, readTree } from './stored-trees.js';
 import type { BranchRow, CommitMetadata, CommitRow, TreeChanges } from './types.js';
 
-/** A branch head's tree and its hasher, updated in place by the next commit (under the branch lock). */
+/** Where a head stands in its first-parent chain (for the next commit's placement). */
+type HeadPlacement = { readonly depth: number; readonly checkpoint: string; readonly sinceCheckpoint: number } | null;
+
+/** A branch head's tree and its hasher, updated in place by the next commit. */
 interface CachedHead {
   readonly head: string | null;
   readonly tree: Map<string, string>;
   readonly hasher: TreeHasher;
+  /** Known once this process wrote the head: the next commits can then go on it in one statement. */
+  readonly placement?: HeadPlacement;
 }
 
 /** Computes the changes from the head's definitions (key -> definition), under the branch lock. */
@@ -30,9 +36,16 @@ export interface RecordInput {
   readonly secondParent?: string;
 }
 
+/**
+ * The identities of the objects the commits add or change (one entry per
+ * input, undefined where nothing is recorded), asked for once the commits
+ * are built and written with them. It must not fail: the commits matter more.
+ */
+export type IdentitiesOf = (commits: ReadonlyArray<CommitRow | undefined>) => Promise<readonly CommitIdentities[]>;
+
 /** Recording while withBranchLock holds the branch: commits go on top of the locked head. */
 export interface LockedBranch {
-  record(inputs: readonly RecordInput[]): Promise<Array<CommitRow | undefined>>;
+  record(inputs: readonly RecordInput[], identitiesOf?: IdentitiesOf): Promise<Array<CommitRow | undefined>>;
   /** The store connection holding the lock: writes that must commit with the commit (its identities) go through it. */
   readonly client: pg.ClientBase;
 }
@@ -109,8 +122,8 @@ export class HistoryStore {
    * Records a commit on top of the branch head. Returns the new commit, or
    * undefined when skipIfUnchanged and the changes change nothing.
    */
-  async record(input: RecordInput): Promise<CommitRow | undefined> {
-    return (await this.recordMany([input]))[0];
+  async record(input: RecordInput, identitiesOf?: IdentitiesOf): Promise<CommitRow | undefined> {
+    return (await this.recordMany([input], identitiesOf))[0];
   }
 
   /**
@@ -119,13 +132,46 @@ export class HistoryStore {
    * store was busy). One result per input, undefined where skipIfUnchanged
    * and nothing changed.
    */
-  async recordMany(inputs: readonly RecordInput[]): Promise<Array<CommitRow | undefined>> {
+  async recordMany(inputs: readonly RecordInput[], identitiesOf?: IdentitiesOf): Promise<Array<CommitRow | undefined>> {
     const first = inputs[0];
     if (first === undefined) return [];
     if (inputs.some((input) => input.repository !== first.repository || input.branch !== first.branch)) {
       throw new Error('recordMany: every commit must go to the same branch');
     }
-    return this.withBranchLock(first.repository, first.branch, (_head, locked) => locked.record(inputs));
+    const written = await this.recordOnCachedHead(first.repository, first.branch, inputs, identitiesOf);
+    return written ?? this.withBranchLock(first.repository, first.branch, (_head, locked) => locked.record(inputs, identitiesOf));
+  }
+
+  /**
+   * The common case, one statement and no transaction of our own: this
+   * process wrote the head last, so its tree and placement are known, and
+   * the commits go on it unless another writer moved it meanwhile (then
+   * undefined: the caller records under the branch lock, from the stored
+   * head). Also undefined when nothing would be written (skipIfUnchanged
+   * must compare with the real head).
+   */
+  private async recordOnCachedHead(
+    repository: string,
+    branch: string,
+    inputs: readonly RecordInput[],
+    identitiesOf: IdentitiesOf | undefined,
+  ): Promise<Array<CommitRow | undefined> | undefined> {
+    const key = cacheKey(repository, branch);
+    const cached = this.heads.get(key);
+    if (cached?.placement === undefined) return undefined;
+    const repositoryId = await this.repositoryId(repository);
+    // Taken out of the cache while it changes: put back only once written.
+    this.heads.delete(key);
+    const built = await this.buildCommits(this.pool, cached, cached.placement, inputs);
+    if (built.prepared.length === 0) {
+      this.heads.set(key, cached);
+      return undefined;
+    }
+    const identities = await identitiesOf?.(built.results);
+    const moved = await writeCommits(this.pool, { repositoryId, branch, expectedHead: cached.head, commits: built.prepared, identities });
+    if (!moved) return undefined;
+    this.heads.set(key, { head: built.head, tree: cached.tree, hasher: cached.hasher, placement: built.placement });
+    return built.results;
   }
 
   /**
@@ -139,16 +185,17 @@ export class HistoryStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const locked = await client.query<{ head: string | null }>(
-        'SELECT head FROM pggit.branches WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE',
-        [repositoryId, branch],
-      );
+      const locked = await client.query<{ head: string | null }>({
+        name: 'pggit_lock_branch',
+        text: 'SELECT head FROM pggit.branches WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE',
+        values: [repositoryId, branch],
+      });
       if (!locked.rows[0]) throw new StoreError('UNKNOWN_BRANCH', `branch "${branch}" of "${repository}" does not exist`);
       let head = locked.rows[0].head;
       const result = await fn(head, {
         client,
-        record: async (inputs) => {
-          const results = await this.recordLocked(client, repositoryId, repository, branch, head, inputs);
+        record: async (inputs, identitiesOf) => {
+          const results = await this.recordLocked(client, repositoryId, repository, branch, head, inputs, identitiesOf);
           head = results.findLast((commit) => commit !== undefined)?.id ?? head;
           return results;
         },
@@ -171,12 +218,37 @@ export class HistoryStore {
     branch: string,
     lockedHead: string | null,
     inputs: readonly RecordInput[],
+    identitiesOf: IdentitiesOf | undefined,
   ): Promise<Array<CommitRow | undefined>> {
-    let head = lockedHead;
-    // A statement of its own: after waiting for the lock, only a new snapshot sees the head another writer just committed.
-    let headRow = head === null ? null : await headPlacement(client, head);
     // Taken out of the cache while it changes: put back only once committed.
-    const { tree, hasher } = await this.takeCachedHead(client, repository, branch, head);
+    const head = await this.takeCachedHead(client, repository, branch, lockedHead);
+    // A statement of its own: after waiting for the lock, only a new snapshot sees the head another writer just committed.
+    const placement = head.placement !== undefined ? head.placement : lockedHead === null ? null : await headPlacement(client, lockedHead);
+    const built = await this.buildCommits(client, head, placement, inputs);
+    const identities = built.prepared.length === 0 ? undefined : await identitiesOf?.(built.results);
+    if (!(await writeCommits(client, { repositoryId, branch, expectedHead: lockedHead, commits: built.prepared, identities }))) {
+      throw new Error(`the metadata store is inconsistent: branch "${branch}" of "${repository}" moved while its lock was held`);
+    }
+    // The tree is the head's once the transaction commits; a failure after this drops it from the cache (withBranchLock).
+    this.heads.set(cacheKey(repository, branch), { head: built.head, tree: head.tree, hasher: head.hasher, placement: built.placement });
+    return built.results;
+  }
+
+  /**
+   * The commits of inputs, one on top of the other from `from` (whose tree
+   * and hasher they change in place): a result per input (undefined where
+   * skipIfUnchanged and nothing changed), the rows to write, and the new
+   * head with its placement.
+   */
+  private async buildCommits(
+    client: pg.ClientBase | pg.Pool,
+    from: CachedHead,
+    fromPlacement: HeadPlacement,
+    inputs: readonly RecordInput[],
+  ): Promise<{ results: Array<CommitRow | undefined>; prepared: PreparedCommit[]; head: string | null; placement: HeadPlacement }> {
+    const { tree, hasher } = from;
+    let head = from.head;
+    let headRow = fromPlacement;
     const results: Array<CommitRow | undefined> = [];
     const prepared: PreparedCommit[] = [];
     for (const input of inputs) {
@@ -201,13 +273,7 @@ export class HistoryStore {
         ? { depth: placement.depth, checkpoint: commit.id, sinceCheckpoint: 0 }
         : { depth: placement.depth, checkpoint: placement.checkpoint, sinceCheckpoint: headRow!.sinceCheckpoint + 1 };
     }
-    if (prepared.length > 0) {
-      await insertCommits(client, repositoryId, prepared);
-      await client.query('UPDATE pggit.branches SET head = $3 WHERE repository_id = $1 AND name = $2 AND deleted_at IS NULL', [repositoryId, branch, head]);
-    }
-    // The tree is the head's once the transaction commits; a failure after this drops it from the cache (withBranchLock).
-    this.heads.set(cacheKey(repository, branch), { head, tree, hasher });
-    return results;
+    return { results, prepared, head, placement: headRow };
   }
 
   /** The tree (key -> definition hash) at a commit. */
@@ -245,12 +311,13 @@ export class HistoryStore {
   }
 }
 
-async function headPlacement(client: pg.ClientBase, head: string): Promise<{ depth: number; checkpoint: string; sinceCheckpoint: number }> {
-  const { rows } = await client.query<{ depth: number; checkpoint: string; since_checkpoint: number }>(
-    `SELECT h.depth, h.checkpoint, h.depth - cp.depth AS since_checkpoint
+async function headPlacement(client: pg.ClientBase, head: string): Promise<HeadPlacement> {
+  const { rows } = await client.query<{ depth: number; checkpoint: string; since_checkpoint: number }>({
+    name: 'pggit_head_placement',
+    text: `SELECT h.depth, h.checkpoint, h.depth - cp.depth AS since_checkpoint
        FROM pggit.commits h JOIN pggit.commits cp ON cp.id = h.checkpoint WHERE h.id = $1`,
-    [head],
-  );
+    values: [head],
+  });
   const row = rows[0];
   if (!row) throw new Error(`the metadata store is inconsistent: branch head ${head} is not among its commits`);
   return { depth: row.depth, checkpoint: row.checkpoint, sinceCheckpoint: row.since_checkpoint };

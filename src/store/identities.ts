@@ -1,5 +1,5 @@
-// Object identities per commit (sql/004_object_identities.sql): written by
-// the recorder after each commit for the keys it added or changed, read by
+// Object identities per commit (sql/004_object_identities.sql): written
+// with each commit (commit-writes.ts) for the keys it added or changed, read by
 // diff and revert for the keys whose names differ between two trees.
 import type pg from 'pg';
 
@@ -9,28 +9,32 @@ export interface StoredIdentity {
   readonly columns: Readonly<Record<string, number>> | null;
 }
 
-export async function writeIdentities(pool: pg.Pool | pg.ClientBase, commitId: string, identities: ReadonlyMap<string, StoredIdentity>): Promise<void> {
-  await writeCommitsIdentities(pool, [{ commitId, identities }]);
+/** A commit's identities: of the keys it added or changed. */
+export interface CommitIdentities {
+  readonly commitId: string;
+  readonly identities: ReadonlyMap<string, StoredIdentity>;
 }
 
-/** Identities of the keys each commit added or changed; many commits in one statement. */
-export async function writeCommitsIdentities(
-  pool: pg.Pool | pg.ClientBase,
-  commits: ReadonlyArray<{ readonly commitId: string; readonly identities: ReadonlyMap<string, StoredIdentity> }>,
-): Promise<void> {
-  const rows = commits.flatMap(({ commitId, identities }) => [...identities].map(([key, found]) => [commitId, key, found] as const));
-  if (rows.length === 0) return;
+export async function writeIdentities(pool: pg.Pool | pg.ClientBase, commitId: string, identities: ReadonlyMap<string, StoredIdentity>): Promise<void> {
+  const [commitIds, keys, found, columns] = identityColumns([{ commitId, identities }]);
+  if (commitIds.length === 0) return;
   await pool.query(
     `INSERT INTO pggit.object_identities (commit_id, key, identity, columns)
      SELECT c, k, i, j::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(c, k, i, j)
      ON CONFLICT DO NOTHING`,
-    [
-      rows.map(([commitId]) => commitId),
-      rows.map(([, key]) => key),
-      rows.map(([, , found]) => found.identity),
-      rows.map(([, , found]) => (found.columns === null ? null : JSON.stringify(found.columns))),
-    ],
+    [commitIds, keys, found, columns],
   );
+}
+
+/** Identity rows as parallel arrays (commit id, key, identity, columns as JSON text), for unnest(). */
+export function identityColumns(commits: readonly CommitIdentities[]): [string[], string[], string[], Array<string | null>] {
+  const rows = commits.flatMap(({ commitId, identities }) => [...identities].map(([key, found]) => [commitId, key, found] as const));
+  return [
+    rows.map(([commitId]) => commitId),
+    rows.map(([, key]) => key),
+    rows.map(([, , found]) => found.identity),
+    rows.map(([, , found]) => (found.columns === null ? null : JSON.stringify(found.columns))),
+  ];
 }
 
 /** The identity of each key at a commit: its latest row along the first-parent chain. */
