@@ -6,50 +6,21 @@
 // relay-raw and relay-handle paths of `npm run bench`). A write the kernel
 // takes whole, the common case, costs one call here.
 //
-// It reaches into Node's internals (`_handle`, `process.binding('stream_wrap')`,
-// unchanged from Node 16 to 24); where they are missing, or the socket is
-// not plain TCP (TLS), `directWriter` returns undefined and the relay keeps
-// socket.write. Ordering: libuv keeps one write queue per handle, so bytes
+// It reaches into Node's internals (`_handle`, stream-binding.ts); where
+// they are missing, or the socket is not plain TCP (TLS), `directWriter`
+// returns undefined and the relay keeps socket.write. Ordering: libuv keeps one write queue per handle, so bytes
 // written here and by socket.write go out in call order, except that the
 // stream's own buffered bytes must go first: while it holds any, writes go
 // through the stream too.
 import { Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
-
-interface WriteRequest {
-  handle: unknown;
-  oncomplete: (status: number) => void;
-  /** Keeps the chunk alive while libuv still writes from it. */
-  buffer: Buffer | undefined;
-}
-
-interface StreamWrapBinding {
-  readonly WriteWrap: new () => WriteRequest;
-  readonly streamBaseState: Int32Array;
-  readonly kLastWriteWasAsync: number;
-}
-
-interface TcpHandle {
-  writeBuffer(request: WriteRequest, chunk: Buffer): number;
-}
-
-const binding = loadBinding();
-
-function loadBinding(): StreamWrapBinding | undefined {
-  try {
-    const loaded = (process as unknown as { binding(name: string): Partial<StreamWrapBinding> }).binding('stream_wrap');
-    const { WriteWrap, streamBaseState, kLastWriteWasAsync } = loaded;
-    if (typeof WriteWrap !== 'function' || !(streamBaseState instanceof Int32Array) || typeof kLastWriteWasAsync !== 'number') return undefined;
-    return { WriteWrap, streamBaseState, kLastWriteWasAsync };
-  } catch {
-    return undefined;
-  }
-}
+import { streamBinding, type StreamBinding, type WriteRequest } from './stream-binding.js';
 
 /** A writer for `socket` when it is plain TCP and Node's internals are as expected; else undefined. */
 export function directWriter(socket: Socket, onDrain: () => void): DirectWriter | undefined {
+  const binding = streamBinding;
   if (binding === undefined || socket.constructor !== Socket) return undefined;
-  const handle = (socket as unknown as { _handle: Partial<TcpHandle> | null })._handle;
+  const handle = (socket as unknown as { _handle: { writeBuffer?: unknown } | null })._handle;
   if (handle === null || typeof handle.writeBuffer !== 'function') return undefined;
   return new DirectWriter(socket, binding, onDrain);
 }
@@ -61,7 +32,7 @@ export class DirectWriter {
 
   constructor(
     private readonly socket: Socket,
-    private readonly binding: StreamWrapBinding,
+    private readonly binding: StreamBinding,
     /** Called once every direct write has completed after write() returned false. */
     private readonly onDrain: () => void,
   ) {
@@ -80,7 +51,7 @@ export class DirectWriter {
    */
   write(chunk: Buffer): boolean {
     const socket = this.socket;
-    const handle = (socket as unknown as { _handle: TcpHandle | null })._handle;
+    const handle = (socket as unknown as { _handle: { writeBuffer(request: WriteRequest, chunk: Buffer): number } | null })._handle;
     if (handle === null || socket.destroyed || socket.writableLength > 0 || socket.writableEnded) return socket.write(chunk);
     const request = this.request;
     const status = handle.writeBuffer(request, chunk);

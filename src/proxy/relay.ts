@@ -15,6 +15,7 @@ import type { TLSSocket } from 'node:tls';
 import { FrameTracker, FrontendCode, type FrameSink } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
 import { ChannelBindingFilter } from './channel-binding.js';
+import { readDirectly } from './direct-read.js';
 import { directWriter, streamWriter, type SideWriter } from './direct-write.js';
 import { ReusedReadBuffer } from './read-buffer.js';
 import { assemble, bounded, edited, type Gate, type GateDecision, type ServerEdit } from './relay-edits.js';
@@ -138,8 +139,10 @@ export class Relay {
     this.clientWriter = writerFor(clientSocket, this.onClientDrain);
     this.upstreamWriter = writerFor(upstreamSocket, this.onUpstreamDrain);
     if (!upstream.readsIntoBuffer) upstreamSocket.on('data', this.onServerData);
+    else readDirectly(upstreamSocket, this.upstreamReads);
     upstreamSocket.on('drain', this.onUpstreamDrain);
     if (!client.readsIntoBuffer) clientSocket.on('data', this.onClientData);
+    else readDirectly(clientSocket, this.clientReads);
     clientSocket.on('drain', this.onClientDrain);
     if (pending.length > 0) this.fromClient(pending);
     if (!this.stopped && this.waiting === undefined && !this.clientPaused) clientSocket.resume();
