@@ -11,6 +11,9 @@ export const ALL_PATHS: readonly BenchPath[] = [
   relayPath('relay', 'pipe', 'bare Node relay, socket.pipe both ways'),
   relayPath('relay-onread', 'onread', 'bare Node relay, server reads into a reused buffer (onread)'),
   relayPath('relay-raw', 'onread-both', 'bare Node relay, onread both ways (moves an internal _handle)'),
+  relayPath('relay-handle', 'raw-handle', 'bare Node relay on the TCP handles (onread into one buffer, writeBuffer; Node internals)'),
+  relayPath('relay-c', 'native-thread', 'C relay in the Node process (addon, epoll thread): JS sees no bytes'),
+  relayPath('relay-c-uv', 'native-uv', "C relay on Node's own loop (addon, libuv poll handles): JS sees no bytes"),
   pgbouncerPath,
   pggitPath('pggit-metrics-off', 'pggit with metrics off', ['--metrics', 'off']),
   pggitPath('pggit-ddl-off', 'pggit with the DDL watcher off', ['--ddl', 'off']),
@@ -20,7 +23,7 @@ export const ALL_PATHS: readonly BenchPath[] = [
 ];
 
 /** Run when no --paths are given; the pggit variants are there to find where time goes. */
-const DEFAULT_PATHS = ['pggit', 'relay', 'relay-onread', 'relay-raw', 'pgbouncer'];
+const DEFAULT_PATHS = ['pggit', 'relay', 'relay-onread', 'relay-raw', 'relay-handle', 'relay-c', 'pgbouncer'];
 
 /** The selected paths; direct always comes first, the baseline of every ratio. */
 export function selectPaths(names: readonly string[] | undefined): BenchPath[] {

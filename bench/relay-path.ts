@@ -5,14 +5,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/cluster/index.js';
 import { spawnServer, waitForPostgres } from './child.js';
+import { buildNativeRelay } from './native-relay.js';
 import type { BenchPath } from './path.js';
 
 const RELAY_SCRIPT = fileURLToPath(new URL('./relay-server.ts', import.meta.url));
 
-export function relayPath(name: string, mode: 'pipe' | 'onread' | 'onread-both', description: string): BenchPath {
+export type RelayMode = 'pipe' | 'onread' | 'onread-both' | 'raw-handle' | 'native-thread' | 'native-uv';
+
+export function relayPath(name: string, mode: RelayMode, description: string): BenchPath {
   return {
     name,
     description,
+    async unavailable() {
+      return mode.startsWith('native-') ? buildNativeRelay() : undefined;
+    },
     async start(context) {
       const host = '127.0.0.1';
       const port = await freePort(host);

@@ -7,8 +7,17 @@
 // src/proxy/client-handle.ts). Run as its own
 // process (bench/relay-path.ts) so it never shares an event loop with the
 // proxy under test.
-// usage: relay-server.ts pipe|onread|onread-both LISTEN_HOST:PORT UPSTREAM_HOST:PORT
+// `raw-handle` skips the stream layer: once connected, it reads with the TCP
+// handles' own onread into one buffer per direction and writes with
+// handle.writeBuffer (process.binding internals, no stream, no callback
+// unless a write goes async): the floor of JavaScript relaying in Node.
+// `native-thread` and `native-uv` hand both sockets to a C addon
+// (native-relay/relay.c) that moves every byte with JavaScript out of the
+// way: the floor of a Node process that relays in C.
+// usage: relay-server.ts pipe|onread|onread-both|raw-handle|native-thread|native-uv LISTEN_HOST:PORT UPSTREAM_HOST:PORT
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import { nativeRelayAddon } from './native-relay.js';
 
 function hostPort(text: string | undefined): { host: string; port: number } {
   const match = /^(.+):(\d+)$/.exec(text ?? '');
@@ -16,8 +25,10 @@ function hostPort(text: string | undefined): { host: string; port: number } {
   return { host: match[1], port: Number(match[2]) };
 }
 
-const mode = process.argv[2];
-if (mode !== 'pipe' && mode !== 'onread' && mode !== 'onread-both') throw new Error(`expected pipe, onread or onread-both, got "${mode ?? ''}"`);
+const MODES = ['pipe', 'onread', 'onread-both', 'raw-handle', 'native-thread', 'native-uv'] as const;
+type Mode = (typeof MODES)[number];
+const mode = process.argv[2] as Mode;
+if (!MODES.includes(mode)) throw new Error(`expected one of ${MODES.join(', ')}, got "${mode ?? ''}"`);
 const listen = hostPort(process.argv[3]);
 const upstream = hostPort(process.argv[4]);
 
@@ -73,8 +84,98 @@ function onreadBothRelay(accepted: net.Socket): { client: net.Socket; server: ne
   return { client, server };
 }
 
+interface NativeRelay {
+  relay(clientFd: number, serverFd: number, onThread: boolean): void;
+}
+
+/** Connects upstream, then gives both fds to C and closes the JS sockets (C holds duplicates). */
+function nativeRelay(addon: NativeRelay, accepted: net.Socket, onThread: boolean): void {
+  const server = net.connect({ ...upstream, noDelay: true });
+  server.pause();
+  const fd = (socket: net.Socket): number => (socket as unknown as { _handle: { fd: number } })._handle.fd;
+  server.once('connect', () => {
+    addon.relay(fd(accepted), fd(server), onThread);
+    accepted.destroy();
+    server.destroy();
+  });
+  server.once('error', () => accepted.destroy());
+}
+
+/** A TCP handle as Node's stream_wrap sees it (internal API). */
+interface RawHandle {
+  onread: () => void;
+  useUserBuffer(buffer: Buffer): void;
+  readStart(): number;
+  readStop(): number;
+  writeBuffer(req: object, data: Buffer): number;
+  close(): void;
+}
+interface StreamWrap {
+  WriteWrap: new () => { handle?: RawHandle; oncomplete?: (status: number) => void };
+  streamBaseState: Int32Array;
+  kReadBytesOrError: number;
+  kLastWriteWasAsync: number;
+}
+
+/** Moves bytes between two TCP handles with no stream in between; a direction stops reading while its write is pending. */
+function rawHandleRelay(accepted: net.Socket): void {
+  const wrap = (process as unknown as { binding(name: string): StreamWrap }).binding('stream_wrap');
+  const state = wrap.streamBaseState;
+  const server = net.connect({ ...upstream, noDelay: true });
+  server.pause();
+  const take = (socket: net.Socket): RawHandle => {
+    const internal = socket as unknown as { _handle: RawHandle | null };
+    const handle = internal._handle!;
+    internal._handle = null;
+    return handle;
+  };
+  server.once('error', () => accepted.destroy());
+  server.once('connect', () => {
+    const sides = [take(accepted), take(server)] as const;
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      for (const side of sides) side.close();
+    };
+    const link = (from: RawHandle, to: RawHandle): void => {
+      const buffer = Buffer.allocUnsafe(64 * 1024);
+      const request = (): InstanceType<StreamWrap['WriteWrap']> => Object.assign(new wrap.WriteWrap(), { handle: to });
+      let req = request();
+      from.useUserBuffer(buffer);
+      from.onread = () => {
+        const bytes = state[wrap.kReadBytesOrError]!;
+        if (bytes <= 0) {
+          if (bytes < 0) close();
+          return;
+        }
+        if (to.writeBuffer(req, buffer.subarray(0, bytes)) !== 0) return close();
+        if (state[wrap.kLastWriteWasAsync]) {
+          // The kernel took part of it: the rest is written from `buffer`, so no read into it until then.
+          from.readStop();
+          req.oncomplete = (status) => (status < 0 ? close() : from.readStart());
+          req = request();
+        }
+      };
+      from.readStart();
+    };
+    link(sides[0], sides[1]);
+    link(sides[1], sides[0]);
+  });
+}
+
+const native = mode.startsWith('native-') ? (createRequire(import.meta.url)(nativeRelayAddon()) as NativeRelay) : undefined;
+
 // noDelay on both sockets: every real proxy (pgbouncer, pggit) disables Nagle.
-const listener = net.createServer({ noDelay: true, pauseOnConnect: mode === 'onread-both' }, (accepted) => {
+const listener = net.createServer({ noDelay: true, pauseOnConnect: mode === 'onread-both' || mode === 'raw-handle' || native !== undefined }, (accepted) => {
+  if (mode === 'raw-handle') {
+    rawHandleRelay(accepted);
+    return;
+  }
+  if (native !== undefined) {
+    nativeRelay(native, accepted, mode === 'native-thread');
+    return;
+  }
   const { client, server } =
     mode === 'onread-both'
       ? onreadBothRelay(accepted)

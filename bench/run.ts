@@ -137,9 +137,9 @@ async function runSelectSuite(bench: BenchCluster, options: BenchOptions, machin
     const loadAverageAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100);
     const report = formatReport({ machine, settings, summaries, ratios, descriptions, details, loadAverageAtEnd, skipped });
     const who = { user: bench.target.user, database: bench.target.database, rounds: options.rounds };
-    const latencyTargets = targets.filter((t) => ['direct', 'pggit', 'pgbouncer', 'relay-onread'].includes(t.name));
+    const latencyTargets = targets.filter((t) => ['direct', 'pggit', 'pgbouncer', 'relay-onread', 'relay-c'].includes(t.name));
     const latency = await benchLatency(bench.pgbench, latencyTargets, { ...who, seconds: Math.max(2, Math.round(options.seconds / 2)) }, log);
-    const streamTargets = targets.filter((t) => ['direct', 'pggit', 'relay', 'relay-onread', 'pgbouncer'].includes(t.name));
+    const streamTargets = targets.filter((t) => ['direct', 'pggit', 'relay', 'relay-onread', 'relay-c', 'pgbouncer'].includes(t.name));
     const streaming = await benchStreaming(streamTargets, who, log);
     const prefilter = await runPrefilterBench();
     const hotPath = options.modes.flatMap((mode) => [benchHotPath(mode, 200_000, false), benchHotPath(mode)]);

@@ -15,6 +15,8 @@ import type { TLSSocket } from 'node:tls';
 import { FrameTracker, FrontendCode, type FrameSink } from '../protocol/index.js';
 import { NO_SESSION_METRICS, type SessionMetrics } from '../metrics/index.js';
 import { ChannelBindingFilter } from './channel-binding.js';
+import { readDirectly } from './direct-read.js';
+import { directWriter, streamWriter, type SideWriter } from './direct-write.js';
 import { ReusedReadBuffer } from './read-buffer.js';
 import { assemble, bounded, edited, type Gate, type GateDecision, type ServerEdit } from './relay-edits.js';
 
@@ -53,6 +55,9 @@ export class Relay {
   private serverPause = 0;
   private clientPaused = false;
   private client: Socket | TLSSocket | undefined;
+  /** How relayed bytes are written to each side (see direct-write.ts). */
+  private clientWriter: SideWriter | undefined;
+  private upstreamWriter: SideWriter | undefined;
   private readonly serverBuffer = new ReusedReadBuffer();
   private readonly clientBuffer = new ReusedReadBuffer();
   private hold: Promise<void> | undefined;
@@ -131,9 +136,13 @@ export class Relay {
   start(client: SideSocket, upstream: SideSocket, pending: Buffer): void {
     const clientSocket = (this.client = client.socket);
     const upstreamSocket = (this.upstream = upstream.socket);
+    this.clientWriter = writerFor(clientSocket, this.onClientDrain);
+    this.upstreamWriter = writerFor(upstreamSocket, this.onUpstreamDrain);
     if (!upstream.readsIntoBuffer) upstreamSocket.on('data', this.onServerData);
+    else readDirectly(upstreamSocket, this.upstreamReads);
     upstreamSocket.on('drain', this.onUpstreamDrain);
     if (!client.readsIntoBuffer) clientSocket.on('data', this.onClientData);
+    else readDirectly(clientSocket, this.clientReads);
     clientSocket.on('drain', this.onClientDrain);
     if (pending.length > 0) this.fromClient(pending);
     if (!this.stopped && this.waiting === undefined && !this.clientPaused) clientSocket.resume();
@@ -258,7 +267,7 @@ export class Relay {
     if (this.stopped) return true;
     this.fromClient(buffer.subarray(0, bytes));
     // Queued or partly written, or kept back: something still points into this buffer.
-    if (this.upstream!.writableLength > 0 || this.held !== undefined || this.waiting !== undefined) this.clientBuffer.lend();
+    if (this.upstreamWriter!.busy || this.held !== undefined || this.waiting !== undefined) this.clientBuffer.lend();
     return true;
   }
 
@@ -324,7 +333,7 @@ export class Relay {
   }
 
   private writeUpstream(chunk: Buffer): void {
-    if (!this.upstream!.write(chunk) && !this.clientPaused) {
+    if (!this.upstreamWriter!.write(chunk) && !this.clientPaused) {
       this.clientPaused = true;
       this.client!.pause();
     }
@@ -374,7 +383,7 @@ export class Relay {
   private serverRead(bytes: number, buffer: Buffer): boolean {
     this.fromServer(buffer.subarray(0, bytes), true);
     // Queued or partly written: the write still points into this buffer.
-    if (this.client!.writableLength > 0) this.serverBuffer.lend();
+    if (this.clientWriter!.busy) this.serverBuffer.lend();
     return true;
   }
 
@@ -414,7 +423,7 @@ export class Relay {
     }
     // Our own messages go in only between two server messages.
     if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
-    if (!this.client!.write(chunk)) this.pauseServer(CLIENT_FULL);
+    if (!this.clientWriter!.write(chunk)) this.pauseServer(CLIENT_FULL);
   }
 
   /**
@@ -434,7 +443,7 @@ export class Relay {
       if (this.stopped) return;
       if (this.toClient !== undefined && startsAtBoundary) this.flushToClient();
       const out = edits === undefined ? chunk : edited(chunk, edits);
-      if (!this.client!.write(out)) this.pauseServer(CLIENT_FULL);
+      if (!this.clientWriter!.write(out)) this.pauseServer(CLIENT_FULL);
       this.resumeServer(HOLDING);
     });
   }
@@ -455,4 +464,9 @@ export class Relay {
     this.serverPause &= ~reason;
     if (this.serverPause === 0 && !this.stopped) this.upstream!.resume();
   }
+}
+
+/** Plain TCP sockets are written to directly; others (TLS) through their stream. */
+function writerFor(socket: Socket | TLSSocket, onDrain: () => void): SideWriter {
+  return directWriter(socket, onDrain) ?? streamWriter(socket);
 }

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "native_relay",
+      "sources": ["relay.c"],
+      "cflags": ["-O2", "-Wall"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}
