@@ -2,38 +2,18 @@
 // Every move of a branch head happens inside a transaction that holds the
 // branch row FOR UPDATE, so several proxies can share one store.
 import pg from 'pg';
-import { writeCommits, type PreparedCommit } from './commit-writes.js';
-import { commitHash, TreeHasher, type Tree } from './hashing.js';
+import { buildCommits, type BuiltCommits, type HeadPlacement, type HeadTree, type RecordInput } from './commit-builder.js';
+import { writeCommits } from './commit-writes.js';
+import { TreeHasher, type Tree } from './hashing.js';
 import type { CommitIdentities } from './identities.js';
-import { applyChanges } from './tree-update.js';
 import { StoreError } from './store-error.js';
-import { placeAfter, readTree } from './stored-trees.js';
-import type { BranchRow, CommitMetadata, CommitRow, TreeChanges } from './types.js';
-
-/** Where a head stands in its first-parent chain (for the next commit's placement). */
-type HeadPlacement = { readonly depth: number; readonly checkpoint: string; readonly sinceCheckpoint: number } | null;
+import { readTree } from './stored-trees.js';
+import type { BranchRow, CommitRow } from './types.js';
 
 /** A branch head's tree and its hasher, updated in place by the next commit. */
-interface CachedHead {
-  readonly head: string | null;
-  readonly tree: Map<string, string>;
-  readonly hasher: TreeHasher;
+interface CachedHead extends HeadTree {
   /** Known once this process wrote the head: the next commits can then go on it in one statement. */
   readonly placement?: HeadPlacement;
-}
-
-/** Computes the changes from the head's definitions (key -> definition), under the branch lock. */
-export type ChangesFromHead = (head: ReadonlyMap<string, string>) => TreeChanges;
-
-export interface RecordInput {
-  readonly repository: string;
-  readonly branch: string;
-  readonly metadata: CommitMetadata;
-  readonly changes: TreeChanges | ChangesFromHead;
-  /** Skip the commit when nothing in the tree changes (reconciliation). */
-  readonly skipIfUnchanged?: boolean;
-  /** A merge's second parent (the source branch's head). */
-  readonly secondParent?: string;
 }
 
 /**
@@ -234,46 +214,14 @@ export class HistoryStore {
     return built.results;
   }
 
-  /**
-   * The commits of inputs, one on top of the other from `from` (whose tree
-   * and hasher they change in place): a result per input (undefined where
-   * skipIfUnchanged and nothing changed), the rows to write, and the new
-   * head with its placement.
-   */
-  private async buildCommits(
-    client: pg.ClientBase | pg.Pool,
-    from: CachedHead,
-    fromPlacement: HeadPlacement,
-    inputs: readonly RecordInput[],
-  ): Promise<{ results: Array<CommitRow | undefined>; prepared: PreparedCommit[]; head: string | null; placement: HeadPlacement }> {
-    const { tree, hasher } = from;
-    let head = from.head;
-    let headRow = fromPlacement;
-    const results: Array<CommitRow | undefined> = [];
-    const prepared: PreparedCommit[] = [];
-    for (const input of inputs) {
-      const changes = typeof input.changes === 'function' ? input.changes(await this.definitionsOf(tree, client)) : input.changes;
-      const { effective, definitions } = applyChanges(tree, hasher, changes);
-      for (const [hash, text] of definitions) this.definitionCache.set(hash, text);
-      // The first commit of a branch is its baseline, even of an empty schema.
-      if (effective.size === 0 && input.skipIfUnchanged && head !== null) {
-        results.push(undefined);
-        continue;
-      }
-      const parents = head ? [head] : [];
-      if (input.secondParent !== undefined && input.secondParent !== head) parents.push(input.secondParent);
-      const metadata = head === null && input.metadata.kind === 'detected' ? { ...input.metadata, kind: 'baseline' as const, message: 'baseline: the schema when pggit first saw this database' } : input.metadata;
-      const commit = this.commitRow({ ...input, metadata }, parents, hasher.digest());
-      const placement = placeAfter(headRow, tree.size);
-      // A checkpoint stores its whole tree, which the next commit of the batch goes on changing.
-      prepared.push({ commit, placement, tree: placement.checkpoint === null ? new Map(tree) : tree, definitions, changes: effective });
-      results.push(commit);
-      head = commit.id;
-      headRow = placement.checkpoint === null
-        ? { depth: placement.depth, checkpoint: commit.id, sinceCheckpoint: 0 }
-        : { depth: placement.depth, checkpoint: placement.checkpoint, sinceCheckpoint: headRow!.sinceCheckpoint + 1 };
-    }
-    return { results, prepared, head, placement: headRow };
+  /** buildCommits, with the texts of definitions kept by hash (immutable). */
+  private buildCommits(client: pg.ClientBase | pg.Pool, from: HeadTree, fromPlacement: HeadPlacement, inputs: readonly RecordInput[]): Promise<BuiltCommits> {
+    return buildCommits(from, fromPlacement, inputs, {
+      of: (tree) => this.definitionsOf(tree, client),
+      learn: (definitions) => {
+        for (const [hash, text] of definitions) this.definitionCache.set(hash, text);
+      },
+    });
   }
 
   /** The tree (key -> definition hash) at a commit. */
@@ -302,12 +250,6 @@ export class HistoryStore {
     // Another proxy moved the head (or first use): read the tree from the store.
     const tree = await this.treeAt(head, client);
     return { head, tree, hasher: new TreeHasher(tree) };
-  }
-
-  private commitRow(input: RecordInput, parents: string[], tree: string): CommitRow {
-    const metadata = input.metadata;
-    const id = commitHash({ ...metadata, statements: [...metadata.statements], parents, tree, branch: input.branch, repository: input.repository });
-    return { ...metadata, id, repository: input.repository, branch: input.branch, parents, treeHash: tree, recordedAt: new Date(), seq: 0 };
   }
 }
 

@@ -2,7 +2,8 @@
 // metadata store (plain tables in schema pggit, created and
 // upgraded from sql/): repositories, branches, commits, trees.
 export { openStore, connectStore, defaultStoreUrl, type OpenStoreOptions } from './open-store.js';
-export { HistoryStore, type RecordInput, type ChangesFromHead, type IdentitiesOf, type LockedBranch } from './history-store.js';
+export { HistoryStore, type IdentitiesOf, type LockedBranch } from './history-store.js';
+export type { RecordInput, ChangesFromHead } from './commit-builder.js';
 export { migrate, loadMigrations, type Migration } from './migrations.js';
 export { ensureStoreDatabase } from './store-database.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';
