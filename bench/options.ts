@@ -62,7 +62,8 @@ Suites (default: all of them):
   --jobs N           pgbench -j (default 2)
   --modes a,b        pgbench -M protocols (default simple,extended,prepared)
   --paths a,b        only these paths (env PGGIT_BENCH_PATHS; default pggit, relay,
-                     relay-onread, relay-raw, pgbouncer; variants: pggit-metrics-off,
+                     relay-onread, relay-raw, relay-handle, relay-c, pgbouncer;
+                     variants: relay-c-uv, relay-c-js, pggit-metrics-off,
                      pggit-ddl-off, pggit-store-off, pggit-bare); direct is always run
   --output FILE      JSON results (default bench/results/latest.json)
   --keep             keep the temp dir with the cluster and the logs
