@@ -176,8 +176,8 @@ export class Recorder {
     // The session's own hold may end before the COMMIT (an autocommit statement's, at its ReadyForQuery).
     return new ReadAhead(
       {
-        read: (client) => this.reader.readWithin(client, database, scope),
-        reserve: (found, hold) => this.reserve(database, found, hold),
+        read: (client, afterEnd) => this.reader.readWithin(client, database, scope, afterEnd),
+        reserve: (hold) => this.reserve(database, hold),
         reconcile: () => void this.scheduleReconcile(database),
       },
       this.locks.hold(database),
@@ -189,15 +189,15 @@ export class Recorder {
    * waited for the block's locks commits after it, and may reach its own
    * commit's answer first (two sockets): queued later, it is written after.
    */
-  private reserve(database: string, found: ObservedRead, hold: SchemaChangeHold): ReservedCommit {
+  private reserve(database: string, hold: SchemaChangeHold): ReservedCommit {
     let settle!: (read: ObservedRead | undefined) => void;
     const read = new Promise<ObservedRead | undefined>((resolve) => (settle = resolve));
     const job: ObservedJob = { kind: 'observed', database, changeSet: undefined, read, hold };
     void read.then((result) => (job.result = result ?? null));
     void this.writes.push(database, job);
     return (committed) => {
-      job.changeSet = committed;
-      settle(committed === undefined ? undefined : found);
+      job.changeSet = committed?.changeSet;
+      settle(committed?.found);
     };
   }
 

@@ -8,7 +8,7 @@
 // recorded tree up to date at the cost of the change, and stored.ts says how
 // a store keeps definitions so a tree read back renders in order.
 export type { ObjectKind, SchemaDiff, SchemaObject, ScopeName, ScopeRoot, ScopedRead, SnapshotScope } from './model.js';
-export { readCatalog, readScope, readScopes } from './snapshot.js';
+export { readCatalog, readScope, readScopes, type WithinTransaction } from './snapshot.js';
 export { renderSchema, PREAMBLE, type RenderOptions } from './render.js';
 export { ownerOf, withoutOwner } from './owner.js';
 export { orderObjects } from './order.js';
