@@ -1,6 +1,6 @@
 // `pggit proxy` killed with SIGKILL while commits it saw are still waiting
 // for the store (the store's branch rows are held locked, so they cannot be
-// written). A new proxy on restart, or the other proxy sharing the store,
+// written, and the server ends the dead proxy's waiting write). A new proxy on restart, or the other proxy sharing the store,
 // records what was committed but not yet recorded as a `detected` commit:
 // the history ends equal to the live catalog, on one line (no fork, no
 // duplicate).
@@ -36,7 +36,7 @@ async function session(proxy: ProxyProcess, app: string, name: string): Promise<
 }
 
 /** Holds every branch row of the store locked until release(): commits queue up in the proxies, unwritten. */
-async function lockBranches(): Promise<{ release(): Promise<void>; waiters(): Promise<number> }> {
+async function lockBranches(): Promise<{ release(): Promise<void>; waiters(): Promise<number>; endWaiters(): Promise<void> }> {
   const client = new pg.Client({ connectionString: urlFor(STORE) });
   await client.connect();
   await client.query('BEGIN');
@@ -44,6 +44,16 @@ async function lockBranches(): Promise<{ release(): Promise<void>; waiters(): Pr
   return {
     waiters: async () =>
       (await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pggit' AND wait_event_type = 'Lock'`, [STORE])).rows[0].n,
+    // A write is one statement: once the lock goes, a waiting one completes
+    // even if its proxy died meanwhile, unless the server has noticed the
+    // client is gone (client_connection_check_interval, TCP keepalives) and
+    // ended the backend, as this does (and waits for it to be gone).
+    endWaiters: async () => {
+      await client.query(
+        `SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pggit' AND wait_event_type = 'Lock'`,
+        [STORE],
+      );
+    },
     release: async () => {
       await client.query('ROLLBACK');
       await client.end();
@@ -70,6 +80,7 @@ describe('a proxy killed with SIGKILL', () => {
     // Its write is under way (waiting for the branch) when the proxy dies.
     await eventually(() => lock.waiters(), (n) => n > 0, 'the proxy to be writing');
     await kill(first);
+    await lock.endWaiters();
     await lock.release();
     expect(await commitCounts(urlFor(STORE), app)).toMatchObject({ observed: 1, detected: 0 });
 

@@ -173,9 +173,13 @@ describe('the snapshot read before COMMIT', () => {
     expect((await watcher.query(`SELECT to_regclass('child_rows') AS oid`)).rows[0].oid).toBeNull();
   });
 
-  it('reads after the commit when the read would wait for another session\'s lock', async () => {
-    await a.query('CREATE TABLE viewed (id int)');
-    await a.query('CREATE VIEW viewing AS SELECT id FROM viewed');
+  it.each([
+    ['a block', 'viewed', (sql: string) => a.query('BEGIN').then(() => a.query(sql)).then(() => a.query('COMMIT'))],
+    // The COMMIT goes right behind the failed read's savepoint rollback: it must still commit the statement.
+    ['an autocommit statement', 'viewed_alone', (sql: string) => a.query(sql)],
+  ] as const)('reads %s after the commit when the read would wait for another session\'s lock', async (_form, viewed, run) => {
+    await a.query(`CREATE TABLE ${viewed} (id int)`);
+    await a.query(`CREATE VIEW ${viewed}_view AS SELECT id FROM ${viewed}`);
     await proxy.serving.recorder!.idle();
     const from = await lastSeq();
     const readsBefore = await readsBeforeCommit();
@@ -184,11 +188,9 @@ describe('the snapshot read before COMMIT', () => {
     try {
       // The read reaches the view's definition, which waits for this lock (on the view alone: LOCK TABLE would take its table too).
       await locker.query('BEGIN');
-      await locker.query('ALTER VIEW viewing ALTER COLUMN id SET DEFAULT 0');
-      await a.query('BEGIN');
+      await locker.query(`ALTER VIEW ${viewed}_view ALTER COLUMN id SET DEFAULT 0`);
       // A comment locks the table only, not the view that the read reaches through it.
-      await a.query(`COMMENT ON TABLE viewed IS 'commented'`);
-      const committed = a.query('COMMIT');
+      const committed = run(`COMMENT ON TABLE ${viewed} IS 'commented'`);
       // The read before COMMIT gave up; the read after it waits for the lock like any read.
       await eventually(
         async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND application_name <> 'block'`, [APP])).rows[0].n,
@@ -203,8 +205,9 @@ describe('the snapshot read before COMMIT', () => {
     }
     await proxy.serving.recorder!.idle();
     const commits = await commitsSince(from);
-    expect(commits.map((c) => c.statements)).toEqual([[`COMMENT ON TABLE viewed IS 'commented'`]]);
-    expect(await contendedAtKey(commits[0]!.id, 'viewed')).toContain('commented');
+    expect(commits.map((c) => c.statements)).toEqual([[`COMMENT ON TABLE ${viewed} IS 'commented'`]]);
+    expect(await contendedAtKey(commits[0]!.id, viewed)).toContain('commented');
+    expect((await watcher.query(`SELECT obj_description($1::regclass, 'pg_class') AS comment`, [viewed])).rows[0].comment).toBe('commented');
     expect(await readsBeforeCommit()).toBe(readsBefore);
   });
 
@@ -269,6 +272,45 @@ describe('the snapshot read before COMMIT', () => {
     }
   });
 
+  it('goes on recording when a client leaves while its autocommit statement\'s COMMIT runs', async () => {
+    // A COMMIT that takes a while: a deferred trigger, armed by an event trigger at the statement, sleeps in it.
+    await a.query('CREATE TABLE commit_marks (id int)');
+    await a.query(`CREATE FUNCTION sleep_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_sleep(1); RETURN NULL; END$$`);
+    await a.query('CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON commit_marks DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sleep_at_commit()');
+    await a.query(`CREATE FUNCTION mark_commit() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN
+      IF EXISTS (SELECT FROM pg_event_trigger_ddl_commands() WHERE object_identity LIKE '%left_mid_commit%') THEN INSERT INTO commit_marks VALUES (1); END IF; END$$`);
+    await a.query('CREATE EVENT TRIGGER mark_commit ON ddl_command_end EXECUTE FUNCTION mark_commit()');
+    await proxy.serving.recorder!.idle();
+    const from = await lastSeq();
+    const raw = await RawClient.startup(proxy.proxy.port, 'postgres', APP);
+    try {
+      raw.socket.write(serialize.query('CREATE TABLE left_mid_commit (id int)'));
+      await eventually(
+        async () => (await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query = 'COMMIT' AND state = 'active'`, [APP])).rows[0].n,
+        (n: number) => n === 1,
+        'pggit\'s COMMIT to run',
+      );
+    } finally {
+      raw.socket.destroy();
+    }
+    await a.query('CREATE TABLE after_the_client_left (id int)');
+    // The client's change is in the history (the COMMIT's answer came, or reconciliation read it), and recording goes on.
+    await proxy.serving.recorder!.idle();
+    await eventually(
+      async () => (await watcher.query(`SELECT to_regclass('left_mid_commit') IS NOT NULL AS there`)).rows[0].there,
+      (there: boolean) => there,
+      'the COMMIT to have committed',
+    );
+    await proxy.serving.recorder!.scheduleReconcile(APP);
+    await proxy.serving.recorder!.idle();
+    const commits = await commitsSince(from);
+    expect(commits.map((c) => c.statements)).toContainEqual(['CREATE TABLE after_the_client_left (id int)']);
+    expect(await contendedAtKey(commits.at(-1)!.id, 'left_mid_commit')).toContain('left_mid_commit');
+    await a.query('DROP EVENT TRIGGER mark_commit');
+    await a.query('DROP FUNCTION mark_commit()');
+    await proxy.serving.recorder!.idle();
+  });
+
   it('gives an autocommit statement that fails its own error, and the session goes on', async () => {
     const from = await lastSeq();
     await expect(a.query('ALTER TABLE no_such_table ADD COLUMN x int')).rejects.toMatchObject({ code: '42P01' });
@@ -291,6 +333,8 @@ describe('the snapshot read before COMMIT', () => {
     await a.query('DEALLOCATE ALL');
     // Its statements are gone: this read fails and the commit is read after it instead.
     await a.query('CREATE TABLE prepared_again (id int)');
+    // Its COMMIT went right behind the failed read: the statement is committed all the same.
+    expect((await watcher.query(`SELECT to_regclass('prepared_again') IS NOT NULL AS there`)).rows[0].there).toBe(true);
     // Prepared again: read before COMMIT as before.
     await a.query('CREATE TABLE read_ahead_again (id int)');
     await proxy.serving.recorder!.idle();

@@ -5,6 +5,13 @@ import type { CommitKind, CommitMetadata, TreeChanges } from '../store/index.js'
 import { diffObjects, encodeObject, sameObject, type SchemaObject } from './catalog/index.js';
 import { summarise } from './commit-message.js';
 
+/** The tree changes of a read applied to the head (applyRead's `changed`), stored as the store keeps them. */
+export function encodedChanges(changed: ReadonlyMap<string, SchemaObject | null>): TreeChanges {
+  const changes = new Map<string, string | null>();
+  for (const [key, object] of changed) changes.set(key, object === null ? null : encodeObject(object));
+  return changes;
+}
+
 export function treeChanges(previous: readonly SchemaObject[], next: readonly SchemaObject[]): TreeChanges {
   const diff = diffObjects(previous, next);
   const changes = new Map<string, string | null>();

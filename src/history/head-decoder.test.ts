@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decodeObject } from './catalog/index.js';
 import { HeadDecoder } from './head-decoder.js';
 
 const A = 'CREATE SCHEMA a;';
@@ -32,5 +33,17 @@ describe('decoding branch heads', () => {
     expect(heads.decode('app', new Map([['schema:a', A]]))[0]).toBe(inApp);
     heads.forget('app');
     expect(heads.decode('app', new Map([['schema:a', A]]))[0]).not.toBe(inApp);
+  });
+
+  it('gives back the tree the recorder wrote when the head is that tree, and decodes afresh when another writer moved it', () => {
+    const heads = new HeadDecoder();
+    const first = heads.decode('app', new Map([['schema:a', A]]));
+    const b = decodeObject('schema:b', B);
+    const next = [...first, b];
+    heads.advance('app', next, new Map([['schema:b', B]]), new Map([['schema:b', b]]));
+    expect(heads.decode('app', new Map([['schema:a', A], ['schema:b', B]]))).toBe(next);
+    const moved = heads.decode('app', new Map([['schema:a', A], ['schema:b', 'CREATE SCHEMA b AUTHORIZATION bob;']]));
+    expect(moved).not.toBe(next);
+    expect(moved.map((object) => object.definition)).toEqual([A, 'CREATE SCHEMA b AUTHORIZATION bob;']);
   });
 });

@@ -96,12 +96,14 @@ export class ObservedReader {
 
   /**
    * A commit's scoped read inside its own transaction, on its session's
-   * connection, just before its COMMIT goes (see Recorder.readBeforeCommit).
-   * Undefined when the read failed (its savepoint undid all it did).
+   * connection, just before its COMMIT goes (see Recorder.planReadAhead).
+   * `afterEnd` is called right after the read's end (its savepoint's
+   * rollback) was sent, in the round trip of its last queries. Undefined
+   * when the read failed (its savepoint undid all it did).
    */
-  async readWithin(client: CatalogClient, database: string, scope: SnapshotScope): Promise<ObservedRead | undefined> {
+  async readWithin(client: CatalogClient, database: string, scope: SnapshotScope, afterEnd?: () => void): Promise<ObservedRead | undefined> {
     try {
-      const scoped = await readScope(client, scope, undefined, READ_AHEAD_LOCK_TIMEOUT);
+      const scoped = await readScope(client, scope, undefined, { lockTimeout: READ_AHEAD_LOCK_TIMEOUT, afterEnd });
       this.counted?.('before_commit', 1);
       return { scope, scoped };
     } catch (error) {

@@ -9,10 +9,10 @@
 import type { Logger } from 'pino';
 import type { ChangeSet, TakenContent } from '../ddl/index.js';
 import type { ProxyMetrics } from '../metrics/index.js';
-import { StoreError, type CommitIdentities, type CommitRow, type HistoryStore, type StoredIdentity } from '../store/index.js';
-import { applyScopedRead, type SchemaObject } from './catalog/index.js';
+import { StoreError, type CommitIdentities, type CommitRow, type HistoryStore, type StoredIdentity, type TreeChanges } from '../store/index.js';
+import { applyRead, applyScopedRead, type SchemaObject } from './catalog/index.js';
 import type { CatalogPools } from './catalog-pools.js';
-import { changedSince, detectedMetadata, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
+import { changedSince, detectedMetadata, encodedChanges, keepHead, observedMetadata, treeChanges } from './commit-rows.js';
 import { readIdentities } from './identities.js';
 import { Reconciliation, type FullRead } from './reconciliation.js';
 import { isConnectionError } from './connection-errors.js';
@@ -84,6 +84,14 @@ export class Recorder {
   private readonly reconciliation: Reconciliation;
   /** Each database's objects as last recorded, for widening scopes (drops cascade). */
   private readonly recorded = new Map<string, SchemaObject[]>();
+  /**
+   * The tree the newest commit being written leaves (ahead of `recorded`
+   * while its store write is under way). A scope to read is first expanded
+   * against it: that is only a first guess, which the write completes
+   * against the tree it goes on (observed-read.ts), and this tree holds the
+   * index the last commit built (coverage.ts: applyRead).
+   */
+  private readonly latest = new Map<string, readonly SchemaObject[]>();
   private readonly known = new Set<string>();
   /** A database's first full read, while it is still being taken. */
   private readonly firstRead = new Map<string, Promise<void>>();
@@ -114,7 +122,7 @@ export class Recorder {
       },
       write: (full) => new Promise<boolean>((done) => void this.writes.push(full.database, { kind: 'detected', database: full.database, full, done })),
       adopt: (full) => {
-        if (!this.recorded.has(full.database)) this.recorded.set(full.database, full.objects);
+        if (!this.recorded.has(full.database)) this.setRecorded(full.database, full.objects);
       },
       skipped: () => options.metrics?.reconciliationSkipped(),
       readFailed: (error, database) => this.log.warn({ err: error, database }, 'could not read the catalog'),
@@ -163,13 +171,13 @@ export class Recorder {
   planReadAhead(target: string | RecordTarget, content: TakenContent): ReadAhead | undefined {
     const database = this.place(target);
     if (this.options.ignoreDatabases?.includes(database) || !this.known.has(database) || this.firstRead.has(database)) return undefined;
-    const scope = scopeToRead(content, this.recorded.get(database) ?? []);
+    const scope = scopeToRead(content, this.newestTree(database));
     if (scope === undefined) return undefined;
     // The session's own hold may end before the COMMIT (an autocommit statement's, at its ReadyForQuery).
     return new ReadAhead(
       {
-        read: (client) => this.reader.readWithin(client, database, scope),
-        reserve: (found, hold) => this.reserve(database, found, hold),
+        read: (client, afterEnd) => this.reader.readWithin(client, database, scope, afterEnd),
+        reserve: (hold) => this.reserve(database, hold),
         reconcile: () => void this.scheduleReconcile(database),
       },
       this.locks.hold(database),
@@ -181,15 +189,15 @@ export class Recorder {
    * waited for the block's locks commits after it, and may reach its own
    * commit's answer first (two sockets): queued later, it is written after.
    */
-  private reserve(database: string, found: ObservedRead, hold: SchemaChangeHold): ReservedCommit {
+  private reserve(database: string, hold: SchemaChangeHold): ReservedCommit {
     let settle!: (read: ObservedRead | undefined) => void;
     const read = new Promise<ObservedRead | undefined>((resolve) => (settle = resolve));
     const job: ObservedJob = { kind: 'observed', database, changeSet: undefined, read, hold };
     void read.then((result) => (job.result = result ?? null));
     void this.writes.push(database, job);
     return (committed) => {
-      job.changeSet = committed;
-      settle(committed === undefined ? undefined : found);
+      job.changeSet = committed?.changeSet;
+      settle(committed?.found);
     };
   }
 
@@ -212,7 +220,7 @@ export class Recorder {
     let taken!: () => void;
     const snapshotTaken = new Promise<void>((resolve) => (taken = resolve));
     const read = first.then(async () => {
-      const found = await this.reader.read(database, changeSet, this.recorded.get(database) ?? [], taken);
+      const found = await this.reader.read(database, changeSet, this.newestTree(database), taken);
       if (found === undefined) void this.scheduleReconcile(database);
       return found;
     });
@@ -255,6 +263,15 @@ export class Recorder {
     return target.database;
   }
 
+  private setRecorded(database: string, objects: SchemaObject[]): void {
+    this.recorded.set(database, objects);
+    this.latest.set(database, objects);
+  }
+
+  private newestTree(database: string): readonly SchemaObject[] {
+    return this.latest.get(database) ?? [];
+  }
+
   private targetOf(database: string): RecordTarget {
     return this.targets.get(database) ?? { repository: database, branch: MAIN, database };
   }
@@ -264,6 +281,7 @@ export class Recorder {
     this.known.delete(database);
     this.targets.delete(database);
     this.recorded.delete(database);
+    this.latest.delete(database);
     this.heads.forget(database);
     this.reconciliation.forget(database);
     void this.locks.close(database).then(() => this.options.pools.close(database));
@@ -325,8 +343,18 @@ export class Recorder {
         changes: (head: ReadonlyMap<string, string>) => {
           const previous = this.heads.decode(job.database, head);
           const read = reads[index]!;
-          next = 'full' in read ? read.full : applyScopedRead(previous, read.scoped);
-          const changes = treeChanges(previous, next);
+          let changes: TreeChanges;
+          if ('full' in read) {
+            next = read.full;
+            changes = treeChanges(previous, next);
+          } else {
+            // From the read alone, on the tree the last commit left (its index is built already).
+            const applied = applyRead(previous, read.scoped);
+            next = applied.next;
+            changes = encodedChanges(applied.changed);
+            this.heads.advance(job.database, next, changes, applied.changed);
+            this.latest.set(job.database, next);
+          }
           written[index] = [...changes].filter(([, definition]) => definition !== null).map(([key]) => key);
           return changes;
         },
@@ -334,7 +362,7 @@ export class Recorder {
       (built) => this.readCommitIdentities(job.database, built.flatMap((commit, index) => (commit ? [{ commitId: commit.id, keys: written[index] ?? [] }] : []))),
     );
     this.storeUp = true;
-    this.recorded.set(job.database, next);
+    this.setRecorded(job.database, next);
     batch.forEach((member, index) => {
       member.written = true;
       member.hold.release();
@@ -404,7 +432,7 @@ export class Recorder {
       return full.identities === undefined ? this.readCommitIdentities(database, commits) : identitiesOfKeys(commits, full.identities);
     });
     this.storeUp = true;
-    this.recorded.set(database, next);
+    this.setRecorded(database, next);
     done(leftOut === 0);
     if (commit) this.recordedCommit(database, commit, undefined);
     else this.log.debug({ database, leftOut }, 'reconciled: no difference');

@@ -14,7 +14,7 @@
 // (it is read after the commit then) and is prepared again next time.
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
-import type { BackendMessage, DatabaseError, DataRowMessage, RowDescriptionMessage } from 'pg-protocol/dist/messages.js';
+import type { BackendMessage, CommandCompleteMessage, DatabaseError, DataRowMessage, RowDescriptionMessage } from 'pg-protocol/dist/messages.js';
 import { encodeErrorResponse } from '../protocol/index.js';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import utils from 'pg/lib/utils.js';
@@ -26,12 +26,19 @@ export interface QueryConfig {
   readonly name?: string | undefined;
 }
 
+/** What a query returned: its rows, and its last CommandComplete's tag ('COMMIT', or 'ROLLBACK' for a COMMIT of a failed transaction). */
+export interface InjectedResult {
+  readonly rows: Array<Record<string, unknown>>;
+  readonly command?: string | undefined;
+}
+
 interface Pending {
-  readonly resolve: (result: { rows: Array<Record<string, unknown>> }) => void;
+  readonly resolve: (result: InjectedResult) => void;
   readonly reject: (error: Error) => void;
   rows: Array<Record<string, unknown>>;
   parsers: Array<{ readonly name: string; readonly parse: (text: string) => unknown }>;
   error: Error | undefined;
+  command: string | undefined;
   /** The named statement it runs. */
   readonly statement: string | undefined;
 }
@@ -43,6 +50,8 @@ export class InjectedQueries {
   private readonly pending: Pending[] = [];
   private status: 'I' | 'T' | 'E' = 'T';
   private idleWaiters: Array<() => void> = [];
+  /** The server ended the connection (a FATAL error): what is sent now is never answered. */
+  private gone: DatabaseError | undefined;
 
   /**
    * `write` sends bytes to the server; `forward` passes a message the client
@@ -73,13 +82,14 @@ export class InjectedQueries {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  query(text: string | QueryConfig, values?: readonly unknown[]): Promise<{ rows: Array<Record<string, unknown>> }> {
+  query(text: string | QueryConfig, values?: readonly unknown[]): Promise<InjectedResult> {
     const config = typeof text === 'string' ? { text, values } : text;
     const name = config.values === undefined ? undefined : config.name;
     const parse = name !== undefined && !this.prepared.has(name);
     if (name !== undefined) this.prepared.add(name);
     return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject, rows: [], parsers: [], error: undefined, statement: name });
+      if (this.gone !== undefined) return reject(this.gone);
+      this.pending.push({ resolve, reject, rows: [], parsers: [], error: undefined, command: undefined, statement: name });
       this.write(encode(config, name, parse));
     });
   }
@@ -99,6 +109,7 @@ export class InjectedQueries {
         if (current) current.rows.push(rowOf(current.parsers, (message as DataRowMessage).fields as Array<string | null>));
         return;
       case 'commandComplete':
+        if (current) current.command = (message as CommandCompleteMessage).text;
         return;
       case 'error':
         if (isFatal(message)) this.ended(message as unknown as DatabaseError);
@@ -117,6 +128,7 @@ export class InjectedQueries {
 
   /** The server ends the connection: every query fails with its error, and the client gets it. */
   private ended(error: DatabaseError): void {
+    this.gone = error;
     for (const pending of this.pending.splice(0)) pending.reject(error);
     for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.fatal(encodeErrorResponse({ severity: 'FATAL', sqlstate: error.code ?? '08006', message: error.message }));
@@ -128,7 +140,7 @@ export class InjectedQueries {
     // The client dropped them (DEALLOCATE ALL, DISCARD ALL): prepare all again next time.
     if ((done?.error as { code?: string } | undefined)?.code === UNDEFINED_STATEMENT) this.prepared.clear();
     if (done?.error) done.reject(done.error);
-    else done?.resolve({ rows: done.rows });
+    else done?.resolve({ rows: done.rows, command: done.command });
     if (this.pending.length === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];

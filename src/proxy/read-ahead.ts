@@ -8,7 +8,7 @@ import type { ChangeSet, TakenContent } from '../ddl/index.js';
 import type { ReadAhead } from '../history/index.js';
 import { encodeErrorResponse } from '../protocol/index.js';
 import { serialize } from 'pg-protocol';
-import { InjectedQueries } from './injected-queries.js';
+import { InjectedQueries, type InjectedResult } from './injected-queries.js';
 import { LeadingReply } from './leading-reply.js';
 import type { Relay } from './relay.js';
 
@@ -112,6 +112,11 @@ export class AutocommitAhead {
     return wrap;
   }
 
+  /** The session ended before the block did: its COMMIT may have committed, reconciliation tells. */
+  abandon(): void {
+    this.ahead.unused(true);
+  }
+
   /** The statement's change set came (its ReadyForQuery is being read): it commits with the block. */
   changeSet(): void {
     this.changeSetCame = true;
@@ -141,8 +146,16 @@ export class AutocommitAhead {
         if (status === 'E') await queries.query('ROLLBACK').catch(() => undefined);
         return;
       }
-      if (this.changeSetCame) await this.ahead.read(queries);
-      await queries.query('COMMIT').catch((error: { code?: string; message?: string }) => (failure = error));
+      // The COMMIT goes right behind the read's end (the rollback of its savepoint), in the same round trip.
+      let committing: Promise<InjectedResult> | undefined;
+      const commit = (): void => void (committing ??= queries.query('COMMIT'));
+      if (this.changeSetCame) await this.ahead.read(queries, commit);
+      commit();
+      failure = await committing!.then(
+        // A failed transaction's COMMIT says ROLLBACK: the statement's work is gone, the client must hear it.
+        ({ command }) => (command === 'COMMIT' ? undefined : { code: '40000', message: 'pggit: the transaction was rolled back at its COMMIT' }),
+        (error: { code?: string; message?: string }) => error,
+      );
     }, this.wiring.prepared, (message) => notifications.push(message));
     this.reply = Buffer.concat([...notifications, READY_IDLE]);
     // 'I': BEGIN did not take, the statement committed on its own: read after it, as usual.
@@ -207,7 +220,10 @@ export class SessionReadsAhead {
         if (changeSet !== undefined) await this.submit(changeSet, read);
       },
       ended: () => {
-        if (this.autocommit === autocommit) this.autocommit = undefined;
+        if (this.autocommit !== autocommit) return;
+        this.autocommit = undefined;
+        // A change set whose COMMIT failed is not committed.
+        this.wrapped = undefined;
       },
     };
     const autocommit = AutocommitAhead.start(wiring, ahead);
@@ -242,5 +258,7 @@ export class SessionReadsAhead {
   close(): void {
     this.ahead?.unused(true);
     this.ahead = undefined;
+    // Its block's end will never be answered: its place in the write queue must not wait for ever.
+    this.autocommit?.abandon();
   }
 }

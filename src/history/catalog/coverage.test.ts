@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyScopedRead, coveredBy, expandScope, scopeNameFor } from './coverage.js';
+import { applyRead, applyScopedRead, coveredBy, expandScope, scopeNameFor } from './coverage.js';
+import { diffObjects } from './diff.js';
 import type { ObjectKind, SchemaObject, ScopedRead } from './model.js';
 
 function object(key: string, kind: ObjectKind, dependsOn: string[] = [], definition = key): SchemaObject {
@@ -55,6 +56,42 @@ describe('coverage of a scoped read', () => {
       'view:app.active',
     ]);
     expect(next.find((o) => o.key === 'table:app.users')?.definition).toBe('new definition');
+  });
+});
+
+describe('a chain of reads applied one after the other (the recorder)', () => {
+  // Reads that add, change, keep and drop objects, each applied to the tree the last one left.
+  const reads: ScopedRead[] = [
+    { objects: [object('table:app.users', 'table', ['schema:app'], 'users v2'), object('constraint:app.users.users_pkey', 'constraint', ['table:app.users'])], roots: [{ schema: 'app', name: 'users' }], keys: [] },
+    { objects: [object('table:app.orders', 'table', ['schema:app', 'table:app.users'])], roots: [{ schema: 'app', name: 'orders' }], keys: [] },
+    { objects: [], roots: [{ schema: 'app', name: 'users' }], keys: ['view:app.active', 'view:app.active_names', 'function:app.label(app.users)'] },
+    { objects: [object('schema:app', 'schema', [], 'schema v2')], roots: [{ schema: null, name: 'app', kind: 'schema' }], keys: [] },
+  ];
+
+  it('gives the changes a diff of the two trees gives, and an index that expands scopes as a fresh one does', () => {
+    let tree: readonly (typeof previous)[number][] = previous.map((o) => ({ ...o }));
+    expandScope({ names: [{ name: 'users' }] }, tree); // indexes the first tree
+    for (const read of reads) {
+      const { next, changed } = applyRead(tree, read);
+      const diff = diffObjects(tree, next);
+      const expected = new Map<string, string | null>([...diff.added, ...diff.changed.map((c) => c.after)].map((o) => [o.key, o.definition]));
+      for (const o of diff.removed) expected.set(o.key, null);
+      expect(new Map([...changed].map(([key, o]) => [key, o === null ? null : o.definition]))).toEqual(expected);
+      expect(next).toEqual(applyScopedRead(tree, read));
+      for (const name of ['users', 'orders', 'app', 'active']) {
+        const scope = { names: [{ name }] };
+        expect(expandScope(scope, next)).toEqual(expandScope(scope, next.map((o) => ({ ...o }))));
+      }
+      tree = next;
+    }
+    expect(tree.map((o) => o.key)).toEqual(['schema:app', 'table:public.other', 'extension:citext'].sort());
+  });
+
+  it('applies the same read to the same tree once', () => {
+    const read = reads[0]!;
+    expect(applyRead(previous, read)).toBe(applyRead(previous, read));
+    // The tree it left from is indexed again when asked: still right.
+    expect(expandScope({ names: [{ name: 'users' }] }, previous).keys).toContain('view:app.active');
   });
 });
 

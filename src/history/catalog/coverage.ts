@@ -23,6 +23,7 @@
 // TO b names a and b; ALTER ... SET SCHEMA names the new schema.name too).
 import type { SchemaObject, ScopeName, ScopeRoot, ScopedRead, SnapshotScope } from './model.js';
 import { anchorOf, parseKey, schemaOfKey, WHOLE_KINDS } from './object-key.js';
+import { sameObject } from './diff.js';
 import { kindMatches, SchemaTree, SCOPE_KIND_OF } from './tree.js';
 
 /** True when `root` (schema null = any schema for unqualified matching) names `key`. */
@@ -76,16 +77,54 @@ export function expandScope(scope: SnapshotScope, previous: readonly SchemaObjec
 
 /** The previous tree with everything the read covers replaced by what it returned; sorted by key. */
 export function applyScopedRead(previous: readonly SchemaObject[], read: ScopedRead): SchemaObject[] {
-  const covered = indexOf(previous).covered(read);
+  return applyRead(previous, read).next;
+}
+
+/** A read applied to a tree: the tree it leaves and what changed (the new object, or null: gone). */
+export interface AppliedRead {
+  readonly next: SchemaObject[];
+  readonly changed: ReadonlyMap<string, SchemaObject | null>;
+}
+
+/**
+ * applyScopedRead with the changes it makes, found from the read alone: the
+ * cost is the change's plus one pass over the tree, not a diff of two trees.
+ * The previous tree's index passes to the next one, so a recorder that
+ * applies each commit's read to the tree the last one left never indexes a
+ * tree again; the same read applied to the same tree twice (a batch builds
+ * its trees before the store asks for them) gives the same result.
+ */
+export function applyRead(previous: readonly SchemaObject[], read: ScopedRead): AppliedRead {
+  const done = applied.get(previous);
+  if (done?.read === read) return done.result;
+  const tree = indexOf(previous);
+  const covered = tree.covered(read);
   const returned = new Map(read.objects.map((object) => [object.key, object]));
+  const changed = new Map<string, SchemaObject | null>();
+  for (const key of covered) if (!returned.has(key)) changed.set(key, null);
+  for (const object of returned.values()) {
+    const before = tree.get(object.key);
+    if (before === undefined || !sameObject(before, object)) changed.set(object.key, object);
+  }
   // A tree is kept sorted: sorting it again with the read's objects appended costs about one pass.
-  return [...previous.filter((object) => !covered.has(object.key) && !returned.has(object.key)), ...returned.values()].sort(byKey);
+  const next = [...previous.filter((object) => !covered.has(object.key) && !returned.has(object.key)), ...returned.values()].sort(byKey);
+  indexes.delete(previous);
+  for (const [key, object] of changed) {
+    if (object === null) tree.delete(key);
+    else tree.set(object);
+  }
+  indexes.set(next, tree);
+  const result = { next, changed };
+  applied.set(previous, { read, result });
+  return result;
 }
 
 // Indexing a tree (SchemaTree) costs O(objects); a recorder expands many
 // scopes against the same recorded tree, an array nobody changes. Indexed
-// once per array: scopes then cost what the change costs.
+// once per array (and handed on by applyRead): scopes then cost what the
+// change costs. A tree whose index was handed on is indexed again if asked.
 const indexes = new WeakMap<readonly SchemaObject[], SchemaTree>();
+const applied = new WeakMap<readonly SchemaObject[], { readonly read: ScopedRead; readonly result: AppliedRead }>();
 
 function indexOf(objects: readonly SchemaObject[]): SchemaTree {
   let tree = indexes.get(objects);

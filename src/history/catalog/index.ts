@@ -8,12 +8,13 @@
 // recorded tree up to date at the cost of the change, and stored.ts says how
 // a store keeps definitions so a tree read back renders in order.
 export type { ObjectKind, SchemaDiff, SchemaObject, ScopeName, ScopeRoot, ScopedRead, SnapshotScope } from './model.js';
-export { readCatalog, readScope, readScopes } from './snapshot.js';
+export { readCatalog, readScope, readScopes, type WithinTransaction } from './snapshot.js';
 export { renderSchema, PREAMBLE, type RenderOptions } from './render.js';
 export { ownerOf, withoutOwner } from './owner.js';
 export { orderObjects } from './order.js';
 export { diffObjects, isEmptyDiff, sameObject } from './diff.js';
-export { applyScopedRead, coveredBy, coveredKeys, expandScope, scopeNameFor } from './coverage.js';
+export { applyRead, applyScopedRead, coveredBy, coveredKeys, expandScope, scopeNameFor } from './coverage.js';
+export type { AppliedRead } from './coverage.js';
 export { SchemaTree } from './tree.js';
 export { decodeObject, encodeObject } from './stored.js';
 export { anchorOf, parseKey, KeyError, WHOLE_KINDS, type ParsedKey } from './object-key.js';

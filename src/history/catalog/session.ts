@@ -113,13 +113,19 @@ export interface SessionStart<F, T> {
    * transaction must not sit on its locks behind another session's).
    */
   readonly lockTimeout?: string;
+  /**
+   * Called right after the session's end was sent (on a pipelined
+   * connection, in the round trip of its last reads): what must follow it
+   * on the connection can go at once (a client transaction's COMMIT).
+   */
+  readonly afterEnd?: () => void;
 }
 
 /** Runs work in a catalog read session. */
 export async function withCatalogSession<T, F = undefined>(
   client: CatalogClient,
   work: (session: CatalogSession, first: F) => Promise<T>,
-  { first, fewObjects = false, onResult, lockTimeout }: SessionStart<F, T> = {},
+  { first, fewObjects = false, onResult, lockTimeout, afterEnd }: SessionStart<F, T> = {},
 ): Promise<T> {
   const status = client.getTransactionStatus();
   if (status === 'E') throw new CatalogSessionError(ABORTED);
@@ -127,6 +133,12 @@ export async function withCatalogSession<T, F = undefined>(
   const end = nested ? `ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}` : 'COMMIT';
   // Set once the session's end was sent: with a pipelined end it may be before work is over.
   let ending: Promise<unknown> | undefined;
+  const sendEnd = (text: string): Promise<unknown> => {
+    const sent = (ending = client.query(text));
+    sent.catch(() => undefined); // awaited once work is over
+    afterEnd?.();
+    return sent;
+  };
   const query: CatalogQuery = async <R extends Record<string, unknown>>(text: string, values?: readonly unknown[], name?: string) => {
     if (ending) throw new Error('catalog read session: a query after the session ended');
     return (await client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] })).rows as R[];
@@ -137,8 +149,7 @@ export async function withCatalogSession<T, F = undefined>(
     if (!atOnce) return oneByOne(reads);
     const outcomes = settle(reads, true);
     // Behind the reads on the wire: after a failed one the server turns a COMMIT into a ROLLBACK.
-    ending = client.query(end);
-    ending.catch(() => undefined); // awaited once work is over
+    sendEnd(end);
     return valuesOf(await outcomes);
   };
   // search_path is cleared last: `first` may look names up in it.
@@ -164,13 +175,13 @@ export async function withCatalogSession<T, F = undefined>(
     const paths = (opening[1] as PromiseFulfilledResult<Array<{ path: string[]; schemas: string[] }>>).value[0];
     const session: CatalogSession = { query, searchPath: paths?.path ?? [], userSchemas: paths?.schemas ?? [], all, last };
     const result = await work(session, (opening[3] as PromiseFulfilledResult<F>).value);
-    ending ??= client.query(end);
+    ending ??= sendEnd(end);
     onResult?.(result);
     await ending;
     return result;
   } catch (error) {
     // An end already sent ends the session whatever came before it (a second one would fail in the caller's transaction).
-    await (ending ?? client.query(nested ? end : 'ROLLBACK')).catch(() => undefined);
+    await (ending ?? sendEnd(nested ? end : 'ROLLBACK')).catch(() => undefined);
     throw error;
   }
 }

@@ -101,12 +101,12 @@ const RACE_ATTEMPTS = 5;
  * meet an object that its snapshot still listed (isCatalogRace): the read
  * is what a commit is recorded from, so it must not be lost.
  */
-async function retryingRaces<T>(read: () => Promise<T>): Promise<T> {
+async function retryingRaces<T>(read: () => Promise<T>, mayRetry: () => boolean = () => true): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await read();
     } catch (error) {
-      if (attempt >= RACE_ATTEMPTS || !isCatalogRace(error)) throw error;
+      if (attempt >= RACE_ATTEMPTS || !isCatalogRace(error) || !mayRetry()) throw error;
     }
   }
 }
@@ -116,16 +116,30 @@ async function retryingRaces<T>(read: () => Promise<T>): Promise<T> {
  * coverage.ts). `onRead` gets the read as soon as it is in, before its
  * transaction's COMMIT has come back.
  */
-export async function readScope(client: CatalogClient, scope: SnapshotScope, onRead?: (read: ScopedRead) => void, lockTimeout?: string): Promise<ScopedRead> {
-  return retryingRaces(() => readScopeOnce(client, scope, onRead, lockTimeout));
+export async function readScope(client: CatalogClient, scope: SnapshotScope, onRead?: (read: ScopedRead) => void, within: WithinTransaction = {}): Promise<ScopedRead> {
+  let ended = false;
+  const afterEnd = within.afterEnd && ((): void => {
+    ended = true;
+    within.afterEnd!();
+  });
+  // What followed the end may have ended the transaction: no second read in it.
+  return retryingRaces(() => readScopeOnce(client, scope, onRead, { lockTimeout: within.lockTimeout, afterEnd }), () => !ended);
+}
+
+/** How a read inside a client's transaction runs (see SessionStart). */
+export interface WithinTransaction {
+  readonly lockTimeout?: string | undefined;
+  /** Once it was called, a read that met a concurrent DROP is not read again. */
+  readonly afterEnd?: (() => void) | undefined;
 }
 
 // Two round trips on a pipelined connection: the session's start with the
 // scope's resolution, then every family's read with the dependencies.
-async function readScopeOnce(client: CatalogClient, scope: SnapshotScope, onRead?: (read: ScopedRead) => void, lockTimeout?: string): Promise<ScopedRead> {
+async function readScopeOnce(client: CatalogClient, scope: SnapshotScope, onRead: ((read: ScopedRead) => void) | undefined, within: WithinTransaction): Promise<ScopedRead> {
   const keys = [...(scope.keys ?? [])];
+  const { lockTimeout, afterEnd } = within;
   if (scope.names.length === 0 && keys.length === 0) {
-    return withCatalogSession(client, async (session) => ({ objects: [], roots: scopeRoots(scope.names, pathOf(scope, session)), keys }), { onResult: onRead, lockTimeout });
+    return withCatalogSession(client, async (session) => ({ objects: [], roots: scopeRoots(scope.names, pathOf(scope, session)), keys }), { onResult: onRead, lockTimeout, afterEnd });
   }
   return withCatalogSession<ScopedRead, OidFilter>(
     client,
@@ -135,7 +149,7 @@ async function readScopeOnce(client: CatalogClient, scope: SnapshotScope, onRead
       if (filter.whole.length > 0 && !roots.some((root) => root.kind === 'other')) roots.push({ schema: null, name: '', kind: 'other' });
       return { objects: isEmpty(filter) ? [] : await readFiltered(session, filter), roots, keys };
     },
-    { first: (query) => resolveScope(query, scope.names, keys, scope.searchPath ?? 'connection'), fewObjects: true, onResult: onRead, lockTimeout },
+    { first: (query) => resolveScope(query, scope.names, keys, scope.searchPath ?? 'connection'), fewObjects: true, onResult: onRead, lockTimeout, afterEnd },
   );
 }
 
