@@ -29,10 +29,12 @@ export interface DdlSummary extends DdlLoad {
 
 export function summariseDdl(measurements: readonly DdlMeasurement[], path = 'pggit'): DdlSummary[] {
   const loads = new Map<string, DdlLoad>();
-  for (const m of measurements) loads.set(`${m.databases}/${m.sessions}`, { databases: m.databases, sessions: m.sessions });
+  for (const m of measurements) loads.set(`${m.databases}/${m.sessions}/${m.schemaTables}`, { databases: m.databases, sessions: m.sessions, schemaTables: m.schemaTables });
   return [...loads.values()].flatMap((load) => {
     const of = (name: string) =>
-      measurements.filter((m) => m.path === name && m.databases === load.databases && m.sessions === load.sessions).sort((a, b) => a.round - b.round);
+      measurements
+        .filter((m) => m.path === name && m.databases === load.databases && m.sessions === load.sessions && m.schemaTables === load.schemaTables)
+        .sort((a, b) => a.round - b.round);
     const direct = of(DIRECT);
     const pggit = of(path);
     if (direct.length === 0 || pggit.length === 0) return [];
@@ -69,10 +71,11 @@ export function summariseDdl(measurements: readonly DdlMeasurement[], path = 'pg
 }
 
 export function formatDdl(summaries: readonly DdlSummary[], settings: string): string {
-  const header = ['dbs', 'sessions', 'direct stmt/s', 'pggit stmt/s', 'ratio', 'ratio per round', 'pggit stmt/s per round', 'commits/s', 'hold p50 ms', 'hold p99 ms', 'read together', 'recorded', 'drain s'];
+  const header = ['dbs', 'sessions', 'tables before', 'direct stmt/s', 'pggit stmt/s', 'ratio', 'ratio per round', 'pggit stmt/s per round', 'commits/s', 'hold p50 ms', 'hold p99 ms', 'read together', 'recorded', 'drain s'];
   const rows = summaries.map((s) => [
     String(s.databases),
     String(s.sessions),
+    String(s.schemaTables),
     s.directPerSecond.toFixed(0),
     s.pggitPerSecond.toFixed(0),
     s.ratio.toFixed(3) + (s.sessions === 8 ? (s.ratio >= TARGET_RATIO ? ' (met)' : ' (NOT met)') : ''),

@@ -40,6 +40,7 @@ export async function runDdlSuite(bench: BenchCluster, options: BenchOptions, lo
         rounds: ddl.rounds,
         sessions: ddl.sessions,
         databaseCounts: ddl.databaseCounts,
+        schemaTables: ddl.schemaTables,
       },
       log,
     );

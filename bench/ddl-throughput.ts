@@ -4,7 +4,10 @@
 // in rounds so that a slowdown as history grows shows round over round.
 // Through pggit it also reads the proxy's /metrics: the recorder's commits/s,
 // how long sessions' ReadyForQuery were held, and whether every statement
-// became a commit.
+// became a commit. One more load runs the same script in a database that
+// already holds a schema of many tables: what pggit does per commit must
+// not grow with the schema (PostgreSQL's regression suite leaves ~10,000
+// objects behind, and schema-per-tenant apps hold more).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -39,12 +42,19 @@ export interface DdlOptions {
   readonly rounds: number;
   readonly sessions: readonly number[];
   readonly databaseCounts: readonly number[];
+  /** Tables already in the database of the big-schema load (0: no such load). */
+  readonly schemaTables: number;
 }
 
 export interface DdlLoad {
   readonly sessions: number;
   readonly databases: number;
+  /** Tables the database holds before the run (besides the script's own). */
+  readonly schemaTables: number;
 }
+
+/** Sessions of the big-schema load: the issue's 8-session target. */
+const SCHEMA_LOAD_SESSIONS = 8;
 
 export interface DdlMeasurement extends DdlLoad {
   readonly round: number;
@@ -64,14 +74,16 @@ export interface DdlMeasurement extends DdlLoad {
 }
 
 /** The loads to run: every session count on every database count it can be spread over. */
-export function ddlLoads(options: Pick<DdlOptions, 'sessions' | 'databaseCounts'>): DdlLoad[] {
-  return options.databaseCounts.flatMap((databases) =>
-    options.sessions.filter((sessions) => sessions >= databases).map((sessions) => ({ sessions, databases })),
+export function ddlLoads(options: Pick<DdlOptions, 'sessions' | 'databaseCounts' | 'schemaTables'>): DdlLoad[] {
+  const loads = options.databaseCounts.flatMap((databases) =>
+    options.sessions.filter((sessions) => sessions >= databases).map((sessions) => ({ sessions, databases, schemaTables: 0 })),
   );
+  return options.schemaTables > 0 ? [...loads, { sessions: SCHEMA_LOAD_SESSIONS, databases: 1, schemaTables: options.schemaTables }] : loads;
 }
 
-export function databaseNames(count: number): string[] {
-  return count === 1 ? ['ddl_single'] : Array.from({ length: count }, (_, i) => `ddl_multi_${i + 1}`);
+export function databaseNames(load: Pick<DdlLoad, 'databases' | 'schemaTables'>): string[] {
+  if (load.schemaTables > 0) return ['ddl_schema'];
+  return load.databases === 1 ? ['ddl_single'] : Array.from({ length: load.databases }, (_, i) => `ddl_multi_${i + 1}`);
 }
 
 export async function benchDdlThroughput(
@@ -82,7 +94,8 @@ export async function benchDdlThroughput(
   const loads = ddlLoads(options);
   const script = join(options.workDir, 'ddl-throughput.sql');
   await writeFile(script, SCRIPT);
-  await createDatabases(options.serverUrl, [...new Set(loads.flatMap((load) => databaseNames(load.databases)))]);
+  await createDatabases(options.serverUrl, [...new Set(loads.flatMap((load) => databaseNames(load)))]);
+  for (const load of loads) if (load.schemaTables > 0) await fillSchema(options.serverUrl, databaseNames(load)[0]!, load.schemaTables, log);
   for (const target of targets) if (target.metricsUrl) await warmUp(target, options, loads);
   const measurements: DdlMeasurement[] = [];
   for (let round = 1; round <= options.rounds; round++) {
@@ -90,10 +103,12 @@ export async function benchDdlThroughput(
       const order = round % 2 === 1 ? targets : [...targets].reverse();
       for (const target of order) {
         // The store too: what autovacuum would do for it in production.
-        await prepare(options.serverUrl, [...databaseNames(load.databases), ...(target.metricsUrl ? [STORE_DATABASE] : [])]);
+        await prepare(options.serverUrl, [...databaseNames(load), ...(target.metricsUrl ? [STORE_DATABASE] : [])]);
         const measurement = await runOnce(target, load, round, script, options);
         log(
-          `ddl round ${round}/${options.rounds} ${target.name} ${load.databases} db x ${load.sessions} sessions: ` +
+          `ddl round ${round}/${options.rounds} ${target.name} ${load.databases} db x ${load.sessions} sessions` +
+            (load.schemaTables > 0 ? ` (schema of ${load.schemaTables} tables)` : '') +
+            ': ' +
             `${measurement.statementsPerSecond.toFixed(0)} statements/s` +
             (measurement.commitsPerSecond === undefined ? '' : `, ${measurement.commitsPerSecond.toFixed(0)} commits/s, hold p50 ${fmt(measurement.holdP50Ms)} p99 ${fmt(measurement.holdP99Ms)} ms`),
         );
@@ -105,7 +120,7 @@ export async function benchDdlThroughput(
 }
 
 async function runOnce(target: DdlTarget, load: DdlLoad, round: number, script: string, options: DdlOptions): Promise<DdlMeasurement> {
-  const databases = databaseNames(load.databases);
+  const databases = databaseNames(load);
   const before = target.metricsUrl ? await scrape(target.metricsUrl) : undefined;
   const started = performance.now();
   const results = await Promise.all(
@@ -160,7 +175,7 @@ async function drain(metricsUrl: string): Promise<Scrape> {
 
 /** One session per database through pggit first: the baselines are not part of any run. */
 async function warmUp(target: DdlTarget, options: DdlOptions, loads: readonly DdlLoad[]): Promise<void> {
-  for (const database of new Set(loads.flatMap((load) => databaseNames(load.databases)))) {
+  for (const database of new Set(loads.flatMap((load) => databaseNames(load)))) {
     const client = new pg.Client({ host: target.host, port: target.port, user: options.user, database });
     await client.connect();
     await client.query('SELECT 1');
@@ -179,6 +194,27 @@ async function createDatabases(serverUrl: string, names: readonly string[]): Pro
     }
   } finally {
     await admin.end();
+  }
+}
+
+/**
+ * The big schema, made directly (pggit reads it as the database's baseline
+ * at warm-up): tables with a key, an index, a default and a view each.
+ */
+async function fillSchema(serverUrl: string, database: string, tables: number, log: (message: string) => void): Promise<void> {
+  log(`ddl: creating a schema of ${tables} tables (with their keys, indexes and views) in ${database}`);
+  const client = new pg.Client({ connectionString: Object.assign(new URL(serverUrl), { pathname: `/${database}` }).toString() });
+  await client.connect();
+  try {
+    await client.query(
+      `DO $$ BEGIN FOR i IN 1..${tables} LOOP
+         EXECUTE format('CREATE TABLE fill_%s (id bigint PRIMARY KEY, name text NOT NULL DEFAULT '''', created timestamptz DEFAULT now())', i);
+         EXECUTE format('CREATE INDEX ON fill_%s (name)', i);
+         EXECUTE format('CREATE VIEW fill_%s_names AS SELECT id, name FROM fill_%s', i, i);
+       END LOOP; END $$`,
+    );
+  } finally {
+    await client.end();
   }
 }
 

@@ -30,6 +30,8 @@ export interface BenchOptions {
     readonly rounds: number;
     readonly sessions: readonly number[];
     readonly databaseCounts: readonly number[];
+    /** Tables in the database of the big-schema load; 0: no such load. */
+    readonly schemaTables: number;
   };
   readonly history: { readonly commits: number; readonly tables: number };
   /** branch suite: size of the data branched, and pggit's --jobs (undefined: its default). */
@@ -62,7 +64,8 @@ Suites (default: all of them):
   --jobs N           pgbench -j (default 2)
   --modes a,b        pgbench -M protocols (default simple,extended,prepared)
   --paths a,b        only these paths (env PGGIT_BENCH_PATHS; default pggit, relay,
-                     relay-onread, relay-raw, pgbouncer; variants: pggit-metrics-off,
+                     relay-onread, relay-raw, relay-handle, relay-c, pgbouncer;
+                     variants: relay-c-uv, relay-c-js, pggit-metrics-off,
                      pggit-ddl-off, pggit-store-off, pggit-bare); direct is always run
   --output FILE      JSON results (default bench/results/latest.json)
   --keep             keep the temp dir with the cluster and the logs
@@ -70,6 +73,9 @@ Suites (default: all of them):
   --ddl-rounds N     DDL rounds (default 3)
   --ddl-sessions L   DDL session counts (default 1,8,32)
   --ddl-databases L  DDL database counts (default 1,8)
+  --ddl-schema-tables N  one more DDL load (1 db x 8 sessions) in a database
+                     that already holds N tables, each with a key, an index
+                     and a view (default 2000; 0 skips it)
   --history-commits N  commits of the generated history (default 100000)
   --history-tables N   tables of its schema (default 2000)
   --branch-mb N        size of the branched pgbench database (default 1024)
@@ -85,6 +91,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       'ddl-rounds': { type: 'string' },
       'ddl-sessions': { type: 'string' },
       'ddl-databases': { type: 'string' },
+      'ddl-schema-tables': { type: 'string' },
       'history-commits': { type: 'string' },
       'history-tables': { type: 'string' },
       'branch-mb': { type: 'string' },
@@ -127,6 +134,7 @@ export function readOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Be
       rounds: positive('ddl-rounds', values['ddl-rounds'], quick ? 1 : 3),
       sessions: list('ddl-sessions', values['ddl-sessions'], [1, 8, 32]),
       databaseCounts: list('ddl-databases', values['ddl-databases'], [1, 8]),
+      schemaTables: positive('ddl-schema-tables', values['ddl-schema-tables'], quick ? 200 : 2000, true),
     },
     history: {
       commits: positive('history-commits', values['history-commits'], quick ? 5000 : 100_000),

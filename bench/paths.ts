@@ -14,6 +14,7 @@ export const ALL_PATHS: readonly BenchPath[] = [
   relayPath('relay-handle', 'raw-handle', 'bare Node relay on the TCP handles (onread into one buffer, writeBuffer; Node internals)'),
   relayPath('relay-c', 'native-thread', 'C relay in the Node process (addon, epoll thread): JS sees no bytes'),
   relayPath('relay-c-uv', 'native-uv', "C relay on Node's own loop (addon, libuv poll handles): JS sees no bytes"),
+  relayPath('relay-c-js', 'native-uv-js', 'relay-c-uv, and JS called once per read holding a message pggit reads (its first 64 bytes)'),
   pgbouncerPath,
   pggitPath('pggit-metrics-off', 'pggit with metrics off', ['--metrics', 'off']),
   pggitPath('pggit-ddl-off', 'pggit with the DDL watcher off', ['--ddl', 'off']),

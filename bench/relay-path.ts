@@ -10,7 +10,7 @@ import type { BenchPath } from './path.js';
 
 const RELAY_SCRIPT = fileURLToPath(new URL('./relay-server.ts', import.meta.url));
 
-export type RelayMode = 'pipe' | 'onread' | 'onread-both' | 'raw-handle' | 'native-thread' | 'native-uv';
+export type RelayMode = 'pipe' | 'onread' | 'onread-both' | 'raw-handle' | 'native-thread' | 'native-uv' | 'native-uv-js';
 
 export function relayPath(name: string, mode: RelayMode, description: string): BenchPath {
   return {

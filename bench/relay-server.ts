@@ -13,8 +13,11 @@
 // unless a write goes async): the floor of JavaScript relaying in Node.
 // `native-thread` and `native-uv` hand both sockets to a C addon
 // (native-relay/relay.c) that moves every byte with JavaScript out of the
-// way: the floor of a Node process that relays in C.
-// usage: relay-server.ts pipe|onread|onread-both|raw-handle|native-thread|native-uv LISTEN_HOST:PORT UPSTREAM_HOST:PORT
+// way: the floor of a Node process that relays in C. `native-uv-js` is
+// native-uv with JS called once per read that holds a message pggit reads,
+// with those messages' first bytes (what a pggit relaying in C would still
+// do in JS).
+// usage: relay-server.ts pipe|onread|onread-both|raw-handle|native-thread|native-uv|native-uv-js LISTEN_HOST:PORT UPSTREAM_HOST:PORT
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { nativeRelayAddon } from './native-relay.js';
@@ -25,7 +28,7 @@ function hostPort(text: string | undefined): { host: string; port: number } {
   return { host: match[1], port: Number(match[2]) };
 }
 
-const MODES = ['pipe', 'onread', 'onread-both', 'raw-handle', 'native-thread', 'native-uv'] as const;
+const MODES = ['pipe', 'onread', 'onread-both', 'raw-handle', 'native-thread', 'native-uv', 'native-uv-js'] as const;
 type Mode = (typeof MODES)[number];
 const mode = process.argv[2] as Mode;
 if (!MODES.includes(mode)) throw new Error(`expected one of ${MODES.join(', ')}, got "${mode ?? ''}"`);
@@ -86,6 +89,25 @@ function onreadBothRelay(accepted: net.Socket): { client: net.Socket; server: ne
 
 interface NativeRelay {
   relay(clientFd: number, serverFd: number, onThread: boolean): void;
+  observe(records: Buffer, callback: (used: number) => void): void;
+}
+
+/** Size of one record written by relay.c: code, side, length (4 bytes), the body's first 64 bytes. */
+const RECORD = 70;
+
+/** What a JS observer does with each record: look at the code and a byte or two, as pggit's observer does. */
+function observeRecords(native: NativeRelay): void {
+  const records = Buffer.alloc(64 * RECORD);
+  const seen = new Float64Array(256);
+  let idleReady = 0;
+  native.observe(records, (used) => {
+    for (let at = 0; at < used; at += RECORD) {
+      const code = records[at]!;
+      seen[code]!++;
+      if (code === 0x5a && records[at + 6] === 0x49) idleReady++;
+    }
+  });
+  process.on('exit', () => console.log(`observed ${seen.reduce((a, b) => a + b, 0)} messages, ${idleReady} idle ReadyForQuery`));
 }
 
 /** Connects upstream, then gives both fds to C and closes the JS sockets (C holds duplicates). */
@@ -165,6 +187,7 @@ function rawHandleRelay(accepted: net.Socket): void {
 }
 
 const native = mode.startsWith('native-') ? (createRequire(import.meta.url)(nativeRelayAddon()) as NativeRelay) : undefined;
+if (native !== undefined && mode === 'native-uv-js') observeRecords(native);
 
 // noDelay on both sockets: every real proxy (pgbouncer, pggit) disables Nagle.
 const listener = net.createServer({ noDelay: true, pauseOnConnect: mode === 'onread-both' || mode === 'raw-handle' || native !== undefined }, (accepted) => {

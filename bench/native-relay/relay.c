@@ -8,6 +8,12 @@
 //   relay(clientFd, serverFd, onThread)
 //     onThread true:  one epoll thread for every relayed pair (JS's loop idle);
 //     onThread false: libuv poll handles on Node's own loop, callbacks in C.
+//   observe(records, callback)   (before relay(); libuv mode only)
+//     then C also follows message boundaries in both directions and, once per
+//     read that holds a message pggit reads (Query, Parse, Bind, Execute, Sync,
+//     Close, CommandComplete, ErrorResponse, ReadyForQuery, ...), copies
+//     those messages' first bytes into `records` and calls callback(bytes)
+//     before forwarding the read: JS sees only what it must read.
 //
 // The fds are dup()ed: JS closes its sockets right after the call.
 #define _GNU_SOURCE
@@ -16,6 +22,7 @@
 #include <node_api.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 #include <uv.h>
@@ -29,6 +36,15 @@ typedef struct {
 } pending_t;
 
 typedef struct pair pair_t;
+
+// Message boundaries in one direction (see src/protocol/frame-tracker.ts).
+typedef struct {
+  int startup;        // client side: untyped messages until the StartupMessage
+  int answer_bytes;   // server side: single-byte SSL/GSS answers owed
+  unsigned char header[5];
+  int header_fill;
+  uint32_t remaining; // body bytes of the current message not yet seen
+} tracker_t;
 
 typedef struct {
   pair_t *pair;
@@ -44,7 +60,18 @@ struct pair {
   int closed;
   int on_thread;
   int closing_handles;
+  tracker_t tracker[2]; // tracker[s]: the bytes read from side s
 };
+
+// The JS observer (observe()): records land in `records`, one call per read that has any.
+static napi_env observer_env;
+static napi_ref observer_callback;
+static unsigned char *records;
+static size_t records_size;
+#define RECORD_BODY 64
+// Codes read by pggit's watcher: frontend (from the client) and backend.
+static const char FRONTEND_CODES[] = "QPBECSFX";
+static const char BACKEND_CODES[] = "KCIsESZ";
 
 static int epoll_fd = -1;
 static pthread_t thread;
@@ -76,6 +103,66 @@ static int flush(pair_t *p, int s) {
   return 0;
 }
 
+static int wanted_code(int from_client, unsigned char code) {
+  for (const char *c = from_client ? FRONTEND_CODES : BACKEND_CODES; *c; c++)
+    if ((unsigned char)*c == code) return 1;
+  return 0;
+}
+
+// Walks the bytes just read from side s; appends a record per message JS reads. Returns the bytes of records written.
+static size_t track(pair_t *p, int s, const unsigned char *data, size_t length) {
+  tracker_t *t = &p->tracker[s];
+  size_t used = 0, i = 0;
+  while (i < length) {
+    if (t->answer_bytes > 0 && t->header_fill == 0 && t->remaining == 0) {
+      t->answer_bytes--;
+      i++;
+      continue;
+    }
+    if (t->remaining > 0) {
+      size_t take = length - i < t->remaining ? length - i : t->remaining;
+      t->remaining -= (uint32_t)take;
+      i += take;
+      continue;
+    }
+    int header = t->startup ? 4 : 5;
+    while (t->header_fill < header && i < length) t->header[t->header_fill++] = data[i++];
+    if (t->header_fill < header) break;
+    t->header_fill = 0;
+    const unsigned char *h = t->startup ? t->header : t->header + 1;
+    uint32_t len = ((uint32_t)h[0] << 24) | ((uint32_t)h[1] << 16) | ((uint32_t)h[2] << 8) | h[3];
+    uint32_t body = len >= 4 ? len - 4 : 0;
+    t->remaining = body;
+    if (t->startup) {
+      uint32_t request = body >= 4 && length - i >= 4 ? ((uint32_t)data[i] << 24) | ((uint32_t)data[i + 1] << 16) | ((uint32_t)data[i + 2] << 8) | data[i + 3] : 0;
+      if (request == 80877103 || request == 80877104) p->tracker[1].answer_bytes++; // SSL or GSSENC request: one byte back
+      else if (request != 80877102) t->startup = 0;                              // not a CancelRequest: the StartupMessage
+      continue;
+    }
+    unsigned char code = t->header[0];
+    if (!wanted_code(s == 0, code) || used + 6 + RECORD_BODY > records_size) continue;
+    size_t copy = length - i < body ? length - i : body;
+    if (copy > RECORD_BODY) copy = RECORD_BODY;
+    records[used] = code;
+    records[used + 1] = (unsigned char)s;
+    memcpy(records + used + 2, h, 4);
+    memcpy(records + used + 6, data + i, copy);
+    used += 6 + RECORD_BODY;
+  }
+  return used;
+}
+
+static void call_observer(size_t used) {
+  napi_handle_scope scope;
+  napi_open_handle_scope(observer_env, &scope);
+  napi_value callback, global, argv[1];
+  napi_get_reference_value(observer_env, observer_callback, &callback);
+  napi_get_global(observer_env, &global);
+  napi_create_uint32(observer_env, (uint32_t)used, &argv[0]);
+  napi_call_function(observer_env, global, callback, 1, argv, NULL);
+  napi_close_handle_scope(observer_env, scope);
+}
+
 // Side s is readable: one read, then write it to the other side at once.
 static void on_readable(pair_t *p, int s) {
   pending_t *in = &p->toward[1 - s];
@@ -89,6 +176,10 @@ static void on_readable(pair_t *p, int s) {
   if (n < 0) return;
   in->start = 0;
   in->end = (size_t)n;
+  if (observer_callback != NULL && !p->on_thread) {
+    size_t used = track(p, s, (const unsigned char *)in->data, (size_t)n);
+    if (used > 0) call_observer(used);
+  }
   if (flush(p, 1 - s) < 0) {
     close_pair(p);
     return;
@@ -194,6 +285,7 @@ static napi_value relay(napi_env env, napi_callback_info info) {
   }
   pair_t *p = calloc(1, sizeof(pair_t));
   p->on_thread = on_thread;
+  p->tracker[0].startup = 1;
   for (int s = 0; s < 2; s++) {
     int fd = dup(fds[s]);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -225,9 +317,27 @@ static napi_value relay(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value observe(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  void *data;
+  if (argc < 2 || napi_get_buffer_info(env, argv[0], &data, &records_size) != napi_ok) {
+    napi_throw_type_error(env, NULL, "observe(records, callback)");
+    return NULL;
+  }
+  records = data;
+  observer_env = env;
+  napi_create_reference(env, argv[0], 1, &(napi_ref){0}); // keeps `records` alive
+  napi_create_reference(env, argv[1], 1, &observer_callback);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "relay", NAPI_AUTO_LENGTH, relay, NULL, &fn);
   napi_set_named_property(env, exports, "relay", fn);
+  napi_create_function(env, "observe", NAPI_AUTO_LENGTH, observe, NULL, &fn);
+  napi_set_named_property(env, exports, "observe", fn);
   return exports;
 }

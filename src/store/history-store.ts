@@ -231,15 +231,19 @@ export class HistoryStore {
 
   /** Definition texts for a tree: key -> stored definition. */
   async definitionsOf(tree: Tree, client: pg.ClientBase | pg.Pool = this.pool): Promise<Map<string, string>> {
-    const missing = [...new Set(tree.values())].filter((hash) => !this.definitionCache.has(hash));
-    if (missing.length > 0) {
+    // One pass and no array per entry: this runs for every commit, over the whole head.
+    const missing = new Set<string>();
+    for (const hash of tree.values()) if (!this.definitionCache.has(hash)) missing.add(hash);
+    if (missing.size > 0) {
       const { rows } = await client.query<{ hash: string; definition: string }>(
         'SELECT hash, definition FROM pggit.definitions WHERE hash = ANY($1)',
-        [missing],
+        [[...missing]],
       );
       for (const row of rows) this.definitionCache.set(row.hash, row.definition);
     }
-    return new Map([...tree].map(([key, hash]) => [key, this.definitionCache.get(hash) ?? '']));
+    const definitions = new Map<string, string>();
+    for (const [key, hash] of tree) definitions.set(key, this.definitionCache.get(hash) ?? '');
+    return definitions;
   }
 
   private async takeCachedHead(client: pg.ClientBase, repository: string, branch: string, head: string | null): Promise<CachedHead> {
