@@ -22,4 +22,6 @@ export interface DdlStatement {
   readonly concurrently?: boolean;
   /** PostgreSQL runs it outside any transaction block: it commits on its own. */
   readonly noTransactionBlock?: boolean;
+  /** Some forms refuse a transaction block, depending on state the statement does not show (subscriptions). */
+  readonly mayRefuseTransactionBlock?: true;
 }

@@ -40,6 +40,8 @@ export interface SchemaChangeRule<K extends NodeType = NodeType> {
   objects?(node: NodeBody<K>): DdlObject[];
   concurrently?(node: NodeBody<K>): boolean;
   noTransactionBlock?(node: NodeBody<K>): boolean;
+  /** Some forms refuse a transaction block, depending on state the statement does not show: keep them out of one. */
+  readonly mayRefuseTransactionBlock?: true;
 }
 
 function rule<K extends NodeType>(entry: SchemaChangeRule<K>): SchemaChangeRule<K> {
@@ -218,11 +220,13 @@ export const SCHEMA_CHANGES: readonly SchemaChangeRule[] = [
     objects: (n) => simpleObject(n.subname, 'subscription'),
     // Creating the replication slot cannot be rolled back: PostgreSQL refuses it inside a block.
     noTransactionBlock: (n) => !optionIsOff(n.options, 'connect') && !optionIsOff(n.options, 'create_slot'),
+    mayRefuseTransactionBlock: true,
   }),
+  // Dropping a slot or refreshing with copy_data refuses a block too, depending on the subscription's state.
   rule({ nodeType: 'AlterSubscriptionStmt', covers: 'ALTER SUBSCRIPTION', kind: alter('SUBSCRIPTION'),
-    objects: (n) => simpleObject(n.subname, 'subscription') }),
+    objects: (n) => simpleObject(n.subname, 'subscription'), mayRefuseTransactionBlock: true }),
   rule({ nodeType: 'DropSubscriptionStmt', covers: 'DROP SUBSCRIPTION', kind: () => 'DROP SUBSCRIPTION',
-    objects: (n) => simpleObject(n.subname, 'subscription') }),
+    objects: (n) => simpleObject(n.subname, 'subscription'), mayRefuseTransactionBlock: true }),
   // foreign data wrappers, servers, foreign tables, user mappings
   rule({ nodeType: 'CreateFdwStmt', covers: 'CREATE FOREIGN DATA WRAPPER', kind: create('FOREIGN DATA WRAPPER'),
     objects: (n) => simpleObject(n.fdwname, 'foreign data wrapper') }),
@@ -264,6 +268,7 @@ function describeNode(text: string, node: Node): DdlStatement | undefined {
     ...(objects.length > 0 ? { objects } : {}),
     ...(entry.concurrently?.(body) === true ? { concurrently: true } : {}),
     ...(entry.noTransactionBlock?.(body) === true ? { noTransactionBlock: true } : {}),
+    ...(entry.mayRefuseTransactionBlock ? { mayRefuseTransactionBlock: true } : {}),
   };
 }
 

@@ -132,10 +132,8 @@ export class TransactionTracker {
   private offerAutocommitAhead(item: PendingItem): void {
     if (this.onAutocommitAhead === undefined) return;
     const ddl = this.partsOf(item)[0]?.ddl;
-    // CREATE INDEX CONCURRENTLY and friends refuse to run in a block.
-    if (ddl === undefined || ddl.noTransactionBlock === true || ddl.unparsed === true) return;
-    // Some forms of these refuse a block too (a replication slot to make or drop): they keep autocommit.
-    if (ddl.kind.includes('SUBSCRIPTION')) return;
+    // CREATE INDEX CONCURRENTLY and friends refuse to run in a block; subscriptions may (a replication slot to make or drop).
+    if (ddl === undefined || ddl.noTransactionBlock === true || ddl.mayRefuseTransactionBlock === true || ddl.unparsed === true) return;
     this.aheadOpen = this.onAutocommitAhead({ statements: [ddl], mayContainUnseenDdl: false });
   }
 
